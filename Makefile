@@ -1,0 +1,63 @@
+# The two commands of the README: `make run` and `make test`. Everything else is
+# a helper they call. The virtual environment lives in .venv; stamps make
+# `make install` idempotent and quiet once done.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+
+.PHONY: install dev run test lint bench fixtures lock clean
+
+install: $(STAMP)
+	@true
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing IOP Outcomes into $(VENV) (first run only)..."
+	@$(PIP) install -r requirements.lock
+	@$(PIP) install --no-deps -e .
+	@touch $@
+
+dev: $(DEV_STAMP)
+	@true
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	@echo "Installing the development tools..."
+	@$(PIP) install -r requirements-dev.lock
+	@touch $@
+
+run: install
+	@$(BIN)/iop demo
+
+test: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: dev $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks
+
+$(BENCH_STAMP): requirements-bench.lock
+	@echo "Installing the benchmark contenders (BioPsyKit)..."
+	@$(VENV)/bench/bin/python -V >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV)/bench
+	@$(VENV)/bench/bin/python -m pip --disable-pip-version-check -q install -r requirements-bench.lock
+	@touch $@
+
+fixtures: install
+	$(BIN)/iop fixtures --out data/fixtures
+
+# Regenerate the lock files from pyproject.toml (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 -q -o requirements.lock
+	uv pip compile pyproject.toml --python-version 3.11 --extra dev -q -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

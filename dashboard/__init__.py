@@ -1,0 +1,1 @@
+"""IOP Outcomes dashboard: storage, import, the Streamlit app, reports and the CLI."""

@@ -1,0 +1,27 @@
+"""The ``iop`` command line: one sub-command module per concern."""
+
+from __future__ import annotations
+
+import typer
+
+from dashboard.cli import score
+
+app = typer.Typer(
+    name="iop",
+    help="IOP Outcomes: score, import and review outcome measures for an Intensive "
+    "Outpatient Program.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("score")(score.score)
+
+
+@app.callback()
+def _root() -> None:
+    """IOP Outcomes: score, import and review outcome measures."""
+
+
+def main() -> None:
+    """Entry point of the ``iop`` console script."""
+    app()

@@ -1,0 +1,42 @@
+"""Shared output helpers for the CLI: one-line errors and score tables as CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import polars as pl
+import typer
+
+from measures.formatting import number_text
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` on one line to stderr and exit with ``code``."""
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def format_score_table(table: pl.DataFrame) -> pl.DataFrame:
+    """Score table as text columns: whole numbers without '.0', problems joined."""
+    numbers = [c for c, t in table.schema.items() if t.is_float()]
+    return table.drop("row", "rejected", "complete", strict=False).with_columns(
+        *[number_text(pl.col(c)).alias(c) for c in numbers],
+        pl.col("problems").list.join("; "),
+    )
+
+
+def write_score_table(table: pl.DataFrame, out: Path | None) -> None:
+    """Write a score table as CSV to ``out`` (atomically) or to stdout."""
+    text = format_score_table(table)
+    if out is None:
+        sys.stdout.write(text.write_csv())
+        return
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        text.write_csv(tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {out}: {exc.strerror or exc}", 2)

@@ -1,0 +1,66 @@
+"""``iop score``: score a wide administration CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+#: Exit codes shared by ``iop score`` and ``iop import``.
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+
+def score(
+    input_csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.csv",
+            help="Wide CSV: client_id, measure, "
+            "administered_on, item_1 ... item_N (blank = missing).",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", metavar="OUT.csv", help="Write the scores here instead of to stdout."
+        ),
+    ] = None,
+    instruments: Annotated[
+        Path | None,
+        typer.Option(
+            "--instruments",
+            envvar="IOP_INSTRUMENTS_DIR",
+            help="Folder of extra instrument definitions (*.toml).",
+        ),
+    ] = None,
+) -> None:
+    """Score every row of INPUT.csv, in input order.
+
+    Output columns: client_id, measure, administered_on, score, severity,
+    items_answered, prorated, critical, problems, then one column per subscale.
+    Exit 0 when every row scored, 3 when some rows were rejected or could not be
+    scored (all still listed, with the reason in 'problems'), 2 for unusable input.
+    """
+    from dashboard.cli.output import fail, write_score_table
+    from measures import DefinitionError, FormatError, load_catalog
+    from measures.pipeline import score_csv
+
+    try:
+        catalog = load_catalog(*([instruments] if instruments else []))
+        run = score_csv(input_csv, catalog)
+    except (FormatError, DefinitionError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    write_score_table(run.table, out)
+    problems = run.rejected + run.unscored
+    if run.ignored_columns:
+        print(f"ignored column(s): {', '.join(run.ignored_columns)}", file=sys.stderr)
+    print(
+        f"{run.rows:,} rows: {run.rows - problems:,} scored, {run.rejected:,} rejected, "
+        f"{run.unscored:,} not scorable (see the problems column)",
+        file=sys.stderr,
+    )
+    raise typer.Exit(EXIT_REJECTED if problems else EXIT_OK)

@@ -1,0 +1,255 @@
+"""Load and check instrument definition files (TOML) into a catalog."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+from measures.definition import (
+    Band,
+    Caseness,
+    Codes,
+    CriticalItem,
+    Instrument,
+    Item,
+    MissingRule,
+    ReliableChange,
+    Score,
+)
+
+#: Columns every administration frame has besides the items.
+KEY_COLUMNS = ("client_id", "measure", "administered_on")
+
+
+class DefinitionError(ValueError):
+    """An instrument definition file is malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The instruments a program scores, keyed by id.
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> catalog = load_catalog()
+    >>> catalog["phq9"].abbreviation
+    'PHQ-9'
+    >>> "gad7" in catalog
+    True
+    """
+
+    instruments: Mapping[str, Instrument]
+
+    def __getitem__(self, instrument_id: str) -> Instrument:
+        try:
+            return self.instruments[instrument_id]
+        except KeyError:
+            known = ", ".join(sorted(self.instruments))
+            msg = f"unknown instrument {instrument_id!r} (known: {known})"
+            raise KeyError(msg) from None
+
+    def __contains__(self, instrument_id: object) -> bool:
+        return instrument_id in self.instruments
+
+    def __iter__(self) -> Iterator[Instrument]:
+        return iter(self.instruments.values())
+
+    def __len__(self) -> int:
+        return len(self.instruments)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Instrument ids in catalog order."""
+        return tuple(self.instruments)
+
+    @property
+    def max_items(self) -> int:
+        """The largest item count: the wide frame has ``item_1 ... item_N``."""
+        return max(len(i.items) for i in self)
+
+    @property
+    def item_columns(self) -> tuple[str, ...]:
+        """``item_1 ... item_N`` for the largest instrument."""
+        return tuple(f"item_{n}" for n in range(1, self.max_items + 1))
+
+    @property
+    def subscale_columns(self) -> tuple[str, ...]:
+        """One column per non-primary score, in catalog order."""
+        return tuple(s.column for i in self for s in i.subscales)
+
+
+def builtin_definitions_dir() -> Path:
+    """The folder of the built-in definition files shipped with the library."""
+    return Path(str(resources.files("measures") / "definitions"))
+
+
+def load_catalog(*extra_dirs: str | os.PathLike[str]) -> Catalog:
+    """Load the built-in instruments plus any ``*.toml`` in ``extra_dirs``.
+
+    A program adds its own licensed instrument by dropping a definition file into
+    a folder passed here; a file whose id is already taken is an error, so a
+    built-in definition is never silently replaced.
+
+    Examples
+    --------
+    >>> catalog = load_catalog()
+    >>> sorted(catalog.ids)[:3]
+    ['bam_r', 'confidence_nrs', 'craving_nrs']
+    """
+    paths = sorted(builtin_definitions_dir().glob("*.toml"))
+    for folder in extra_dirs:
+        folder_path = Path(folder)
+        if not folder_path.is_dir():
+            msg = f"instrument folder {folder_path} does not exist"
+            raise DefinitionError(msg)
+        paths.extend(sorted(folder_path.glob("*.toml")))
+    instruments: dict[str, Instrument] = {}
+    for path in paths:
+        instrument = load_definition(path)
+        if instrument.id in instruments:
+            msg = f"{path}: instrument id {instrument.id!r} is already defined"
+            raise DefinitionError(msg)
+        instruments[instrument.id] = instrument
+    _check_unique_columns(instruments.values())
+    return Catalog(instruments)
+
+
+def load_definition(path: str | os.PathLike[str]) -> Instrument:
+    """Read one definition file and check it; errors name the file and the field."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: {exc}"
+        raise DefinitionError(msg) from exc
+    try:
+        instrument = _build_instrument(data, str(path))
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"{path}: {exc}"
+        raise DefinitionError(msg) from exc
+    # local import: the checks read the dataclasses above, never the reverse
+    from measures.definition_checks import check_instrument
+
+    problems = check_instrument(instrument)
+    if problems:
+        msg = f"{path}: " + "; ".join(problems)
+        raise DefinitionError(msg)
+    return instrument
+
+
+_INSTRUMENT_KEYS = {
+    "id", "name", "abbreviation", "construct", "domain", "instructions",
+    "recall_period", "recall_period_days", "recall_source", "licence", "sources",
+    "items", "item_defaults", "scores", "critical_items", "codes",
+}  # fmt: skip
+_ITEM_KEYS = {"id", "label", "text", "min", "max", "anchors", "loinc", "scored",
+              "optional", "values"}  # fmt: skip
+_SCORE_KEYS = {
+    "id", "label", "items", "formula", "multiplier", "min", "max",
+    "higher_is_better", "primary", "source", "missing", "bands", "bands_source",
+    "caseness", "reliable_change",
+}  # fmt: skip
+
+
+def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        msg = f"{where}: unknown key(s) {', '.join(unknown)}"
+        raise ValueError(msg)
+
+
+def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
+    _only(data, _INSTRUMENT_KEYS, "instrument")
+    defaults = data.get("item_defaults", {})
+    items = tuple(_build_item({**defaults, **raw}) for raw in data["items"])
+    all_ids = tuple(i.id for i in items if i.scored)
+    scores = tuple(_build_score(raw, all_ids) for raw in data["scores"])
+    licence = data["licence"]
+    codes = data.get("codes", {})
+    return Instrument(
+        id=data["id"],
+        name=data["name"],
+        abbreviation=data["abbreviation"],
+        construct=data["construct"],
+        domain=data["domain"],
+        instructions=data.get("instructions"),
+        items=items,
+        scores=scores,
+        sources=dict(data["sources"]),
+        licence=licence["text"],
+        licence_source=licence.get("source"),
+        show_item_wording=bool(licence["show_item_wording"]),
+        recall_period=data["recall_period"],
+        recall_period_days=data.get("recall_period_days"),
+        recall_source=data.get("recall_source"),
+        critical_items=tuple(CriticalItem(**c) for c in data.get("critical_items", [])),
+        codes=Codes(
+            source=codes.get("source"),
+            loinc_panel=codes.get("loinc_panel"),
+            loinc_total=codes.get("loinc_total"),
+            loinc_answer_list=codes.get("loinc_answer_list"),
+            loinc_answers=tuple(codes.get("loinc_answers", {}).items()),
+        ),
+        path=path,
+    )
+
+
+def _build_item(raw: dict[str, Any]) -> Item:
+    _only(raw, _ITEM_KEYS, f"item {raw.get('id')}")
+    anchors = raw.get("anchors", {})
+    return Item(
+        id=raw["id"],
+        label=raw["label"],
+        text=raw.get("text"),
+        min=int(raw["min"]),
+        max=int(raw["max"]),
+        anchors=tuple(sorted((int(k), str(v)) for k, v in anchors.items())),
+        loinc=raw.get("loinc"),
+        scored=bool(raw.get("scored", True)),
+        optional=bool(raw.get("optional", False)),
+        values=tuple(int(v) for v in raw.get("values", ())),
+    )
+
+
+def _build_score(raw: dict[str, Any], all_items: tuple[str, ...]) -> Score:
+    _only(raw, _SCORE_KEYS, f"score {raw.get('id')}")
+    items = raw["items"]
+    caseness = raw.get("caseness")
+    reliable = raw.get("reliable_change")
+    return Score(
+        id=raw["id"],
+        label=raw["label"],
+        items=all_items if items == "all" else tuple(cast("list[str]", items)),
+        formula=raw["formula"],
+        multiplier=float(raw.get("multiplier", 1.0)),
+        min=float(raw["min"]),
+        max=float(raw["max"]),
+        higher_is_better=bool(raw["higher_is_better"]),
+        primary=bool(raw.get("primary", False)),
+        source=raw["source"],
+        missing=MissingRule(**raw["missing"]),
+        bands=tuple(Band(**b) for b in raw.get("bands", [])),
+        bands_source=raw.get("bands_source"),
+        caseness=Caseness(**caseness) if caseness else None,
+        reliable_change=ReliableChange(**reliable) if reliable else None,
+    )
+
+
+def _check_unique_columns(instruments: Iterable[Instrument]) -> None:
+    seen: dict[str, str] = {}
+    for instrument in instruments:
+        for score in instrument.subscales:
+            if score.column in seen:
+                msg = (
+                    f"{instrument.id}: score id {score.column!r} is already used by "
+                    f"{seen[score.column]}; subscale ids name output columns and "
+                    "must be unique"
+                )
+                raise DefinitionError(msg)
+            seen[score.column] = instrument.id

@@ -1,0 +1,229 @@
+"""Instrument definitions: the declarative description of a questionnaire."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+Formula = Literal["sum", "mean", "sum_times"]
+CasenessRule = Literal[">=", "<="]
+Domain = Literal["mood", "craving", "self_efficacy", "substance_use", "other"]
+
+#: The z value for a two-tailed p < .05, Jacobson & Truax (1991).
+RCI_Z = 1.96
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question: its column id, short label, optional full wording and range."""
+
+    id: str
+    label: str
+    min: int
+    max: int
+    text: str | None = None
+    anchors: tuple[tuple[int, str], ...] = ()
+    loinc: str | None = None
+    scored: bool = True
+    optional: bool = False
+    values: tuple[int, ...] = ()
+
+    @property
+    def allowed_values(self) -> tuple[int, ...]:
+        """Every answer the item accepts (``values`` where given, else min..max)."""
+        return self.values or tuple(range(self.min, self.max + 1))
+
+    @property
+    def number(self) -> int:
+        """The item's position, taken from its id (``item_7`` is 7)."""
+        return int(self.id.removeprefix("item_"))
+
+    def option_label(self, value: int) -> str | None:
+        """The anchor text of ``value``, or None where the instrument names none."""
+        return dict(self.anchors).get(value)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A severity band: an inclusive score range and its label."""
+
+    min: float
+    max: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Caseness:
+    """The clinical cut-off: ``score >= cutoff`` or ``score <= cutoff`` is a case."""
+
+    cutoff: float
+    rule: CasenessRule
+    source: str
+    note: str | None = None
+
+    def is_case(self, score: float) -> bool:
+        """Whether ``score`` is on the clinical side of the cut-off."""
+        return score >= self.cutoff if self.rule == ">=" else score <= self.cutoff
+
+
+@dataclass(frozen=True)
+class ReliableChange:
+    """Reliable change: a published threshold in points, or the SD and reliability.
+
+    With ``sd`` and ``reliability`` the Jacobson & Truax (1991) standard error of
+    the difference is ``sd * sqrt(2) * sqrt(1 - reliability)``.
+    """
+
+    source: str
+    points: float | None = None
+    sd: float | None = None
+    reliability: float | None = None
+    note: str | None = None
+
+    @property
+    def se_difference(self) -> float | None:
+        """The standard error of the difference, where SD and reliability are known."""
+        if self.sd is None or self.reliability is None:
+            return None
+        return self.sd * math.sqrt(2.0) * math.sqrt(1.0 - self.reliability)
+
+    @property
+    def threshold(self) -> float:
+        """The smallest change, in points, that counts as reliable.
+
+        A published threshold is used as published (a change of at least that many
+        points). Otherwise ``1.96 * SE_diff`` rounded up to the next whole point,
+        because a change on an integer scale is reliable only above it.
+        """
+        if self.points is not None:
+            return self.points
+        se = self.se_difference
+        if se is None:  # pragma: no cover - rejected when the definition is loaded
+            msg = "reliable change needs points, or sd and reliability"
+            raise ValueError(msg)
+        return float(math.floor(RCI_Z * se) + 1)
+
+
+@dataclass(frozen=True)
+class MissingRule:
+    """How many items may be missing, and what is done about them."""
+
+    max_missing: int
+    method: Literal["none", "mean_of_answered"] = "none"
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score computed from items: the primary total or a subscale/composite."""
+
+    id: str
+    label: str
+    items: tuple[str, ...]
+    formula: Formula
+    min: float
+    max: float
+    higher_is_better: bool
+    source: str
+    missing: MissingRule
+    multiplier: float = 1.0
+    primary: bool = False
+    bands: tuple[Band, ...] = ()
+    bands_source: str | None = None
+    caseness: Caseness | None = None
+    reliable_change: ReliableChange | None = None
+
+    @property
+    def column(self) -> str:
+        """The column this score is written to: ``score`` for the primary score."""
+        return "score" if self.primary else self.id
+
+    def band_of(self, value: float) -> str | None:
+        """The label of the band holding ``value``, or None without bands."""
+        for band in self.bands:
+            if band.min <= value <= band.max:
+                return band.label
+        return None
+
+
+@dataclass(frozen=True)
+class CriticalItem:
+    """A safety item: flagged when the raw answer is above ``above``."""
+
+    item: str
+    above: int
+    meaning: str
+    action: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Terminology codes (LOINC) for the panel, the total and the answers."""
+
+    source: str | None = None
+    loinc_panel: str | None = None
+    loinc_total: str | None = None
+    loinc_answer_list: str | None = None
+    loinc_answers: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A questionnaire: items, scores, flags, codes, licence and sources."""
+
+    id: str
+    name: str
+    abbreviation: str
+    construct: str
+    domain: Domain
+    items: tuple[Item, ...]
+    scores: tuple[Score, ...]
+    sources: dict[str, str]
+    licence: str
+    licence_source: str | None
+    show_item_wording: bool
+    recall_period: str
+    recall_period_days: int | None
+    recall_source: str | None
+    instructions: str | None = None
+    critical_items: tuple[CriticalItem, ...] = ()
+    codes: Codes = field(default_factory=Codes)
+    path: str | None = None
+
+    @property
+    def primary(self) -> Score | None:
+        """The primary score, or None where the instrument has no total (BAM-R)."""
+        return next((s for s in self.scores if s.primary), None)
+
+    @property
+    def subscales(self) -> tuple[Score, ...]:
+        """Every score other than the primary one."""
+        return tuple(s for s in self.scores if not s.primary)
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Direction of the primary score (of the first score without one)."""
+        return (self.primary or self.scores[0]).higher_is_better
+
+    def item(self, item_id: str) -> Item:
+        """The item with id ``item_id``."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        msg = f"{self.id} has no item {item_id!r}"
+        raise KeyError(msg)
+
+    def score(self, score_id: str) -> Score:
+        """The score with id (or column) ``score_id``."""
+        for score in self.scores:
+            if score_id in (score.id, score.column):
+                return score
+        msg = f"{self.id} has no score {score_id!r}"
+        raise KeyError(msg)
+
+    def cite(self, key: str | None) -> str | None:
+        """The full citation behind a source key."""
+        return None if key is None else self.sources[key]

@@ -1,0 +1,135 @@
+"""Consistency checks run on every instrument definition when it is loaded."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from measures.definition import Instrument, Score
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_DOMAINS = {"mood", "craving", "self_efficacy", "substance_use", "other"}
+_FORMULAS = {"sum", "mean", "sum_times"}
+
+
+def check_instrument(instrument: Instrument) -> list[str]:
+    """Every problem with ``instrument``, in plain words; empty when it is sound.
+
+    The checks make a definition trustworthy before anything is scored with it:
+    items numbered ``item_1 ... item_N``, score ranges that follow from the items
+    and the formula, bands that tile the range, cut-offs inside it, and a source
+    for every clinical value.
+    """
+    problems: list[str] = []
+    if not _ID.match(instrument.id):
+        problems.append(f"id {instrument.id!r} must be lower-case letters, digits, _")
+    if instrument.domain not in _DOMAINS:
+        problems.append(f"domain {instrument.domain!r} is not one of {sorted(_DOMAINS)}")
+    problems += _check_items(instrument)
+    problems += _check_sources(instrument)
+    if sum(s.primary for s in instrument.scores) > 1:
+        problems.append("more than one score is marked primary")
+    if not instrument.scores:
+        problems.append("no scores defined")
+    for score in instrument.scores:
+        problems += [f"score {score.id}: {p}" for p in _check_score(instrument, score)]
+    item_ids = {i.id for i in instrument.items}
+    for critical in instrument.critical_items:
+        if critical.item not in item_ids:
+            problems.append(f"critical item {critical.item} is not an item")
+    return problems
+
+
+def _check_items(instrument: Instrument) -> list[str]:
+    problems = []
+    expected = [f"item_{n}" for n in range(1, len(instrument.items) + 1)]
+    actual = [i.id for i in instrument.items]
+    if actual != expected:
+        problems.append(f"items must be numbered item_1..item_N in order, got {actual}")
+    for item in instrument.items:
+        if item.min > item.max:
+            problems.append(f"{item.id}: min {item.min} is above max {item.max}")
+        if any(not item.min <= v <= item.max for v in item.values):
+            problems.append(f"{item.id}: values {item.values} are outside its range")
+        for value, _label in item.anchors:
+            if not item.min <= value <= item.max:
+                problems.append(f"{item.id}: anchor {value} is outside {item.min}-{item.max}")
+        if item.text and not instrument.show_item_wording:
+            problems.append(f"{item.id}: has wording but the licence does not allow showing it")
+    return problems
+
+
+def _check_sources(instrument: Instrument) -> list[str]:
+    keys = [instrument.licence_source, instrument.recall_source, instrument.codes.source]
+    for score in instrument.scores:
+        keys += [score.source, score.bands_source, score.missing.source]
+        keys += [score.caseness.source if score.caseness else None]
+        keys += [score.reliable_change.source if score.reliable_change else None]
+    keys += [c.source for c in instrument.critical_items]
+    missing = sorted({k for k in keys if k is not None and k not in instrument.sources})
+    problems = [f"source {k!r} is cited but not listed under [sources]" for k in missing]
+    if instrument.recall_period_days is not None and instrument.recall_source is None:
+        problems.append("recall_period_days needs a recall_source")
+    codes = instrument.codes
+    if (codes.loinc_panel or codes.loinc_total or codes.loinc_answers) and not codes.source:
+        problems.append("LOINC codes need a source")
+    return problems
+
+
+def _check_score(instrument: Instrument, score: Score) -> list[str]:
+    problems = []
+    items = {i.id: i for i in instrument.items}
+    if score.formula not in _FORMULAS:
+        return [f"formula {score.formula!r} is not one of {sorted(_FORMULAS)}"]
+    unknown = [i for i in score.items if i not in items]
+    if unknown:
+        return [f"unknown item(s) {unknown}"]
+    if score.formula == "mean":
+        low = float(min(items[i].min for i in score.items))
+        high = float(max(items[i].max for i in score.items))
+    else:
+        k = score.multiplier if score.formula == "sum_times" else 1.0
+        low = k * sum(items[i].min for i in score.items)
+        high = k * sum(items[i].max for i in score.items)
+    if (low, high) != (score.min, score.max):
+        problems.append(
+            f"range {score.min:g}-{score.max:g} does not follow from its items and "
+            f"formula ({low:g}-{high:g})"
+        )
+    if score.formula != "sum_times" and score.multiplier != 1.0:
+        problems.append("multiplier is only used with formula sum_times")
+    problems += _check_bands(score)
+    if score.caseness is not None:
+        if not score.min <= score.caseness.cutoff <= score.max:
+            problems.append(f"caseness cut-off {score.caseness.cutoff:g} is outside the range")
+        if score.caseness.rule not in (">=", "<="):
+            problems.append(f"caseness rule {score.caseness.rule!r} is not >= or <=")
+    rc = score.reliable_change
+    if rc is not None and rc.points is None and rc.se_difference is None:
+        problems.append("reliable_change needs points, or sd and reliability")
+    missing = score.missing
+    if missing.max_missing < 0 or missing.max_missing >= len(score.items):
+        problems.append(f"missing.max_missing {missing.max_missing} is out of range")
+    if missing.max_missing > 0 and (missing.method == "none" or missing.source is None):
+        problems.append("prorating missing items needs a method and a published source")
+    return problems
+
+
+def _check_bands(score: Score) -> list[str]:
+    if not score.bands:
+        return []
+    if score.bands_source is None:
+        return ["bands need a bands_source"]
+    bands = sorted(score.bands, key=lambda b: b.min)
+    problems = []
+    if bands[0].min != score.min or bands[-1].max != score.max:
+        problems.append(
+            f"bands cover {bands[0].min:g}-{bands[-1].max:g}, not the whole range "
+            f"{score.min:g}-{score.max:g}"
+        )
+    for lower, upper in itertools.pairwise(bands):
+        if upper.min <= lower.max:
+            problems.append(f"bands {lower.label!r} and {upper.label!r} overlap")
+        elif upper.min - lower.max > 1:
+            problems.append(f"gap between bands {lower.label!r} and {upper.label!r}")
+    return problems

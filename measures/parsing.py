@@ -1,0 +1,305 @@
+"""Read wide administration CSVs and cast their cells, reporting what will not parse."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from measures.catalog import KEY_COLUMNS, Catalog
+
+#: Optional columns the wide format understands besides the items.
+OPTIONAL_COLUMNS = ("total", "source_id")
+#: The columns of a cell-level error report.
+ERROR_SCHEMA = pl.Schema(
+    {"row": pl.Int64(), "column": pl.String(), "value": pl.String(), "reason": pl.String()}
+)
+
+_ITEM_LIKE = re.compile(r"^(item|q|question)[ _-]?\d+$")
+_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                 "%Y-%m-%d %H:%M")  # fmt: skip
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read as an administration table."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A typed administration frame and the cells that could not be parsed.
+
+    ``frame`` has ``row`` (the line number in the file, the header being line 1),
+    ``client_id``, ``measure`` (normalised to a catalog id where it matches one),
+    ``administered_on`` (as written), ``administered_at`` (parsed), the item
+    columns as Int64 and any optional columns present.
+    """
+
+    frame: pl.DataFrame
+    errors: pl.DataFrame
+    ignored_columns: tuple[str, ...] = ()
+
+
+def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> Parsed:
+    """Read a wide administration CSV: one row per administration.
+
+    Raises :class:`FormatError` with a one-line reason when the file cannot be
+    used at all (missing, not UTF-8, wrong delimiter, missing or duplicate
+    columns, rows with more fields than the header). Problems in single cells are
+    returned in ``errors`` instead, so the other rows still score.
+    """
+    path = Path(path)
+    header = _read_header(path)
+    _check_header(header, catalog)
+    items = [c for c in header if c in catalog.item_columns]
+    overrides = {c: pl.String for c in header} | {c: pl.Int64 for c in items}
+    try:
+        raw = _read(path, overrides)
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" in str(exc):
+            raise FormatError(_too_many_fields(path, len(header))) from None
+        # a cell that is not a whole number: read everything as text and report it
+        raw = _read(path, dict.fromkeys(header, pl.String))
+    raw = raw.rename(dict(zip(raw.columns, header, strict=True)))
+    raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    short = _short_rows(path, raw, len(header))
+    parsed = parse_administrations(raw, catalog)
+    if short.height:
+        parsed = Parsed(
+            parsed.frame,
+            pl.concat([parsed.errors, short]).sort("row"),
+            parsed.ignored_columns,
+        )
+    return parsed
+
+
+def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
+    """Cast a raw (text or typed) administration frame; report unparseable cells."""
+    if "row" not in raw.columns:
+        raw = raw.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    known = {*KEY_COLUMNS, *OPTIONAL_COLUMNS, *catalog.item_columns, "row"}
+    ignored = tuple(c for c in raw.columns if c not in known)
+    data_columns = [c for c in raw.columns if c in known and c != "row"]
+    raw = _drop_blank_rows(raw.select("row", *data_columns))
+    errors: list[pl.DataFrame] = []
+    casts: list[pl.Expr] = [_normalise_measure(raw["measure"], catalog).alias("measure")]
+    casts += [
+        _text(pl.col(c)).alias(c)
+        for c in ("client_id", "administered_on")
+        if raw.schema[c] != pl.String or _padded(raw, c)
+    ]
+    for column in (c for c in data_columns if c in catalog.item_columns or c == "total"):
+        cast, error = _number(raw, column, whole=column != "total")
+        casts.append(cast)
+        if error is not None:
+            errors.append(error)
+    if "source_id" in raw.columns:
+        casts.append(_text(pl.col("source_id")).alias("source_id"))
+    frame = raw.with_columns(casts)
+    frame, date_errors = _parse_dates(frame)
+    errors.append(date_errors)
+    report = pl.concat([e.cast(ERROR_SCHEMA) for e in errors]) if errors else _no_errors()
+    return Parsed(frame, report.sort("row"), ignored)
+
+
+def _read(path: Path, overrides: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+    return pl.read_csv(
+        path,
+        has_header=True,
+        schema_overrides=list(overrides.values()),
+        infer_schema=False,
+        encoding="utf8",
+    )
+
+
+def _read_header(path: Path) -> list[str]:
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 16)
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc.strerror or exc}"
+        raise FormatError(msg) from None
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        msg = f"{path} is not UTF-8 text; save it as CSV UTF-8"
+        raise FormatError(msg) from None
+    if not text.strip():
+        msg = f"{path} is empty or has no header row"
+        raise FormatError(msg)
+    return [c.strip().lower() for c in next(csv.reader(io.StringIO(text)))]
+
+
+def _check_header(header: list[str], catalog: Catalog) -> None:
+    if len(header) == 1:
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header[0]:
+                msg = f"the file looks {name}-separated; save it as comma-separated CSV"
+                raise FormatError(msg)
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        msg = f"duplicate column(s) in the header: {', '.join(duplicates)}"
+        raise FormatError(msg)
+    missing = [c for c in KEY_COLUMNS if c not in header]
+    if missing:
+        msg = f"missing required column(s): {', '.join(missing)} (found: {', '.join(header)})"
+        raise FormatError(msg)
+    odd = [c for c in header if _ITEM_LIKE.match(c) and c not in catalog.item_columns]
+    if odd:
+        msg = (
+            f"unknown item column(s) {', '.join(odd)}: items are named item_1 ... "
+            f"item_{catalog.max_items}"
+        )
+        raise FormatError(msg)
+
+
+def _too_many_fields(path: Path, n_columns: int) -> str:
+    counts = _field_counts(path)
+    bad = counts.filter(pl.col("fields") > n_columns).head(1)
+    if bad.height:
+        line, fields = bad.row(0)
+        return f"line {line} has {fields} fields but the header has {n_columns}"
+    return f"some line has more fields than the header's {n_columns}"
+
+
+def _field_counts(path: Path) -> pl.DataFrame:
+    """Fields per physical line (commas + 1); quoted commas may over-count."""
+    lines = pl.read_csv(
+        path, has_header=False, separator="\x1f", quote_char=None,
+        infer_schema=False, new_columns=["text"], encoding="utf8-lossy",
+    )  # fmt: skip
+    return (
+        lines.with_row_index("line", offset=1)
+        .select(
+            pl.col("line").cast(pl.Int64),
+            (pl.col("text").str.count_matches(",", literal=True) + 1).alias("fields"),
+        )
+        .filter(pl.col("line") > 1)
+    )
+
+
+def _short_rows(path: Path, raw: pl.DataFrame, n_columns: int) -> pl.DataFrame:
+    """Rows with fewer fields than the header, such as a file cut off mid-line.
+
+    Polars fills the missing trailing fields with nulls, which would look like
+    unanswered items; a short row always leaves the last column null, so only
+    then are the lines counted.
+    """
+    last = raw.columns[-1]
+    if raw.height == 0 or raw[last].null_count() == 0:
+        return _no_errors()
+    counts = _field_counts(path)
+    if counts.height != raw.height:  # quoted line breaks: lines and rows differ
+        counts = counts.tail(1)
+    short = counts.filter(pl.col("fields") < n_columns).join(
+        raw.select("row"), left_on="line", right_on="row", how="semi"
+    )
+    return short.select(
+        pl.col("line").alias("row"),
+        pl.lit(None, pl.String).alias("column"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.format(
+            "the row has {} of {} fields: the line is incomplete (was the file cut off?)",
+            pl.col("fields"),
+            pl.lit(n_columns),
+        ).alias("reason"),
+    )
+
+
+def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Drop rows with no value at all (blank lines, or only commas)."""
+    data = [c for c in raw.columns if c != "row"]
+    if raw.select(pl.all_horizontal(pl.col(c).is_not_null() for c in KEY_COLUMNS).all()).item():
+        return raw
+    blank = pl.all_horizontal(
+        pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == "") for c in data
+    )
+    return raw.filter(~blank)
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    stripped = expr.cast(pl.String).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _padded(raw: pl.DataFrame, column: str) -> bool:
+    """Whether any value of a text column has surrounding white space."""
+    text = pl.col(column)
+    return bool(raw.select((text.str.contains(r"^\s|\s$")).any()).item())
+
+
+def _normalise_measure(measure: pl.Series, catalog: Catalog) -> pl.Expr:
+    """Map 'PHQ-9', 'phq 9' or 'BAM-R' to the catalog id; keep anything else.
+
+    The mapping is worked out once per distinct value, not per row.
+    """
+    aliases: dict[str, str] = {}
+    for instrument in catalog:
+        for name in (instrument.id, instrument.abbreviation):
+            aliases[_measure_key(name)] = instrument.id
+    mapping: dict[str | None, str | None] = {}
+    for value in measure.cast(pl.String).unique().to_list():
+        text = value.strip() if isinstance(value, str) else None
+        mapping[value] = aliases.get(_measure_key(text), text.lower()) if text else None
+    return pl.col("measure").cast(pl.String).replace_strict(mapping, return_dtype=pl.String)
+
+
+def _measure_key(name: str | None) -> str:
+    return re.sub(r"[^a-z0-9]", "", (name or "").lower())
+
+
+def _number(raw: pl.DataFrame, column: str, *, whole: bool) -> tuple[pl.Expr, pl.DataFrame | None]:
+    dtype = pl.Int64 if whole else pl.Float64
+    if raw.schema[column].is_numeric():
+        return pl.col(column).cast(dtype).alias(column), None
+    text = _text(pl.col(column))
+    number = text.cast(pl.Float64, strict=False)
+    unusable = number.is_null() | number.is_nan() | number.is_infinite()
+    if whole:
+        unusable = unusable | (number != number.floor())
+    bad = text.is_not_null() & unusable
+    kind = "a whole number" if whole else "a number"
+    errors = raw.filter(bad).select(
+        "row",
+        pl.lit(column).alias("column"),
+        pl.col(column).cast(pl.String).alias("value"),
+        pl.format(f"{column}: '{{}}' is not {kind}", pl.col(column).cast(pl.String)).alias(
+            "reason"
+        ),
+    )
+    cast = pl.when(bad).then(None).otherwise(number).cast(dtype).alias(column)
+    return cast, errors if errors.height else None
+
+
+def _parse_dates(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    text = pl.col("administered_on")
+    parsed = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+    frame = frame.with_columns(parsed.alias("administered_at"))
+    pending = pl.col("administered_at").is_null() & text.is_not_null()
+    if frame.select(pending.any()).item():
+        candidates = [text.str.to_datetime(f, strict=False, time_unit="us") for f in _DATE_FORMATS]
+        frame = frame.with_columns(
+            pl.when(pending)
+            .then(pl.coalesce(candidates))
+            .otherwise(pl.col("administered_at"))
+            .alias("administered_at")
+        )
+    failed = frame.filter(pl.col("administered_at").is_null() & text.is_not_null())
+    errors = failed.select(
+        "row",
+        pl.lit("administered_on").alias("column"),
+        text.alias("value"),
+        pl.format(
+            "administered_on: '{}' is not a date; use YYYY-MM-DD (or YYYY-MM-DDTHH:MM)", text
+        ).alias("reason"),
+    )
+    return frame, errors
+
+
+def _no_errors() -> pl.DataFrame:
+    return pl.DataFrame(schema=ERROR_SCHEMA)

@@ -1,0 +1,135 @@
+"""Parse, validate and score a whole administration table, keeping every row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from measures.catalog import KEY_COLUMNS, Catalog, load_catalog
+from measures.parsing import Parsed, read_administrations_csv
+from measures.scoring import score_administrations
+from measures.validation import Validation, validate_administrations
+
+#: The columns of a score table, before the subscale columns.
+SCORE_TABLE_COLUMNS = (
+    *KEY_COLUMNS,
+    "score",
+    "severity",
+    "items_answered",
+    "prorated",
+    "critical",
+    "problems",
+)
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """Every input row scored or rejected, in input order, and the counts."""
+
+    table: pl.DataFrame
+    validation: Validation
+    ignored_columns: tuple[str, ...]
+
+    @property
+    def rows(self) -> int:
+        """Rows read (blank lines are not rows)."""
+        return self.table.height
+
+    @property
+    def rejected(self) -> int:
+        """Rows that failed validation."""
+        return int(self.table["rejected"].sum())
+
+    @property
+    def unscored(self) -> int:
+        """Valid rows with a score that could not be computed (too many missing items)."""
+        return int((~self.table["rejected"] & ~self.table["complete"]).sum())
+
+
+def score_csv(
+    path: str | os.PathLike[str],
+    catalog: Catalog | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> ScoreRun:
+    """Read, validate and score a wide administration CSV (see :func:`score_parsed`)."""
+    catalog = catalog or load_catalog()
+    return score_parsed(read_administrations_csv(path, catalog), catalog, now=now)
+
+
+def score_parsed(
+    parsed: Parsed, catalog: Catalog | None = None, *, now: dt.datetime | None = None
+) -> ScoreRun:
+    """Validate and score a parsed frame; one output row per input row, in order.
+
+    Rejected rows keep their key columns and list their reasons in ``problems``;
+    their scores stay empty. The critical (safety) flag is still read from the
+    raw item where that cell itself is valid, so a self-harm answer on an
+    otherwise broken row is never hidden.
+    """
+    catalog = catalog or load_catalog()
+    validation = validate_administrations(parsed, catalog, now=now)
+    present = set(parsed.frame["measure"].drop_nulls().unique().to_list())
+    subscales = [s.column for i in catalog if i.id in present for s in i.subscales]
+    extra = [c for c in ("source_id", "total") if c in parsed.frame.columns]
+    keep = ["row", *SCORE_TABLE_COLUMNS, *subscales, *extra, "rejected", "complete"]
+    valid = score_administrations(validation.valid.drop("administered_at"), catalog)
+    valid = valid.with_columns(
+        pl.lit(False).alias("rejected"),
+        _all_scores_present(catalog, valid.columns).alias("complete"),
+    )
+    valid = _with_columns(valid, keep).select(keep)
+    if validation.rejected.is_empty():
+        return ScoreRun(valid, validation, parsed.ignored_columns)
+    rejected = _with_columns(_score_rejected(validation, catalog), keep).select(keep)
+    table = pl.concat([valid, rejected], how="vertical_relaxed").sort("row")
+    return ScoreRun(table, validation, parsed.ignored_columns)
+
+
+def _with_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Add the absent ``columns`` as nulls (a subscale of an instrument not scored)."""
+    absent = [c for c in columns if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.Float64).alias(c) for c in absent)
+
+
+def _score_rejected(validation: Validation, catalog: Catalog) -> pl.DataFrame:
+    """Rejected rows: reasons as problems, no scores, but the safety flag kept.
+
+    Cells that failed are blanked first, so the flag is read only from a valid
+    raw answer (an out-of-range item 9 gives "unknown", not "endorsed").
+    """
+    rejected = validation.rejected
+    for (column,), cells in validation.errors.filter(pl.col("column").is_not_null()).group_by(
+        "column"
+    ):
+        name = str(column)
+        if name in rejected.columns and rejected.schema[name].is_integer():
+            rejected = rejected.with_columns(
+                pl.when(pl.col("row").is_in(cells["row"])).then(None)
+                .otherwise(pl.col(name)).alias(name)
+            )  # fmt: skip
+    scored = score_administrations(rejected.drop("administered_at"), catalog)
+    blanked = [c for c in scored.columns if c in {"score", "severity", "caseness",
+               "items_answered", "prorated", *catalog.subscale_columns}]  # fmt: skip
+    return scored.join(validation.reasons, on="row", how="left").with_columns(
+        pl.col("reasons").alias("problems"),
+        *[pl.lit(None).cast(scored.schema[c]).alias(c) for c in blanked],
+        pl.lit(True).alias("rejected"),
+        pl.lit(False).alias("complete"),
+    )
+
+
+def _all_scores_present(catalog: Catalog, columns: list[str]) -> pl.Expr:
+    """True where every score of the row's instrument has a value."""
+    chain: Any = pl.when(False).then(False)
+    for instrument in catalog:
+        present = [pl.col(s.column).is_not_null() for s in instrument.scores if s.column in columns]
+        if not present:
+            continue
+        chain = chain.when(pl.col("measure") == instrument.id).then(pl.all_horizontal(present))
+    result: pl.Expr = chain.otherwise(False)
+    return result
