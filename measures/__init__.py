@@ -3,8 +3,9 @@
 from measures.catalog import Catalog, DefinitionError, load_catalog, load_definition
 from measures.definition import Instrument, Item, Score
 from measures.parsing import FormatError, Parsed, parse_administrations, read_administrations_csv
+from measures.rules import Rule, Validation
 from measures.scoring import score_administrations
-from measures.validation import Validation, administration_schema, validate_administrations
+from measures.validation import administration_schema, validate_administrations
 
 __all__ = [
     "Catalog",
@@ -13,6 +14,7 @@ __all__ = [
     "Instrument",
     "Item",
     "Parsed",
+    "Rule",
     "Score",
     "Validation",
     "administration_schema",

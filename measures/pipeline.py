@@ -11,8 +11,9 @@ import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog, load_catalog
 from measures.parsing import Parsed, read_administrations_csv
+from measures.rules import Validation
 from measures.scoring import score_administrations
-from measures.validation import Validation, validate_administrations
+from measures.validation import validate_administrations
 
 #: The columns of a score table, before the subscale columns.
 SCORE_TABLE_COLUMNS = (

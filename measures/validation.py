@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -12,45 +11,10 @@ import polars as pl
 from measures.catalog import Catalog, load_catalog
 from measures.definition import Instrument
 from measures.parsing import ERROR_SCHEMA, Parsed
+from measures.rules import Rule, Validation, check_rules, rules_schema, split
 
 if TYPE_CHECKING:
     import pandera.polars as pa
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One validation rule: where a row breaks it, and why, in plain words.
-
-    ``fails`` and ``reason`` are polars expressions over the whole row, so the
-    same rule runs as a pandera check and as the fast pre-screen.
-    """
-
-    name: str
-    column: str
-    fails: pl.Expr
-    reason: pl.Expr
-    cheap_screen: pl.Expr | None = None
-
-    @property
-    def screen(self) -> pl.Expr:
-        """True wherever ``fails`` may be true: a cheaper pre-screen where one exists."""
-        return self.fails if self.cheap_screen is None else self.cheap_screen
-
-
-@dataclass(frozen=True)
-class Validation:
-    """The rows that passed, and one line per failure (row, column, value, reason)."""
-
-    valid: pl.DataFrame
-    rejected: pl.DataFrame
-    errors: pl.DataFrame
-
-    @property
-    def reasons(self) -> pl.DataFrame:
-        """One row per rejected input row: ``row`` and its list of ``reasons``."""
-        return self.errors.group_by("row", maintain_order=True).agg(
-            pl.col("reason").alias("reasons")
-        )
 
 
 def administration_rules(
@@ -91,6 +55,19 @@ def administration_rules(
     return rules
 
 
+def administration_types(catalog: Catalog) -> dict[str, Any]:
+    """The polars type of every column a parsed administration frame may have."""
+    return {
+        "row": pl.Int64,
+        "client_id": pl.String,
+        "measure": pl.String,
+        "administered_on": pl.String,
+        "administered_at": pl.Datetime("us"),
+        "total": pl.Float64,
+        "source_id": pl.String,
+    } | dict.fromkeys(catalog.item_columns, pl.Int64)
+
+
 def administration_schema(
     catalog: Catalog,
     columns: Sequence[str],
@@ -103,21 +80,8 @@ def administration_schema(
     Each column carries its type and the checks built from
     :func:`administration_rules`; the check names are the rule names.
     """
-    import pandera.polars as pa
-
-    types: dict[str, Any] = {
-        "client_id": pl.String, "measure": pl.String, "administered_on": pl.String,
-        "administered_at": pl.Datetime("us"), "total": pl.Float64, "source_id": pl.String,
-    } | dict.fromkeys(catalog.item_columns, pl.Int64)  # fmt: skip
-    by_column: dict[str, list[pa.Check]] = {}
-    for rule in administration_rules(catalog, columns, now=now, measures=measures):
-        by_column.setdefault(rule.column, []).append(_as_check(rule))
-    schema_columns = {
-        name: pa.Column(types[name], checks=by_column.get(name, []), nullable=True)
-        for name in columns
-        if name in types
-    }
-    return pa.DataFrameSchema(schema_columns, strict=False, coerce=False)
+    types = {c: t for c, t in administration_types(catalog).items() if c in columns}
+    return rules_schema(administration_rules(catalog, columns, now=now, measures=measures), types)
 
 
 def validate_administrations(
@@ -125,12 +89,12 @@ def validate_administrations(
     catalog: Catalog | None = None,
     *,
     now: dt.datetime | None = None,
+    duplicates: bool = True,
 ) -> Validation:
     """Split a parsed frame into valid rows and a row-level failure report.
 
-    The rules run first as one polars pass; only when some row fails does the
-    pandera schema validate the frame (lazily, collecting every failure) to
-    produce the report, so a clean million-row file is not validated twice.
+    ``duplicates=False`` leaves repeated administrations to the caller (the
+    store keeps a changed resubmission as a new version).
 
     Examples
     --------
@@ -149,67 +113,15 @@ def validate_administrations(
     if isinstance(parsed, pl.DataFrame):
         parsed = Parsed(parsed, pl.DataFrame(schema=ERROR_SCHEMA))
     frame = parsed.frame
-    now = now or dt.datetime.now()
     measures = frame["measure"].drop_nulls().unique().to_list()
-    rules = administration_rules(catalog, frame.columns, now=now, measures=measures)
-    failing = frame.select(pl.any_horizontal(r.screen.fill_null(False) for r in rules).any()).item()
-    errors = parsed.errors
-    if failing:
-        report = _pandera_report(frame, catalog, rules, now=now, measures=measures)
-        errors = pl.concat([errors, report])
-    if errors.is_empty():
-        return Validation(valid=frame, rejected=frame.clear(), errors=errors)
-    errors = errors.sort("row", maintain_order=True)
-    bad_rows = errors["row"].unique()
-    return Validation(
-        valid=frame.filter(~pl.col("row").is_in(bad_rows)),
-        rejected=frame.filter(pl.col("row").is_in(bad_rows)),
-        errors=errors,
+    rules = administration_rules(
+        catalog, frame.columns, now=now or dt.datetime.now(), measures=measures
     )
-
-
-def _pandera_report(
-    frame: pl.DataFrame,
-    catalog: Catalog,
-    rules: list[Rule],
-    *,
-    now: dt.datetime,
-    measures: Sequence[str],
-) -> pl.DataFrame:
-    import pandera.polars as pa
-
-    schema = administration_schema(catalog, frame.columns, now=now, measures=measures)
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.filter(pl.col("index").is_not_null())
-    else:  # pragma: no cover - the pre-screen found a failure pandera must see
-        return pl.DataFrame(schema=ERROR_SCHEMA)
-    by_name = {r.name: r for r in rules}
-    indexed = frame.with_row_index("__index")
-    reports = []
-    for (check,), group in cases.group_by("check", maintain_order=True):
-        rule = by_name[str(check)]
-        # the reason is computed on the whole frame: some look at other rows
-        reports.append(
-            indexed.select(
-                "__index",
-                "row",
-                pl.lit(rule.column).alias("column"),
-                pl.col(rule.column).cast(pl.String).alias("value"),
-                rule.reason.alias("reason"),
-            )
-            .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32)))
-            .drop("__index")
-        )
-    return pl.concat(reports).cast(ERROR_SCHEMA) if reports else pl.DataFrame(schema=ERROR_SCHEMA)
-
-
-def _as_check(rule: Rule) -> pa.Check:
-    import pandera.polars as pa
-
-    passes = ~rule.fails.fill_null(False)
-    return pa.Check(lambda data: data.lazyframe.select(passes), name=rule.name)
+    if not duplicates:
+        rules = [r for r in rules if r.name != "not_duplicate"]
+    report = check_rules(frame, rules, administration_types(catalog))
+    errors = parsed.errors if report.is_empty() else pl.concat([parsed.errors, report])
+    return split(frame, errors)
 
 
 def _duplicate_rule() -> Rule:

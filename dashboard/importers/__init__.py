@@ -1,0 +1,1 @@
+"""Readers that turn CSV, REDCap and FHIR files into administration batches."""

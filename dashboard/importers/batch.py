@@ -1,0 +1,39 @@
+"""What a reader hands to the store: parsed administrations and their raw records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from measures import Parsed
+
+#: Columns of ``ImportBatch.raw``: the input record behind each ``row``.
+RAW_SCHEMA = pl.Schema({"row": pl.Int64(), "raw": pl.String()})
+
+
+class UnusableFile(ValueError):  # noqa: N818 - reads better at the call site
+    """The file as a whole cannot be imported (wrong format, unreadable, truncated JSON)."""
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """Administrations read from one file, before anything is written.
+
+    ``parsed.frame`` is the wide administration frame of :mod:`measures.parsing`:
+    ``row`` (the input record's number: CSV line, FHIR resource or ndjson line,
+    REDCap row), ``client_id``, ``measure``, ``administered_on`` (text as the
+    source gave it, ISO 8601), ``administered_at``, ``item_1 ... item_N``
+    (Int64, null = unanswered) and optionally ``total`` (a total stored by the
+    source, Float64) and ``source_id`` (the source's own id for the record).
+    ``parsed.errors`` has one row per problem (row, column, value, reason);
+    a row with any error is rejected by the store, never silently dropped.
+    ``raw`` keeps the original text of every record, for the quarantine.
+    ``records`` counts the input records read: accepted + duplicate + rejected
+    must add up to it.
+    """
+
+    format: str
+    parsed: Parsed
+    raw: pl.DataFrame
+    records: int

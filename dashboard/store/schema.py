@@ -1,0 +1,66 @@
+"""Schema versions: upgrade with alembic, and refuse to run on a database that is behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaBehind(RuntimeError):  # noqa: N818 - reads better at the call site
+    """The database's schema is older than this version of IOP Outcomes needs."""
+
+
+def _config(connection: sa.Connection | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_config()).get_current_head()  # type: ignore[arg-type]
+    assert head is not None
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
+    """Migrate the database to the newest schema; returns (from, to) revisions."""
+    from alembic import command
+
+    before = current_revision(engine)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "head")  # type: ignore[arg-type]
+    return before, head_revision()
+
+
+def ensure_current(engine: sa.Engine) -> None:
+    """Raise :class:`SchemaBehind` with what to do when the schema is not the newest."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        msg = f"the database {where} has no IOP Outcomes schema yet: run `iop db upgrade` first"
+    else:
+        msg = (
+            f"the database {where} is at schema {current} but this version needs {head}: "
+            "back it up, then run `iop db upgrade`"
+        )
+    raise SchemaBehind(msg)

@@ -1,0 +1,181 @@
+"""The database schema as SQLAlchemy Core tables; alembic migrations follow it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+DISCHARGE_REASONS = ("completed", "stepped_down", "left_early", "stepped_up", "other")
+LEVELS_OF_CARE = ("php", "iop", "op", "residential", "other")
+SOURCES = ("csv", "redcap", "fhir", "self-report")
+
+
+def _now() -> sa.ColumnElement[sa.DateTime]:
+    return sa.func.current_timestamp()
+
+
+sites = sa.Table(
+    "sites",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+)
+
+tracks = sa.Table(
+    "tracks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(50), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+)
+
+clinicians = sa.Table(
+    "clinicians",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(50), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("site_id", sa.ForeignKey("sites.id"), nullable=True),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("registered_by_import_id", sa.ForeignKey("imports.id"), nullable=True),
+)
+
+episodes = sa.Table(
+    "episodes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    sa.Column("site_id", sa.ForeignKey("sites.id"), nullable=False, index=True),
+    sa.Column("track_id", sa.ForeignKey("tracks.id"), nullable=False),
+    sa.Column("clinician_id", sa.ForeignKey("clinicians.id"), nullable=True),
+    sa.Column("admitted_on", sa.Date, nullable=False),
+    sa.Column("discharged_on", sa.Date, nullable=True),
+    sa.Column("discharge_reason", sa.String(20), nullable=True),
+    sa.CheckConstraint(
+        "discharge_reason IS NULL OR discharge_reason IN "
+        + str(DISCHARGE_REASONS).replace('"', "'"),
+        name="discharge_reason",
+    ),
+    sa.CheckConstraint(
+        "discharged_on IS NULL OR discharged_on >= admitted_on", name="discharge_after_admission"
+    ),
+)
+
+care_levels = sa.Table(
+    "care_levels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=False, index=True),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("level_of_care", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=True),
+    sa.UniqueConstraint("episode_id", "changed_on", "level_of_care"),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("imported_by", sa.String(100), nullable=False),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("format", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("records", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("accepted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("duplicates", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("new_versions", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("new_client_codes", sa.Text, nullable=True),
+)
+
+administrations = sa.Table(
+    "administrations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=True, index=True),
+    sa.Column("instrument", sa.String(50), nullable=False),
+    sa.Column("administered_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source_id", sa.String(200), nullable=False, server_default=""),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
+    # raw item answers as a JSON array, null = unanswered; never only a total
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("stored_total", sa.Float, nullable=True),
+    sa.Column("total_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("outside_episode", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=True, index=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.UniqueConstraint(
+        "client_id",
+        "instrument",
+        "administered_at",
+        "source_id",
+        "version",
+        name="uq_administrations_natural_key",
+    ),
+    sa.Index(
+        "ix_administrations_current", "client_id", "instrument", "administered_at", "is_current"
+    ),
+)
+
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=True, index=True),
+    sa.Column("session_on", sa.Date, nullable=False),
+    sa.Column("session_type", sa.String(30), nullable=False),
+    sa.Column("attended", sa.Boolean, nullable=False),
+    sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=True),
+    sa.UniqueConstraint("client_id", "session_on", "session_type"),
+)
+
+rejected_rows = sa.Table(
+    "rejected_rows",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=False, index=True),
+    sa.Column("row", sa.Integer, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("resource_type", sa.String(50), nullable=True),
+    sa.Column("resource_id", sa.String(100), nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=False, server_default="ok"),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Index("ix_audit_log_at", "at"),
+)

@@ -1,0 +1,126 @@
+"""A small rule engine: plain-language rules checked by pandera, with a fast pre-screen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from measures.parsing import ERROR_SCHEMA
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: where a row breaks it, and why, in plain words.
+
+    ``fails`` and ``reason`` are polars expressions over the whole row, so the
+    same rule runs as a pandera check and as the fast pre-screen.
+    """
+
+    name: str
+    column: str
+    fails: pl.Expr
+    reason: pl.Expr
+    cheap_screen: pl.Expr | None = None
+
+    @property
+    def screen(self) -> pl.Expr:
+        """True wherever ``fails`` may be true: a cheaper pre-screen where one exists."""
+        return self.fails if self.cheap_screen is None else self.cheap_screen
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The rows that passed, those that did not, and one line per failure."""
+
+    valid: pl.DataFrame
+    rejected: pl.DataFrame
+    errors: pl.DataFrame
+
+    @property
+    def reasons(self) -> pl.DataFrame:
+        """One row per rejected input row: ``row`` and its list of ``reasons``."""
+        return self.errors.group_by("row", maintain_order=True).agg(
+            pl.col("reason").alias("reasons")
+        )
+
+
+def rules_schema(rules: Sequence[Rule], types: Mapping[str, Any]) -> pa.DataFrameSchema:
+    """A pandera (polars) schema: each column's type and the checks of its rules."""
+    import pandera.polars as pa
+
+    by_column: dict[str, list[pa.Check]] = {}
+    for rule in rules:
+        by_column.setdefault(rule.column, []).append(_as_check(rule))
+    columns = {
+        name: pa.Column(dtype, checks=by_column.get(name, []), nullable=True)
+        for name, dtype in types.items()
+    }
+    return pa.DataFrameSchema(columns, strict=False, coerce=False)
+
+
+def check_rules(
+    frame: pl.DataFrame, rules: Sequence[Rule], types: Mapping[str, Any]
+) -> pl.DataFrame:
+    """Every rule failure as (row, column, value, reason); empty when all rows pass.
+
+    The rules run first as one polars pass; only when some row may fail does the
+    pandera schema validate the frame (lazily, collecting every failure) to build
+    the report, so a clean million-row file is not validated twice.
+    """
+    screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
+    if not rules or not frame.select(screen.any()).item():
+        return pl.DataFrame(schema=ERROR_SCHEMA)
+    import pandera.polars as pa
+
+    present = {name: dtype for name, dtype in types.items() if name in frame.columns}
+    try:
+        rules_schema(rules, present).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.filter(pl.col("index").is_not_null())
+    else:  # a cheap screen may flag rows no rule fails (a hash collision)
+        return pl.DataFrame(schema=ERROR_SCHEMA)
+    by_name = {r.name: r for r in rules}
+    indexed = frame.with_row_index("__index")
+    reports = []
+    for (check,), group in cases.group_by("check", maintain_order=True):
+        rule = by_name[str(check)]
+        # the reason is computed on the whole frame: some look at other rows
+        reports.append(
+            indexed.select(
+                "__index",
+                "row",
+                pl.lit(rule.column).alias("column"),
+                pl.col(rule.column).cast(pl.String).alias("value"),
+                rule.reason.alias("reason"),
+            )
+            .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32)))
+            .drop("__index")
+        )
+    report = pl.concat(reports).cast(ERROR_SCHEMA) if reports else pl.DataFrame(schema=ERROR_SCHEMA)
+    return report.sort("row", maintain_order=True)
+
+
+def split(frame: pl.DataFrame, errors: pl.DataFrame) -> Validation:
+    """Rows named in ``errors`` are rejected; the others are valid."""
+    if errors.is_empty():
+        return Validation(valid=frame, rejected=frame.clear(), errors=errors)
+    errors = errors.sort("row", maintain_order=True)
+    bad_rows = errors["row"].unique()
+    return Validation(
+        valid=frame.filter(~pl.col("row").is_in(bad_rows)),
+        rejected=frame.filter(pl.col("row").is_in(bad_rows)),
+        errors=errors,
+    )
+
+
+def _as_check(rule: Rule) -> pa.Check:
+    import pandera.polars as pa
+
+    passes = ~rule.fails.fill_null(False)
+    return pa.Check(lambda data: data.lazyframe.select(passes), name=rule.name)

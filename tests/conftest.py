@@ -1,0 +1,82 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, migrated."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.store import schema
+from dashboard.store.engine import make_engine
+from tests.support.postgres import SKIP_VARIABLE, URL_VARIABLE, LocalServer, NoPostgres
+
+BACKENDS = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server: CI's (IOP_TEST_POSTGRES_URL) or our own."""
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"PostgreSQL tests skipped as asked ({SKIP_VARIABLE}=1)")
+    if os.environ.get(URL_VARIABLE):
+        yield os.environ[URL_VARIABLE]
+        return
+    try:
+        server = LocalServer()
+    except NoPostgres as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    """A migrated template database; each test copies it (fast) instead of migrating."""
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    name = f"iop_template_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = sa.make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    admin.dispose()
+    return name
+
+
+def _postgres_database(server: str, template: str) -> str:
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"iop_test_{os.getpid()}_{next(_counter)}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    admin.dispose()
+    return sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """The URL of a fresh, migrated, empty database on each back end."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'iop.db'}"
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        return url
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template")
+    return _postgres_database(server, template)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on a fresh database of each back end."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
