@@ -110,7 +110,7 @@ def _score_rejected(validation: Validation, catalog: Catalog) -> pl.DataFrame:
         name = str(column)
         if name in rejected.columns and rejected.schema[name].is_integer():
             rejected = rejected.with_columns(
-                pl.when(pl.col("row").is_in(cells["row"])).then(None)
+                pl.when(pl.col("row").is_in(cells["row"].to_list())).then(None)
                 .otherwise(pl.col(name)).alias(name)
             )  # fmt: skip
     scored = score_administrations(rejected.drop("administered_at"), catalog)

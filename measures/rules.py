@@ -79,6 +79,8 @@ def check_rules(
     import pandera.polars as pa
 
     present = {name: dtype for name, dtype in types.items() if name in frame.columns}
+    # a rule may report on a helper column (raw text kept next to a parsed value)
+    present |= {r.column: frame.schema[r.column] for r in rules if r.column not in present}
     try:
         rules_schema(rules, present).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -99,7 +101,7 @@ def check_rules(
                 pl.col(rule.column).cast(pl.String).alias("value"),
                 rule.reason.alias("reason"),
             )
-            .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32)))
+            .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32).to_list()))
             .drop("__index")
         )
     report = pl.concat(reports).cast(ERROR_SCHEMA) if reports else pl.DataFrame(schema=ERROR_SCHEMA)
@@ -111,7 +113,7 @@ def split(frame: pl.DataFrame, errors: pl.DataFrame) -> Validation:
     if errors.is_empty():
         return Validation(valid=frame, rejected=frame.clear(), errors=errors)
     errors = errors.sort("row", maintain_order=True)
-    bad_rows = errors["row"].unique()
+    bad_rows = errors["row"].unique().to_list()
     return Validation(
         valid=frame.filter(~pl.col("row").is_in(bad_rows)),
         rejected=frame.filter(pl.col("row").is_in(bad_rows)),

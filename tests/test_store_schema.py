@@ -35,6 +35,10 @@ def test_foreign_keys_are_enforced(engine):
     with pytest.raises(sa.exc.IntegrityError), write(engine) as connection:
         connection.execute(
             episodes.insert().values(
-                code="E1", client_id=999, site_id=999, track_id=999, admitted_on=sa.func.current_date()
+                code="E1",
+                client_id=999,
+                site_id=999,
+                track_id=999,
+                admitted_on=sa.func.current_date(),
             )
         )

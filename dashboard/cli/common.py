@@ -1,0 +1,64 @@
+"""What every database command shares: the --db option and opening a current database."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from dashboard.cli.output import fail
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help="Database URL or SQLite file (default: IOP_DATABASE_URL, else var/iop.db).",
+        show_default=False,
+    ),
+]
+
+
+def open_database(db: str | None, *, check_schema: bool = True) -> sa.Engine:
+    """An engine on the configured database; exits with a one-line message if unusable."""
+    from dashboard.config import Settings
+    from dashboard.store.engine import make_engine
+    from dashboard.store.schema import SchemaBehind, ensure_current
+
+    settings = Settings.from_env(database_url=db)
+    try:
+        engine = make_engine(settings.database_url)
+        if check_schema:
+            ensure_current(engine)
+    except SchemaBehind as exc:
+        fail(str(exc), EXIT_USAGE)
+    except sa.exc.SQLAlchemyError as exc:
+        fail(
+            f"cannot open the database: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}",
+            EXIT_USAGE,
+        )
+    return engine
+
+
+def load_program_catalog() -> object:
+    """The instrument catalog, with the program's own definitions (IOP_INSTRUMENTS_DIR)."""
+    from dashboard.config import Settings
+    from measures import DefinitionError, load_catalog
+
+    settings = Settings.from_env()
+    try:
+        return load_catalog(*([settings.instruments_dir] if settings.instruments_dir else []))
+    except DefinitionError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def operator() -> str:
+    """Who runs a command line action (for the audit log): IOP_OPERATOR or the OS user."""
+    return os.environ.get("IOP_OPERATOR") or f"cli:{getpass.getuser()}"

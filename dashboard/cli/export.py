@@ -1,0 +1,40 @@
+"""``iop export``: stored data out as files people can open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dashboard.cli.common import DbOption, load_program_catalog, open_database, operator
+
+app = typer.Typer(help="Export stored data.", no_args_is_help=True)
+
+
+@app.command("scores")
+def scores(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE.csv", help="Write here instead of to stdout."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Every stored administration (current version) with its scores.
+
+    The columns of `iop score`, plus the raw items and stored total (so the file
+    imports again), source, source_id and import_id. The export is audited.
+    """
+    from dashboard.cli.output import write_score_table
+    from dashboard.store.audit import record_event
+    from dashboard.store.engine import read, write
+    from dashboard.store.exports import scores_table
+
+    engine = open_database(db)
+    catalog = load_program_catalog()
+    with read(engine) as connection:
+        table = scores_table(connection, catalog)
+    with write(engine) as connection:
+        record_event(connection, actor=operator(), action="export", resource_type="scores",
+                     detail={"rows": table.height, "file": out.name if out else "stdout"})  # fmt: skip
+    write_score_table(table, out)

@@ -1,0 +1,42 @@
+"""The wide administration CSV (the input format of ``iop score``) as an import batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.importers.batch import ImportBatch, UnusableFile
+from measures import Catalog, FormatError, read_administrations_csv
+
+
+def read_administrations_file(path: Path, catalog: Catalog) -> ImportBatch:
+    """Read a wide administration CSV; every line is a record, kept raw for the quarantine."""
+    try:
+        parsed = read_administrations_csv(path, catalog)
+    except FormatError as exc:
+        raise UnusableFile(str(exc)) from None
+    return ImportBatch(
+        format="csv",
+        parsed=parsed,
+        raw=raw_lines(path).join(parsed.frame.select("row"), on="row", how="semi"),
+        records=parsed.frame.height,
+    )
+
+
+def raw_lines(path: Path) -> pl.DataFrame:
+    """Every physical line of a text file after the header, numbered as in the file."""
+    lines = pl.read_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["raw"],
+        encoding="utf8-lossy",
+    )
+    return (
+        lines.with_row_index("row", offset=1)
+        .with_columns(pl.col("row").cast(pl.Int64), pl.col("raw").fill_null(""))
+        .filter(pl.col("row") > 1)
+    )

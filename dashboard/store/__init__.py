@@ -1,0 +1,1 @@
+"""The database: schema, engines, migrations, writes (imports) and viewer-scoped reads."""

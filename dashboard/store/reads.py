@@ -1,0 +1,141 @@
+"""Read stored administrations back as polars frames, in the wide form the scorer takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.store import tables as t
+from measures import Catalog
+
+_A = t.administrations.c
+
+#: The columns of a lean administrations read, and their polars types.
+ADMINISTRATION_COLUMNS: dict[str, Any] = {
+    "administration_id": pl.Int64,
+    "client_pk": pl.Int64,
+    "episode_pk": pl.Int64,
+    "measure": pl.String,
+    "administered_at": pl.Datetime("us"),
+    "items": pl.String,
+    "total": pl.Float64,
+    "source": pl.String,
+}
+#: Further columns for exports and history.
+HISTORY_COLUMNS: dict[str, Any] = {
+    "source_id": pl.String,
+    "version": pl.Int64,
+    "is_current": pl.Boolean,
+    "total_only": pl.Boolean,
+    "outside_episode": pl.Boolean,
+    "import_id": pl.Int64,
+    "recorded_at": pl.Datetime("us"),
+    "recorded_by": pl.String,
+}
+
+
+def administrations_select(*, current_only: bool = True, history: bool = False) -> sa.Select[Any]:
+    """A lean select of stored administrations (no joins: codes are mapped in polars).
+
+    Dates are read as text on SQLite and parsed by polars, several times faster
+    than converting them row by row in Python.
+    """
+    columns = [
+        _A.id.label("administration_id"),
+        _A.client_id.label("client_pk"),
+        _A.episode_id.label("episode_pk"),
+        _A.instrument.label("measure"),
+        sa.type_coerce(_A.administered_at, sa.String).label("administered_at"),
+        _A["items"],
+        _A.stored_total.label("total"),
+        _A.source,
+    ]
+    if history:
+        columns += [
+            _A.source_id, _A.version, _A.is_current, _A.total_only, _A.outside_episode,
+            _A.import_id, sa.type_coerce(_A.recorded_at, sa.String).label("recorded_at"),
+            _A.recorded_by,
+        ]  # fmt: skip
+    query = sa.select(*columns)
+    return query.where(_A.is_current) if current_only else query
+
+
+def read_frame(
+    connection: sa.Connection, query: sa.Select[Any], schema: dict[str, Any]
+) -> pl.DataFrame:
+    """Run ``query`` and return a frame with ``schema`` (dates given as text are parsed).
+
+    Rows go straight from the driver into columns, skipping per-value conversion
+    in Python; polars does the type work.
+    """
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    rows = connection.exec_driver_sql(str(compiled), params).fetchall()
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    columns = dict(zip(schema, (list(values) for values in zip(*rows, strict=True)), strict=True))
+    raw = pl.DataFrame(columns, strict=False)
+    casts = []
+    for name, dtype in schema.items():
+        column = pl.col(name)
+        if raw.schema[name] == pl.String and dtype == pl.Datetime("us"):
+            casts.append(column.str.to_datetime(time_unit="us", strict=False).alias(name))
+        elif raw.schema[name] == pl.String and dtype == pl.Date:
+            casts.append(column.str.to_date(strict=False).alias(name))
+        else:
+            casts.append(column.cast(dtype).alias(name))
+    return raw.select(casts)
+
+
+def read_administrations(
+    connection: sa.Connection,
+    catalog: Catalog,
+    *,
+    where: sa.ColumnElement[bool] | None = None,
+    current_only: bool = True,
+    history: bool = False,
+) -> pl.DataFrame:
+    """Stored administrations as a wide frame: client and episode codes, item columns.
+
+    ``where`` narrows the select (the viewer's scope is applied by the callers in
+    :mod:`dashboard.store.access`); ``history`` adds versions, sources and imports.
+    Sorted by date, client, instrument (and version).
+    """
+    query = administrations_select(current_only=current_only, history=history)
+    if where is not None:
+        query = query.where(where)
+    schema = ADMINISTRATION_COLUMNS | (HISTORY_COLUMNS if history else {})
+    frame = read_frame(connection, query, schema)
+    codes = read_frame(
+        connection,
+        sa.select(t.clients.c.id, t.clients.c.code),
+        {"client_pk": pl.Int64, "client_id": pl.String},
+    )
+    episodes = read_frame(
+        connection,
+        sa.select(t.episodes.c.id, t.episodes.c.code),
+        {"episode_pk": pl.Int64, "episode_id": pl.String},
+    )
+    order = ["administered_at", "client_id", "measure", *(["version"] if history else [])]
+    frame = (
+        frame.join(codes, on="client_pk", how="left")
+        .join(episodes, on="episode_pk", how="left")
+        .sort(order)
+    )
+    return with_item_columns(frame, catalog)
+
+
+def with_item_columns(frame: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """``items`` (a JSON array of raw answers) as ``item_1 ... item_N`` columns."""
+    decoded = frame.with_columns(pl.col("items").str.json_decode(pl.List(pl.Int64)))
+    answers = pl.col("items")
+    return decoded.with_columns(
+        answers.list.get(i, null_on_oob=True).alias(name)
+        for i, name in enumerate(catalog.item_columns)
+    ).drop("items")

@@ -1,0 +1,305 @@
+"""Write clinicians, episodes, level-of-care changes and attendance from table imports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.importers.csv_tables import TableBatch
+from dashboard.store import tables as t
+from dashboard.store.audit import record_event
+from dashboard.store.engine import write
+from dashboard.store.importing import ImportSummary, quarantine
+
+Outcome = tuple[str, str | None]  # ("accepted" | "duplicate" | "rejected", reason)
+
+
+def import_table(
+    engine: sa.Engine,
+    batch: TableBatch,
+    *,
+    file_name: str,
+    content_hash: str,
+    imported_by: str,
+    known_clients_only: bool = False,
+) -> ImportSummary:
+    """Write one table file in one transaction; unchanged rows count as duplicates.
+
+    Rows update what they describe (an episode gets its discharge date in a later
+    file); a row naming an unknown clinician or episode is rejected with a reason.
+    """
+    kind = batch.spec.kind
+    with write(engine) as connection:
+        import_id = int(
+            connection.execute(
+                t.imports.insert().values(
+                    imported_by=imported_by, file_name=file_name, content_hash=content_hash,
+                    format="csv", kind=kind, records=batch.records,
+                )
+            ).inserted_primary_key[0]
+        )  # fmt: skip
+        clients = _Clients(connection, import_id, known_clients_only=known_clients_only)
+        write_row = _WRITERS[kind]
+        outcomes: list[tuple[int, str, str | None]] = []
+        for row in batch.validation.valid.iter_rows(named=True):
+            status, reason = write_row(connection, row, clients)
+            outcomes.append((row["row"], status, reason))
+        results = pl.DataFrame(
+            outcomes,
+            schema={"row": pl.Int64, "status": pl.String, "reason": pl.String},
+            orient="row",
+        )
+        late = results.filter(pl.col("status") == "rejected").select(
+            "row", pl.concat_list("reason").alias("reasons")
+        )
+        rejections = pl.concat([batch.validation.reasons, late]).sort("row")
+        quarantine(connection, import_id, rejections, batch.raw)
+        summary = ImportSummary(
+            file_name=file_name,
+            format=f"csv ({kind})",
+            records=batch.records,
+            accepted=int((results["status"] == "accepted").sum()),
+            duplicates=int((results["status"] == "duplicate").sum()),
+            rejected=rejections.height,
+            new_clients=tuple(clients.new_codes),
+            import_id=import_id,
+            rejections=rejections,
+        )
+        connection.execute(
+            t.imports.update().where(t.imports.c.id == import_id).values(
+                finished_at=sa.func.current_timestamp(), accepted=summary.accepted,
+                duplicates=summary.duplicates, rejected=summary.rejected,
+                new_client_codes=json.dumps(list(summary.new_clients)) or None,
+            )
+        )  # fmt: skip
+        record_event(
+            connection, actor=imported_by, action="import", resource_type="import",
+            resource_id=str(import_id),
+            detail={"file": Path(file_name).name, "kind": kind, "records": summary.records,
+                    "accepted": summary.accepted, "rejected": summary.rejected},
+        )  # fmt: skip
+    return summary
+
+
+class _Clients:
+    """Client ids by code, registering unknown codes unless told not to."""
+
+    def __init__(self, connection: sa.Connection, import_id: int, *, known_clients_only: bool):
+        self.connection = connection
+        self.import_id = import_id
+        self.known_only = known_clients_only
+        self.new_codes: list[str] = []
+
+    def id(self, code: str, display_name: str | None = None) -> int | None:
+        c = t.clients.c
+        found = self.connection.execute(
+            sa.select(c.id, c.display_name).where(c.code == code)
+        ).first()
+        if found is not None:
+            if display_name and display_name != found.display_name:
+                self.connection.execute(
+                    t.clients.update().where(c.id == found.id).values(display_name=display_name)
+                )
+            return int(found.id)
+        if self.known_only:
+            return None
+        self.new_codes.append(code)
+        return int(
+            self.connection.execute(
+                t.clients.insert().values(
+                    code=code, display_name=display_name, registered_by_import_id=self.import_id
+                )
+            ).inserted_primary_key[0]
+        )
+
+
+def _get_or_create(
+    connection: sa.Connection, table: sa.Table, key: str, value: str, **extra: Any
+) -> int:
+    found = connection.execute(sa.select(table.c.id).where(table.c[key] == value)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        connection.execute(table.insert().values({key: value, **extra})).inserted_primary_key[0]
+    )
+
+
+def _unknown_client(code: str) -> Outcome:
+    return "rejected", f"unknown client id '{code}' (--known-clients-only)"
+
+
+def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _Clients) -> Outcome:
+    c = t.clinicians.c
+    site_id = _get_or_create(connection, t.sites, "name", row["site"])
+    values = {"display_name": row["display_name"], "site_id": site_id}
+    found = connection.execute(
+        sa.select(c.id, c.display_name, c.site_id).where(c.code == row["clinician_id"])
+    ).first()
+    if found is None:
+        connection.execute(t.clinicians.insert().values(code=row["clinician_id"], **values))
+        return "accepted", None
+    if (found.display_name, found.site_id) == (values["display_name"], site_id):
+        return "duplicate", None
+    connection.execute(t.clinicians.update().where(c.id == found.id).values(**values))
+    return "accepted", None
+
+
+def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Clients) -> Outcome:
+    client_id = clients.id(row["client_id"], row["display_name"])
+    if client_id is None:
+        return _unknown_client(row["client_id"])
+    clinician_id = None
+    if row["clinician_id"]:
+        clinician_id = connection.execute(
+            sa.select(t.clinicians.c.id).where(t.clinicians.c.code == row["clinician_id"])
+        ).scalar()
+        if clinician_id is None:
+            return (
+                "rejected",
+                f"unknown clinician_id '{row['clinician_id']}': import clinicians first",
+            )
+    values = {
+        "client_id": client_id,
+        "site_id": _get_or_create(connection, t.sites, "name", row["site"]),
+        "track_id": _get_or_create(
+            connection,
+            t.tracks,
+            "code",
+            row["track"],
+            name=row["track"].replace("_", " ").capitalize(),
+        ),
+        "clinician_id": clinician_id,
+        "admitted_on": row["admitted_on"],
+        "discharged_on": row["discharged_on"],
+        "discharge_reason": row["discharge_reason"],
+    }
+    e = t.episodes.c
+    found = connection.execute(
+        sa.select(*[e[k] for k in values], e.id).where(e.code == row["episode_id"])
+    ).first()
+    if found is None:
+        connection.execute(t.episodes.insert().values(code=row["episode_id"], **values))
+        _start_care_level(connection, row["episode_id"], row["admitted_on"])
+        return "accepted", None
+    if found.client_id != client_id:
+        return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"
+    if all(getattr(found, k) == v for k, v in values.items()):
+        return "duplicate", None
+    connection.execute(t.episodes.update().where(e.id == found.id).values(**values))
+    return "accepted", None
+
+
+def _start_care_level(connection: sa.Connection, episode_code: str, admitted_on: Any) -> None:
+    """An episode starts in IOP unless a level-of-care file says otherwise."""
+    episode_id = connection.execute(
+        sa.select(t.episodes.c.id).where(t.episodes.c.code == episode_code)
+    ).scalar()
+    connection.execute(
+        t.care_levels.insert().values(
+            episode_id=episode_id, changed_on=admitted_on, level_of_care="iop", reason="admission"
+        )
+    )
+
+
+def _episode_of(connection: sa.Connection, row: dict[str, Any]) -> int | Outcome:
+    e, c = t.episodes.c, t.clients.c
+    found = connection.execute(
+        sa.select(e.id, c.code)
+        .join(t.clients, e.client_id == c.id)
+        .where(e.code == row["episode_id"])
+    ).first()
+    if found is None:
+        return "rejected", f"unknown episode_id '{row['episode_id']}': import episodes first"
+    if found.code != row["client_id"]:
+        return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"
+    return int(found.id)
+
+
+def _episode_on(connection: sa.Connection, client_id: int, day: Any) -> int | None:
+    """The client's episode that includes ``day`` (the latest admitted, if several)."""
+    e = t.episodes.c
+    return connection.execute(
+        sa.select(e.id)
+        .where(e.client_id == client_id, e.admitted_on <= day)
+        .where(sa.or_(e.discharged_on.is_(None), e.discharged_on >= day))
+        .order_by(e.admitted_on.desc())
+        .limit(1)
+    ).scalar()
+
+
+def _write_care_level(
+    connection: sa.Connection, row: dict[str, Any], _clients: _Clients
+) -> Outcome:
+    episode = _episode_of(connection, row)
+    if isinstance(episode, tuple):
+        return episode
+    cl = t.care_levels.c
+    found = connection.execute(
+        sa.select(cl.id, cl.reason).where(
+            cl.episode_id == episode, cl.changed_on == row["changed_on"],
+            cl.level_of_care == row["level_of_care"],
+        )
+    ).first()  # fmt: skip
+    if found is not None:
+        if row["reason"] and row["reason"] != found.reason:
+            connection.execute(
+                t.care_levels.update().where(cl.id == found.id).values(reason=row["reason"])
+            )
+            return "accepted", None
+        return "duplicate", None
+    connection.execute(
+        t.care_levels.insert().values(
+            episode_id=episode, changed_on=row["changed_on"], level_of_care=row["level_of_care"],
+            reason=row["reason"],
+        )
+    )  # fmt: skip
+    return "accepted", None
+
+
+def _write_attendance(connection: sa.Connection, row: dict[str, Any], clients: _Clients) -> Outcome:
+    client_id = clients.id(row["client_id"])
+    if client_id is None:
+        return _unknown_client(row["client_id"])
+    if row["episode_id"]:
+        episode = _episode_of(connection, row)
+        if isinstance(episode, tuple):
+            return episode
+        episode_id: int | None = episode
+    else:
+        episode_id = _episode_on(connection, client_id, row["session_on"])
+    a = t.attendance.c
+    found = connection.execute(
+        sa.select(a.id, a.attended, a.episode_id).where(
+            a.client_id == client_id, a.session_on == row["session_on"],
+            a.session_type == row["session_type"],
+        )
+    ).first()  # fmt: skip
+    if found is not None:
+        if (found.attended, found.episode_id) == (row["attended"], episode_id or found.episode_id):
+            return "duplicate", None
+        connection.execute(
+            t.attendance.update()
+            .where(a.id == found.id)
+            .values(attended=row["attended"], episode_id=episode_id or found.episode_id)
+        )
+        return "accepted", None
+    connection.execute(
+        t.attendance.insert().values(
+            client_id=client_id, episode_id=episode_id, session_on=row["session_on"],
+            session_type=row["session_type"], attended=row["attended"],
+        )
+    )  # fmt: skip
+    return "accepted", None
+
+
+_WRITERS: dict[str, Callable[[sa.Connection, dict[str, Any], _Clients], Outcome]] = {
+    "clinicians": _write_clinician,
+    "episodes": _write_episode,
+    "care_levels": _write_care_level,
+    "attendance": _write_attendance,
+}
