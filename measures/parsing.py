@@ -54,8 +54,8 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
     returned in ``errors`` instead, so the other rows still score.
     """
     path = Path(path)
-    header = _read_header(path)
-    _check_header(header, catalog)
+    header = read_header(path)
+    check_header(header, catalog)
     items = [c for c in header if c in catalog.item_columns]
     overrides = {c: pl.String for c in header} | {c: pl.Int64 for c in items}
     try:
@@ -87,7 +87,7 @@ def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
     data_columns = [c for c in raw.columns if c in known and c != "row"]
     raw = _drop_blank_rows(raw.select("row", *data_columns))
     errors: list[pl.DataFrame] = []
-    casts: list[pl.Expr] = [_normalise_measure(raw["measure"], catalog).alias("measure")]
+    casts: list[pl.Expr] = [normalise_measure(raw["measure"], catalog).alias("measure")]
     casts += [
         _text(pl.col(c)).alias(c)
         for c in ("client_id", "administered_on")
@@ -117,7 +117,7 @@ def _read(path: Path, overrides: Mapping[str, pl.DataType | type[pl.DataType]]) 
     )
 
 
-def _read_header(path: Path) -> list[str]:
+def read_header(path: Path) -> list[str]:
     try:
         with path.open("rb") as handle:
             first = handle.readline(1 << 16)
@@ -135,7 +135,7 @@ def _read_header(path: Path) -> list[str]:
     return [c.strip().lower() for c in next(csv.reader(io.StringIO(text)))]
 
 
-def _check_header(header: list[str], catalog: Catalog) -> None:
+def check_header(header: list[str], catalog: Catalog) -> None:
     if len(header) == 1:
         for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if sep in header[0]:
@@ -228,12 +228,12 @@ def _text(expr: pl.Expr) -> pl.Expr:
 
 
 def _padded(raw: pl.DataFrame, column: str) -> bool:
-    """Whether any value of a text column has surrounding white space."""
+    """Whether any value of a text column is empty or has surrounding white space."""
     text = pl.col(column)
-    return bool(raw.select((text.str.contains(r"^\s|\s$")).any()).item())
+    return bool(raw.select((text.str.contains(r"^\s|\s$|^$")).any()).item())
 
 
-def _normalise_measure(measure: pl.Series, catalog: Catalog) -> pl.Expr:
+def normalise_measure(measure: pl.Series, catalog: Catalog) -> pl.Expr:
     """Map 'PHQ-9', 'phq 9' or 'BAM-R' to the catalog id; keep anything else.
 
     The mapping is worked out once per distinct value, not per row.

@@ -134,6 +134,10 @@ def _print_summary(summary: object) -> None:
         more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
         print(f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
               "(check for typos; --known-clients-only rejects them instead)")  # fmt: skip
+    for row in summary.warnings.head(10).iter_rows(named=True):
+        print(f"  row {row['row']} (accepted): {'; '.join(row['problems'])}")
+    if summary.warnings.height > 10:
+        print(f"  ... {summary.warnings.height - 10:,} more accepted rows with problems")
     for row in summary.rejections.head(10).iter_rows(named=True):
         print(f"  row {row['row']}: {'; '.join(row['reasons'])}")
     if summary.rejected > 10:

@@ -18,7 +18,7 @@ from dashboard.importers.batch import ImportBatch
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.engine import write
-from measures import Catalog, validate_administrations
+from measures import Catalog, score_administrations, validate_administrations
 
 #: Rows written per INSERT batch (and per progress step).
 CHUNK = 5_000
@@ -89,6 +89,7 @@ def import_administrations(
     """
     validation = validate_administrations(batch.parsed, catalog, now=now, duplicates=False)
     rows = _prepare(validation.valid, catalog)
+    warnings = _problems_of_accepted(validation.valid, catalog)
     reasons = validation.reasons
     with write(engine) as connection:
         earlier = connection.execute(
@@ -131,6 +132,7 @@ def import_administrations(
             new_clients=tuple(new_codes),
             import_id=import_id,
             rejections=reasons.sort("row"),
+            warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
         )
         _finish_import(connection, summary)
         record_event(
@@ -145,6 +147,13 @@ def import_administrations(
         )  # fmt: skip
         _hold_for_tests()
     return summary
+
+
+def _problems_of_accepted(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Problems the scorer finds in valid rows (a stored total that disagrees, a
+    score that cannot be computed): they are stored, and the summary says so."""
+    scored = score_administrations(valid.drop("administered_at"), catalog)
+    return scored.filter(pl.col("problems").list.len() > 0).select("row", "problems")
 
 
 def _prepare(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:

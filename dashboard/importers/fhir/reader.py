@@ -1,0 +1,189 @@
+"""Turn FHIR JSON files into an import batch: one row per QuestionnaireResponse or Observation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
+from dashboard.importers.fhir import observations, responses
+from dashboard.importers.fhir.codes import CatalogCodes
+from dashboard.importers.fhir.files import Entry, Json, load_files
+from dashboard.importers.fhir.observations import ObservationIndex, member_references
+from dashboard.importers.fhir.record import (
+    Problem,
+    Record,
+    client_id,
+    compact,
+    source_id,
+    wall_clock,
+)
+from dashboard.importers.fhir.support import SUPPORTING, Support
+from measures.catalog import Catalog
+from measures.parsing import ERROR_SCHEMA, Parsed, parse_administrations
+
+#: The resource types read as records; others (Patient, Encounter ...) are context.
+RECORD_TYPES = frozenset({"QuestionnaireResponse", "Observation"})
+_DATE_KEYS = {
+    "QuestionnaireResponse": ("authored",),
+    "Observation": ("effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued"),
+}
+
+
+def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
+    """Read FHIR R4/STU3 JSON files (single resources, Bundles, ndjson) into a batch.
+
+    Each QuestionnaireResponse and each Observation that is no member of a
+    panel is one record, numbered from 1 across the files in reading order; a
+    broken ndjson line is a record too. Questionnaires, ValueSets and
+    CodeSystems in any of the files are used to read the records, and are not
+    records. Every record has a row in ``parsed.frame`` (null where nothing
+    could be read) and its compact JSON in ``raw``; ``parsed.errors`` says why
+    a record cannot be used. A stored total goes to ``total``, so scoring can
+    report one that disagrees with the answers.
+
+    Raises :class:`UnusableFile` for a file that is not JSON, is truncated,
+    is not a FHIR resource or is FHIR DSTU2.
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> files = [Path("QuestionnaireResponse-phq9.json"), Path("Questionnaire-phq9.json")]
+    >>> batch = read_fhir(files, load_catalog())  # doctest: +SKIP
+    >>> batch.records, batch.parsed.frame["measure"].to_list()  # doctest: +SKIP
+    (1, ['phq9'])
+    """
+    entries = load_files(paths)
+    codes = CatalogCodes(catalog)
+    support, index = Support(), ObservationIndex()
+    for entry in entries:
+        if entry.resource is None:
+            continue
+        if entry.resource["resourceType"] in SUPPORTING:
+            support.add(entry.resource, entry.full_url)
+        elif entry.resource["resourceType"] == "Observation":
+            index.add(entry.resource, entry.full_url)
+    members = index.members()
+    records: list[Record] = []
+    for entry in entries:
+        if entry.resource is None:
+            records.append(Record(entry.text or "", problems=[Problem(entry.problem or "")]))
+        elif entry.resource["resourceType"] in RECORD_TYPES and id(entry.resource) not in members:
+            records.append(_read_record(entry, entry.resource, codes, support, index))
+    if not records and not support.count:
+        _check_something_read(entries, paths)
+    return ImportBatch(format="fhir", parsed=_parsed(records, catalog), raw=_raw(records),
+                       records=len(records))  # fmt: skip
+
+
+def _read_record(
+    entry: Entry, resource: Json, codes: CatalogCodes, support: Support, index: ObservationIndex
+) -> Record:
+    kind = str(resource["resourceType"])
+    record = Record(
+        _raw_text(resource, index),
+        client_id=client_id(resource.get("subject")),
+        source_id=source_id(resource, entry.full_url),
+    )
+    status = resource.get("status")
+    accepted = responses.ACCEPTED if kind == "QuestionnaireResponse" else observations.ACCEPTED
+    if status not in accepted:
+        record.reject(_status_reason(kind, status, accepted), value=str(status or "") or None)
+    if record.client_id is None:
+        record.reject(
+            f"no subject: the client cannot be identified ({kind}.subject has no reference)",
+            "client_id",
+        )
+    date = _date(resource, _DATE_KEYS[kind])
+    if date is None:
+        record.reject(
+            f"no date: the {kind} has no {' or '.join(_DATE_KEYS[kind])}", "administered_on"
+        )
+    else:
+        record.administered_on = wall_clock(date)
+    if kind == "QuestionnaireResponse":
+        responses.read_response(resource, record, codes, support)
+    else:
+        observations.read_observation(resource, record, codes, support, index)
+    if status == "entered-in-error":
+        record.items.clear()
+        record.total = None
+    return record
+
+
+def _status_reason(kind: str, status: object, accepted: frozenset[str]) -> str:
+    wanted = {
+        "QuestionnaireResponse": "completed or amended responses",
+        "Observation": "final, amended or corrected results",
+    }[kind]
+    if not isinstance(status, str) or not status:
+        return f"the {kind} has no status; only {wanted} are scored"
+    return f"{kind} status is '{status}': only {wanted} are scored"
+
+
+def _date(resource: Json, keys: Sequence[str]) -> str | None:
+    for key in keys:
+        value = resource.get(key)
+        if isinstance(value, dict):
+            value = value.get("start")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _raw_text(resource: Json, index: ObservationIndex) -> str:
+    """The record's JSON; a panel travels with its members, as a collection Bundle."""
+    members = [
+        m
+        for r in member_references(resource)
+        if (m := index.resolve(r, resource)) is not None and m is not resource
+    ]
+    if resource.get("resourceType") != "Observation" or not members:
+        return compact(resource)
+    entries = [{"resource": r} for r in (resource, *members)]
+    return compact({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+def _parsed(records: list[Record], catalog: Catalog) -> Parsed:
+    """The wide frame cast by the CSV rules, with a row for every record."""
+    columns = ["client_id", "measure", "administered_on", *catalog.item_columns]
+    columns += ["total"] if any(r.total is not None for r in records) else []
+    columns += ["source_id"]
+    cells = [r.cells() for r in records]
+    frame = pl.DataFrame(
+        {"row": range(1, len(records) + 1)} | {c: [row.get(c) for row in cells] for c in columns},
+        schema={"row": pl.Int64} | dict.fromkeys(columns, pl.String),
+    )
+    parsed = parse_administrations(frame, catalog)
+    kept = parsed.frame
+    blank = frame.select("row").join(kept.select("row"), on="row", how="anti")
+    if blank.height:
+        filler = [pl.lit(None, dtype).alias(c) for c, dtype in kept.schema.items() if c != "row"]
+        kept = pl.concat([kept, blank.with_columns(filler).select(kept.columns)]).sort("row")
+    own = pl.DataFrame(
+        [
+            {"row": n, "column": p.column, "value": p.value, "reason": p.reason}
+            for n, r in enumerate(records, start=1)
+            for p in r.problems
+        ],
+        schema=ERROR_SCHEMA,
+    )
+    errors = pl.concat([own, parsed.errors]).sort("row", maintain_order=True)
+    return Parsed(kept, errors, parsed.ignored_columns)
+
+
+def _raw(records: list[Record]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"row": range(1, len(records) + 1), "raw": [r.raw for r in records]}, schema=RAW_SCHEMA
+    )
+
+
+def _check_something_read(entries: list[Entry], paths: Sequence[Path]) -> None:
+    """Resources were found, but none is a record or a supporting resource."""
+    kinds = sorted({str(e.resource["resourceType"]) for e in entries if e.resource is not None})
+    if kinds:
+        names = ", ".join(Path(p).name for p in paths)
+        msg = f"{names}: no QuestionnaireResponse or Observation (found: {', '.join(kinds)})"
+        raise UnusableFile(msg)
