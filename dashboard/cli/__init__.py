@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.cli import db, export, importing, score
+from dashboard.cli import db, export, fixtures, importing, score
 
 app = typer.Typer(
     name="iop",
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("score")(score.score)
+app.command("fixtures")(fixtures.fixtures)
 app.command("import")(importing.import_files)
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")

@@ -35,6 +35,11 @@ def scores(
     with read(engine) as connection:
         table = scores_table(connection, catalog)
     with write(engine) as connection:
-        record_event(connection, actor=operator(), action="export", resource_type="scores",
-                     detail={"rows": table.height, "file": out.name if out else "stdout"})  # fmt: skip
+        record_event(
+            connection,
+            actor=operator(),
+            action="export",
+            resource_type="scores",
+            detail={"rows": table.height, "file": out.name if out else "stdout"},
+        )
     write_score_table(table, out)

@@ -59,7 +59,7 @@ def import_files(
     some rows were rejected, 2 when a file could not be used at all.
     """
     from dashboard.importers.batch import UnusableFile
-    from dashboard.importers.run import ImportRequest, detect_kind, import_file, KIND_ORDER
+    from dashboard.importers.run import KIND_ORDER, ImportRequest, detect_kind, import_file
     from dashboard.store.engine import DatabaseLocked
 
     engine = open_database(db)
@@ -152,7 +152,7 @@ class _Progress:
         return self
 
     def __call__(self, total: int, _done: int) -> object:
-        if total < PROGRESS_FROM or not sys.stderr.isatty() and not _forced():
+        if total < PROGRESS_FROM or (not sys.stderr.isatty() and not _forced()):
             return None
         from rich.progress import Progress
 

@@ -78,7 +78,7 @@ def _date_rules(column: str, today: dt.date, *, required: bool = True) -> list[R
             pl.format(f"{column} {{}} is in the future", raw),
         ),
     ]
-    return [_present(f"{column}__text")] + rules if required else rules
+    return [_present(f"{column}__text"), *rules] if required else rules
 
 
 def _episode_rules(today: dt.date) -> list[Rule]:
@@ -133,7 +133,7 @@ EPISODES = TableSpec(
         "admitted_on": pl.Date,
         "discharged_on": pl.Date,
         "discharge_reason": pl.String,
-    },  # fmt: skip
+    },
     rules=_episode_rules,
 )
 CARE_LEVELS = TableSpec(
@@ -146,7 +146,7 @@ CARE_LEVELS = TableSpec(
         "changed_on": pl.Date,
         "level_of_care": pl.String,
         "reason": pl.String,
-    },  # fmt: skip
+    },
     rules=lambda today: [
         _present("client_id"),
         _present("episode_id"),
@@ -165,7 +165,7 @@ ATTENDANCE = TableSpec(
         "session_on": pl.Date,
         "session_type": pl.String,
         "attended": pl.Boolean,
-    },  # fmt: skip
+    },
     rules=lambda today: [
         _present("client_id"),
         *_date_rules("session_on", today),

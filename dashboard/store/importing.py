@@ -49,6 +49,11 @@ class ImportSummary:
             schema={"row": pl.Int64, "reasons": pl.List(pl.String)}
         )
     )
+    warnings: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"row": pl.Int64, "problems": pl.List(pl.String)}
+        )
+    )
 
     @property
     def adds_up(self) -> bool:
