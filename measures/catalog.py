@@ -144,17 +144,52 @@ def load_definition(path: str | os.PathLike[str]) -> Instrument:
 
 
 _INSTRUMENT_KEYS = {
-    "id", "name", "abbreviation", "construct", "domain", "instructions",
-    "recall_period", "recall_period_days", "recall_source", "licence", "sources",
-    "items", "item_defaults", "scores", "critical_items", "codes",
-}  # fmt: skip
-_ITEM_KEYS = {"id", "label", "text", "min", "max", "anchors", "loinc", "scored",
-              "optional", "values"}  # fmt: skip
+    "id",
+    "name",
+    "abbreviation",
+    "construct",
+    "domain",
+    "instructions",
+    "recall_period",
+    "recall_period_days",
+    "recall_source",
+    "licence",
+    "sources",
+    "items",
+    "item_defaults",
+    "scores",
+    "critical_items",
+    "codes",
+}
+_ITEM_KEYS = {
+    "id",
+    "label",
+    "text",
+    "min",
+    "max",
+    "anchors",
+    "loinc",
+    "scored",
+    "optional",
+    "values",
+}
 _SCORE_KEYS = {
-    "id", "label", "items", "formula", "multiplier", "min", "max",
-    "higher_is_better", "primary", "source", "missing", "bands", "bands_source",
-    "caseness", "reliable_change",
-}  # fmt: skip
+    "id",
+    "label",
+    "items",
+    "formula",
+    "multiplier",
+    "min",
+    "max",
+    "higher_is_better",
+    "primary",
+    "source",
+    "missing",
+    "bands",
+    "bands_source",
+    "caseness",
+    "reliable_change",
+}
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:

@@ -69,20 +69,29 @@ def score_parameters(catalog: Catalog | None = None) -> pl.DataFrame:
     for instrument in catalog:
         for score in instrument.scores:
             rc = score.reliable_change
-            rows.append({
-                "measure": instrument.id,
-                "score_id": score.column,
-                "higher_is_better": score.higher_is_better,
-                "rc_threshold": rc.threshold if rc else None,
-                "rc_se_diff": rc.se_difference if rc else None,
-                "case_cutoff": score.caseness.cutoff if score.caseness else None,
-                "case_at_or_above": score.caseness.rule == ">=" if score.caseness else None,
-            })  # fmt: skip
-    return pl.DataFrame(rows, schema={
-        "measure": pl.String, "score_id": pl.String, "higher_is_better": pl.Boolean,
-        "rc_threshold": pl.Float64, "rc_se_diff": pl.Float64, "case_cutoff": pl.Float64,
-        "case_at_or_above": pl.Boolean,
-    })  # fmt: skip
+            rows.append(
+                {
+                    "measure": instrument.id,
+                    "score_id": score.column,
+                    "higher_is_better": score.higher_is_better,
+                    "rc_threshold": rc.threshold if rc else None,
+                    "rc_se_diff": rc.se_difference if rc else None,
+                    "case_cutoff": score.caseness.cutoff if score.caseness else None,
+                    "case_at_or_above": score.caseness.rule == ">=" if score.caseness else None,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "measure": pl.String,
+            "score_id": pl.String,
+            "higher_is_better": pl.Boolean,
+            "rc_threshold": pl.Float64,
+            "rc_se_diff": pl.Float64,
+            "case_cutoff": pl.Float64,
+            "case_at_or_above": pl.Boolean,
+        },
+    )
 
 
 def episode_change(
@@ -152,13 +161,17 @@ def episode_change(
     classified = summary.with_columns(
         change.alias("change"),
         (change / pl.col("rc_se_diff")).alias("rci"),
-        pl.when(threshold.is_null() | (pl.col("n") < 2)).then(None)
-        .when(better >= threshold).then(pl.lit(IMPROVED))
-        .when(better <= -threshold).then(pl.lit(DETERIORATED))
-        .otherwise(pl.lit(NO_CHANGE)).alias("change_class"),
+        pl.when(threshold.is_null() | (pl.col("n") < 2))
+        .then(None)
+        .when(better >= threshold)
+        .then(pl.lit(IMPROVED))
+        .when(better <= -threshold)
+        .then(pl.lit(DETERIORATED))
+        .otherwise(pl.lit(NO_CHANGE))
+        .alias("change_class"),
         is_case(pl.col("baseline")).alias("baseline_case"),
         is_case(pl.col("latest")).alias("latest_case"),
-    )  # fmt: skip
+    )
     recovered = pl.when(pl.col("baseline_case") & (pl.col("n") >= 2)).then(~pl.col("latest_case"))
     return classified.with_columns(recovered.alias("recovered")).with_columns(
         (pl.col("recovered") & (pl.col("change_class") == IMPROVED)).alias("reliably_recovered")

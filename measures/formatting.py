@@ -15,7 +15,9 @@ def number_text(expr: pl.Expr) -> pl.Expr:
     """
     whole = expr == expr.floor()
     return (
-        pl.when(expr.is_null()).then(None)
-        .when(whole).then(expr.cast(pl.Int64).cast(pl.String))
+        pl.when(expr.is_null())
+        .then(None)
+        .when(whole)
+        .then(expr.cast(pl.Int64).cast(pl.String))
         .otherwise(expr.round(2).cast(pl.String))
-    )  # fmt: skip
+    )

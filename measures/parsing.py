@@ -22,8 +22,7 @@ ERROR_SCHEMA = pl.Schema(
 )
 
 _ITEM_LIKE = re.compile(r"^(item|q|question)[ _-]?\d+$")
-_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-                 "%Y-%m-%d %H:%M")  # fmt: skip
+_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 
 
 class FormatError(ValueError):
@@ -170,9 +169,14 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
 def _field_counts(path: Path) -> pl.DataFrame:
     """Fields per physical line (commas + 1); quoted commas may over-count."""
     lines = pl.read_csv(
-        path, has_header=False, separator="\x1f", quote_char=None,
-        infer_schema=False, new_columns=["text"], encoding="utf8-lossy",
-    )  # fmt: skip
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["text"],
+        encoding="utf8-lossy",
+    )
     return (
         lines.with_row_index("line", offset=1)
         .select(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog, load_catalog
+from measures.fastpath import empty_validation, try_score_csv
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import score_administrations
@@ -59,6 +61,13 @@ def score_csv(
 ) -> ScoreRun:
     """Read, validate and score a wide administration CSV (see :func:`score_parsed`)."""
     catalog = catalog or load_catalog()
+    now = now or dt.datetime.now()
+    fast = try_score_csv(Path(path), catalog, now=now)
+    if fast is not None:
+        measure = fast["measure"][0]
+        subscales = [s.column for s in catalog[measure].subscales]
+        table = fast.select("row", *SCORE_TABLE_COLUMNS, *subscales, "rejected", "complete")
+        return ScoreRun(table, empty_validation(table), ())
     return score_parsed(read_administrations_csv(path, catalog), catalog, now=now)
 
 
@@ -110,12 +119,25 @@ def _score_rejected(validation: Validation, catalog: Catalog) -> pl.DataFrame:
         name = str(column)
         if name in rejected.columns and rejected.schema[name].is_integer():
             rejected = rejected.with_columns(
-                pl.when(pl.col("row").is_in(cells["row"].to_list())).then(None)
-                .otherwise(pl.col(name)).alias(name)
-            )  # fmt: skip
+                pl.when(pl.col("row").is_in(cells["row"].to_list()))
+                .then(None)
+                .otherwise(pl.col(name))
+                .alias(name)
+            )
     scored = score_administrations(rejected.drop("administered_at"), catalog)
-    blanked = [c for c in scored.columns if c in {"score", "severity", "caseness",
-               "items_answered", "prorated", *catalog.subscale_columns}]  # fmt: skip
+    blanked = [
+        c
+        for c in scored.columns
+        if c
+        in {
+            "score",
+            "severity",
+            "caseness",
+            "items_answered",
+            "prorated",
+            *catalog.subscale_columns,
+        }
+    ]
     return scored.join(validation.reasons, on="row", how="left").with_columns(
         pl.col("reasons").alias("problems"),
         *[pl.lit(None).cast(scored.schema[c]).alias(c) for c in blanked],

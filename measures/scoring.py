@@ -83,34 +83,34 @@ def _with_item_columns(frame: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     return frame.with_columns(pl.lit(None, pl.Int64).alias(c) for c in absent)
 
 
-def _score_instrument(part: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:
-    has_total = "total" in part.columns
+def value_exprs(instrument: Instrument, *, complete: bool) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Expressions for ``items_answered``, every score, ``prorated`` and ``critical``,
+    and the expressions of the problems that explain a missing score.
+
+    ``complete`` promises that no item of the frame is missing, which skips the
+    missing-item arithmetic (same result, fewer passes over a large frame).
+    """
     items = [pl.col(i.id) for i in instrument.items]
-    needs_problems = has_total or any(part[i.id].has_nulls() for i in instrument.items)
-    total_only = (
-        (pl.col("items_answered") == 0) & pl.col("total").is_not_null() if has_total else None
+    answered = (
+        pl.lit(len(items), pl.Int64)
+        if complete
+        else pl.sum_horizontal(c.is_not_null() for c in items).cast(pl.Int64)
     )
-    values: list[pl.Expr] = [
-        pl.sum_horizontal(c.is_not_null() for c in items).cast(pl.Int64).alias("items_answered")
-    ]
-    problem_exprs: list[pl.Expr] = []
+    values: list[pl.Expr] = [answered.alias("items_answered")]
+    problems: list[pl.Expr] = []
     for score in instrument.scores:
-        value, prorated, problem = _score_expr(instrument, score, complete=not needs_problems)
+        value, prorated, problem = _score_expr(instrument, score, complete=complete)
         values.append(value.alias(score.column))
         if score.primary:
             values.append(prorated.alias("prorated"))
-        problem_exprs.append(problem)
+        problems.append(problem)
     critical, critical_problems = _critical_exprs(instrument)
     values.append(critical.alias("critical"))
-    problem_exprs += critical_problems
-    scored = part.with_columns(values)
-    if total_only is not None and instrument.primary is not None:
-        scored = scored.with_columns(
-            pl.when(total_only).then(pl.col("total")).otherwise(pl.col("score")).alias("score"),
-            pl.when(total_only).then(None).otherwise(pl.col("critical")).alias("critical"),
-        )
-        problem_exprs = [pl.when(~total_only).then(p) for p in problem_exprs]
-        problem_exprs += _total_problems()
+    return values, problems + critical_problems
+
+
+def label_exprs(instrument: Instrument) -> list[pl.Expr]:
+    """Band and caseness of every score, computed from the score columns."""
     labels = [e for score in instrument.scores for e in _band_and_case(score)]
     if instrument.primary is None:
         labels += [
@@ -119,6 +119,23 @@ def _score_instrument(part: pl.DataFrame, instrument: Instrument) -> pl.DataFram
             pl.lit(None, pl.Boolean).alias("caseness"),
             pl.lit(False).alias("prorated"),
         ]
+    return labels
+
+
+def _score_instrument(part: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:
+    has_total = "total" in part.columns
+    needs_problems = has_total or any(part[i.id].has_nulls() for i in instrument.items)
+    values, problem_exprs = value_exprs(instrument, complete=not needs_problems)
+    scored = part.with_columns(values)
+    if has_total and instrument.primary is not None:
+        total_only = (pl.col("items_answered") == 0) & pl.col("total").is_not_null()
+        scored = scored.with_columns(
+            pl.when(total_only).then(pl.col("total")).otherwise(pl.col("score")).alias("score"),
+            pl.when(total_only).then(None).otherwise(pl.col("critical")).alias("critical"),
+        )
+        problem_exprs = [pl.when(~total_only).then(p) for p in problem_exprs]
+        problem_exprs += _total_problems()
+    labels = label_exprs(instrument)
     if needs_problems:
         labels.append(pl.concat_list(problem_exprs).list.drop_nulls().alias("problems"))
     else:
@@ -191,9 +208,10 @@ def _band_and_case(score: Score) -> list[pl.Expr]:
         # the first band whose upper bound is at or above the value
         index = pl.lit(pl.Series([float(b.max) for b in bands])).search_sorted(value)
         band = (
-            pl.when(value.is_null() | (value > bands[-1].max)).then(None)
+            pl.when(value.is_null() | (value > bands[-1].max))
+            .then(None)
             .otherwise(pl.lit(labels).gather(index))
-        )  # fmt: skip
+        )
     case: pl.Expr = pl.lit(None, pl.Boolean)
     if score.caseness is not None:
         cutoff = score.caseness.cutoff

@@ -33,21 +33,33 @@ def administration_rules(
     measure = pl.col("measure")
     known = measure.is_in(list(catalog.ids))
     rules = [
-        Rule("client_id_present", "client_id", pl.col("client_id").is_null(),
-             pl.lit("client_id is empty")),
+        Rule(
+            "client_id_present",
+            "client_id",
+            pl.col("client_id").is_null(),
+            pl.lit("client_id is empty"),
+        ),
         Rule("measure_present", "measure", measure.is_null(), pl.lit("measure is empty")),
         Rule(
-            "measure_known", "measure", measure.is_not_null() & ~known,
+            "measure_known",
+            "measure",
+            measure.is_not_null() & ~known,
             pl.format(f"unknown instrument '{{}}' (known: {', '.join(catalog.ids)})", measure),
         ),
-        Rule("date_present", "administered_on",
-             pl.col("administered_on").is_null(), pl.lit("administered_on is empty")),
         Rule(
-            "date_not_future", "administered_on", pl.col("administered_at") > now,
+            "date_present",
+            "administered_on",
+            pl.col("administered_on").is_null(),
+            pl.lit("administered_on is empty"),
+        ),
+        Rule(
+            "date_not_future",
+            "administered_on",
+            pl.col("administered_at") > now,
             pl.format("administered_on {} is in the future", pl.col("administered_on")),
         ),
         _duplicate_rule(),
-    ]  # fmt: skip
+    ]
     for column in (c for c in catalog.item_columns if c in columns):
         rules += _item_rules(present, column)
     if "total" in columns:

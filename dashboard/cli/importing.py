@@ -75,10 +75,19 @@ def import_files(
             _error(str(exc))
             status = EXIT_USAGE
             continue
-        requests.append((KIND_ORDER.index(kind), ImportRequest(
-            path=path, format=format, known_clients_only=known_clients_only,
-            redcap_dictionary=dictionary, redcap_mapping=mapping, supporting=supporting,
-        )))  # fmt: skip
+        requests.append(
+            (
+                KIND_ORDER.index(kind),
+                ImportRequest(
+                    path=path,
+                    format=format,
+                    known_clients_only=known_clients_only,
+                    redcap_dictionary=dictionary,
+                    redcap_mapping=mapping,
+                    supporting=supporting,
+                ),
+            )
+        )
     for _, request in sorted(requests, key=lambda pair: pair[0]):
         try:
             with _Progress() as progress:
@@ -102,8 +111,10 @@ def _is_fhir_support(path: Path) -> bool:
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
     head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-    return any(f'"resourceType": "{kind}"' in head or f'"resourceType":"{kind}"' in head
-               for kind in ("Questionnaire", "ValueSet", "CodeSystem"))  # fmt: skip
+    return any(
+        f'"resourceType": "{kind}"' in head or f'"resourceType":"{kind}"' in head
+        for kind in ("Questionnaire", "ValueSet", "CodeSystem")
+    )
 
 
 def _error(message: str) -> None:
@@ -116,8 +127,10 @@ def _print_summary(summary: object) -> None:
     assert isinstance(summary, ImportSummary)
     name = Path(summary.file_name).name
     if summary.already_imported is not None:
-        print(f"{name}: already imported (import #{summary.already_imported}); nothing changed: "
-              f"{summary.records:,} rows read = {summary.duplicates:,} duplicates")  # fmt: skip
+        print(
+            f"{name}: already imported (import #{summary.already_imported}); nothing changed: "
+            f"{summary.records:,} rows read = {summary.duplicates:,} duplicates"
+        )
         return
     extra = []
     if summary.new_versions:
@@ -132,8 +145,10 @@ def _print_summary(summary: object) -> None:
     if summary.new_clients:
         shown = ", ".join(summary.new_clients[:20])
         more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
-        print(f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
-              "(check for typos; --known-clients-only rejects them instead)")  # fmt: skip
+        print(
+            f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
+            "(check for typos; --known-clients-only rejects them instead)"
+        )
     for row in summary.warnings.head(10).iter_rows(named=True):
         print(f"  row {row['row']} (accepted): {'; '.join(row['problems'])}")
     if summary.warnings.height > 10:

@@ -238,9 +238,13 @@ def _cast(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
             text = pl.col(column).str.to_lowercase()
             casts += [
                 pl.col(column).alias(f"{column}__text"),
-                pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False)
-                .otherwise(None).alias(column),
-            ]  # fmt: skip
+                pl.when(text.is_in(_TRUE))
+                .then(True)
+                .when(text.is_in(_FALSE))
+                .then(False)
+                .otherwise(None)
+                .alias(column),
+            ]
         elif column in ("track", "discharge_reason", "level_of_care", "session_type"):
             casts.append(pl.col(column).str.to_lowercase().str.replace_all(r"[ -]+", "_"))
     return frame.with_columns(casts)

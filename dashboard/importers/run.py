@@ -93,17 +93,27 @@ def import_file(
         spec = next(s for s in TABLES if s.kind == kind)
         batch = read_table(path, spec)
         return import_table(
-            engine, batch, file_name=str(path), content_hash=digest, imported_by=imported_by,
+            engine,
+            batch,
+            file_name=str(path),
+            content_hash=digest,
+            imported_by=imported_by,
             known_clients_only=request.known_clients_only,
-        )  # fmt: skip
+        )
     format = detect_format(path, request.format)
     batch = _read_administrations(path, format, request, catalog)
     step = progress(batch.records, 0) if progress else None
     return import_administrations(
-        engine, batch, file_name=str(path), content_hash=digest, imported_by=imported_by,
-        catalog=catalog, source=format, known_clients_only=request.known_clients_only,
+        engine,
+        batch,
+        file_name=str(path),
+        content_hash=digest,
+        imported_by=imported_by,
+        catalog=catalog,
+        source=format,
+        known_clients_only=request.known_clients_only,
         progress=step,
-    )  # fmt: skip
+    )
 
 
 def _read_administrations(

@@ -34,6 +34,12 @@ def scores_table(
     ]
     subscales = [s.column for i in catalog if i.id in present for s in i.subscales]
     return scored.select(
-        *SCORE_TABLE_COLUMNS[:3], *items, "total", *SCORE_TABLE_COLUMNS[3:], *subscales,
-        "source", "source_id", "import_id",
-    )  # fmt: skip
+        *SCORE_TABLE_COLUMNS[:3],
+        *items,
+        "total",
+        *SCORE_TABLE_COLUMNS[3:],
+        *subscales,
+        "source",
+        "source_id",
+        "import_id",
+    )

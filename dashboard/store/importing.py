@@ -146,10 +146,14 @@ def import_administrations(
             action="import",
             resource_type="import",
             resource_id=str(import_id),
-            detail={"file": Path(file_name).name, "records": summary.records,
-                    "accepted": summary.accepted, "duplicates": summary.duplicates,
-                    "rejected": summary.rejected},
-        )  # fmt: skip
+            detail={
+                "file": Path(file_name).name,
+                "records": summary.records,
+                "accepted": summary.accepted,
+                "duplicates": summary.duplicates,
+                "rejected": summary.rejected,
+            },
+        )
         _hold_for_tests()
     return summary
 
@@ -249,16 +253,22 @@ def _with_episodes(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFram
         chunk = client_pks[start : start + 500]
         found += connection.execute(
             sa.select(
-                t.episodes.c.id, t.episodes.c.client_id, t.episodes.c.admitted_on,
+                t.episodes.c.id,
+                t.episodes.c.client_id,
+                t.episodes.c.admitted_on,
                 t.episodes.c.discharged_on,
             ).where(t.episodes.c.client_id.in_(chunk))
-        ).all()  # fmt: skip
+        ).all()
     episodes = pl.DataFrame(
         found,
-        schema={"episode_id": pl.Int64, "client_pk": pl.Int64, "admitted_on": pl.Date,
-                "discharged_on": pl.Date},
+        schema={
+            "episode_id": pl.Int64,
+            "client_pk": pl.Int64,
+            "admitted_on": pl.Date,
+            "discharged_on": pl.Date,
+        },
         orient="row",
-    )  # fmt: skip
+    )
     day = pl.col("administered_at").dt.date()
     matched = (
         rows.select("row", "client_pk", "administered_at")
@@ -309,16 +319,31 @@ def _stored_versions(connection: sa.Connection, client_pks: list[int]) -> pl.Dat
     for start in range(0, len(client_pks), 500):
         chunk = client_pks[start : start + 500]
         found += connection.execute(
-            sa.select(a.id, a.client_id, a.instrument, a.administered_at, a.source_id, a.version,
-                      a.is_current, a.content_hash).where(a.client_id.in_(chunk))
-        ).all()  # fmt: skip
+            sa.select(
+                a.id,
+                a.client_id,
+                a.instrument,
+                a.administered_at,
+                a.source_id,
+                a.version,
+                a.is_current,
+                a.content_hash,
+            ).where(a.client_id.in_(chunk))
+        ).all()
     return pl.DataFrame(
         found,
-        schema={"id": pl.Int64, "client_pk": pl.Int64, "measure": pl.String,
-                "administered_at": pl.Datetime("us"), "source_id": pl.String,
-                "version": pl.Int64, "is_current": pl.Boolean, "content_hash": pl.String},
+        schema={
+            "id": pl.Int64,
+            "client_pk": pl.Int64,
+            "measure": pl.String,
+            "administered_at": pl.Datetime("us"),
+            "source_id": pl.String,
+            "version": pl.Int64,
+            "is_current": pl.Boolean,
+            "content_hash": pl.String,
+        },
         orient="row",
-    )  # fmt: skip
+    )
 
 
 def _insert_administrations(
@@ -374,11 +399,15 @@ def quarantine(
     connection.execute(
         t.rejected_rows.insert(),
         [
-            {"import_id": import_id, "row": r["row"], "raw": r["raw"],
-             "reasons": json.dumps(r["reasons"])}
+            {
+                "import_id": import_id,
+                "row": r["row"],
+                "raw": r["raw"],
+                "reasons": json.dumps(r["reasons"]),
+            }
             for r in rows.iter_rows(named=True)
         ],
-    )  # fmt: skip
+    )
 
 
 def _finish_import(connection: sa.Connection, summary: ImportSummary) -> None:

@@ -54,10 +54,15 @@ def administrations_select(*, current_only: bool = True, history: bool = False) 
     ]
     if history:
         columns += [
-            _A.source_id, _A.version, _A.is_current, _A.total_only, _A.outside_episode,
-            _A.import_id, sa.type_coerce(_A.recorded_at, sa.String).label("recorded_at"),
+            _A.source_id,
+            _A.version,
+            _A.is_current,
+            _A.total_only,
+            _A.outside_episode,
+            _A.import_id,
+            sa.type_coerce(_A.recorded_at, sa.String).label("recorded_at"),
             _A.recorded_by,
-        ]  # fmt: skip
+        ]
     query = sa.select(*columns)
     return query.where(_A.is_current) if current_only else query
 

@@ -38,11 +38,15 @@ def import_table(
         import_id = int(
             connection.execute(
                 t.imports.insert().values(
-                    imported_by=imported_by, file_name=file_name, content_hash=content_hash,
-                    format="csv", kind=kind, records=batch.records,
+                    imported_by=imported_by,
+                    file_name=file_name,
+                    content_hash=content_hash,
+                    format="csv",
+                    kind=kind,
+                    records=batch.records,
                 )
             ).inserted_primary_key[0]
-        )  # fmt: skip
+        )
         clients = _Clients(connection, import_id, known_clients_only=known_clients_only)
         write_row = _WRITERS[kind]
         outcomes: list[tuple[int, str, str | None]] = []
@@ -71,18 +75,30 @@ def import_table(
             rejections=rejections,
         )
         connection.execute(
-            t.imports.update().where(t.imports.c.id == import_id).values(
-                finished_at=sa.func.current_timestamp(), accepted=summary.accepted,
-                duplicates=summary.duplicates, rejected=summary.rejected,
+            t.imports.update()
+            .where(t.imports.c.id == import_id)
+            .values(
+                finished_at=sa.func.current_timestamp(),
+                accepted=summary.accepted,
+                duplicates=summary.duplicates,
+                rejected=summary.rejected,
                 new_client_codes=json.dumps(list(summary.new_clients)) or None,
             )
-        )  # fmt: skip
+        )
         record_event(
-            connection, actor=imported_by, action="import", resource_type="import",
+            connection,
+            actor=imported_by,
+            action="import",
+            resource_type="import",
             resource_id=str(import_id),
-            detail={"file": Path(file_name).name, "kind": kind, "records": summary.records,
-                    "accepted": summary.accepted, "rejected": summary.rejected},
-        )  # fmt: skip
+            detail={
+                "file": Path(file_name).name,
+                "kind": kind,
+                "records": summary.records,
+                "accepted": summary.accepted,
+                "rejected": summary.rejected,
+            },
+        )
     return summary
 
 
@@ -241,10 +257,11 @@ def _write_care_level(
     cl = t.care_levels.c
     found = connection.execute(
         sa.select(cl.id, cl.reason).where(
-            cl.episode_id == episode, cl.changed_on == row["changed_on"],
+            cl.episode_id == episode,
+            cl.changed_on == row["changed_on"],
             cl.level_of_care == row["level_of_care"],
         )
-    ).first()  # fmt: skip
+    ).first()
     if found is not None:
         if row["reason"] and row["reason"] != found.reason:
             connection.execute(
@@ -254,10 +271,12 @@ def _write_care_level(
         return "duplicate", None
     connection.execute(
         t.care_levels.insert().values(
-            episode_id=episode, changed_on=row["changed_on"], level_of_care=row["level_of_care"],
+            episode_id=episode,
+            changed_on=row["changed_on"],
+            level_of_care=row["level_of_care"],
             reason=row["reason"],
         )
-    )  # fmt: skip
+    )
     return "accepted", None
 
 
@@ -275,10 +294,11 @@ def _write_attendance(connection: sa.Connection, row: dict[str, Any], clients: _
     a = t.attendance.c
     found = connection.execute(
         sa.select(a.id, a.attended, a.episode_id).where(
-            a.client_id == client_id, a.session_on == row["session_on"],
+            a.client_id == client_id,
+            a.session_on == row["session_on"],
             a.session_type == row["session_type"],
         )
-    ).first()  # fmt: skip
+    ).first()
     if found is not None:
         if (found.attended, found.episode_id) == (row["attended"], episode_id or found.episode_id):
             return "duplicate", None
@@ -290,10 +310,13 @@ def _write_attendance(connection: sa.Connection, row: dict[str, Any], clients: _
         return "accepted", None
     connection.execute(
         t.attendance.insert().values(
-            client_id=client_id, episode_id=episode_id, session_on=row["session_on"],
-            session_type=row["session_type"], attended=row["attended"],
+            client_id=client_id,
+            episode_id=episode_id,
+            session_on=row["session_on"],
+            session_type=row["session_type"],
+            attended=row["attended"],
         )
-    )  # fmt: skip
+    )
     return "accepted", None
 
 

@@ -179,3 +179,66 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Index("ix_audit_log_at", "at"),
 )
+
+ROLES = ("client", "clinician", "director", "admin")
+DECISIONS = ("continue", "step_down", "step_up", "discharge", "discuss_again")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    # argon2id hash; empty for accounts that only sign in through the identity provider
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("email", sa.String(200), nullable=True, unique=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=True),
+    sa.Column("clinician_id", sa.ForeignKey("clinicians.id"), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("last_sign_in_at", sa.DateTime, nullable=True),
+    sa.CheckConstraint("role IN " + str(ROLES).replace('"', "'"), name="role"),
+    sa.CheckConstraint("role != 'client' OR client_id IS NOT NULL", name="client_has_record"),
+)
+
+user_sites = sa.Table(
+    "user_sites",
+    metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("site_id", sa.ForeignKey("sites.id"), primary_key=True),
+)
+
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=False, index=True),
+    sa.Column("week_of", sa.Date, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(100), nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.CheckConstraint("decision IN " + str(DECISIONS).replace('"', "'"), name="decision"),
+)
+
+flag_acknowledgements = sa.Table(
+    "flag_acknowledgements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "administration_id", sa.ForeignKey("administrations.id"), nullable=False, unique=True
+    ),
+    sa.Column("acknowledged_by", sa.String(100), nullable=False),
+    sa.Column("acknowledged_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("note", sa.Text, nullable=True),
+)
+
+app_settings = sa.Table(
+    "app_settings",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

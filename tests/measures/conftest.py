@@ -16,8 +16,11 @@ def catalog() -> Catalog:
 
 def administration(measure: str, *items: int | None, **extra: object) -> dict[str, object]:
     """One wide administration row with items 1..N as given."""
-    row: dict[str, object] = {"client_id": "T1", "measure": measure,
-                              "administered_on": "2025-01-06"}  # fmt: skip
+    row: dict[str, object] = {
+        "client_id": "T1",
+        "measure": measure,
+        "administered_on": "2025-01-06",
+    }
     row |= {f"item_{n}": v for n, v in enumerate(items, start=1)}
     return row | extra
 

@@ -155,8 +155,25 @@ def test_bam_r_has_three_composites_and_no_total(catalog):
     # 9+10+12+13+14+16; items 7 and 17 not scored. Cut-offs Use >= 1, Risk >= 12,
     # Protective <= 12.
     items = {n: 0 for n in range(1, 18)}
-    items |= {4: 1, 5: 0, 6: 2, 1: 2, 2: 2, 3: 2, 8: 2, 11: 2, 15: 2, 9: 4, 10: 4,
-              12: 4, 13: 4, 14: 0, 16: 4, 7: 4, 17: 4}  # fmt: skip
+    items |= {
+        4: 1,
+        5: 0,
+        6: 2,
+        1: 2,
+        2: 2,
+        3: 2,
+        8: 2,
+        11: 2,
+        15: 2,
+        9: 4,
+        10: 4,
+        12: 4,
+        13: 4,
+        14: 0,
+        16: 4,
+        7: 4,
+        17: 4,
+    }
     row = scored(catalog, administration("bam_r", *[items[n] for n in range(1, 18)]))[0]
     assert row["score"] is None
     assert row["severity"] is None

@@ -147,9 +147,11 @@ def test_a_crashed_import_leaves_the_database_as_it_was(engine, database_url, wr
         "IOP_DATABASE_URL": database_url,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "import", str(path)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [sys.executable, "-m", "dashboard.cli", "import", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert process.poll() is None, process.stderr.read().decode()

@@ -1,0 +1,236 @@
+"""Local accounts in the database: create, disable, reset, and sign in with lock-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
+from dashboard.auth.viewer import Role, Viewer
+from dashboard.store import tables as t
+from dashboard.store.audit import record_event
+from dashboard.store.engine import read, write
+
+#: Failed sign-ins in a row before an account is locked, and for how long (OWASP
+#: authentication guidance: lock out after a small number of failures).
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done (the message is safe to show)."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: a viewer, or a message to show."""
+
+    viewer: Viewer | None
+    message: str
+
+
+def create_user(
+    engine: sa.Engine,
+    *,
+    username: str,
+    role: Role,
+    password: str | None,
+    display_name: str | None = None,
+    sites: Iterable[str] = (),
+    client_code: str | None = None,
+    clinician_code: str | None = None,
+    email: str | None = None,
+    actor: str,
+) -> int:
+    """Create an account; sites by name, a client account linked to its client record."""
+    with write(engine) as connection:
+        if connection.execute(
+            sa.select(t.users.c.id).where(t.users.c.username == username)
+        ).first():
+            msg = f"the username {username!r} is taken"
+            raise AccountError(msg)
+        client_pk = _lookup(connection, t.clients, client_code, "client") if client_code else None
+        if role is Role.CLIENT and client_pk is None:
+            msg = "a client account needs the client id it belongs to (--client)"
+            raise AccountError(msg)
+        clinician_pk = (
+            _lookup(connection, t.clinicians, clinician_code, "clinician")
+            if clinician_code
+            else None
+        )
+        user_id = int(
+            connection.execute(
+                t.users.insert().values(
+                    username=username,
+                    role=role.value,
+                    display_name=display_name or username,
+                    password_hash=hash_password(password) if password else None,
+                    email=email,
+                    client_id=client_pk,
+                    clinician_id=clinician_pk,
+                )
+            ).inserted_primary_key[0]
+        )
+        for site in sites:
+            site_id = connection.execute(
+                sa.select(t.sites.c.id).where(t.sites.c.name == site)
+            ).scalar()
+            if site_id is None:
+                msg = f"no site named {site!r}"
+                raise AccountError(msg)
+            connection.execute(t.user_sites.insert().values(user_id=user_id, site_id=site_id))
+        record_event(
+            connection,
+            actor=actor,
+            action="create-user",
+            resource_type="user",
+            resource_id=username,
+            detail={"role": role.value},
+        )
+    return user_id
+
+
+def set_active(engine: sa.Engine, username: str, *, active: bool, actor: str) -> None:
+    """Disable (or re-enable) an account; a disabled account cannot sign in."""
+    with write(engine) as connection:
+        _require_user(connection, username)
+        connection.execute(
+            t.users.update().where(t.users.c.username == username).values(active=active)
+        )
+        record_event(
+            connection,
+            actor=actor,
+            action="enable-user" if active else "disable-user",
+            resource_type="user",
+            resource_id=username,
+        )
+
+
+def reset_password(engine: sa.Engine, username: str, password: str, *, actor: str) -> None:
+    """Set a new password and lift any lock-out."""
+    with write(engine) as connection:
+        _require_user(connection, username)
+        connection.execute(
+            t.users.update()
+            .where(t.users.c.username == username)
+            .values(password_hash=hash_password(password), failed_attempts=0, locked_until=None)
+        )
+        record_event(
+            connection,
+            actor=actor,
+            action="reset-password",
+            resource_type="user",
+            resource_id=username,
+        )
+
+
+def sign_in(
+    engine: sa.Engine, username: str, password: str, *, now: dt.datetime | None = None
+) -> SignIn:
+    """Check a password; lock the account after repeated failures. Always audited.
+
+    The message never tells whether the username exists.
+    """
+    now = now or dt.datetime.now()
+    refused = "Username or password is not right."
+    with write(engine) as connection:
+        row = connection.execute(sa.select(t.users).where(t.users.c.username == username)).first()
+        if row is None or not row.active:
+            record_event(
+                connection,
+                actor=username[:100] or "(empty)",
+                action="sign-in",
+                outcome="refused",
+                detail={"reason": "unknown or disabled"},
+            )
+            return SignIn(None, refused)
+        if row.locked_until is not None and row.locked_until > now:
+            record_event(
+                connection,
+                actor=username,
+                action="sign-in",
+                outcome="refused",
+                detail={"reason": "locked"},
+            )
+            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+            message = (
+                "This account is locked after repeated failed sign-ins. "
+                f"Try again in {minutes} minutes or ask an administrator."
+            )
+            return SignIn(None, message)
+        if not verify_password(row.password_hash, password):
+            failures = row.failed_attempts + 1
+            locked = now + LOCKOUT if failures >= MAX_FAILED_ATTEMPTS else None
+            connection.execute(
+                t.users.update()
+                .where(t.users.c.id == row.id)
+                .values(failed_attempts=0 if locked else failures, locked_until=locked)
+            )
+            record_event(
+                connection,
+                actor=username,
+                action="sign-in",
+                outcome="refused",
+                detail={"reason": "password", "locked": bool(locked)},
+            )
+            return SignIn(None, refused)
+        values: dict[str, object] = {
+            "failed_attempts": 0,
+            "locked_until": None,
+            "last_sign_in_at": now,
+        }
+        if needs_rehash(row.password_hash):
+            values["password_hash"] = hash_password(password)
+        connection.execute(t.users.update().where(t.users.c.id == row.id).values(**values))
+        record_event(connection, actor=username, action="sign-in")
+        return SignIn(viewer_for(connection, row.id), "")
+
+
+def viewer_by_email(engine: sa.Engine, email: str) -> Viewer | None:
+    """The active account an identity provider's e-mail maps to (OIDC sign-in)."""
+    with read(engine) as connection:
+        user_id = connection.execute(
+            sa.select(t.users.c.id).where(
+                sa.func.lower(t.users.c.email) == email.lower(), t.users.c.active
+            )
+        ).scalar()
+        return viewer_for(connection, user_id) if user_id is not None else None
+
+
+def viewer_for(connection: sa.Connection, user_id: int) -> Viewer:
+    """Build the viewer of an account: role, sites (a client's: their episodes' sites)."""
+    row = connection.execute(sa.select(t.users).where(t.users.c.id == user_id)).one()
+    sites = frozenset(
+        connection.execute(
+            sa.select(t.user_sites.c.site_id).where(t.user_sites.c.user_id == user_id)
+        ).scalars()
+    )
+    return Viewer(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        display_name=row.display_name or row.username,
+        site_ids=sites,
+        client_pk=row.client_id,
+        clinician_pk=row.clinician_id,
+    )
+
+
+def _lookup(connection: sa.Connection, table: sa.Table, code: str, what: str) -> int:
+    found = connection.execute(sa.select(table.c.id).where(table.c.code == code)).scalar()
+    if found is None:
+        msg = f"no {what} with id {code!r}"
+        raise AccountError(msg)
+    return int(found)
+
+
+def _require_user(connection: sa.Connection, username: str) -> None:
+    if (
+        connection.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first()
+        is None
+    ):
+        msg = f"no account named {username!r}"
+        raise AccountError(msg)

@@ -1,0 +1,91 @@
+"""Explicit viewer-action-resource decisions, and the SQL scope of each viewer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from dashboard.auth.viewer import Role, Viewer
+from dashboard.store import tables as t
+
+
+class Action(StrEnum):
+    """Things a viewer may try to do."""
+
+    VIEW_CLIENT = "view-client"
+    RECORD_DECISION = "record-decision"
+    ACKNOWLEDGE_FLAG = "acknowledge-flag"
+    EXPORT_CLIENT = "export-client"
+    VIEW_CASELOAD = "view-caseload"
+    VIEW_COHORTS = "view-cohorts"
+    MANAGE_USERS = "manage-users"
+    MANAGE_IMPORTS = "manage-imports"
+    VIEW_AUDIT = "view-audit"
+    COMPLETE_CHECKIN = "complete-checkin"
+    EDIT_PLAN = "edit-plan"
+
+
+class NotPermitted(PermissionError):  # noqa: N818 - reads better at the call site
+    """The viewer may not do this (the message is safe to show)."""
+
+
+#: Actions each role may take at all; client-level ones are narrowed by client_scope.
+_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.CLINICIAN: frozenset(
+        {
+            Action.VIEW_CLIENT,
+            Action.RECORD_DECISION,
+            Action.ACKNOWLEDGE_FLAG,
+            Action.EXPORT_CLIENT,
+            Action.VIEW_CASELOAD,
+            Action.EDIT_PLAN,
+        }
+    ),
+    Role.CLIENT: frozenset(
+        {
+            Action.VIEW_CLIENT,
+            Action.EXPORT_CLIENT,
+            Action.COMPLETE_CHECKIN,
+            Action.EDIT_PLAN,
+        }
+    ),
+    Role.DIRECTOR: frozenset({Action.VIEW_COHORTS}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT}),
+}
+
+
+def allowed(viewer: Viewer, action: Action) -> bool:
+    """Whether the viewer's role may take ``action`` at all."""
+    return action in _ROLE_ACTIONS[viewer.role]
+
+
+def require(viewer: Viewer, action: Action) -> None:
+    """Raise :class:`NotPermitted` unless the viewer's role may take ``action``."""
+    if not allowed(viewer, action):
+        msg = f"your account ({viewer.role.value}) cannot do this: {action.value}"
+        raise NotPermitted(msg)
+
+
+def client_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """SQL condition on ``clients.id``: the client records this viewer may read.
+
+    Clinicians read the clients with an episode at one of their sites; a client
+    reads only their own record; directors and admins read no individual record
+    (directors see site aggregates, admins manage users and imports).
+    """
+    if viewer.role is Role.CLIENT and viewer.client_pk is not None:
+        return t.clients.c.id == viewer.client_pk
+    if viewer.role is Role.CLINICIAN and viewer.site_ids:
+        at_sites = sa.select(t.episodes.c.client_id).where(
+            t.episodes.c.site_id.in_(sorted(viewer.site_ids))
+        )
+        return t.clients.c.id.in_(at_sites)
+    return sa.false()
+
+
+def site_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """SQL condition on ``episodes.site_id`` for aggregate (cohort) queries."""
+    if viewer.role in (Role.DIRECTOR, Role.CLINICIAN) and viewer.site_ids:
+        return t.episodes.c.site_id.in_(sorted(viewer.site_ids))
+    return sa.false()

@@ -1,0 +1,1 @@
+"""What the treatment team reviews: viewer-scoped data, the agenda, a client's record."""

@@ -1,0 +1,122 @@
+"""What the team records in review: weekly decisions and safety-flag acknowledgements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, NotPermitted, client_scope, require
+from dashboard.auth.viewer import Viewer
+from dashboard.store import tables as t
+from dashboard.store.audit import record_event
+from dashboard.store.engine import write
+from dashboard.store.tables import DECISIONS
+
+#: Longest note kept with a decision or an acknowledgement.
+NOTE_LIMIT = 2000
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week: decisions are recorded per review week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def record_decision(
+    engine: sa.Engine,
+    viewer: Viewer,
+    *,
+    episode_id: str,
+    decision: str,
+    note: str,
+    today: dt.date | None = None,
+) -> None:
+    """Record the team's decision for this week; earlier ones stay in the history."""
+    require(viewer, Action.RECORD_DECISION)
+    if decision not in DECISIONS:
+        msg = f"decision must be one of {', '.join(DECISIONS)}"
+        raise ValueError(msg)
+    with write(engine) as connection:
+        episode_pk = _episode_in_scope(connection, viewer, episode_id)
+        connection.execute(
+            t.review_decisions.insert().values(
+                episode_id=episode_pk,
+                week_of=week_of(today or dt.date.today()),
+                decision=decision,
+                note=note.strip()[:NOTE_LIMIT] or None,
+                decided_by=viewer.username,
+            )
+        )
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="record-decision",
+            resource_type="episode",
+            resource_id=episode_id,
+            detail={"decision": decision},
+        )
+
+
+def acknowledge_flag(
+    engine: sa.Engine, viewer: Viewer, *, administration_id: int, note: str = ""
+) -> None:
+    """Acknowledge a safety-item endorsement: who and when; the flag stays in history."""
+    require(viewer, Action.ACKNOWLEDGE_FLAG)
+    a = t.administrations.c
+    with write(engine) as connection:
+        in_scope = connection.execute(
+            sa.select(a.id).where(
+                a.id == administration_id,
+                a.client_id.in_(sa.select(t.clients.c.id).where(client_scope(viewer))),
+            )
+        ).scalar()
+        if in_scope is None:
+            msg = "this flag is not in your caseload"
+            raise NotPermitted(msg)
+        done = connection.execute(
+            sa.select(t.flag_acknowledgements.c.id).where(
+                t.flag_acknowledgements.c.administration_id == administration_id
+            )
+        ).scalar()
+        if done is not None:
+            return
+        connection.execute(
+            t.flag_acknowledgements.insert().values(
+                administration_id=administration_id,
+                acknowledged_by=viewer.username,
+                note=note.strip()[:NOTE_LIMIT] or None,
+            )
+        )
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="acknowledge-flag",
+            resource_type="administration",
+            resource_id=str(administration_id),
+        )
+
+
+def audit_client_view(engine: sa.Engine, viewer: Viewer, client_id: str, *, what: str) -> None:
+    """Every view of a client's record writes an audit row (who, which record, when)."""
+    with write(engine) as connection:
+        record_event(
+            connection,
+            actor=viewer.username,
+            action=what,
+            resource_type="client",
+            resource_id=client_id,
+        )
+
+
+def _episode_in_scope(connection: sa.Connection, viewer: Viewer, episode_id: str) -> int:
+    e = t.episodes.c
+    found = connection.execute(
+        sa.select(e.id).where(
+            e.code == episode_id,
+            e.client_id.in_(sa.select(t.clients.c.id).where(client_scope(viewer))),
+        )
+    ).scalar()
+    if found is None:
+        msg = "this episode is not in your caseload"
+        raise NotPermitted(msg)
+    return int(found)
