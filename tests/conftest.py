@@ -80,3 +80,34 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory) -> str:
+    """A SQLite demo database built once from the committed fixtures (as `iop demo` does)."""
+    from dashboard.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    build_demo(url, echo=lambda _line: None)
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_url: str) -> Iterator[sa.Engine]:
+    """An engine on the session's demo database."""
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+def viewer_of(engine: sa.Engine, username: str):
+    """The viewer of an account in a database (as after signing in)."""
+    from dashboard.auth.accounts import viewer_for
+    from dashboard.store import tables as t
+    from dashboard.store.engine import read
+
+    with read(engine) as connection:
+        user_id = connection.execute(
+            sa.select(t.users.c.id).where(t.users.c.username == username)
+        ).scalar_one()
+        return viewer_for(connection, user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.cli import db, export, fixtures, importing, score
+from dashboard.cli import db, export, fixtures, importing, score, serve, users
 
 app = typer.Typer(
     name="iop",
@@ -19,6 +19,9 @@ app.command("fixtures")(fixtures.fixtures)
 app.command("import")(importing.import_files)
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")
+app.add_typer(users.app, name="users")
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
 
 
 @app.callback()

@@ -16,7 +16,21 @@ from dashboard.store.audit import record_event
 from dashboard.store.engine import write
 from dashboard.store.importing import ImportSummary, quarantine
 
-Outcome = tuple[str, str | None]  # ("accepted" | "duplicate" | "rejected", reason)
+Outcome = tuple[str, str | None]
+
+#: Display names of the usual tracks; other track codes are shown as written.
+TRACK_NAMES = {
+    "substance_use": "Substance use",
+    "mental_health": "Mental health",
+    "co_occurring": "Co-occurring",
+}
+
+
+def track_name(code: str) -> str:
+    """How a track is shown to people."""
+    return TRACK_NAMES.get(
+        code, code.replace("_", " ").capitalize()
+    )  # ("accepted" | "duplicate" | "rejected", reason)
 
 
 def import_table(
@@ -187,7 +201,7 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
             t.tracks,
             "code",
             row["track"],
-            name=row["track"].replace("_", " ").capitalize(),
+            name=track_name(row["track"]),
         ),
         "clinician_id": clinician_id,
         "admitted_on": row["admitted_on"],

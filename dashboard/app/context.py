@@ -1,0 +1,55 @@
+"""Shared resources of the running app: database engine, catalog, program settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboard.config import Settings
+from dashboard.store.engine import make_engine
+from dashboard.store.schema import SchemaBehind, ensure_current
+from measures import Catalog, load_catalog
+from measures.program import ProgramConfig
+
+#: Minutes without any interaction before a signed-in session ends.
+DEFAULT_IDLE_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What every page needs besides the viewer."""
+
+    engine: sa.Engine
+    catalog: Catalog
+    program: ProgramConfig
+    idle_minutes: int
+
+
+@st.cache_resource(show_spinner=False)
+def _context(database_url: str, instruments: str | None, program: str | None) -> AppContext:
+    engine = make_engine(database_url)
+    ensure_current(engine)
+    return AppContext(
+        engine=engine,
+        catalog=load_catalog(*([instruments] if instruments else [])),
+        program=ProgramConfig.from_toml(program),
+        idle_minutes=int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
+    )
+
+
+def app_context() -> AppContext:
+    """The app's shared resources; stops the page with a clear message if unusable."""
+    settings = Settings.from_env()
+    try:
+        return _context(
+            settings.database_url,
+            str(settings.instruments_dir) if settings.instruments_dir else None,
+            str(settings.program_config) if settings.program_config else None,
+        )
+    except SchemaBehind as exc:
+        st.error(f"IOP Outcomes cannot start: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop ends the run

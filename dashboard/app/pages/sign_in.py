@@ -1,0 +1,5 @@
+"""Sign-in page."""
+
+from dashboard.app.views.sign_in import render
+
+render()

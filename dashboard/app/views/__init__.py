@@ -1,0 +1,1 @@
+"""Page bodies: read the widgets, call plain functions, draw."""

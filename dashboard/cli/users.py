@@ -1,0 +1,104 @@
+"""``iop users``: manage local accounts from the command line."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from dashboard.cli.common import EXIT_USAGE, DbOption, open_database, operator
+from dashboard.cli.output import fail
+
+app = typer.Typer(help="Manage accounts: add, disable, enable, reset a password.",
+                  no_args_is_help=True)
+
+
+def _password(value: str | None) -> str:
+    if value:
+        return value
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Repeat it: "):
+        fail("the passwords do not match", EXIT_USAGE)
+    return first
+
+
+@app.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option("--role", help="client | clinician | director | admin")],
+    site: Annotated[list[str] | None, typer.Option("--site", help="A site this person works "
+                                                   "at (repeat for several).")] = None,
+    client: Annotated[str | None, typer.Option("--client", help="For a client account: "
+                                               "their client id.")] = None,
+    clinician: Annotated[str | None, typer.Option("--clinician", help="For a clinician: "
+                                                  "their clinician id.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail the identity provider "
+                                              "vouches for (OIDC sign-in).")] = None,
+    password: Annotated[str | None, typer.Option("--password", help="Password (asked for "
+                                                 "when not given).")] = None,
+    no_password: Annotated[bool, typer.Option("--no-password", help="Identity-provider "
+                                              "sign-in only.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create an account."""
+    from dashboard.auth.accounts import AccountError, create_user
+    from dashboard.auth.viewer import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        fail(f"role must be one of {', '.join(r.value for r in Role)}", EXIT_USAGE)
+    engine = open_database(db)
+    try:
+        create_user(
+            engine, username=username, role=role_value,
+            password=None if no_password else _password(password), display_name=name,
+            sites=site or (), client_code=client, clinician_code=clinician, email=email,
+            actor=operator(),
+        )
+    except AccountError as exc:
+        fail(str(exc), EXIT_USAGE)
+    typer.echo(f"account {username} ({role_value.value}) created")
+
+
+@app.command("disable")
+def disable(username: str, db: DbOption = None) -> None:
+    """Disable an account: it can no longer sign in (history is kept)."""
+    _set_active(username, active=False, db=db)
+
+
+@app.command("enable")
+def enable(username: str, db: DbOption = None) -> None:
+    """Enable a disabled account again."""
+    _set_active(username, active=True, db=db)
+
+
+@app.command("reset-password")
+def reset(
+    username: str,
+    password: Annotated[str | None, typer.Option("--password", help="New password (asked for "
+                                                 "when not given).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Set a new password and lift a lock-out."""
+    from dashboard.auth.accounts import AccountError, reset_password
+
+    engine = open_database(db)
+    try:
+        reset_password(engine, username, _password(password), actor=operator())
+    except AccountError as exc:
+        fail(str(exc), EXIT_USAGE)
+    typer.echo(f"password of {username} reset")
+
+
+def _set_active(username: str, *, active: bool, db: str | None) -> None:
+    from dashboard.auth.accounts import AccountError, set_active
+
+    engine = open_database(db)
+    try:
+        set_active(engine, username, active=active, actor=operator())
+    except AccountError as exc:
+        fail(str(exc), EXIT_USAGE)
+    typer.echo(f"account {username} {'enabled' if active else 'disabled'}")

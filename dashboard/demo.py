@@ -1,0 +1,103 @@
+"""Build the demo database from the fixtures: shifted to today, with demo accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.auth.accounts import create_user
+from dashboard.auth.viewer import Role
+from dashboard.importers.run import ImportRequest, import_file
+from dashboard.store.demo_flag import mark_demo
+from dashboard.store.engine import make_engine, write
+from dashboard.store.schema import upgrade
+from measures import load_catalog
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
+DEMO_PASSWORD = "demo"
+_DATE_COLUMNS = {
+    "episodes.csv": ("admitted_on", "discharged_on"),
+    "care_levels.csv": ("changed_on",),
+    "attendance.csv": ("session_on",),
+    "administrations.csv": ("administered_on",),
+}
+_ORDER = ("clinicians.csv", "episodes.csv", "care_levels.csv", "administrations.csv",
+          "attendance.csv")
+
+
+def demo_program_config() -> Path:
+    """The demo program's policy settings (fictional, not clinical guidance)."""
+    return FIXTURES / "demo_program.toml"
+
+
+def shift_weeks(as_of: dt.date, today: dt.date) -> int:
+    """Whole weeks to move fixture dates so their 'today' falls in this week."""
+    return (today - as_of).days // 7
+
+
+def build_demo(
+    url: str,
+    *,
+    fixtures: Path = FIXTURES,
+    today: dt.date | None = None,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Create the demo database at ``url`` from the fixture files."""
+    manifest = json.loads((fixtures / "manifest.json").read_text())
+    weeks = shift_weeks(dt.date.fromisoformat(manifest["as_of"]), today or dt.date.today())
+    engine = make_engine(url)
+    upgrade(engine)
+    catalog = load_catalog()
+    with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
+        for name in _ORDER:
+            shifted = _shifted(fixtures / name, Path(folder) / name, weeks)
+            summary = import_file(engine, ImportRequest(path=shifted), catalog=catalog,
+                                  imported_by="demo")
+            echo(f"  {name}: {summary.records:,} rows = {summary.accepted:,} accepted, "
+                 f"{summary.duplicates:,} duplicates, {summary.rejected:,} rejected")
+    sites = sorted(manifest["clinicians_by_site"])
+    episode = (
+        pl.read_csv(fixtures / "episodes.csv", infer_schema=False)
+        .filter(pl.col("episode_id") == manifest["demo_episode_id"])
+        .row(0, named=True)
+    )
+    # the demo clinician works where the demo client is treated, so a check-in by
+    # `client` shows up in `clinician`'s weekly review
+    create_user(engine, username="clinician", role=Role.CLINICIAN, password=DEMO_PASSWORD,
+                display_name="Demo Clinician", sites=[episode["site"]],
+                clinician_code=episode["clinician_id"], actor="demo")
+    create_user(engine, username="director", role=Role.DIRECTOR, password=DEMO_PASSWORD,
+                display_name="Demo Director", sites=sites, actor="demo")
+    create_user(engine, username="admin", role=Role.ADMIN, password=DEMO_PASSWORD,
+                display_name="Demo Administrator", actor="demo")
+    create_user(engine, username="client", role=Role.CLIENT, password=DEMO_PASSWORD,
+                display_name="Demo Client", client_code=manifest["demo_client_id"], actor="demo")
+    with write(engine) as connection:
+        mark_demo(connection)
+    echo(f"  demo accounts: clinician ({episode['site']}), director, admin, client "
+         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'")
+    engine.dispose()
+
+
+def _shifted(source: Path, target: Path, weeks: int) -> Path:
+    columns = _DATE_COLUMNS.get(source.name, ())
+    if weeks == 0 or not columns:
+        shutil.copyfile(source, target)
+        return target
+    frame = pl.read_csv(source, infer_schema=False)
+    days = pl.duration(days=7 * weeks)
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.to_date("%Y-%m-%d", strict=False).is_not_null())
+        .then((pl.col(c).str.to_date("%Y-%m-%d", strict=False) + days).dt.strftime("%Y-%m-%d"))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )
+    frame.write_csv(target)
+    return target

@@ -1,0 +1,159 @@
+"""One client's record for the progress page, the PDF report and the client's own view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, NotPermitted, require
+from dashboard.auth.viewer import Viewer
+from dashboard.review import data
+from dashboard.store.engine import read
+from measures import Catalog
+from measures.change import episode_change, long_scores
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """Everything the progress page and the report show about one client's episode.
+
+    Frames (polars):
+
+    - ``scores``: the episode's scored administrations (wide: ``administration_id``,
+      ``measure``, ``administered_at``, ``score``, ``severity``, ``caseness``,
+      ``critical``, ``items_answered``, ``prorated``, ``problems``, ``item_1..N``,
+      subscale columns, ``source``) plus ``week`` (program week as a number:
+      1.0 on the admission day, 2.0 a week later).
+    - ``change``: one row per measure and score (``measure``, ``score_id``,
+      ``baseline``, ``latest``, ``change``, ``change_class``, ``rc_threshold``,
+      ``recovered``, ``slope_per_week``...), from :func:`measures.change.episode_change`.
+    - ``attendance``: ``session_on``, ``session_type``, ``attended``, ``week``.
+    - ``care_levels``: ``changed_on``, ``level_of_care``, ``reason``, ``week``.
+    - ``flags``: safety-item endorsements: ``administration_id``, ``administered_at``,
+      ``week``, ``item``, ``value``, ``acknowledged_by``, ``acknowledged_at``.
+    - ``decisions``: ``week_of``, ``decision``, ``note``, ``decided_by``, ``decided_at``.
+    - ``expected``: per ``measure`` and ``week``: ``p10``, ``p50``, ``p90`` for clients
+      like this one (same baseline band), only where enough reference episodes
+      exist; ``expected_notes`` says why a measure has none.
+    - ``readiness``: the step-down readiness result (``measures.readiness``), or None.
+    """
+
+    client_id: str
+    display_name: str | None
+    episode: dict[str, Any]
+    as_of: dt.date
+    scores: pl.DataFrame
+    change: pl.DataFrame
+    attendance: pl.DataFrame
+    care_levels: pl.DataFrame
+    flags: pl.DataFrame
+    decisions: pl.DataFrame
+    expected: pl.DataFrame | None = None
+    expected_notes: dict[str, str] = field(default_factory=dict)
+    readiness: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def program_week(self) -> int:
+        """The program week the review date falls in (week 1 starts on admission)."""
+        return (self.as_of - self.episode["admitted_on"]).days // 7 + 1
+
+
+def program_week(column: str, admitted_on: dt.date) -> pl.Expr:
+    """A date or datetime column as program weeks: 1.0 on admission, 2.0 a week later."""
+    start = pl.lit(dt.datetime.combine(admitted_on, dt.time()))
+    moment = pl.col(column).cast(pl.Datetime("us"))
+    return ((moment - start).dt.total_seconds() / (7 * 86_400) + 1).alias("week")
+
+
+def load_client_record(
+    connection: sa.Connection,
+    viewer: Viewer,
+    client_code: str,
+    *,
+    catalog: Catalog,
+    as_of: dt.date,
+) -> ClientRecord:
+    """The client's current (or latest) episode, read within the viewer's scope.
+
+    Raises :class:`NotPermitted` when the viewer may not read this client: the
+    same answer whether the id exists or not, so ids cannot be probed.
+    """
+    require(viewer, Action.VIEW_CLIENT)
+    client_pk = data.client_pk_of(connection, viewer, client_code)
+    if client_pk is None:
+        msg = "no client with this id in your caseload"
+        raise NotPermitted(msg)
+    episodes = data.episodes(connection, viewer, client_pks=[client_pk])
+    if episodes.is_empty():
+        msg = "this client has no episode yet"
+        raise NotPermitted(msg)
+    current = episodes.filter(pl.col("admitted_on") <= as_of).sort("admitted_on").tail(1)
+    episode = (current if current.height else episodes.head(1)).row(0, named=True)
+    admitted = episode["admitted_on"]
+    until = episode["discharged_on"] or as_of
+    day = pl.col("administered_at").dt.date()
+    scores = (
+        data.scored_administrations(connection, viewer, catalog, client_pks=[client_pk])
+        .filter((day >= admitted) & (day <= until))
+        .with_columns(program_week("administered_at", admitted))
+    )
+    attendance = (
+        data.attendance(connection, viewer, client_pks=[client_pk], since=admitted)
+        .filter(pl.col("session_on") <= until)
+        .with_columns(program_week("session_on", admitted))
+    )
+    care = (
+        data.care_levels(connection, viewer, client_pks=[client_pk])
+        .filter(pl.col("episode_pk") == episode["episode_pk"])
+        .with_columns(program_week("changed_on", admitted))
+    )
+    acks = data.acknowledgements(connection, viewer, client_pks=[client_pk])
+    decisions = data.decisions(connection, viewer, client_pks=[client_pk]).filter(
+        pl.col("episode_pk") == episode["episode_pk"]
+    )
+    return ClientRecord(
+        client_id=client_code,
+        display_name=episode["display_name"],
+        episode=episode,
+        as_of=as_of,
+        scores=scores,
+        change=episode_change(long_scores(scores, catalog), catalog),
+        attendance=attendance,
+        care_levels=care,
+        flags=safety_flags(scores, catalog, acks),
+        decisions=decisions,
+    )
+
+
+def safety_flags(scores: pl.DataFrame, catalog: Catalog, acks: pl.DataFrame) -> pl.DataFrame:
+    """Every safety-item endorsement in ``scores`` with its acknowledgement, if any."""
+    parts = []
+    for instrument in catalog:
+        for critical in instrument.critical_items:
+            rows = scores.filter(
+                (pl.col("measure") == instrument.id) & (pl.col(critical.item) > critical.above)
+            )
+            parts.append(
+                rows.select(
+                    "administration_id",
+                    "client_id",
+                    "administered_at",
+                    *(["week"] if "week" in rows.columns else []),
+                    pl.lit(f"{instrument.abbreviation} item {critical.item.removeprefix('item_')}")
+                    .alias("item"),
+                    pl.col(critical.item).alias("value"),
+                )
+            )
+    flags = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+    if flags.is_empty():
+        return pl.DataFrame(
+            schema={"administration_id": pl.Int64, "client_id": pl.String,
+                    "administered_at": pl.Datetime("us"), "item": pl.String, "value": pl.Int64,
+                    "acknowledged_by": pl.String, "acknowledged_at": pl.Datetime("us")}
+        )
+    return flags.join(acks, on="administration_id", how="left").sort("administered_at")
