@@ -64,7 +64,8 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
             raise FormatError(_too_many_fields(path, len(header))) from None
         # a cell that is not a whole number: read everything as text and report it
         raw = _read(path, dict.fromkeys(header, pl.String))
-    raw = raw.rename(dict(zip(raw.columns, header, strict=True)))
+    # one chunk per column: polars 2.1 can panic filtering text cells across chunks
+    raw = raw.rename(dict(zip(raw.columns, header, strict=True))).rechunk()
     raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     short = _short_rows(path, raw, len(header))
     parsed = parse_administrations(raw, catalog)
