@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import streamlit as st
+from measures.program import ProgramConfig
 
 from dashboard.config import Settings
 from dashboard.store.engine import make_engine
 from dashboard.store.schema import SchemaBehind, ensure_current
 from measures import Catalog, load_catalog
-from measures.program import ProgramConfig
 
 #: Minutes without any interaction before a signed-in session ends.
 DEFAULT_IDLE_MINUTES = 15

@@ -14,8 +14,9 @@ PAGES = Path(__file__).with_name("pages")
 
 
 def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    return st.Page(str(PAGES / f"{name}.py"), title=title, icon=icon, url_path=name,
-                   default=default)
+    return st.Page(
+        str(PAGES / f"{name}.py"), title=title, icon=icon, url_path=name, default=default
+    )
 
 
 def pages_for(viewer: Viewer | None) -> list[st.Page]:

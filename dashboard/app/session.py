@@ -45,8 +45,9 @@ def sign_out(context: AppContext, *, reason: str = "user") -> None:
     viewer = st.session_state.get(_VIEWER)
     if viewer is not None:
         with write(context.engine) as connection:
-            record_event(connection, actor=viewer.username, action="sign-out",
-                         detail={"reason": reason})
+            record_event(
+                connection, actor=viewer.username, action="sign-out", detail={"reason": reason}
+            )
     st.session_state.clear()
 
 

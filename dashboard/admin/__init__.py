@@ -1,0 +1,1 @@
+"""Administration: accounts, imports and their quarantine, the audit log."""

@@ -1,0 +1,169 @@
+"""Reads for the administration pages; each checks the viewer may manage what it reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, require
+from dashboard.auth.viewer import Viewer
+from dashboard.store import tables as t
+from dashboard.store.reads import read_frame
+
+
+def accounts(connection: sa.Connection, viewer: Viewer) -> pl.DataFrame:
+    """Every account with its role, sites and state (no password hashes)."""
+    require(viewer, Action.MANAGE_USERS)
+    u = t.users.c
+    sites = (
+        sa.select(
+            t.user_sites.c.user_id,
+            sa.func.group_concat(t.sites.c.name, ", ").label("sites")
+            if connection.dialect.name == "sqlite"
+            else sa.func.string_agg(t.sites.c.name, ", ").label("sites"),
+        )
+        .join(t.sites, t.sites.c.id == t.user_sites.c.site_id)
+        .group_by(t.user_sites.c.user_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            u.username,
+            u.display_name,
+            u.role,
+            sites.c.sites,
+            t.clients.c.code,
+            u.email,
+            u.active,
+            sa.type_coerce(u.locked_until, sa.String),
+            sa.type_coerce(u.last_sign_in_at, sa.String),
+        )
+        .outerjoin(sites, sites.c.user_id == u.id)
+        .outerjoin(t.clients, t.clients.c.id == u.client_id)
+        .order_by(u.role, u.username)
+    )
+    return read_frame(
+        connection,
+        query,
+        {
+            "username": pl.String,
+            "display_name": pl.String,
+            "role": pl.String,
+            "sites": pl.String,
+            "client_id": pl.String,
+            "email": pl.String,
+            "active": pl.Boolean,
+            "locked_until": pl.Datetime("us"),
+            "last_sign_in": pl.Datetime("us"),
+        },
+    )
+
+
+def site_names(connection: sa.Connection) -> list[str]:
+    """All sites, for the account form."""
+    return list(connection.execute(sa.select(t.sites.c.name).order_by(t.sites.c.name)).scalars())
+
+
+def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> pl.DataFrame:
+    """The latest imports with their counts."""
+    require(viewer, Action.MANAGE_IMPORTS)
+    i = t.imports.c
+    query = (
+        sa.select(
+            i.id,
+            sa.type_coerce(i.started_at, sa.String),
+            i.imported_by,
+            i.file_name,
+            i.format,
+            i.kind,
+            i.records,
+            i.accepted,
+            i.duplicates,
+            i.rejected,
+            i.new_versions,
+        )
+        .order_by(i.id.desc())
+        .limit(limit)
+    )
+    return read_frame(
+        connection,
+        query,
+        {
+            "import_id": pl.Int64,
+            "started_at": pl.Datetime("us"),
+            "imported_by": pl.String,
+            "file_name": pl.String,
+            "format": pl.String,
+            "kind": pl.String,
+            "records": pl.Int64,
+            "accepted": pl.Int64,
+            "duplicates": pl.Int64,
+            "rejected": pl.Int64,
+            "new_versions": pl.Int64,
+        },
+    )
+
+
+def quarantine(connection: sa.Connection, viewer: Viewer, import_id: int) -> pl.DataFrame:
+    """The rejected rows of one import: row number, reasons and the raw text."""
+    require(viewer, Action.MANAGE_IMPORTS)
+    r = t.rejected_rows.c
+    frame = read_frame(
+        connection,
+        sa.select(r.row, r.reasons, r.raw).where(r.import_id == import_id).order_by(r.row),
+        {"row": pl.Int64, "reasons": pl.String, "raw": pl.String},
+    )
+    return frame.with_columns(pl.col("reasons").str.json_decode(pl.List(pl.String)).list.join("; "))
+
+
+def audit_log(
+    connection: sa.Connection,
+    viewer: Viewer,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.date | None = None,
+    limit: int = 1000,
+) -> pl.DataFrame:
+    """Audit rows, newest first, optionally filtered."""
+    require(viewer, Action.VIEW_AUDIT)
+    a = t.audit_log.c
+    query = sa.select(
+        sa.type_coerce(a.at, sa.String),
+        a.actor,
+        a.action,
+        a.resource_type,
+        a.resource_id,
+        a.outcome,
+        a.detail,
+    )
+    if actor:
+        query = query.where(a.actor == actor)
+    if action:
+        query = query.where(a.action == action)
+    if since:
+        query = query.where(a.at >= dt.datetime.combine(since, dt.time()))
+    return read_frame(
+        connection,
+        query.order_by(a.id.desc()).limit(limit),
+        {
+            "at": pl.Datetime("us"),
+            "actor": pl.String,
+            "action": pl.String,
+            "resource_type": pl.String,
+            "resource_id": pl.String,
+            "outcome": pl.String,
+            "detail": pl.String,
+        },
+    )
+
+
+def audit_actions(connection: sa.Connection) -> list[str]:
+    """The distinct actions in the audit log, for the filter."""
+    return list(
+        connection.execute(
+            sa.select(t.audit_log.c.action).distinct().order_by(t.audit_log.c.action)
+        ).scalars()
+    )

@@ -1,0 +1,5 @@
+"""Administrators: audit."""
+
+from dashboard.app.views.admin_audit import render
+
+render()

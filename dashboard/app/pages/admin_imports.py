@@ -1,0 +1,5 @@
+"""Administrators: imports."""
+
+from dashboard.app.views.admin_imports import render
+
+render()

@@ -1,0 +1,5 @@
+"""Administrators: users."""
+
+from dashboard.app.views.admin_users import render
+
+render()

@@ -1,0 +1,34 @@
+"""Administrators: the audit log (sign-ins, views of client records, exports, changes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.admin import data
+from dashboard.app.guard import page_viewer
+from dashboard.auth.permissions import Action
+from dashboard.store.engine import read
+
+
+def render() -> None:
+    """Draw the audit log page."""
+    context, viewer = page_viewer(Action.VIEW_AUDIT)
+    st.title("Audit log")
+    with read(context.engine) as connection:
+        actions = data.audit_actions(connection)
+    left, middle, right = st.columns(3)
+    actor = left.text_input("Who (username)").strip() or None
+    action = middle.selectbox("Action", ["(all)", *actions])
+    since = right.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
+    with read(context.engine) as connection:
+        rows = data.audit_log(
+            connection,
+            viewer,
+            actor=actor,
+            action=None if action == "(all)" else action,
+            since=since,
+        )
+    st.caption(f"{rows.height:,} entries, newest first (at most 1,000 shown).")
+    st.dataframe(rows, hide_index=True)

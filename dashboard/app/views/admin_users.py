@@ -1,0 +1,63 @@
+"""Administrators: accounts (add, disable, enable, reset a password)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.admin import data
+from dashboard.app.guard import page_viewer
+from dashboard.auth.accounts import AccountError, create_user, reset_password, set_active
+from dashboard.auth.permissions import Action
+from dashboard.auth.viewer import Role
+from dashboard.store.engine import read
+
+
+def render() -> None:
+    """Draw the accounts page."""
+    context, viewer = page_viewer(Action.MANAGE_USERS)
+    st.title("Users")
+    with read(context.engine) as connection:
+        accounts = data.accounts(connection, viewer)
+        sites = data.site_names(connection)
+    st.dataframe(accounts, hide_index=True)
+    left, right = st.columns(2)
+    with left, st.form("add_user", clear_on_submit=True):
+        st.subheader("Add an account")
+        username = st.text_input("New username")
+        role = st.selectbox("Role", [r.value for r in Role], index=1)
+        chosen_sites = st.multiselect("Sites", sites)
+        client = st.text_input("Client id (client accounts only)")
+        email = st.text_input("E-mail for sign-in with the identity provider (optional)")
+        password = st.text_input("Initial password", type="password")
+        if st.form_submit_button("Add account"):
+            try:
+                create_user(
+                    context.engine,
+                    username=username.strip(),
+                    role=Role(role),
+                    password=password or None,
+                    sites=chosen_sites,
+                    client_code=client.strip() or None,
+                    email=email.strip() or None,
+                    actor=viewer.username,
+                )
+                st.success(f"Account {username} created.")
+            except AccountError as exc:
+                st.error(str(exc))
+    with right:
+        st.subheader("Change an account")
+        username = st.selectbox("Account", accounts["username"].to_list(), key="change_user")
+        new_password = st.text_input("New password", type="password", key="new_password")
+        one, two, three = st.columns(3)
+        try:
+            if one.button("Reset password", disabled=not new_password):
+                reset_password(context.engine, username, new_password, actor=viewer.username)
+                st.success(f"Password of {username} reset; any lock-out lifted.")
+            if two.button("Disable"):
+                set_active(context.engine, username, active=False, actor=viewer.username)
+                st.rerun()
+            if three.button("Enable"):
+                set_active(context.engine, username, active=True, actor=viewer.username)
+                st.rerun()
+        except AccountError as exc:
+            st.error(str(exc))

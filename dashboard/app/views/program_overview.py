@@ -1,0 +1,47 @@
+"""Program directors: outcomes by site and track, aggregated, small cells suppressed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.app.guard import page_viewer
+from dashboard.auth.permissions import Action
+from dashboard.cohorts.outcomes import SMALL_CELL, episode_outcomes, summarise
+from dashboard.store.engine import read
+
+_GROUPS = {"Site": ["site"], "Track": ["track_name"], "Site and track": ["site", "track_name"]}
+
+
+def render() -> None:
+    """Draw the program overview."""
+    context, viewer = page_viewer(Action.VIEW_COHORTS)
+    st.title("Program overview")
+    today = dt.date.today()
+    left, right = st.columns(2)
+    period = left.date_input(
+        "Discharged between", value=(today - dt.timedelta(days=365), today), max_value=today
+    )
+    grouping = right.radio("Compare by", list(_GROUPS), horizontal=True)
+    start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
+    with read(context.engine) as connection:
+        outcomes = episode_outcomes(
+            connection, viewer, context.catalog, discharged_from=start, discharged_to=end
+        )
+    if outcomes.is_empty():
+        st.info("No episodes at your sites were discharged in this period.")
+        return
+    st.dataframe(
+        summarise(outcomes.rename({"track_name": "track_name"}), _GROUPS[grouping]).rename(
+            {"site": "Site", "track_name": "Track"}, strict=False
+        ),
+        hide_index=True,
+    )
+    st.caption(
+        f"Episodes discharged {start:%d %b %Y} to {end:%d %b %Y} at your sites. Reliable "
+        "improvement and recovery follow the NHS Talking Therapies paired PHQ-9 and GAD-7 "
+        "definitions (first and last scores of the episode; at least two of each). Rates show "
+        "95% Wilson confidence intervals. Counts under "
+        f"{SMALL_CELL} and rates built on them are suppressed so no client can be singled out."
+    )

@@ -1,0 +1,1 @@
+"""Program directors: cohort outcomes as aggregates, with small cells suppressed."""
