@@ -7,7 +7,10 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
-BENCH_STAMP := $(VENV)/.installed-bench
+# The BioPsyKit environment's stamp lives inside it: deleting .venv/bench rebuilds it.
+BENCH_STAMP := $(VENV)/bench/.installed
+# Options for `python -m benchmarks`, e.g. make bench BENCH_ARGS="--quick --only score".
+BENCH_ARGS ?=
 
 .PHONY: install dev run test lint bench fixtures lock clean
 
@@ -43,7 +46,7 @@ lint: dev
 	$(BIN)/ruff format .
 
 bench: dev $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 $(BENCH_STAMP): requirements-bench.lock
 	@echo "Installing the benchmark contenders (BioPsyKit)..."

@@ -20,15 +20,20 @@ from dashboard.store.schema import upgrade
 from measures import load_catalog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password, demo database only
 _DATE_COLUMNS = {
     "episodes.csv": ("admitted_on", "discharged_on"),
     "care_levels.csv": ("changed_on",),
     "attendance.csv": ("session_on",),
     "administrations.csv": ("administered_on",),
 }
-_ORDER = ("clinicians.csv", "episodes.csv", "care_levels.csv", "administrations.csv",
-          "attendance.csv")
+_ORDER = (
+    "clinicians.csv",
+    "episodes.csv",
+    "care_levels.csv",
+    "administrations.csv",
+    "attendance.csv",
+)
 
 
 def demo_program_config() -> Path:
@@ -57,10 +62,13 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
         for name in _ORDER:
             shifted = _shifted(fixtures / name, Path(folder) / name, weeks)
-            summary = import_file(engine, ImportRequest(path=shifted), catalog=catalog,
-                                  imported_by="demo")
-            echo(f"  {name}: {summary.records:,} rows = {summary.accepted:,} accepted, "
-                 f"{summary.duplicates:,} duplicates, {summary.rejected:,} rejected")
+            summary = import_file(
+                engine, ImportRequest(path=shifted), catalog=catalog, imported_by="demo"
+            )
+            echo(
+                f"  {name}: {summary.records:,} rows = {summary.accepted:,} accepted, "
+                f"{summary.duplicates:,} duplicates, {summary.rejected:,} rejected"
+            )
     sites = sorted(manifest["clinicians_by_site"])
     episode = (
         pl.read_csv(fixtures / "episodes.csv", infer_schema=False)
@@ -69,19 +77,48 @@ def build_demo(
     )
     # the demo clinician works where the demo client is treated, so a check-in by
     # `client` shows up in `clinician`'s weekly review
-    create_user(engine, username="clinician", role=Role.CLINICIAN, password=DEMO_PASSWORD,
-                display_name="Demo Clinician", sites=[episode["site"]],
-                clinician_code=episode["clinician_id"], actor="demo")
-    create_user(engine, username="director", role=Role.DIRECTOR, password=DEMO_PASSWORD,
-                display_name="Demo Director", sites=sites, actor="demo")
-    create_user(engine, username="admin", role=Role.ADMIN, password=DEMO_PASSWORD,
-                display_name="Demo Administrator", actor="demo")
-    create_user(engine, username="client", role=Role.CLIENT, password=DEMO_PASSWORD,
-                display_name="Demo Client", client_code=manifest["demo_client_id"], actor="demo")
+    create_user(
+        engine,
+        username="clinician",
+        role=Role.CLINICIAN,
+        password=DEMO_PASSWORD,
+        display_name="Demo Clinician",
+        sites=[episode["site"]],
+        clinician_code=episode["clinician_id"],
+        actor="demo",
+    )
+    create_user(
+        engine,
+        username="director",
+        role=Role.DIRECTOR,
+        password=DEMO_PASSWORD,
+        display_name="Demo Director",
+        sites=sites,
+        actor="demo",
+    )
+    create_user(
+        engine,
+        username="admin",
+        role=Role.ADMIN,
+        password=DEMO_PASSWORD,
+        display_name="Demo Administrator",
+        actor="demo",
+    )
+    create_user(
+        engine,
+        username="client",
+        role=Role.CLIENT,
+        password=DEMO_PASSWORD,
+        display_name="Demo Client",
+        client_code=manifest["demo_client_id"],
+        actor="demo",
+    )
     with write(engine) as connection:
         mark_demo(connection)
-    echo(f"  demo accounts: clinician ({episode['site']}), director, admin, client "
-         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'")
+    echo(
+        f"  demo accounts: clinician ({episode['site']}), director, admin, client "
+        f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"
+    )
     engine.dispose()
 
 

@@ -23,9 +23,66 @@ from measures.rules import Validation
 from measures.scoring import label_exprs, value_exprs
 from measures.validation import administration_rules
 
+#: Columns of a score table before the subscales (same as measures.pipeline).
+SCORE_TABLE_COLUMNS = (
+    *KEY_COLUMNS,
+    "score",
+    "severity",
+    "items_answered",
+    "prorated",
+    "critical",
+    "problems",
+)
+
 
 def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataFrame | None:
     """The score table of ``path`` in one pass, or None when the full path is needed."""
+    plan = _plan(path, catalog, now=now)
+    if plan is None:
+        return None
+    try:
+        scored = plan.collect()
+    except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
+        return None
+    if scored.is_empty() or scored["__unusual"].any():
+        return None
+    return scored.drop("__unusual", "administered_at").with_columns(
+        pl.lit([], pl.List(pl.String)).alias("problems"),
+        pl.lit(False).alias("rejected"),
+        pl.lit(True).alias("complete"),
+    )
+
+
+def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -> int | None:
+    """Score ``path`` straight into the CSV ``out`` in one streaming pass.
+
+    Returns the number of rows written, or None (and writes nothing) when the
+    file needs the full path. The output is byte for byte what the full path
+    writes for such a file.
+    """
+    plan = _plan(path, catalog, now=now)
+    if plan is None:
+        return None
+    measure = _single_instrument(path, read_header(path), catalog)
+    assert measure is not None
+    columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in measure.subscales)]
+    partial = out.with_name(out.name + ".partial")
+    table = plan.with_columns(pl.lit("").alias("problems")).select(columns)
+    checks = plan.select(pl.col("__unusual").any().alias("unusual"), pl.len().alias("rows"))
+    try:
+        _, verdict = pl.collect_all([table.sink_csv(partial, lazy=True), checks])
+    except pl.exceptions.PolarsError:
+        partial.unlink(missing_ok=True)
+        return None
+    if verdict["unusual"][0] or verdict["rows"][0] == 0:
+        partial.unlink(missing_ok=True)
+        return None
+    partial.replace(out)
+    return int(verdict["rows"][0])
+
+
+def _plan(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.LazyFrame | None:
+    """The fused lazy query with an ``__unusual`` column, or None if not applicable."""
     header = read_header(path)
     check_header(header, catalog)
     instrument = _single_instrument(path, header, catalog)
@@ -54,21 +111,10 @@ def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataF
         pl.col("client_id").str.contains(r"^\s|\s$"),
     )
     values, _problems = value_exprs(instrument, complete=True)
-    try:
-        scored = (
-            frame.with_columns(unusual.alias("__unusual"), *values)
-            .with_columns(label_exprs(instrument))
-            .with_columns(_whole_numbers(instrument))
-            .collect()
-        )
-    except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
-        return None
-    if scored.is_empty() or scored["__unusual"].any():
-        return None
-    return scored.drop("__unusual", "administered_at").with_columns(
-        pl.lit([], pl.List(pl.String)).alias("problems"),
-        pl.lit(False).alias("rejected"),
-        pl.lit(True).alias("complete"),
+    return (
+        frame.with_columns(unusual.alias("__unusual"), *values)
+        .with_columns(label_exprs(instrument))
+        .with_columns(_whole_numbers(instrument))
     )
 
 

@@ -10,23 +10,12 @@ from typing import Any
 
 import polars as pl
 
-from measures.catalog import KEY_COLUMNS, Catalog, load_catalog
-from measures.fastpath import empty_validation, try_score_csv
+from measures.catalog import Catalog, load_catalog
+from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, try_score_csv
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import score_administrations
 from measures.validation import validate_administrations
-
-#: The columns of a score table, before the subscale columns.
-SCORE_TABLE_COLUMNS = (
-    *KEY_COLUMNS,
-    "score",
-    "severity",
-    "items_answered",
-    "prorated",
-    "critical",
-    "problems",
-)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import streamlit as st
-from measures.program import ProgramConfig
 
 from dashboard.config import Settings
 from dashboard.store.engine import make_engine
 from dashboard.store.schema import SchemaBehind, ensure_current
 from measures import Catalog, load_catalog
+from measures.program import ProgramConfig
 
 #: Minutes without any interaction before a signed-in session ends.
 DEFAULT_IDLE_MINUTES = 15
@@ -32,10 +32,11 @@ class AppContext:
 def _context(database_url: str, instruments: str | None, program: str | None) -> AppContext:
     engine = make_engine(database_url)
     ensure_current(engine)
+    catalog = load_catalog(*([instruments] if instruments else []))
     return AppContext(
         engine=engine,
-        catalog=load_catalog(*([instruments] if instruments else [])),
-        program=ProgramConfig.from_toml(program),
+        catalog=catalog,
+        program=ProgramConfig.from_toml(program, catalog=catalog),
         idle_minutes=int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.cli import db, export, fixtures, importing, score, serve, users
+from dashboard.cli import db, export, fixtures, importing, report, score, serve, users
 
 app = typer.Typer(
     name="iop",
@@ -22,6 +22,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("report")(report.report)
 
 
 @app.callback()

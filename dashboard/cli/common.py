@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
 from dashboard.cli.output import fail
+
+if TYPE_CHECKING:  # the database stack is imported only by commands that use it
+    import sqlalchemy as sa
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -28,6 +30,8 @@ DbOption = Annotated[
 
 def open_database(db: str | None, *, check_schema: bool = True) -> sa.Engine:
     """An engine on the configured database; exits with a one-line message if unusable."""
+    import sqlalchemy as sa
+
     from dashboard.config import Settings
     from dashboard.store.engine import make_engine
     from dashboard.store.schema import SchemaBehind, ensure_current

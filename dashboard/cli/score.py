@@ -45,15 +45,28 @@ def score(
     Exit 0 when every row scored, 3 when some rows were rejected or could not be
     scored (all still listed, with the reason in 'problems'), 2 for unusable input.
     """
+    import datetime as dt
+
     from dashboard.cli.output import fail, write_score_table
     from measures import DefinitionError, FormatError, load_catalog
+    from measures.fastpath import try_write_scores
     from measures.pipeline import score_csv
 
     try:
         catalog = load_catalog(*([instruments] if instruments else []))
+        if out is not None:
+            # a clean single-instrument file streams straight to OUT.csv
+            rows = try_write_scores(input_csv, out, catalog, now=dt.datetime.now())
+            if rows is not None:
+                print(
+                    f"{rows:,} rows: {rows:,} scored, 0 rejected, 0 not scorable", file=sys.stderr
+                )
+                raise typer.Exit(EXIT_OK)
         run = score_csv(input_csv, catalog)
     except (FormatError, DefinitionError) as exc:
         fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)
     write_score_table(run.table, out)
     problems = run.rejected + run.unscored
     if run.ignored_columns:

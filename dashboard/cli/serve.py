@@ -20,7 +20,9 @@ AddressOption = Annotated[
 ]
 
 
-def serve(port: PortOption = 8501, address: AddressOption = "127.0.0.1", db: DbOption = None) -> None:
+def serve(
+    port: PortOption = 8501, address: AddressOption = "127.0.0.1", db: DbOption = None
+) -> None:
     """Serve the dashboard against the configured database (IOP_DATABASE_URL or --db)."""
     engine = open_database(db)
     _run_streamlit(engine.url.render_as_string(hide_password=False), port=port, address=address)
@@ -30,7 +32,9 @@ def demo(
     port: PortOption = 8501,
     address: AddressOption = "127.0.0.1",
     db: DbOption = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the demo database again.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build the demo database again.")
+    ] = False,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build it, do not serve.")] = False,
 ) -> None:
     """The demo: build var/demo.db from the fixtures when missing, then serve it.
@@ -60,11 +64,23 @@ def _run_streamlit(url: str, *, port: int, address: str) -> None:
     env = os.environ | {"IOP_DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     typer.echo(f"IOP Outcomes on http://{address}:{port} (Ctrl+C to stop)")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.runOnSave", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.runOnSave",
+        "false",
     ]
     try:
-        raise typer.Exit(subprocess.call(command, env=env))
+        raise typer.Exit(subprocess.call(command, env=env))  # noqa: S603 - our own argv
     except KeyboardInterrupt:
         raise typer.Exit(0) from None

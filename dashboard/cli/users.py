@@ -10,8 +10,9 @@ import typer
 from dashboard.cli.common import EXIT_USAGE, DbOption, open_database, operator
 from dashboard.cli.output import fail
 
-app = typer.Typer(help="Manage accounts: add, disable, enable, reset a password.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Manage accounts: add, disable, enable, reset a password.", no_args_is_help=True
+)
 
 
 def _password(value: str | None) -> str:
@@ -27,19 +28,27 @@ def _password(value: str | None) -> str:
 def add(
     username: Annotated[str, typer.Argument(help="Sign-in name.")],
     role: Annotated[str, typer.Option("--role", help="client | clinician | director | admin")],
-    site: Annotated[list[str] | None, typer.Option("--site", help="A site this person works "
-                                                   "at (repeat for several).")] = None,
-    client: Annotated[str | None, typer.Option("--client", help="For a client account: "
-                                               "their client id.")] = None,
-    clinician: Annotated[str | None, typer.Option("--clinician", help="For a clinician: "
-                                                  "their clinician id.")] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option("--site", help="A site this person works at (repeat for several)."),
+    ] = None,
+    client: Annotated[
+        str | None, typer.Option("--client", help="For a client account: their client id.")
+    ] = None,
+    clinician: Annotated[
+        str | None, typer.Option("--clinician", help="For a clinician: their clinician id.")
+    ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
-    email: Annotated[str | None, typer.Option("--email", help="E-mail the identity provider "
-                                              "vouches for (OIDC sign-in).")] = None,
-    password: Annotated[str | None, typer.Option("--password", help="Password (asked for "
-                                                 "when not given).")] = None,
-    no_password: Annotated[bool, typer.Option("--no-password", help="Identity-provider "
-                                              "sign-in only.")] = False,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="E-mail the identity provider vouches for (OIDC sign-in)."),
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Password (asked for when not given).")
+    ] = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Identity-provider sign-in only.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create an account."""
@@ -53,9 +62,15 @@ def add(
     engine = open_database(db)
     try:
         create_user(
-            engine, username=username, role=role_value,
-            password=None if no_password else _password(password), display_name=name,
-            sites=site or (), client_code=client, clinician_code=clinician, email=email,
+            engine,
+            username=username,
+            role=role_value,
+            password=None if no_password else _password(password),
+            display_name=name,
+            sites=site or (),
+            client_code=client,
+            clinician_code=clinician,
+            email=email,
             actor=operator(),
         )
     except AccountError as exc:
@@ -78,8 +93,9 @@ def enable(username: str, db: DbOption = None) -> None:
 @app.command("reset-password")
 def reset(
     username: str,
-    password: Annotated[str | None, typer.Option("--password", help="New password (asked for "
-                                                 "when not given).")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="New password (asked for when not given).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Set a new password and lift a lock-out."""

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.review import data
-from dashboard.store.engine import read
 from measures import Catalog
 from measures.change import episode_change, long_scores
 
@@ -144,16 +143,23 @@ def safety_flags(scores: pl.DataFrame, catalog: Catalog, acks: pl.DataFrame) -> 
                     "client_id",
                     "administered_at",
                     *(["week"] if "week" in rows.columns else []),
-                    pl.lit(f"{instrument.abbreviation} item {critical.item.removeprefix('item_')}")
-                    .alias("item"),
+                    pl.lit(
+                        f"{instrument.abbreviation} item {critical.item.removeprefix('item_')}"
+                    ).alias("item"),
                     pl.col(critical.item).alias("value"),
                 )
             )
     flags = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
     if flags.is_empty():
         return pl.DataFrame(
-            schema={"administration_id": pl.Int64, "client_id": pl.String,
-                    "administered_at": pl.Datetime("us"), "item": pl.String, "value": pl.Int64,
-                    "acknowledged_by": pl.String, "acknowledged_at": pl.Datetime("us")}
+            schema={
+                "administration_id": pl.Int64,
+                "client_id": pl.String,
+                "administered_at": pl.Datetime("us"),
+                "item": pl.String,
+                "value": pl.Int64,
+                "acknowledged_by": pl.String,
+                "acknowledged_at": pl.Datetime("us"),
+            }
         )
     return flags.join(acks, on="administration_id", how="left").sort("administered_at")

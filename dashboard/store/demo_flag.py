@@ -34,6 +34,3 @@ def is_demo(engine: sa.Engine) -> bool:
 def demo_accounts(engine: sa.Engine) -> tuple[tuple[str, str], ...]:
     """The demo accounts to list on the sign-in page: only on the demo database."""
     return DEMO_ACCOUNTS if is_demo(engine) else ()
-
-
-

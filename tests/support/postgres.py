@@ -48,24 +48,49 @@ class LocalServer:
         if os.geteuid() == 0:
             shutil.chown(self.data, "postgres")
         subprocess.run(
-            _as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth=trust", "-E", "UTF8"]),
-            check=True, capture_output=True,
-        )  # fmt: skip
+            _as_postgres(
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(
-            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                          "-l", str(self.data / "log"), "-w", "start"]),
-            check=True, capture_output=True,
-        )  # fmt: skip
+            _as_postgres(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.data / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
         subprocess.run(
-            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                          "stop"]),
-            check=False, capture_output=True,
-        )  # fmt: skip
+            _as_postgres(
+                [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
+            ),
+            check=False,
+            capture_output=True,
+        )
         for _ in range(20):
             try:
                 shutil.rmtree(self.data)

@@ -20,8 +20,9 @@ EXPECTED_FILL = "rgba(86, 180, 233, 0.22)"
 SAFETY = OKABE_ITO["vermillion"]
 CARE_CHANGE = OKABE_ITO["reddish_purple"]
 CUTOFF = "#333333"
-RELIABLE_FILL = "rgba(0, 158, 115, 0.13)"
-RELIABLE_EDGE = OKABE_ITO["bluish_green"]
+RELIABLE_FILL = "rgba(0, 0, 0, 0.06)"
+#: Okabe-Ito bluish green, darkened so text on the light bands stays readable.
+RELIABLE_EDGE = "#00664A"
 ATTENDED = OKABE_ITO["blue"]
 MISSED = OKABE_ITO["orange"]
 MISSING_FILL = "#D9D9D9"
@@ -32,7 +33,7 @@ GRID_TEXT = "#444444"
 #: sequence from ColorBrewer YlOrBr, safe for colour-blind readers; every band
 #: also carries its label as text, so colour is never the only cue.
 BAND_FILLS = ("#FFFFE5", "#FFF7BC", "#FEE391", "#FEC44F", "#FE9929", "#EC7014")
-BAND_OPACITY = 0.55
+BAND_OPACITY = 0.4
 
 #: Item answers (0 = none to the highest answer): ColorBrewer Blues, light to dark.
 ANSWER_SCALE = ("#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C", "#08306B")

@@ -1,0 +1,241 @@
+"""One measure over the episode: the client's scores, safety flags and the context layers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.app.figures import palette
+from dashboard.app.figures.common import base_layout, empty_figure, number
+from dashboard.app.figures.overlays import (
+    add_bands,
+    add_care_levels,
+    add_cutoff,
+    add_expected,
+    add_reliable_change,
+    expected_rows,
+)
+from dashboard.review.record import ClientRecord
+from measures import Catalog, Instrument, Score
+
+#: The daily single-item 0-10 ratings: drawn as light points and a 7-day mean.
+DAILY_RATINGS = frozenset({"craving_nrs", "confidence_nrs", "mood_nrs"})
+AXIS_PAD = 0.03
+
+
+def is_daily_rating(instrument: Instrument) -> bool:
+    """Whether an instrument is a daily single-item rating (craving, confidence, mood)."""
+    return instrument.id in DAILY_RATINGS or (
+        len(instrument.items) == 1 and instrument.recall_period_days is None
+    )
+
+
+def trajectory_figure(
+    record: ClientRecord, instrument: str, *, score_id: str = "score", catalog: Catalog
+) -> go.Figure:
+    """One score of one measure by program week, with everything needed to read it."""
+    definition = catalog[instrument]
+    score = definition.score(score_id)
+    title = f"{score.label} by program week ({direction_words(score)})"
+    rows = score_series(record.scores, definition, score)
+    if rows.is_empty():
+        return empty_figure(f"No {definition.abbreviation} scores in this episode yet", title=title)
+    fig = base_layout(go.Figure(), title=title, height=460)
+    add_bands(fig, score)
+    add_reliable_change(fig, score, rows["value"][0])
+    add_cutoff(fig, score)
+    expected = expected_rows(record, definition, score)
+    add_expected(fig, expected)
+    add_care_levels(fig, record.care_levels)
+    if is_daily_rating(definition):
+        add_daily(fig, rows, score)
+    else:
+        add_scores(fig, rows, score)
+    add_safety(fig, record.flags, definition, rows, score)
+    set_axes(fig, score, week_span(record, rows, expected))
+    return fig
+
+
+def direction_words(score: Score) -> str:
+    """The direction of a score in words."""
+    return "higher is better" if score.higher_is_better else "higher is worse"
+
+
+def score_series(scores: pl.DataFrame, instrument: Instrument, score: Score) -> pl.DataFrame:
+    """Administrations with a value of ``score``: date, week, value, band and notes."""
+    if scores.is_empty() or score.column not in scores.columns:
+        return pl.DataFrame(schema={"administration_id": pl.Int64, "value": pl.Float64})
+    rows = scores.filter(
+        (pl.col("measure") == instrument.id) & pl.col(score.column).is_not_null()
+    ).sort("administered_at")
+    return rows.select(
+        "administration_id",
+        "administered_at",
+        "week",
+        pl.col(score.column).cast(pl.Float64).alias("value"),
+        pl.Series("notes", [_notes(row, instrument) for row in rows.iter_rows(named=True)]),
+    ).with_columns(
+        pl.col("value").map_elements(score.band_of, return_dtype=pl.String).alias("band")
+    )
+
+
+def _notes(row: dict[str, Any], instrument: Instrument) -> str:
+    notes = []
+    scored = sum(1 for item in instrument.items if item.scored)
+    if row.get("prorated"):
+        missing = scored - (row.get("items_answered") or scored)
+        notes.append(f"prorated: {missing} missing item(s) filled with the mean of the others")
+    notes.extend(row.get("problems") or [])
+    return "; ".join(notes)
+
+
+def _hover(rows: pl.DataFrame, score: Score) -> list[str]:
+    lines = []
+    for row in rows.iter_rows(named=True):
+        text = f"{_day(row['administered_at'])} (week {int(row['week'])})<br>"
+        text += f"{score.label}: {number(row['value'])}"
+        if row["band"]:
+            text += f"<br>Band: {row['band']}"
+        if row["notes"]:
+            text += f"<br>Note: {row['notes']}"
+        lines.append(text)
+    return lines
+
+
+def _day(moment: dt.datetime | dt.date) -> str:
+    return f"{moment:%a %d %b %Y}"
+
+
+def add_scores(fig: go.Figure, rows: pl.DataFrame, score: Score) -> None:
+    """The client's scores as a line with markers; hover tells date, score, band and notes."""
+    fig.add_trace(
+        go.Scatter(
+            x=rows["week"].to_list(),
+            y=rows["value"].to_list(),
+            mode="lines+markers",
+            name=score.label,
+            line={"color": palette.SCORE, "width": 2.5},
+            marker={"size": 9, "color": palette.SCORE, "line": {"color": "white", "width": 1}},
+            text=_hover(rows, score),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+
+
+def add_daily(fig: go.Figure, rows: pl.DataFrame, score: Score) -> None:
+    """Daily ratings as light points and their 7-day rolling mean as a line."""
+    fig.add_trace(
+        go.Scatter(
+            x=rows["week"].to_list(),
+            y=rows["value"].to_list(),
+            mode="markers",
+            name="daily rating",
+            opacity=0.4,
+            marker={"size": 7, "color": palette.SCORE},
+            text=_hover(rows, score),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    mean = rows.with_columns(
+        pl.col("value").rolling_mean_by("administered_at", window_size="7d").alias("mean")
+    )
+    hover = [
+        f"7 days to {_day(at)}: average {mean_value:.1f}"
+        for at, mean_value in mean.select("administered_at", "mean").iter_rows()
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=mean["week"].to_list(),
+            y=mean["mean"].to_list(),
+            mode="lines",
+            name="7-day average",
+            line={"color": palette.SCORE, "width": 3},
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+
+
+def add_safety(
+    fig: go.Figure, flags: pl.DataFrame, instrument: Instrument, rows: pl.DataFrame, score: Score
+) -> None:
+    """A red-orange triangle at every administration with an endorsed safety item."""
+    if flags.is_empty() or not instrument.critical_items:
+        return
+    values = dict(zip(rows["administration_id"], rows["value"], strict=True))
+    x, y, hover = [], [], []
+    for critical in instrument.critical_items:
+        number_text = critical.item.removeprefix("item_")
+        name = f"{instrument.abbreviation} item {number_text}"
+        item = instrument.item(critical.item)
+        for row in flags.filter(pl.col("item") == name).iter_rows(named=True):
+            x.append(row["week"])
+            y.append(values.get(row["administration_id"], score.max))
+            answer = item.option_label(row["value"])
+            said = f"{row['value']} ({answer})" if answer else f"{row['value']}"
+            hover.append(
+                f"{_day(row['administered_at'])}<br>{name} answered {said}: {acknowledgement(row)}"
+            )
+    if not x:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers",
+            name="safety item endorsed",
+            marker={
+                "symbol": "triangle-up",
+                "size": 16,
+                "color": palette.SAFETY,
+                "line": {"color": "white", "width": 1.5},
+            },
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+
+
+def acknowledgement(flag: dict[str, Any]) -> str:
+    """Who acknowledged a safety flag and when, or that nobody has yet."""
+    if not flag.get("acknowledged_by"):
+        return "not yet acknowledged"
+    at = flag.get("acknowledged_at")
+    when = f" on {at:%d %b %Y}" if at else ""
+    return f"acknowledged by {flag['acknowledged_by']}{when}"
+
+
+def week_span(record: ClientRecord, rows: pl.DataFrame, expected: pl.DataFrame) -> float:
+    """The last program week the x-axis must show: data, expected range and today."""
+    last = [float(rows["week"].max())]
+    if not expected.is_empty():
+        last.append(float(expected["week"].max()) + 0.5)
+    if not record.care_levels.is_empty():
+        last.append(float(record.care_levels["week"].max()))
+    if record.episode.get("discharged_on") is None:
+        last.append((record.as_of - record.episode["admitted_on"]).days / 7 + 1)
+    return max(last)
+
+
+def set_axes(fig: go.Figure, score: Score, last_week: float) -> None:
+    """Program weeks at whole-week ticks; the score's full range on the y-axis."""
+    pad = (score.max - score.min) * AXIS_PAD
+    fig.update_xaxes(
+        title_text="Program week",
+        tick0=1,
+        dtick=1,
+        range=[0.6, last_week + 0.4],
+        zeroline=False,
+        showgrid=True,
+    )
+    span = f"{number(score.min)}-{number(score.max)}"
+    title = score.label if span in score.label else f"{score.label} ({span})"
+    fig.update_yaxes(
+        title_text=title,
+        range=[score.min - pad, score.max + pad],
+        zeroline=False,
+        showgrid=False,
+    )

@@ -1,0 +1,126 @@
+"""``iop report``: a client's progress report as a PDF, read with an account's access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from dashboard.auth.viewer import Viewer
+from dashboard.cli.common import (
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    DbOption,
+    load_program_catalog,
+    open_database,
+    operator,
+)
+from dashboard.cli.output import fail
+
+
+def report(
+    client_id: Annotated[str, typer.Argument(help="The client id, e.g. C0215.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE.pdf", help="Where to write the PDF.")
+    ],
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="USERNAME",
+            help="The account whose access is used (default: the only clinician account).",
+        ),
+    ] = None,
+    no_charts: Annotated[
+        bool, typer.Option("--no-charts", help="Leave the charts out (no browser needed).")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Write a client's progress report (one to two A4 pages) as a PDF. The export is audited."""
+    from dashboard.auth.permissions import Action, NotPermitted, require
+    from dashboard.reports.charts import NO_BROWSER, find_browser
+    from dashboard.reports.client_report import client_report_pdf
+    from dashboard.review.record import load_client_record
+    from dashboard.store.audit import record_event
+    from dashboard.store.engine import read, write
+
+    engine = open_database(db)
+    catalog = load_program_catalog()
+    viewer = _viewer(engine, as_user)
+    actor = operator()
+    try:
+        require(viewer, Action.EXPORT_CLIENT)
+        with read(engine) as connection:
+            record = load_client_record(
+                connection, viewer, client_id, catalog=catalog, as_of=dt.date.today()
+            )
+    except NotPermitted as exc:
+        with write(engine) as connection:
+            record_event(
+                connection,
+                actor=actor,
+                action="export-report",
+                resource_type="client",
+                resource_id=client_id,
+                outcome="refused",
+                detail={"as_user": viewer.username},
+            )
+        fail(str(exc), EXIT_REJECTED)
+    pdf = client_report_pdf(
+        record, catalog=catalog, generated_by=f"{actor} as {viewer.username}", charts=not no_charts
+    )
+    _write_atomically(out, pdf)
+    with write(engine) as connection:
+        record_event(
+            connection,
+            actor=actor,
+            action="export-report",
+            resource_type="client",
+            resource_id=client_id,
+            detail={"as_user": viewer.username, "charts": not no_charts, "bytes": len(pdf)},
+        )
+    if not no_charts and find_browser() is None:
+        typer.echo(f"note: charts are not included: {NO_BROWSER}", err=True)
+    typer.echo(f"wrote {out}")
+
+
+def _viewer(engine: sa.Engine, username: str | None) -> Viewer:
+    """The viewer of ``username``, or of the only clinician account when none is named."""
+    from dashboard.auth.accounts import viewer_for
+    from dashboard.store import tables as t
+    from dashboard.store.engine import read
+
+    users = t.users.c
+    with read(engine) as connection:
+        if username is None:
+            ids = (
+                connection.execute(
+                    sa.select(users.id).where(users.role == "clinician", users.active)
+                )
+                .scalars()
+                .all()
+            )
+            if len(ids) != 1:
+                found = "no clinician account" if not ids else f"{len(ids)} clinician accounts"
+                fail(f"{found}: say whose access to use with --as USERNAME", EXIT_USAGE)
+            return viewer_for(connection, ids[0])
+        row = connection.execute(
+            sa.select(users.id, users.active).where(users.username == username)
+        ).first()
+        if row is None or not row.active:
+            fail(f"no active account named {username!r}", EXIT_USAGE)
+        return viewer_for(connection, row.id)
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``out``, then rename it into place."""
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)

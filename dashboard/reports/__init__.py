@@ -1,0 +1,1 @@
+"""Printable reports: the client progress report and the weekly review packet (PDF)."""

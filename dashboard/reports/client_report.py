@@ -1,0 +1,273 @@
+"""The client progress report: one to two A4 pages for the chart and the weekly review."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.app.figures import trajectory_figure
+from dashboard.app.figures.common import number, set_height
+from dashboard.app.figures.overlays import LEVEL_NAMES
+from dashboard.app.figures.trajectory import acknowledgement
+from dashboard.reports.charts import Rendered, render_png
+from dashboard.reports.document import Document
+from dashboard.review.record import ClientRecord
+from measures import Catalog
+
+#: Measures charted in the report, where the episode has them.
+CHARTED = ("phq9", "gad7", "craving_nrs", "confidence_nrs")
+#: Scores-table order: mood, then substance use, then the daily ratings; others after.
+ORDER = (
+    "phq9",
+    "gad7",
+    "who5",
+    "phq2",
+    "pacs",
+    "bam_r",
+    "gse",
+    "craving_nrs",
+    "confidence_nrs",
+    "mood_nrs",
+)
+CHART_PX = (540, 350)
+NOT_REQUESTED = "they were left out on request"
+
+
+def client_report_pdf(
+    record: ClientRecord,
+    *,
+    catalog: Catalog,
+    generated_by: str,
+    charts: bool = True,
+    browser_path: str | Path | None = None,
+) -> bytes:
+    """The progress report of one client's episode as PDF bytes.
+
+    Charts are drawn with kaleido and Chromium; where that is not possible (or
+    ``charts`` is False) the report says so instead of failing.
+    """
+    pdf = Document(generated_by=generated_by)
+    pdf.set_title(f"Progress report {record.client_id}")
+    name = record.display_name or "name not recorded"
+    pdf.title_line(f"Progress report: {name} ({record.client_id})")
+    pdf.paragraph(episode_facts(record))
+    readiness_section(pdf, record.readiness)
+    flags_section(pdf, record.flags, catalog)
+    scores_section(pdf, record, catalog)
+    charts_section(pdf, record, catalog, charts=charts, browser_path=browser_path)
+    decisions_section(pdf, record.decisions)
+    return bytes(pdf.output())
+
+
+def episode_facts(record: ClientRecord) -> str:
+    """Track, site, clinician, admission, program week and level of care in one paragraph."""
+    episode = record.episode
+    parts = [
+        f"Track: {episode.get('track_name') or episode.get('track') or 'not recorded'}",
+        f"Site: {episode.get('site') or 'not recorded'}",
+        f"Clinician: {episode.get('clinician') or 'not assigned'}",
+        f"Admitted: {episode['admitted_on']:%d %b %Y}",
+        f"Program week: {record.program_week}",
+        f"Level of care: {level_of_care(record)}",
+        f"Data up to: {record.as_of:%d %b %Y}",
+    ]
+    return " · ".join(parts)
+
+
+def level_of_care(record: ClientRecord) -> str:
+    """The current level of care, or the discharge date and reason."""
+    discharged = record.episode.get("discharged_on")
+    if discharged is not None:
+        reason = (record.episode.get("discharge_reason") or "").replace("_", " ")
+        return f"discharged {discharged:%d %b %Y}" + (f" ({reason})" if reason else "")
+    if record.care_levels.is_empty():
+        return "not recorded"
+    level = record.care_levels.sort("changed_on")["level_of_care"][-1]
+    return LEVEL_NAMES.get(level, level)
+
+
+def readiness_section(pdf: Document, readiness: Any) -> None:
+    """The step-down readiness status and each criterion with its evidence and source."""
+    pdf.heading("Step-down readiness")
+    if readiness is None:
+        pdf.paragraph("Readiness not assessed.")
+        return
+    pdf.paragraph(f"Status: {readiness.status}. {getattr(readiness, 'reason', '')}", bold=True)
+    rows = []
+    for c in readiness.criteria:
+        met = {True: "met", False: "not met", None: "not evaluated"}[c.met]
+        note = getattr(c, "note", None)
+        dimension = f"{c.asam_dimension} {getattr(c, 'asam_name', '')}".strip()
+        rows.append((c.label, met, c.value + (f" ({note})" if note else ""), dimension, c.source))
+    pdf.grid(
+        ("Criterion", "Met", "Evidence", "ASAM dimension", "Source"),
+        rows,
+        widths=(22, 10, 34, 16, 18),
+        size=8,
+    )
+    try:
+        from measures.readiness import DISCLAIMER
+    except ImportError:  # pragma: no cover - readiness ships with measures
+        return
+    pdf.paragraph(DISCLAIMER, size=8)
+
+
+def flags_section(pdf: Document, flags: pl.DataFrame, catalog: Catalog) -> None:
+    """Every safety-item endorsement in the episode, acknowledged or not."""
+    pdf.heading("Safety items")
+    if flags.is_empty():
+        pdf.paragraph("No safety-item endorsements in this episode.")
+        return
+    rows = [
+        (
+            f"{row['administered_at']:%d %b %Y}",
+            row["item"],
+            answer_text(catalog, row["item"], row["value"]),
+            acknowledgement(row),
+        )
+        for row in flags.sort("administered_at").iter_rows(named=True)
+    ]
+    pdf.grid(("Date", "Item", "Answer", "Acknowledgement"), rows, widths=(15, 16, 27, 42))
+
+
+def answer_text(catalog: Catalog, item_name: str, value: int) -> str:
+    """A safety item's answer with its wording: "2 (More than half the days)"."""
+    for instrument in catalog:
+        for critical in instrument.critical_items:
+            number_text = critical.item.removeprefix("item_")
+            if item_name == f"{instrument.abbreviation} item {number_text}":
+                anchor = instrument.item(critical.item).option_label(value)
+                return f"{value} ({anchor})" if anchor else str(value)
+    return str(value)
+
+
+def score_rows(record: ClientRecord, catalog: Catalog) -> list[tuple[str, ...]]:
+    """Per measure: first and latest score, change, its classification and the band now."""
+    rank = {measure: i for i, measure in enumerate(ORDER)}
+    change = record.change.with_columns(
+        pl.col("measure").replace_strict(rank, default=len(ORDER)).alias("_rank")
+    ).sort("_rank", maintain_order=True)
+    rows = []
+    for row in change.iter_rows(named=True):
+        instrument = catalog[row["measure"]]
+        if instrument.primary is not None and row["score_id"] != "score":
+            continue
+        score = instrument.score(row["score_id"])
+        rows.append(
+            (
+                score.label,
+                f"{number(row['baseline'])} ({row['baseline_at']:%d %b})",
+                f"{number(row['latest'])} ({row['latest_at']:%d %b})",
+                change_text(row["change"], higher_is_better=score.higher_is_better),
+                classification(row),
+                score.band_of(row["latest"]) or "no bands published",
+            )
+        )
+    return rows
+
+
+def change_text(change: float | None, *, higher_is_better: bool) -> str:
+    """A change with its sign and its meaning: "-11 (better)"."""
+    if change is None or change == 0:
+        return "0"
+    better = (change > 0) == higher_is_better
+    return f"{'+' if change > 0 else ''}{number(change)} ({'better' if better else 'worse'})"
+
+
+def classification(row: dict[str, Any]) -> str:
+    """Reliable change in words, or why there is none."""
+    if row.get("change_class"):
+        return str(row["change_class"])
+    if (row.get("n") or 0) < 2:
+        return "one score only"
+    return "no threshold published"
+
+
+def scores_section(pdf: Document, record: ClientRecord, catalog: Catalog) -> None:
+    """The scores table."""
+    pdf.heading("Scores: first and latest in this episode")
+    rows = score_rows(record, catalog)
+    if not rows:
+        pdf.paragraph("No scores in this episode yet.")
+        return
+    pdf.grid(
+        ("Measure", "First", "Latest", "Change", "Classification", "Band now"),
+        rows,
+        widths=(24, 14, 14, 14, 20, 20),
+    )
+
+
+def report_figures(record: ClientRecord, catalog: Catalog) -> list[go.Figure]:
+    """The trajectories the report charts: the charted measures this episode has scores for."""
+    present = set(record.scores.filter(pl.col("score").is_not_null())["measure"].unique())
+    figures = []
+    for measure in CHARTED:
+        if measure in present and measure in catalog.instruments:
+            fig = trajectory_figure(record, measure, catalog=catalog)
+            set_height(fig, CHART_PX[1], top=64)
+            fig.update_layout(margin={"l": 56, "r": 12})
+            figures.append(fig)
+    return figures
+
+
+def charts_section(
+    pdf: Document,
+    record: ClientRecord,
+    catalog: Catalog,
+    *,
+    charts: bool,
+    browser_path: str | Path | None,
+) -> None:
+    """Two charts a row, or a sentence saying why they are not included."""
+    figures = report_figures(record, catalog)
+    if not figures:
+        return
+    pdf.heading("Charts", room=75)
+    images = render_all(figures, browser_path) if charts else [Rendered(None, NOT_REQUESTED)]
+    missing = next((image for image in images if image.png is None), None)
+    if missing is not None:
+        pdf.paragraph(f"Charts are not included: {missing.reason}.")
+        return
+    width = (pdf.epw - 4) / 2
+    height = width * CHART_PX[1] / CHART_PX[0]
+    for i, image in enumerate(images):
+        if i % 2 == 0 and pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        x = pdf.l_margin + (i % 2) * (width + 4)
+        y = pdf.get_y()
+        pdf.image(io.BytesIO(image.png or b""), x=x, y=y, w=width, h=height)
+        if i % 2 == 1 or i == len(images) - 1:
+            pdf.set_xy(pdf.l_margin, y + height + 2)
+
+
+def render_all(figures: list[go.Figure], browser_path: str | Path | None) -> list[Rendered]:
+    """Render each figure; stop at the first that cannot be drawn."""
+    images = []
+    for fig in figures:
+        image = render_png(fig, width=CHART_PX[0], height=CHART_PX[1], browser_path=browser_path)
+        images.append(image)
+        if image.png is None:
+            break
+    return images
+
+
+def decisions_section(pdf: Document, decisions: pl.DataFrame, *, latest: int = 4) -> None:
+    """The team's most recent weekly decisions."""
+    pdf.heading("Latest team decisions", room=20)
+    if decisions.is_empty():
+        pdf.paragraph("No decisions recorded in this episode yet.")
+        return
+    rows = [
+        (
+            f"{row['week_of']:%d %b %Y}",
+            row["decision"].replace("_", " "),
+            row["decided_by"],
+            row["note"] or "",
+        )
+        for row in decisions.sort("decided_at", descending=True).head(latest).iter_rows(named=True)
+    ]
+    pdf.grid(("Week of", "Decision", "By", "Note"), rows, widths=(14, 14, 14, 58))

@@ -1,0 +1,290 @@
+"""The figure builders, checked on the Plotly figures they return for demo clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import polars as pl
+import pytest
+
+from dashboard.app.figures import (
+    attendance_figure,
+    item_heatmap,
+    trajectory_figure,
+    weekly_attendance,
+)
+from dashboard.app.figures.overlays import care_label
+from dashboard.review.record import ClientRecord, load_client_record
+from dashboard.store.engine import read
+from measures import load_catalog
+from tests.conftest import viewer_of
+
+CATALOG = load_catalog()
+DEMO_CLIENT = "C0215"  # no safety flags; PHQ-9, GAD-7, WHO-5, PACS and daily ratings
+FLAGGED = "C0230"  # two PHQ-9 item 9 endorsements, neither acknowledged
+MISSING_ITEM = "C0149"  # one PHQ-9 with item 4 unanswered (prorated)
+
+
+@pytest.fixture(scope="module")
+def records(demo_engine) -> dict[str, ClientRecord]:
+    viewer = viewer_of(demo_engine, "clinician")
+    with read(demo_engine) as connection:
+        return {
+            client: load_client_record(
+                connection, viewer, client, catalog=CATALOG, as_of=dt.date.today()
+            )
+            for client in (DEMO_CLIENT, FLAGGED, MISSING_ITEM)
+        }
+
+
+def shapes(fig: go.Figure, prefix: str) -> list:
+    return [s for s in fig.layout.shapes if (s.name or "").startswith(prefix)]
+
+
+def annotations(fig: go.Figure, prefix: str) -> list:
+    return [a for a in fig.layout.annotations if (a.name or "").startswith(prefix)]
+
+
+def trace(fig: go.Figure, name: str):
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def phq9(record: ClientRecord) -> pl.DataFrame:
+    return record.scores.filter(pl.col("measure") == "phq9").sort("administered_at")
+
+
+def test_phq9_bands_are_shaded_and_labelled_in_order(records):
+    fig = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
+    labels = ["Minimal", "Mild", "Moderate", "Moderately severe", "Severe"]
+    rects = shapes(fig, "band: ")
+    assert [s.name for s in rects] == [f"band: {label}" for label in labels]
+    assert [a.text for a in annotations(fig, "band: ")] == labels
+    assert rects[0].y0 == 0
+    assert rects[-1].y1 == 27
+    assert [s.y1 for s in rects[:-1]] == [4.5, 9.5, 14.5, 19.5]
+    assert len({s.fillcolor for s in rects}) == len(labels)
+
+
+def test_no_bands_are_invented_where_none_are_published(records):
+    for measure in ("craving_nrs", "pacs"):
+        fig = trajectory_figure(records[DEMO_CLIENT], measure, catalog=CATALOG)
+        assert shapes(fig, "band: ") == []
+        assert annotations(fig, "band: ") == []
+
+
+def test_caseness_line_sits_at_the_cutoff_with_its_rule_in_words(records):
+    phq = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
+    who = trajectory_figure(records[DEMO_CLIENT], "who5", catalog=CATALOG)
+    (line,) = shapes(phq, "cut-off")
+    assert (line.y0, line.y1, line.line.dash) == (10, 10, "dash")
+    assert annotations(phq, "cut-off")[0].text == "Clinical cut-off: 10 or more"
+    (line,) = shapes(who, "cut-off")
+    assert (line.y0, line.y1) == (50, 50)
+    assert annotations(who, "cut-off")[0].text == "Clinical cut-off: 50 or less"
+    craving = trajectory_figure(records[DEMO_CLIENT], "craving_nrs", catalog=CATALOG)
+    assert shapes(craving, "cut-off") == []
+
+
+def test_reliable_change_band_is_baseline_plus_minus_the_threshold(records):
+    record = records[DEMO_CLIENT]
+    baseline = phq9(record)["score"][0]
+    fig = trajectory_figure(record, "phq9", catalog=CATALOG)
+    (band,) = shapes(fig, "reliable change")
+    assert (band.y0, band.y1) == (max(0, baseline - 6), min(27, baseline + 6))
+    assert annotations(fig, "reliable change")[0].text == (
+        "within reliable change of the first score (±6)"
+    )
+    pacs = trajectory_figure(record, "pacs", catalog=CATALOG)
+    assert shapes(pacs, "reliable change") == []
+
+
+def test_safety_markers_appear_exactly_at_endorsed_administrations(records):
+    record = records[FLAGGED]
+    endorsed = phq9(record).filter(pl.col("item_9") > 0)
+    assert endorsed.height >= 1
+    fig = trajectory_figure(record, "phq9", catalog=CATALOG)
+    markers = trace(fig, "safety item endorsed")
+    assert list(markers.x) == endorsed["week"].to_list()
+    assert list(markers.y) == endorsed["score"].to_list()
+    assert markers.marker.symbol == "triangle-up"
+    value = endorsed["item_9"][0]
+    anchor = CATALOG["phq9"].item("item_9").option_label(value)
+    assert f"PHQ-9 item 9 answered {value} ({anchor}): not yet acknowledged" in markers.text[0]
+    clean = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
+    assert "safety item endorsed" not in [t.name for t in clean.data]
+
+
+def test_safety_marker_says_who_acknowledged_the_flag(records):
+    record = records[FLAGGED]
+    flags = record.flags.with_columns(
+        pl.lit("dr_lee").alias("acknowledged_by"),
+        pl.lit(dt.datetime(2026, 11, 24, 9, 30)).alias("acknowledged_at"),
+    )
+    fig = trajectory_figure(dataclasses.replace(record, flags=flags), "phq9", catalog=CATALOG)
+    assert all(
+        text.endswith("acknowledged by dr_lee on 24 Nov 2026")
+        for text in trace(fig, "safety item endorsed").text
+    )
+
+
+def test_score_line_hover_tells_date_score_band_and_notes(records):
+    fig = trajectory_figure(records[MISSING_ITEM], "phq9", catalog=CATALOG)
+    line = trace(fig, "PHQ-9 total")
+    assert line.mode == "lines+markers"
+    assert line.hovertemplate == "%{text}<extra></extra>"
+    assert len(line.text) == len(line.x)
+    assert any("Band: " in text for text in line.text)
+    assert any("prorated: 1 missing item(s)" in text for text in line.text)
+
+
+def test_axes_are_program_weeks_and_the_score_range(records):
+    fig = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
+    assert fig.layout.xaxis.title.text == "Program week"
+    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == (1, 1)
+    low, high = fig.layout.yaxis.range
+    assert low < 0 < 27 < high
+    assert high - low < 27 * 1.1
+    assert fig.layout.title.text == "PHQ-9 total by program week (higher is worse)"
+    who = trajectory_figure(records[DEMO_CLIENT], "who5", catalog=CATALOG)
+    assert who.layout.title.text.endswith("(higher is better)")
+
+
+def test_care_level_changes_are_labelled_lines(records):
+    fig = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
+    (line,) = shapes(fig, "care: ")
+    assert line.name == "care: Admitted to IOP"
+    assert line.x0 == 1.0
+    assert care_label("op", "stepped down to outpatient", "iop") == "Stepped down to OP"
+    assert care_label("php", "stepped up to partial hospitalization", "iop") == (
+        "Stepped up to PHP"
+    )
+    assert care_label("iop", "readmission", None) == "Readmitted to IOP"
+
+
+def test_expected_range_is_drawn_mid_week_where_there_is_one(records):
+    record = records[DEMO_CLIENT]
+    assert "similar clients: median" not in [
+        t.name for t in trajectory_figure(record, "phq9", catalog=CATALOG).data
+    ]
+    expected = pl.DataFrame(
+        {
+            "measure": ["phq9"] * 3 + ["gad7"],
+            "week": [1, 2, 3, 1],
+            "p10": [10.0, 8.0, 6.0, 5.0],
+            "p50": [16.0, 13.0, 11.0, 9.0],
+            "p90": [22.0, 20.0, 18.0, 15.0],
+        }
+    )
+    fig = trajectory_figure(dataclasses.replace(record, expected=expected), "phq9", catalog=CATALOG)
+    ribbon = trace(fig, "similar clients: middle 80%")
+    median = trace(fig, "similar clients: median")
+    assert list(ribbon.x) == [1.5, 2.5, 3.5]
+    assert list(ribbon.y) == [22.0, 20.0, 18.0]
+    assert ribbon.fill == "tonexty"
+    assert list(median.y) == [16.0, 13.0, 11.0]
+    assert median.line.dash == "dash"
+
+
+def test_daily_ratings_are_light_points_and_a_seven_day_mean(records):
+    record = records[DEMO_CLIENT]
+    fig = trajectory_figure(record, "craving_nrs", catalog=CATALOG)
+    points, mean = trace(fig, "daily rating"), trace(fig, "7-day average")
+    assert points.mode == "markers"
+    assert points.opacity < 1
+    ratings = record.scores.filter(pl.col("measure") == "craving_nrs").sort("administered_at")
+    last = ratings["administered_at"][-1]
+    window = ratings.filter(pl.col("administered_at") > last - dt.timedelta(days=7))
+    assert mean.y[-1] == pytest.approx(window["score"].mean())
+
+
+def test_empty_figure_says_there_are_no_scores_yet(records):
+    fig = trajectory_figure(records[DEMO_CLIENT], "phq2", catalog=CATALOG)
+    assert len(fig.data) == 0
+    assert [a.text for a in fig.layout.annotations] == ["No PHQ-2 scores in this episode yet"]
+    heat = item_heatmap(records[DEMO_CLIENT], "phq2", catalog=CATALOG)
+    assert heat.layout.annotations[0].text == "No PHQ-2 scores in this episode yet"
+
+
+def test_heatmap_has_a_row_per_item_with_item_one_on_top(records):
+    record = records[DEMO_CLIENT]
+    fig = item_heatmap(record, "phq9", catalog=CATALOG)
+    heat = fig.data[0]
+    assert isinstance(heat, go.Heatmap)
+    assert len(heat.z) == 9
+    assert len(heat.z[0]) == phq9(record).height
+    labels = list(fig.layout.yaxis.ticktext)
+    assert labels[0] == "1 Little interest or pleasure"
+    assert labels[8] == "9 Thoughts of death or self-harm (safety item)"
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.title.text.startswith("Which symptoms drive the score")
+    assert all(re.fullmatch(r"\d\d \w{3}<br>week \d+", t) for t in fig.layout.xaxis.ticktext)
+    assert [s.name for s in fig.layout.shapes] == ["safety item"]
+    assert len(item_heatmap(record, "gad7", catalog=CATALOG).data[0].z) == 7
+
+
+def test_heatmap_shows_a_dash_for_a_missing_answer(records):
+    record = records[MISSING_ITEM]
+    rows = phq9(record)
+    column = rows["item_4"].to_list().index(None)
+    fig = item_heatmap(record, "phq9", catalog=CATALOG)
+    heat = fig.data[0]
+    assert heat.z[3][column] is None
+    assert heat.text[3][column] == "–"
+    assert (
+        sum(cell == "–" for row in heat.text for cell in row)
+        == rows.select(pl.sum_horizontal(pl.col(f"item_{n}").is_null() for n in range(1, 10)))
+        .to_series()
+        .sum()
+    )
+    hatched = trace(fig, "not answered")
+    assert hatched.fillpattern.shape == "/"
+    legend = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    assert "0 Not at all" in legend
+    assert "3 Nearly every day" in legend
+
+
+def test_attendance_counts_program_days_per_week(records):
+    record = records[DEMO_CLIENT]
+    weeks = weekly_attendance(record.attendance)
+    days = record.attendance["session_on"].n_unique()
+    assert weeks["scheduled"].sum() == days
+    assert (weeks["attended"] + weeks["missed"] == weeks["scheduled"]).all()
+    fig = attendance_figure(record)
+    attended, missed = trace(fig, "days attended"), trace(fig, "days missed")
+    assert list(missed.y) == weeks["missed"].to_list()
+    assert list(attended.y) == weeks["attended"].to_list()
+    assert all(t in ("", f"{n} attended") for t, n in zip(attended.text, attended.y, strict=True))
+    assert fig.layout.barmode == "stack"
+    rate = trace(fig, "share of days attended")
+    assert rate.text[0].endswith("% attended")
+    empty = attendance_figure(dataclasses.replace(record, attendance=record.attendance.head(0)))
+    assert empty.layout.annotations[0].text == "No attendance recorded in this episode yet"
+
+
+def test_every_figure_is_plain_white_with_words_and_no_undefined_hover(records):
+    record = records[FLAGGED]
+    figures = [
+        trajectory_figure(record, "phq9", catalog=CATALOG),
+        trajectory_figure(record, "craving_nrs", catalog=CATALOG),
+        trajectory_figure(record, "phq2", catalog=CATALOG),
+        item_heatmap(record, "gad7", catalog=CATALOG),
+        attendance_figure(record),
+    ]
+    for fig in figures:
+        assert fig.layout.template == pio.templates["plotly_white"]
+        assert fig.layout.title.text
+        assert fig.layout.legend.orientation == "h"
+        assert fig.layout.legend.y < 0
+        assert "undefined" not in fig.to_json()
+        for t in fig.data:
+            if t.hovertemplate and "%{text}" in t.hovertemplate:
+                assert len(t.text) == len(t.x)
+        if fig.data:
+            assert fig.layout.xaxis.title.text
+            assert fig.layout.yaxis.title.text or isinstance(fig.data[0], go.Heatmap)

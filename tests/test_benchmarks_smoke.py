@@ -1,0 +1,167 @@
+"""The benchmark code still works: inputs, runner, checks and report, tiny and untimed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+import pytest
+
+from benchmarks import agree, inputs, report, score_cli, store_io
+from benchmarks.__main__ import parse_args
+from benchmarks.environment import CONTENDERS
+from benchmarks.runner import (
+    BenchmarkError,
+    Contender,
+    Plan,
+    Sample,
+    Series,
+    own_peak_mb,
+    run_interleaved,
+)
+
+ROWS = 1_000
+
+
+def _sample(seconds: float, stdout: str = "") -> Sample:
+    return Sample(seconds=seconds, peak_mb=100.0, returncode=0, stdout=stdout, stderr="")
+
+
+def _series(name: str, times: list[float], stdout: str = "") -> Series:
+    return Series(name, [_sample(t, stdout) for t in times])
+
+
+def _contender_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, CONTENDERS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_phq9_input_is_deterministic_and_clean() -> None:
+    frame = inputs.phq9_frame(ROWS, seed=3)
+    assert frame.equals(inputs.phq9_frame(ROWS, seed=3))
+    assert frame.columns == ["client_id", "measure", "administered_on", *inputs.ITEMS]
+    assert frame.height == ROWS
+    assert frame["client_id"].n_unique() == ROWS // inputs.WEEKS
+    assert frame.select("client_id", "administered_on").is_unique().all()
+    assert frame["administered_on"].max() < dt.date.today()  # type: ignore[operator]
+    items = frame.select(inputs.ITEMS)
+    assert items.min_horizontal().min() == 0
+    assert items.max_horizontal().max() == 3
+
+
+def test_realistic_input_has_missing_and_bad_rows() -> None:
+    clean = inputs.phq9_frame(ROWS * 2, seed=3)
+    messy = inputs.realistic(clean, seed=3)
+    blanks = messy.select(pl.sum_horizontal(pl.col(inputs.ITEMS).is_null())).to_series()
+    assert blanks.sum() == round(clean.height * inputs.MISSING_SHARE)
+    out_of_range = messy.select(pl.any_horizontal(pl.col(inputs.ITEMS) > 3)).to_series()
+    future = messy["administered_on"] > dt.date.today()
+    bad = int(out_of_range.sum()) + int(future.sum())
+    assert bad == round(clean.height * inputs.BAD_SHARE)
+    assert messy.select("client_id", "administered_on").is_unique().all()
+
+
+def test_store_input_has_the_rows_asked(tmp_path: Path) -> None:
+    frames, source = inputs.store_frames(ROWS, seed=3, scratch=tmp_path / "fixtures")
+    assert frames["administrations.csv"].height <= ROWS
+    assert source
+    assert inputs.main([str(tmp_path), "--rows", "20", "--store-rows", "0"]) == 0
+    written = pl.read_csv(tmp_path / "phq9_clean.csv")
+    assert written.columns[:3] == ["client_id", "measure", "administered_on"]
+
+
+def test_bare_polars_contender_agrees_with_a_plain_sum(tmp_path: Path) -> None:
+    frame = inputs.phq9_frame(ROWS, seed=5)
+    inputs.write_csv(frame, tmp_path / "in.csv")
+    _contender_module("polars_phq9").main(str(tmp_path / "in.csv"), str(tmp_path / "bare.csv"))
+    frame.select(pl.sum_horizontal(inputs.ITEMS).alias("score")).write_csv(tmp_path / "sum.csv")
+    assert agree.check([tmp_path / "bare.csv", tmp_path / "sum.csv"]) == {"rows": ROWS, "files": 2}
+    pl.DataFrame({"score": [0] * ROWS}).write_csv(tmp_path / "zero.csv")
+    with pytest.raises(agree.DisagreementError, match="disagree"):
+        agree.check([tmp_path / "bare.csv", tmp_path / "zero.csv"])
+
+
+def test_contender_scripts_compile() -> None:
+    for script in CONTENDERS.glob("*.py"):
+        compile(script.read_text(encoding="utf-8"), str(script), "exec")
+
+
+def test_runner_runs_in_turns_and_reports_failures() -> None:
+    quick = Contender("quick", [sys.executable, "-c", "print('hello')"])
+    firsts: list[dict[str, Sample]] = []
+    series = run_interleaved([quick], Plan(repeats=2, warmup=1), check_first=firsts.append)
+    assert len(series["quick"].samples) == 2
+    assert len(firsts) == 1
+    assert series["quick"].last.stdout.strip() == "hello"
+    assert series["quick"].peak_mb > 0
+    assert 0 < own_peak_mb() < 2048
+    failing = Contender("failing", [sys.executable, "-c", "raise SystemExit(4)"])
+    with pytest.raises(BenchmarkError, match="exited with 4"):
+        run_interleaved([failing], Plan(repeats=1))
+
+
+def test_score_outcome_formats_ratios_and_targets() -> None:
+    series = {
+        score_cli.IOP: _series(score_cli.IOP, [0.5, 0.52, 0.55]),
+        score_cli.BARE: _series(score_cli.BARE, [0.37, 0.36, 0.4]),
+        score_cli.BIOPSYKIT: _series(score_cli.BIOPSYKIT, [3.8, 3.7, 3.9]),
+        score_cli.REALISTIC: _series(score_cli.REALISTIC, [2.0, 2.1, 2.2]),
+    }
+    outcome = score_cli.outcome(series, rows=1_000_000, written={}, agreement="agree")
+    text = report.format_outcome(outcome)
+    assert "iop score (clean, 1M PHQ-9)" in text
+    assert "7.3x faster" in text
+    assert "1.41x the time" in text
+    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+
+
+def test_store_outcome_reads_the_printed_figures() -> None:
+    printed = json.dumps({"seconds": 0.3, "times": [0.3], "shape": [100_000, 26]})
+    summary = "a.csv (csv, import #3): 100,000 rows read = 100,000 accepted + 0 duplicates"
+    series = {
+        store_io.IMPORT: _series(store_io.IMPORT, [3.0, 3.5], summary),
+        store_io.READ: _series(store_io.READ, [1.0, 1.1], printed),
+    }
+    outcome = store_io.outcome(series, written={"administrations.csv": 100_000})
+    assert not outcome.misses
+    assert "import #3" in report.format_outcome(outcome)
+
+
+def test_report_table_and_results_file(tmp_path: Path) -> None:
+    lines = [
+        report.Line("contender", median=0.52, low=0.5, high=0.55, rows_per_s=1.9e6, peak_mb=420),
+        report.Line(
+            "  ratio",
+            figure="a figure wider than the four columns it spans, surely",
+            target=">= 5x",
+            passed=False,
+        ),
+    ]
+    table = report.format_table(lines).splitlines()
+    assert table[0].startswith("benchmark")
+    assert "0.50-0.55" in table[1]
+    assert "1.9M" in table[1]
+    assert table[2].rstrip().endswith("MISS")
+    outcome = report.Outcome("demo", "Demo", lines)
+    assert report.summary([outcome]) == "0 of 1 targets met; missed: demo: ratio"
+    started = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    document = report.results_document([outcome], started=started, options={"quick": True})
+    path = report.write_results(document, tmp_path)
+    assert path.name == "20260102T030405Z.json"
+    assert json.loads(path.read_text())["targets_missed"] == ["demo: ratio"]
+
+
+def test_command_line_options() -> None:
+    args = parse_args(["--quick", "--only", "store"])
+    assert args.quick
+    assert args.only == "store"
+    assert args.rows == 1_000_000
