@@ -37,11 +37,11 @@ SCORE_TABLE_COLUMNS = (
 
 def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataFrame | None:
     """The score table of ``path`` in one pass, or None when the full path is needed."""
-    plan = _plan(path, catalog, now=now)
-    if plan is None:
+    planned = _plan(path, catalog, now=now)
+    if planned is None:
         return None
     try:
-        scored = plan.collect()
+        scored = planned[1].collect()
     except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
         return None
     if scored.is_empty() or scored["__unusual"].any():
@@ -60,12 +60,11 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     file needs the full path. The output is byte for byte what the full path
     writes for such a file.
     """
-    plan = _plan(path, catalog, now=now)
-    if plan is None:
+    planned = _plan(path, catalog, now=now)
+    if planned is None:
         return None
-    measure = _single_instrument(path, read_header(path), catalog)
-    assert measure is not None
-    columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in measure.subscales)]
+    instrument, plan = planned
+    columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
     partial = out.with_name(out.name + ".partial")
     table = plan.with_columns(pl.lit("").alias("problems")).select(columns)
     checks = plan.select(pl.col("__unusual").any().alias("unusual"), pl.len().alias("rows"))
@@ -81,8 +80,10 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     return int(verdict["rows"][0])
 
 
-def _plan(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.LazyFrame | None:
-    """The fused lazy query with an ``__unusual`` column, or None if not applicable."""
+def _plan(
+    path: Path, catalog: Catalog, *, now: dt.datetime
+) -> tuple[Instrument, pl.LazyFrame] | None:
+    """The instrument and the fused lazy query with an ``__unusual`` column, or None."""
     header = read_header(path)
     check_header(header, catalog)
     instrument = _single_instrument(path, header, catalog)
@@ -111,7 +112,7 @@ def _plan(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.LazyFrame | N
         pl.col("client_id").str.contains(r"^\s|\s$"),
     )
     values, _problems = value_exprs(instrument, complete=True)
-    return (
+    return instrument, (
         frame.with_columns(unusual.alias("__unusual"), *values)
         .with_columns(label_exprs(instrument))
         .with_columns(_whole_numbers(instrument))

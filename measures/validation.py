@@ -145,7 +145,17 @@ def _duplicate_rule() -> Rule:
         pl.col("administered_at").is_not_null() & ~pl.struct(key).is_first_distinct(),
         pl.format("duplicate of row {} (same client, measure and date)", first_row),
         # equal keys have equal hashes, so no repeated hash means no duplicate
-        cheap_screen=pl.struct(key).hash().is_duplicated(),
+        cheap_screen=_key_hash().is_duplicated(),
+    )
+
+
+def _key_hash() -> pl.Expr:
+    """One 64-bit hash of (client, measure, date): cheaper than hashing a struct."""
+    moment = pl.col("administered_at").cast(pl.Int64).cast(pl.UInt64)
+    return (
+        pl.col("client_id").hash()
+        ^ (pl.col("measure").hash() * 0x9E3779B97F4A7C15)
+        ^ (moment * 0xC2B2AE3D27D4EB4F)
     )
 
 

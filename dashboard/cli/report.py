@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 
-from dashboard.auth.viewer import Viewer
 from dashboard.cli.common import (
     EXIT_REJECTED,
     EXIT_USAGE,
@@ -19,6 +17,11 @@ from dashboard.cli.common import (
     operator,
 )
 from dashboard.cli.output import fail
+
+if TYPE_CHECKING:  # the database stack is imported only when the command runs
+    import sqlalchemy as sa
+
+    from dashboard.auth.viewer import Viewer
 
 
 def report(
@@ -89,6 +92,8 @@ def report(
 
 def _viewer(engine: sa.Engine, username: str | None) -> Viewer:
     """The viewer of ``username``, or of the only clinician account when none is named."""
+    import sqlalchemy as sa
+
     from dashboard.auth.accounts import viewer_for
     from dashboard.store import tables as t
     from dashboard.store.engine import read
