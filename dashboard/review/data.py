@@ -239,3 +239,27 @@ def reference_episodes(connection: sa.Connection) -> pl.DataFrame:
         _E.discharge_reason.in_(["completed", "stepped_down"])
     )
     return read_frame(connection, query, {"episode_pk": pl.Int64, "admitted_on": pl.Date})
+
+
+def data_version(connection: sa.Connection) -> tuple[int, ...]:
+    """A cheap fingerprint of what the review pages show; cached pages key on it,
+    so a new check-in, decision or acknowledgement is seen at once."""
+    tables = (
+        t.administrations,
+        t.review_decisions,
+        t.flag_acknowledgements,
+        t.episodes,
+        t.attendance,
+        t.care_levels,
+    )
+    parts = [
+        sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)).scalar_subquery()
+        for table in tables
+    ]
+    parts.append(
+        sa.select(sa.func.count())
+        .select_from(t.administrations)
+        .where(t.administrations.c.is_current)
+        .scalar_subquery()
+    )
+    return tuple(int(v) for v in connection.execute(sa.select(*parts)).one())

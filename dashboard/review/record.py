@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -12,8 +12,12 @@ import sqlalchemy as sa
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.review import data
+from dashboard.review.reference import Reference
 from measures import Catalog
 from measures.change import episode_change, long_scores
+from measures.expected import weekly_scores
+from measures.program import ProgramConfig
+from measures.readiness import assess_readiness
 
 
 @dataclass(frozen=True)
@@ -163,3 +167,48 @@ def safety_flags(scores: pl.DataFrame, catalog: Catalog, acks: pl.DataFrame) -> 
             }
         )
     return flags.join(acks, on="administration_id", how="left").sort("administered_at")
+
+
+def with_assessments(
+    record: ClientRecord,
+    *,
+    catalog: Catalog,
+    program: ProgramConfig,
+    reference: Reference,
+) -> ClientRecord:
+    """The record with its step-down readiness and the expected ranges of similar clients."""
+    episode = record.episode
+    readiness = assess_readiness(
+        record.scores,
+        admitted_on=episode["admitted_on"],
+        attendance=record.attendance.select("session_on", "attended"),
+        safety_flags=record.flags.select("administered_at", "acknowledged_at"),
+        as_of=min(record.as_of, episode["discharged_on"] or record.as_of),
+        track=episode["track"],
+        client_id=record.client_id,
+        config=program.readiness,
+        catalog=catalog,
+    )
+    weekly = weekly_scores(
+        record.scores.with_columns(
+            pl.lit(episode["episode_id"]).alias("episode_id"),
+            pl.lit(episode["admitted_on"]).alias("admitted_on"),
+        ),
+        catalog=catalog,
+    )
+    bands = weekly.select("measure", "baseline_band").unique()
+    expected = reference.ranges.join(bands, on=["measure", "baseline_band"]).select(
+        "measure", "week", "p10", "p50", "p90"
+    )
+    notes = {}
+    for measure, band in bands.rows():
+        if expected.filter(pl.col("measure") == measure).is_empty():
+            gap = reference.gaps.filter(
+                (pl.col("measure") == measure) & (pl.col("baseline_band") == band)
+            )
+            notes[measure] = (
+                gap["reason"][0]
+                if gap.height
+                else "no completed episodes of the program to compare with yet"
+            )
+    return replace(record, readiness=readiness, expected=expected, expected_notes=notes)

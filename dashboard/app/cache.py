@@ -1,0 +1,84 @@
+"""Cached computations of the pages, keyed by the viewer's scope and the data version."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard.app.context import AppContext
+from dashboard.auth.viewer import Viewer
+from dashboard.review import data
+from dashboard.review.agenda import Agenda, Filters, build_agenda
+from dashboard.review.reference import Reference, program_reference
+from dashboard.store.engine import read
+
+
+def data_version(context: AppContext) -> tuple[int, ...]:
+    """The current data version (one cheap query)."""
+    with read(context.engine) as connection:
+        return data.data_version(connection)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
+def _reference(_context: AppContext, as_of: dt.date, version: tuple[int, ...]) -> Reference:
+    with read(_context.engine) as connection:
+        return program_reference(connection, _context.catalog, _context.program.expected_response)
+
+
+def reference(context: AppContext, version: tuple[int, ...]) -> Reference:
+    """Expected-response ranges of the program (aggregates, the same for every viewer)."""
+    return _reference(context, dt.date.today(), version[3:4])
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _agenda(
+    _context: AppContext,
+    _viewer: Viewer,
+    scope: tuple[object, ...],
+    as_of: dt.date,
+    filters: Filters,
+    version: tuple[int, ...],
+) -> Agenda:
+    with read(_context.engine) as connection:
+        return build_agenda(
+            connection,
+            _viewer,
+            catalog=_context.catalog,
+            program=_context.program,
+            reference=reference(_context, version),
+            as_of=as_of,
+            filters=filters,
+        )
+
+
+def agenda(context: AppContext, viewer: Viewer, as_of: dt.date, filters: Filters) -> Agenda:
+    """The viewer's review agenda; cached per viewer scope, day, filters and data version.
+
+    The viewer's scope is part of the key, so one viewer's cached agenda is never
+    served to another; the data version changes with every new answer, decision
+    or acknowledgement, so those show at once.
+    """
+    return _agenda(context, viewer, viewer.scope_key, as_of, filters, data_version(context))
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _visible_clients(
+    _context: AppContext, _viewer: Viewer, scope: tuple[object, ...], version: tuple[int, ...]
+) -> dict[str, str]:
+    with read(_context.engine) as connection:
+        episodes = data.episodes(connection, _viewer)
+    latest = episodes.sort("admitted_on").unique("client_id", keep="last")
+    active = latest["discharged_on"].is_null()
+    ordered = pl.concat([latest.filter(active), latest.filter(~active)])
+    return {
+        row["client_id"]: f"{row['display_name'] or row['client_id']} ({row['client_id']})"
+        + ("" if row["discharged_on"] is None else ", discharged")
+        for row in ordered.iter_rows(named=True)
+    }
+
+
+def visible_clients(context: AppContext, viewer: Viewer) -> dict[str, str]:
+    """Client ids the viewer may open (active first) and how to show them."""
+    return _visible_clients(context, viewer, viewer.scope_key, data_version(context))

@@ -1,0 +1,5 @@
+"""my_plan page."""
+
+from dashboard.app.views.my_plan import render
+
+render()

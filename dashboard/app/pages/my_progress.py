@@ -1,0 +1,5 @@
+"""my_progress page."""
+
+from dashboard.app.views.my_progress import render
+
+render()

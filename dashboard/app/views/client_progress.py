@@ -1,0 +1,214 @@
+"""Clinicians: one client's progress: charts, symptoms, readiness, attendance, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard.app import cache
+from dashboard.app.context import AppContext
+from dashboard.app.figures import attendance_figure, item_heatmap, trajectory_figure
+from dashboard.app.guard import page_viewer
+from dashboard.app.records import client_record
+from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.viewer import Viewer
+from dashboard.review.actions import audit_client_view
+from dashboard.review.record import ClientRecord
+
+_CHART_ORDER = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs", "mood_nrs", "gse")
+
+
+def render() -> None:
+    """Draw the client progress page."""
+    context, viewer = page_viewer(Action.VIEW_CLIENT)
+    st.title("Client progress")
+    client_id = _choose_client(context, viewer)
+    if client_id is None:
+        return
+    try:
+        record = client_record(context, viewer, client_id, as_of=dt.date.today())
+    except NotPermitted as exc:
+        st.error(str(exc).capitalize() + ".")
+        return
+    audit_client_view(context.engine, viewer, client_id, what="view-client")
+    _header(record)
+    charts, symptoms, readiness, attendance, checkins, table, decisions = st.tabs(
+        ["Charts", "Symptoms", "Readiness", "Attendance", "Check-ins", "Administrations",
+         "Decisions"]
+    )  # fmt: skip
+    with charts:
+        _charts(context, record)
+    with symptoms:
+        _symptoms(context, record)
+    with readiness:
+        _readiness(record)
+    with attendance:
+        st.plotly_chart(attendance_figure(record), config={"displaylogo": False})
+    with checkins:
+        from dashboard.app.views.checkin_history import render_for_team
+
+        render_for_team(context, viewer, record)
+    with table:
+        _administrations(context, record)
+    with decisions:
+        _decisions(record)
+    _report(context, viewer, record)
+
+
+def _choose_client(context: AppContext, viewer: Viewer) -> str | None:
+    """The client to show: picked from the viewer's caseload, or named in the URL.
+
+    An id from the URL (``?client=``) or from another page is only accepted when
+    the viewer's own scope contains it: the list itself comes from a scoped query.
+    """
+    clients = cache.visible_clients(context, viewer)
+    if not clients:
+        st.info("No clients in your caseload.")
+        return None
+    wanted = st.query_params.get("client")
+    if wanted and wanted not in clients:
+        st.error("No client with this id in your caseload.")
+        audit_client_view(context.engine, viewer, wanted, what="view-client-refused")
+        del st.query_params["client"]
+    elif wanted:
+        st.session_state["client_id"] = wanted
+    if st.session_state.get("client_id") not in clients:
+        st.session_state["client_id"] = next(iter(clients))
+    return str(
+        st.selectbox("Client", list(clients), format_func=clients.__getitem__, key="client_id")
+    )
+
+
+def _header(record: ClientRecord) -> None:
+    episode = record.episode
+    level = record.care_levels.sort("changed_on")["level_of_care"]
+    st.subheader(f"{record.display_name or record.client_id} ({record.client_id})")
+    st.write(
+        f"{episode['track_name']} track at {episode['site']}, clinician "
+        f"{episode['clinician'] or 'not assigned'}. Admitted {episode['admitted_on']:%d %b %Y}, "
+        f"program week {record.program_week}"
+        + (f", level of care {level[-1].upper()}" if level.len() else "")
+        + (
+            f". Discharged {episode['discharged_on']:%d %b %Y} ({episode['discharge_reason']})."
+            if episode["discharged_on"]
+            else "."
+        )
+    )
+    open_flags = record.flags.filter(pl.col("acknowledged_at").is_null())
+    if open_flags.height:
+        st.warning(
+            f"{open_flags.height} safety answer(s) not yet acknowledged: see the weekly review."
+        )
+    if record.readiness is not None:
+        st.info(f"Step-down readiness: **{record.readiness.status}**. {record.readiness.reason}")
+
+
+def _charts(context: AppContext, record: ClientRecord) -> None:
+    present = set(record.scores["measure"].unique().to_list())
+    shown = [m for m in _CHART_ORDER if m in present]
+    for left, right in zip(shown[::2], [*shown[1::2], None], strict=False):
+        one, two = st.columns(2)
+        with one:
+            st.plotly_chart(
+                trajectory_figure(record, left, catalog=context.catalog),
+                config={"displaylogo": False},
+                key=f"chart_{left}",
+            )
+        if right is not None:
+            with two:
+                st.plotly_chart(
+                    trajectory_figure(record, right, catalog=context.catalog),
+                    config={"displaylogo": False},
+                    key=f"chart_{right}",
+                )
+    if "bam_r" in present:
+        cols = st.columns(3)
+        for column, score_id in zip(cols, ("use", "risk", "protective"), strict=True):
+            with column:
+                st.plotly_chart(
+                    trajectory_figure(record, "bam_r", score_id=score_id, catalog=context.catalog),
+                    config={"displaylogo": False},
+                    key=f"chart_bam_{score_id}",
+                )
+    for measure, note in record.expected_notes.items():
+        st.caption(f"{context.catalog[measure].abbreviation}: no expected range shown: {note}")
+
+
+def _symptoms(context: AppContext, record: ClientRecord) -> None:
+    for measure in ("phq9", "gad7"):
+        st.plotly_chart(
+            item_heatmap(record, measure, catalog=context.catalog),
+            config={"displaylogo": False},
+            key=f"heatmap_{measure}",
+        )
+
+
+def _readiness(record: ClientRecord) -> None:
+    readiness = record.readiness
+    if readiness is None:
+        st.write("Readiness is not assessed for this episode.")
+        return
+    st.markdown(f"**Status: {readiness.status}.** {readiness.reason}")
+    for dimension, criteria in readiness.by_dimension().items():
+        st.markdown(f"**ASAM dimension {dimension}: {criteria[0].asam_name}**")
+        for criterion in criteria:
+            mark = {True: "Met", False: "Not met", None: "Not evaluated"}[criterion.met]
+            st.markdown(
+                f"- **{criterion.label}**: {mark}. {criterion.value}"
+                + (f" _{criterion.note}_" if criterion.note else "")
+                + f" (source: {criterion.source})"
+            )
+    from measures.readiness import DISCLAIMER
+
+    st.caption(DISCLAIMER)
+
+
+def _administrations(context: AppContext, record: ClientRecord) -> None:
+    names = {i.id: i.abbreviation for i in context.catalog}
+    table = record.scores.sort("administered_at", descending=True).select(
+        pl.col("administered_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+        pl.col("measure").replace_strict(names, default=pl.col("measure")).alias("Measure"),
+        pl.col("score").alias("Score"),
+        pl.col("severity").alias("Band"),
+        pl.col("items_answered").alias("Items answered"),
+        pl.col("prorated").alias("Prorated"),
+        pl.col("critical").alias("Safety item endorsed"),
+        pl.col("problems").list.join("; ").alias("Problems"),
+        pl.col("source").alias("Source"),
+    )
+    st.dataframe(table, hide_index=True)
+
+
+def _decisions(record: ClientRecord) -> None:
+    if record.decisions.is_empty():
+        st.write("No decisions recorded for this episode yet.")
+        return
+    st.dataframe(
+        record.decisions.select(
+            pl.col("week_of").alias("Week of"),
+            pl.col("decision").str.replace_all("_", " ").alias("Decision"),
+            pl.col("note").alias("Note"),
+            pl.col("decided_by").alias("By"),
+            pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+        ),
+        hide_index=True,
+    )
+
+
+def _report(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
+    from dashboard.reports.client_report import client_report_pdf
+
+    if st.button("Prepare PDF report", icon=":material/picture_as_pdf:"):
+        with st.spinner("Drawing the report..."):
+            st.session_state["report_pdf"] = (
+                record.client_id,
+                client_report_pdf(record, catalog=context.catalog, generated_by=viewer.username),
+            )
+    prepared = st.session_state.get("report_pdf")
+    if prepared and prepared[0] == record.client_id and st.download_button(
+        "Download the PDF report", data=prepared[1], file_name=f"report-{record.client_id}.pdf",
+        mime="application/pdf",
+    ):  # fmt: skip
+        audit_client_view(context.engine, viewer, record.client_id, what="export-report")

@@ -1,0 +1,172 @@
+"""Clinicians: the weekly review agenda, decisions and safety acknowledgements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard.app import cache
+from dashboard.app.context import AppContext
+from dashboard.app.guard import page_viewer
+from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.viewer import Viewer
+from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
+from dashboard.review.agenda import CORE_MEASURES, Agenda, Filters
+from dashboard.store.tables import DECISIONS
+
+_DECISION_LABELS = {
+    "continue": "Continue in IOP",
+    "step_down": "Step down to outpatient",
+    "step_up": "Step up",
+    "discharge": "Discharge",
+    "discuss_again": "Discuss again next week",
+}
+
+
+def render() -> None:
+    """Draw the weekly review page."""
+    context, viewer = page_viewer(Action.VIEW_CASELOAD)
+    today = dt.date.today()
+    st.title("Weekly review")
+    st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")
+    filters = _filters(context, viewer, today)
+    agenda = cache.agenda(context, viewer, today, filters)
+    if agenda.rows.is_empty():
+        st.info("No active clients in your caseload match these filters.")
+        return
+    _summary(agenda)
+    _table(agenda, context)
+    st.divider()
+    _discuss(context, viewer, agenda)
+    _packet(context, viewer, agenda)
+
+
+def _filters(context: AppContext, viewer: Viewer, today: dt.date) -> Filters:
+    choices = cache.agenda(context, viewer, today, Filters()).choices
+    site, track, clinician = st.columns(3)
+    return Filters(
+        sites=tuple(site.multiselect("Site", choices.get("sites", ()))),
+        tracks=tuple(track.multiselect("Track", choices.get("tracks", ()))),
+        clinicians=tuple(clinician.multiselect("Clinician", choices.get("clinicians", ()))),
+    )
+
+
+def _summary(agenda: Agenda) -> None:
+    counts = agenda.counts
+    columns = st.columns(len(counts))
+    for column, (label, count) in zip(columns, counts.items(), strict=True):
+        column.metric(label, count)
+
+
+def _table(agenda: Agenda, context: AppContext) -> None:
+    measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
+    shown = agenda.rows.select(
+        pl.col("priority_label").alias("Why now"),
+        pl.format("{} ({})", "display_name", "client_id").alias("Client"),
+        pl.col("program_week").alias("Week"),
+        pl.col("track").alias("Track"),
+        pl.col("clinician").alias("Clinician"),
+        pl.col("attendance_2w").alias("Attendance, 2 weeks"),
+        *[pl.col(m) for m in measures if m in agenda.rows.columns],
+        pl.col("flags").alias("Flags"),
+        pl.col("readiness").alias("Step-down readiness"),
+        pl.col("decision").alias("Decision this week"),
+    )
+    st.dataframe(shown, hide_index=True, row_height=48)
+    st.caption(
+        "Scores: latest score and band, and the change from the first score of the "
+        "episode where a reliable-change threshold is published (0-10 ratings: the mean "
+        "of the last 7 days and the trend). Readiness informs the team's decision; it "
+        "never makes it."
+    )
+
+
+def _discuss(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
+    st.subheader("Discuss a client")
+    labels = {
+        f"{r['display_name']} ({r['client_id']}): {r['priority_label']}": r
+        for r in agenda.rows.iter_rows(named=True)
+    }
+    row = labels[st.selectbox("Client", list(labels), key="discuss_client")]
+    client = row["client_id"]
+    left, right = st.columns(2)
+    with left:
+        _acknowledgements(context, viewer, agenda, client)
+        readiness = agenda.readiness.get(client)
+        if readiness is not None:
+            st.markdown(f"**Step-down readiness: {readiness.status}.** {readiness.reason}")
+        if st.button("Open progress page", icon=":material/person:"):
+            st.session_state["client_id"] = client
+            st.switch_page("pages/client_progress.py")
+    with right:
+        _decision_form(context, viewer, row)
+
+
+def _acknowledgements(context: AppContext, viewer: Viewer, agenda: Agenda, client: str) -> None:
+    open_flags = agenda.flags.filter(
+        (pl.col("client_id") == client) & pl.col("acknowledged_at").is_null()
+    )
+    if open_flags.is_empty():
+        st.write("No safety answer waiting for acknowledgement.")
+        return
+    for flag in open_flags.iter_rows(named=True):
+        st.warning(
+            f"{flag['item']} answered {flag['value']} on {flag['administered_at']:%d %b %Y}: "
+            "not yet acknowledged."
+        )
+        note = st.text_input("Follow-up note", key=f"ack_note_{flag['administration_id']}")
+        if st.button("Acknowledge", key=f"ack_{flag['administration_id']}"):
+            try:
+                acknowledge_flag(
+                    context.engine, viewer, administration_id=flag["administration_id"], note=note
+                )
+            except NotPermitted as exc:
+                st.error(str(exc))
+                return
+            st.rerun()
+
+
+def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) -> None:
+    with st.form(f"decision_{row['episode_id']}", clear_on_submit=True):
+        st.markdown(f"**Team decision for week {row['program_week']}**")
+        decision = st.radio(
+            "Decision", DECISIONS, format_func=_DECISION_LABELS.__getitem__, horizontal=False
+        )
+        note = st.text_area("Note", max_chars=2000, placeholder="What the team decided and why")
+        if st.form_submit_button("Save decision", type="primary"):
+            try:
+                record_decision(
+                    context.engine, viewer, episode_id=str(row["episode_id"]),
+                    decision=str(decision), note=note,
+                )  # fmt: skip
+            except NotPermitted as exc:
+                st.error(str(exc))
+                return
+            st.success(f"Saved: {_DECISION_LABELS[str(decision)]}.")
+    if row["decision"]:
+        st.caption(f"Already recorded this week: {row['decision']}")
+
+
+def _packet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
+    """The printable packet: drawn on request (a PDF per run would slow the page)."""
+    from dashboard.reports.review_packet import review_packet_pdf
+
+    if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
+        measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
+        rows = agenda.rows.select(
+            "client_id", "display_name", "program_week", "track", "clinician", "attendance_2w",
+            *[m for m in measures if m in agenda.rows.columns], "flags", "readiness", "decision",
+        )  # fmt: skip
+        st.session_state["review_packet"] = review_packet_pdf(
+            rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)
+        )
+    packet = st.session_state.get("review_packet")
+    if packet and st.download_button(
+        "Download the packet",
+        data=packet,
+        file_name=f"review-packet-{week_of(agenda.as_of)}.pdf",
+        mime="application/pdf",
+    ):
+        audit_client_view(context.engine, viewer, "caseload", what="export-review-packet")
