@@ -149,10 +149,11 @@ def range_gaps(
     table = _all_ranges(weekly, catalog, config, episode)
     gaps = table.filter(pl.col("n_episodes") < config.min_reference_episodes)
     reasons = [
-        _gap_reason(row["measure"], row["baseline_band"], row["week"], row["n_episodes"],
-                    catalog, config)
+        _gap_reason(
+            row["measure"], row["baseline_band"], row["week"], row["n_episodes"], catalog, config
+        )
         for row in gaps.iter_rows(named=True)
-    ]  # fmt: skip
+    ]
     return gaps.select("measure", "baseline_band", "week", "n_episodes").with_columns(
         pl.Series("reason", reasons, dtype=pl.String)
     )
@@ -308,9 +309,11 @@ def _gap_lookup(gaps: pl.DataFrame | None) -> dict[tuple[str, str, int], str]:
 
 
 def _percentile(config: ExpectedConfig, higher_is_better: bool) -> str:
-    value = 100 - config.percentile_for_off_track if higher_is_better else (
-        config.percentile_for_off_track
-    )  # fmt: skip
+    value = (
+        100 - config.percentile_for_off_track
+        if higher_is_better
+        else (config.percentile_for_off_track)
+    )
     text = f"{value:g}"
     suffix = (
         "th"

@@ -24,8 +24,17 @@ from measures.readiness_config import (
 from measures.readiness_facts import Facts
 
 #: The criteria in the order a review lists them.
-CRITERIA = ("min_weeks", "mood", "anxiety", "safety", "craving", "use", "self_efficacy",
-            "recovery_environment", "attendance")  # fmt: skip
+CRITERIA = (
+    "min_weeks",
+    "mood",
+    "anxiety",
+    "safety",
+    "craving",
+    "use",
+    "self_efficacy",
+    "recovery_environment",
+    "attendance",
+)
 #: Where a criterion needs recent data and has none.
 NO_RECENT = "not enough recent data"
 #: The source of the 14-day safety look-back.
@@ -176,9 +185,9 @@ class _Cut:
 def _cut(instrument: Instrument, score: Score, override: float | None, policy: str) -> _Cut | None:
     name = instrument.abbreviation if score.primary else score.label
     if override is not None:
-        rule: Literal[">=", "<="] = score.caseness.rule if score.caseness else (
-            "<=" if score.higher_is_better else ">="
-        )  # fmt: skip
+        rule: Literal[">=", "<="] = (
+            score.caseness.rule if score.caseness else ("<=" if score.higher_is_better else ">=")
+        )
         return _Cut(override, rule, f"{name} cut-off: {policy}")
     if score.caseness is None:
         return None
@@ -266,8 +275,13 @@ def _symptoms(label: str, criterion: Symptoms, policy: str, catalog: Catalog) ->
             text = "no reliable-change threshold"
         else:
             improved, worse = better >= reliable[0], better <= -reliable[0]
-            word = "reliably improved" if improved else "reliably deteriorated" if worse \
-                else "no reliable change"  # fmt: skip
+            word = (
+                "reliably improved"
+                if improved
+                else "reliably deteriorated"
+                if worse
+                else "no reliable change"
+            )
             text = f"change from {num(series.first.value)}: {word}"
         met = (level.met or improved) and not worse
         sources = "; ".join(s for s in (level.source, reliable[1] if reliable else "") if s)
@@ -282,9 +296,11 @@ def _craving(label: str, criterion: Craving, policy: str, catalog: Catalog) -> C
     cut = _cut(pacs, score, criterion.pacs_cutoff, policy)
     latest = _Latest(pacs, score, cut, _window(pacs, criterion.pacs_window_days))
     ratings = _Ratings(
-        catalog["craving_nrs"], criterion.window_days, criterion.craving_nrs_max,
+        catalog["craving_nrs"],
+        criterion.window_days,
+        criterion.craving_nrs_max,
         f"Craving 0-10 craving_nrs_max: {policy}",
-    )  # fmt: skip
+    )
 
     def check(facts: Facts) -> Outcome:
         parts = [latest.part(facts)[0], *ratings.parts(facts)]
@@ -295,9 +311,11 @@ def _craving(label: str, criterion: Craving, policy: str, catalog: Catalog) -> C
 
 def _self_efficacy(label: str, criterion: SelfEfficacy, policy: str, catalog: Catalog) -> Check:
     ratings = _Ratings(
-        catalog["confidence_nrs"], criterion.window_days, criterion.confidence_nrs_min,
+        catalog["confidence_nrs"],
+        criterion.window_days,
+        criterion.confidence_nrs_min,
         f"Confidence 0-10 confidence_nrs_min: {policy}",
-    )  # fmt: skip
+    )
 
     def check(facts: Facts) -> Outcome:
         return _combine(label, ratings.parts(facts), hint="give the daily confidence rating")
@@ -328,15 +346,19 @@ class _Ratings:
             level = _Part(None, f"{mean} (program {kind} {NOT_SET})")
         else:
             ok = ratings.mean >= self.limit if better else ratings.mean <= self.limit
-            side = ("at or above" if ok else "below") if better else \
-                ("at or below" if ok else "above")  # fmt: skip
+            side = (
+                ("at or above" if ok else "below") if better else ("at or below" if ok else "above")
+            )
             level = _Part(ok, f"{mean} ({side} the program {kind} {num(self.limit)})", self.source)
         slope = ratings.slope_per_week
         if slope is None or ratings.n < MIN_TREND_POINTS:
             return [level, _Part(None, f"trend needs {MIN_TREND_POINTS} ratings", missing=True)]
         steady = slope >= 0 if better else slope <= 0
-        word = ("not falling" if steady else "falling") if better else \
-            ("not rising" if steady else "rising")  # fmt: skip
+        word = (
+            ("not falling" if steady else "falling")
+            if better
+            else ("not rising" if steady else "rising")
+        )
         sign = "+" if slope > 0 else ""
         return [level, _Part(steady, f"trend {sign}{num(slope)} a week ({word})")]
 

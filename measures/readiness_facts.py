@@ -152,9 +152,13 @@ def _long(scored: pl.DataFrame, config: ReadinessConfig, catalog: Catalog) -> pl
     index = ["client_id", "measure", "at"]
     if not columns:
         schema: dict[str, pl.DataType] = {
-            "client_id": pl.String(), "measure": pl.String(), "at": pl.Datetime("us"),
-            "score_id": pl.String(), "value": pl.Float64(), "on": pl.Date(),
-        }  # fmt: skip
+            "client_id": pl.String(),
+            "measure": pl.String(),
+            "at": pl.Datetime("us"),
+            "score_id": pl.String(),
+            "value": pl.Float64(),
+            "on": pl.Date(),
+        }
         return pl.LazyFrame(schema=schema)
     return (
         scored.lazy()

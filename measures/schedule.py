@@ -267,9 +267,11 @@ def _plan(
         .group_by(pl.col("client_id").cast(pl.String), "measure")
         .agg(pl.col("last_on").max())
     )
-    applies = pl.col("tracks").is_null() | pl.col("track").is_null() | (
-        pl.col("tracks").list.contains(pl.col("track"))
-    )  # fmt: skip
+    applies = (
+        pl.col("tracks").is_null()
+        | pl.col("track").is_null()
+        | (pl.col("tracks").list.contains(pl.col("track")))
+    )
     return (
         clients.join(rules, how="cross")
         .filter(applies)

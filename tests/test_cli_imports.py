@@ -9,10 +9,7 @@ HEAVY = ("sqlalchemy", "streamlit", "plotly", "pandera", "fpdf", "kaleido", "ale
 
 
 def test_importing_the_cli_loads_no_heavy_stack():
-    code = (
-        "import sys, dashboard.cli; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    code = f"import sys, dashboard.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -121,9 +121,12 @@ def build_agenda(
     change = episode_change(long_scores(scored, catalog), catalog)
     weekly = weekly_scores(scored, catalog=catalog)
     off_track = not_on_track(
-        weekly, reference.ranges, config=program.expected_response, catalog=catalog,
+        weekly,
+        reference.ranges,
+        config=program.expected_response,
+        catalog=catalog,
         gaps=reference.gaps,
-    )  # fmt: skip
+    )
     due = due_measures(
         scored.group_by("client_id", "measure").agg(
             pl.col("administered_at").max().alias("last_at")
@@ -136,9 +139,19 @@ def build_agenda(
         pl.col("week_of") == week_of(as_of)
     )
     rows = _rows(
-        episodes, scored, change, attendance, flags, readiness, off_track, due, decisions,
-        program=program, catalog=catalog, as_of=as_of,
-    )  # fmt: skip
+        episodes,
+        scored,
+        change,
+        attendance,
+        flags,
+        readiness,
+        off_track,
+        due,
+        decisions,
+        program=program,
+        catalog=catalog,
+        as_of=as_of,
+    )
     return Agenda(as_of, rows, flags, readiness, due, off_track, choices)
 
 
@@ -216,7 +229,7 @@ def _rows(
                 "value",
                 pl.col("administered_at").dt.strftime("%d %b"),
             ).alias("safety_text"),
-        )  # fmt: skip
+        )
     )
     primary = change.filter(pl.col("score_id") == "score")
     deteriorated = (
@@ -295,12 +308,14 @@ def _rows(
         pl.concat_list(pl.format("overdue: {}", "overdue")),
         pl.concat_list(
             pl.when(low).then(
-                pl.format("attendance {}% (below {}%)",
-                          (pl.col("attendance_rate") * 100).round(0).cast(pl.Int64),
-                          round((threshold or 0) * 100))
+                pl.format(
+                    "attendance {}% (below {}%)",
+                    (pl.col("attendance_rate") * 100).round(0).cast(pl.Int64),
+                    round((threshold or 0) * 100),
+                )
             )
         ),
-    ).list.drop_nulls()  # fmt: skip
+    ).list.drop_nulls()
     measures = [catalog[m].abbreviation for m in CORE_MEASURES if m in catalog]
     return (
         rows.with_columns(
@@ -317,7 +332,7 @@ def _rows(
             )
             .otherwise(pl.lit("no sessions"))
             .alias("attendance_2w"),
-        )  # fmt: skip
+        )
         .with_columns(
             pl.col("priority")
             .replace_strict(dict(enumerate(PRIORITIES, start=1)), return_dtype=pl.String)
@@ -343,7 +358,7 @@ def _rows(
             "decision",
             "unacknowledged",
             "overdue_days",
-        )  # fmt: skip
+        )
         .sort(["priority", "overdue_days", "display_name"], descending=[False, True, False])
     )
 
@@ -365,11 +380,14 @@ def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog
     )
     slope = pl.col("slope_per_week")
     trend = (
-        pl.when((pl.col("n") < 3) | slope.is_null()).then(None)
-        .when(slope.abs() < 0.25).then(pl.lit("steady"))
-        .when(slope > 0).then(pl.lit("rising"))
+        pl.when((pl.col("n") < 3) | slope.is_null())
+        .then(None)
+        .when(slope.abs() < 0.25)
+        .then(pl.lit("steady"))
+        .when(slope > 0)
+        .then(pl.lit("rising"))
         .otherwise(pl.lit("falling"))
-    )  # fmt: skip
+    )
     score = number_text(pl.col("latest"))
     with_band = (
         pl.when(pl.col("band").is_not_null())
@@ -382,13 +400,17 @@ def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog
     daily_text = pl.format("{} (7-day mean)", pl.col("week_mean").round(1))
     cell = (
         pl.when(pl.col("measure").is_in(daily))
-        .then(pl.when(trend.is_not_null()).then(
-            pl.format("{} (7-day mean, {})", pl.col("week_mean").round(1), trend)
-        ).otherwise(daily_text))
-        .when(pl.col("change_class").is_not_null()).then(classified)
-        .when(trend.is_not_null()).then(pl.format("{} ({})", with_band, trend))
+        .then(
+            pl.when(trend.is_not_null())
+            .then(pl.format("{} (7-day mean, {})", pl.col("week_mean").round(1), trend))
+            .otherwise(daily_text)
+        )
+        .when(pl.col("change_class").is_not_null())
+        .then(classified)
+        .when(trend.is_not_null())
+        .then(pl.format("{} ({})", with_band, trend))
         .otherwise(with_band)
-    )  # fmt: skip
+    )
     names = {m: catalog[m].abbreviation for m in core}
     cells = facts.select(
         "client_id",

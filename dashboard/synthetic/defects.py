@@ -32,10 +32,17 @@ ROWS_PER_DEFECT = 10_000
 #: Items and range of the unknown instrument's rows (the ORS has four 0-10 items).
 UNKNOWN_ITEMS, UNKNOWN_MAX = 4, 10
 BAD_ROW_SCHEMA = pl.Schema(
-    {"line": pl.Int64(), "kind": pl.String(), "client_id": pl.String(),
-     "measure": pl.String(), "administered_on": pl.Date(), "column": pl.String(),
-     "value": pl.String(), "problem": pl.String()}
-)  # fmt: skip
+    {
+        "line": pl.Int64(),
+        "kind": pl.String(),
+        "client_id": pl.String(),
+        "measure": pl.String(),
+        "administered_on": pl.Date(),
+        "column": pl.String(),
+        "value": pl.String(),
+        "problem": pl.String(),
+    }
+)
 
 
 @dataclass(frozen=True)

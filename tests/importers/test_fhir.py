@@ -194,11 +194,17 @@ def test_panel_with_components(catalog, tmp_path):
     panel = load("phq9_panel_bundle.json")["entry"][0]["resource"]
     del panel["hasMember"]
     panel["component"] = [
-        {"code": {"coding": [{"system": "http://loinc.org", "code": "44250-9"}]},
-         "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA6571-9"}]}},
-        {"code": {"coding": [{"system": "http://loinc.org", "code": "44255-8"}]},
-         "valueInteger": 2},
-    ]  # fmt: skip
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "44250-9"}]},
+            "valueCodeableConcept": {
+                "coding": [{"system": "http://loinc.org", "code": "LA6571-9"}]
+            },
+        },
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "44255-8"}]},
+            "valueInteger": 2,
+        },
+    ]
     panel["code"]["coding"][0]["code"] = "55757-9"
     (result,) = scored(read_fhir([write(tmp_path, "panel.json", panel)], catalog), catalog)
     assert (result["measure"], result["score"]) == ("phq2", 5)
@@ -296,8 +302,9 @@ def test_in_progress_response_and_preliminary_observation_are_rejected(catalog, 
     response = load("gad7_r4.json") | {"status": "in-progress"}
     total = load("phq9_total_observation.json") | {"status": "preliminary"}
     del total["subject"]
-    batch = read_fhir([write(tmp_path, "a.json", response), write(tmp_path, "b.json", total)],
-                      catalog)  # fmt: skip
+    batch = read_fhir(
+        [write(tmp_path, "a.json", response), write(tmp_path, "b.json", total)], catalog
+    )
     assert reasons(batch, 1) == [
         "QuestionnaireResponse status is 'in-progress': only completed or amended responses "
         "are scored"
@@ -315,12 +322,16 @@ def test_instrument_codes_come_from_the_catalog(tmp_path):
     catalog = load_catalog(folder)
     items = [("/90002-9", "LA9003-7"), ("/90003-7", "LA9002-9")]
     response = {
-        "resourceType": "QuestionnaireResponse", "id": "s1", "status": "completed",
+        "resourceType": "QuestionnaireResponse",
+        "id": "s1",
+        "status": "completed",
         "questionnaire": "http://clinic.example.org/q/90001-1",
-        "subject": {"reference": "Patient/fict-1"}, "authored": "2025-01-02",
-        "item": [{"linkId": link, "answer": [{"valueCoding": {"code": code}}]}
-                 for link, code in items],
-    }  # fmt: skip
+        "subject": {"reference": "Patient/fict-1"},
+        "authored": "2025-01-02",
+        "item": [
+            {"linkId": link, "answer": [{"valueCoding": {"code": code}}]} for link, code in items
+        ],
+    }
     (result,) = scored(read_fhir([write(tmp_path, "r.json", response)], catalog), catalog)
     assert (result["measure"], result["score"]) == ("clinic_sleep", 3)
 
@@ -331,10 +342,13 @@ def test_instrument_codes_come_from_the_catalog(tmp_path):
         ("notes.json", "hello", "notes.json is not valid JSON at line 1 column 1: Expecting value"),
         ("other.json", '{"id": 1}', "other.json is JSON but not a FHIR resource (no resourceType)"),
         ("empty.json", "  \n", "empty.json is empty"),
-        ("patient.json", '{"resourceType": "Patient", "id": "p"}',
-         "patient.json: no QuestionnaireResponse or Observation (found: Patient)"),
+        (
+            "patient.json",
+            '{"resourceType": "Patient", "id": "p"}',
+            "patient.json: no QuestionnaireResponse or Observation (found: Patient)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_unusable_files(catalog, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -344,8 +358,11 @@ def test_unusable_files(catalog, tmp_path, name, content, message):
 
 
 def test_truncated_json_is_unusable(catalog):
-    with pytest.raises(UnusableFile, match=r"^truncated\.json is not valid JSON \(truncated\?\) "
-                       r"at line \d+ column \d+$"):  # fmt: skip
+    with pytest.raises(
+        UnusableFile,
+        match=r"^truncated\.json is not valid JSON \(truncated\?\) "
+        r"at line \d+ column \d+$",
+    ):
         read_fhir([DATA / "truncated.json"], catalog)
 
 

@@ -219,9 +219,12 @@ def test_letter_codes_without_a_codes_table_are_unusable(tmp_path: Path, catalog
 def test_letter_codes_with_a_codes_table_are_scored(tmp_path: Path, catalog: Catalog) -> None:
     mapping = PHQ2_MAPPING + "[instruments.phq2.codes]\na = 0\nb = 1\nc = 2\nd = 3\n"
     batch = phq2_batch(
-        tmp_path, catalog, "1,,2026-03-02,b,c,2\n2,,2026-03-02,d,e,2\n", choices=LETTERS,
+        tmp_path,
+        catalog,
+        "1,,2026-03-02,b,c,2\n2,,2026-03-02,d,e,2\n",
+        choices=LETTERS,
         mapping=mapping,
-    )  # fmt: skip
+    )
     run = score_parsed(batch.parsed, catalog, now=NOW)
     assert run.table["score"].to_list() == [3, None]
     assert reasons(run) == [["phq2_2 holds 'e', not one of its choice codes (a, b, c, d)"]]
@@ -432,7 +435,7 @@ def test_an_integer_text_field_wider_than_the_item_is_unusable(
         ('record_id = "id"\n' + PHQ2_MAPPING, "record_id 'id' is not a field"),
         ("", "no [instruments.<id>] table"),
     ],
-)  # fmt: skip
+)
 def test_a_mapping_that_does_not_fit_is_unusable(
     tmp_path: Path, catalog: Catalog, mapping: str, message: str
 ) -> None:
@@ -459,7 +462,7 @@ def test_missing_files_are_unusable(tmp_path: Path, catalog: Catalog) -> None:
         ("", "is empty"),
         ("record_id;phq2_date;phq2_1;phq2_2\n", "not comma-separated"),
     ],
-)  # fmt: skip
+)
 def test_a_records_file_that_is_not_a_redcap_export_is_unusable(
     tmp_path: Path, catalog: Catalog, records: str, message: str
 ) -> None:

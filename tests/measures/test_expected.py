@@ -23,11 +23,18 @@ FIVE = ExpectedConfig(min_reference_episodes=5)
 def administrations(episode: str, measure: str, scores: dict[int, float], **extra: object) -> list:
     """One score per program week (given on day 7 * (week - 1) after admission)."""
     return [
-        {"episode_id": episode, "measure": measure, "score": score, "admitted_on": ADMITTED,
-         "administered_at": dt.datetime.combine(ADMITTED + dt.timedelta(weeks=w - 1), dt.time(9))}
+        {
+            "episode_id": episode,
+            "measure": measure,
+            "score": score,
+            "admitted_on": ADMITTED,
+            "administered_at": dt.datetime.combine(
+                ADMITTED + dt.timedelta(weeks=w - 1), dt.time(9)
+            ),
+        }
         | extra
         for w, score in scores.items()
-    ]  # fmt: skip
+    ]
 
 
 def reference(measure: str, series: list[dict[int, float]], reason: str = "completed"):
@@ -53,11 +60,16 @@ def test_weekly_scores_average_daily_ratings_and_band_the_first_score():
     rows = [
         *administrations("E1", "phq9", {1: 16, 2: 11}),
         *[
-            {"episode_id": "E1", "measure": "craving_nrs", "score": v, "admitted_on": ADMITTED,
-             "administered_at": dt.datetime.combine(ADMITTED + dt.timedelta(days=d), dt.time(9))}
+            {
+                "episode_id": "E1",
+                "measure": "craving_nrs",
+                "score": v,
+                "admitted_on": ADMITTED,
+                "administered_at": dt.datetime.combine(ADMITTED + dt.timedelta(days=d), dt.time(9)),
+            }
             for d, v in [(-2, 9.0), (0, 6.0), (2, 4.0), (4, 2.0), (6, 3.0), (7, 1.0)]
         ],
-    ]  # fmt: skip
+    ]
     weekly = weekly_scores(pl.DataFrame(rows)).select(
         "measure", "week", "value", "n_scores", "baseline", "baseline_band"
     )
@@ -71,8 +83,9 @@ def test_weekly_scores_average_daily_ratings_and_band_the_first_score():
 
 def test_weekly_scores_keep_episodes_that_are_still_open():
     rows = administrations("E1", "phq9", {1: 16, 2: 11}, discharge_reason=None, track=None)
-    weekly = weekly_scores(pl.DataFrame(rows, schema_overrides={"discharge_reason": pl.String,
-                                                                 "track": pl.String}))  # fmt: skip
+    weekly = weekly_scores(
+        pl.DataFrame(rows, schema_overrides={"discharge_reason": pl.String, "track": pl.String})
+    )
     assert weekly["value"].to_list() == [16.0, 11.0]
 
 

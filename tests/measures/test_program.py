@@ -27,10 +27,16 @@ def test_the_defaults_file_matches_the_library_defaults():
 def test_every_key_is_in_the_defaults_file_with_a_comment():
     text = defaults_path().read_text()
     config = ProgramConfig()
-    tables: dict[str, object] = {"readiness": config.readiness, "schedule": config.schedule,
-                                 "expected_response": config.expected_response}  # fmt: skip
-    tables |= {f"readiness.{k}": getattr(config.readiness, k) for k in table_keys(config.readiness)
-               if dataclasses.is_dataclass(getattr(config.readiness, k))}  # fmt: skip
+    tables: dict[str, object] = {
+        "readiness": config.readiness,
+        "schedule": config.schedule,
+        "expected_response": config.expected_response,
+    }
+    tables |= {
+        f"readiness.{k}": getattr(config.readiness, k)
+        for k in table_keys(config.readiness)
+        if dataclasses.is_dataclass(getattr(config.readiness, k))
+    }
     tables |= {f"schedule.{k}": v for k, v in config.schedule.instruments.items()}
     for name, default in tables.items():
         section = text.split(f"[{name}]\n", 1)[1].split("\n[", 1)[0]

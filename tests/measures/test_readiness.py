@@ -44,8 +44,12 @@ def at(day: dt.date) -> dt.datetime:
 
 
 def row(measure: str, day: dt.date, score: float | None = None, **extra: object) -> dict:
-    return {"measure": measure, "administered_at": at(day), "score": score,
-            "critical": False} | extra  # fmt: skip
+    return {
+        "measure": measure,
+        "administered_at": at(day),
+        "score": score,
+        "critical": False,
+    } | extra
 
 
 def weekly(measure: str, values: list[float]) -> list[dict]:
@@ -141,9 +145,16 @@ def test_each_criterion_informs_its_asam_dimension(catalog):
     result = assess(doing_well(), catalog=catalog)
     dimensions = {c.id: c.asam_dimension for c in result.criteria}
     assert dimensions == {
-        "min_weeks": 4, "mood": 3, "anxiety": 3, "safety": 3, "craving": 5, "use": 5,
-        "self_efficacy": 4, "recovery_environment": 6, "attendance": 4,
-    }  # fmt: skip
+        "min_weeks": 4,
+        "mood": 3,
+        "anxiety": 3,
+        "safety": 3,
+        "craving": 5,
+        "use": 5,
+        "self_efficacy": 4,
+        "recovery_environment": 6,
+        "attendance": 4,
+    }
     groups = result.by_dimension()
     assert list(groups) == [3, 4, 5, 6]
     assert groups[6][0].asam_name == "Recovery environment"
@@ -460,16 +471,18 @@ def caseload(n: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataF
     ids = [f"C{i:03d}" for i in range(n)]
     frames = [base.with_columns(pl.lit(c).alias("client_id")) for c in ids]
     days = [attendance().with_columns(pl.lit(c).alias("client_id")) for c in ids]
-    episodes = pl.DataFrame({"client_id": ids, "admitted_on": [ADMITTED] * n,
-                             "track": ["co_occurring"] * n})  # fmt: skip
+    episodes = pl.DataFrame(
+        {"client_id": ids, "admitted_on": [ADMITTED] * n, "track": ["co_occurring"] * n}
+    )
     raised = flags(dt.date(2026, 11, 18)).with_columns(pl.lit(ids[0]).alias("client_id"))
     return pl.concat(frames), episodes, pl.concat(days), raised
 
 
 def test_caseload_matches_one_client_at_a_time(catalog):
     rows, episodes, days, raised = caseload(3)
-    results = assess_caseload(rows, episodes, days, raised, as_of=AS_OF, config=DEMO_POLICY,
-                              catalog=catalog)  # fmt: skip
+    results = assess_caseload(
+        rows, episodes, days, raised, as_of=AS_OF, config=DEMO_POLICY, catalog=catalog
+    )
     assert [r.status for r in results.values()] == ["not ready", "ready", "ready"]
     single = assess(doing_well(), catalog=catalog)
     assert results["C001"].criteria == single.criteria

@@ -22,9 +22,13 @@ def day(n: int) -> dt.date:
 def episodes(track: str | None = "substance_use", days: list[int] | None = MON_WED_FRI):
     return pl.DataFrame(
         {"client_id": ["C1"], "admitted_on": [ADMITTED], "track": [track], "program_days": [days]},
-        schema={"client_id": pl.String, "admitted_on": pl.Date, "track": pl.String,
-                "program_days": pl.List(pl.Int64)},
-    )  # fmt: skip
+        schema={
+            "client_id": pl.String,
+            "admitted_on": pl.Date,
+            "track": pl.String,
+            "program_days": pl.List(pl.Int64),
+        },
+    )
 
 
 def last(**measures: dt.date) -> pl.DataFrame:
@@ -101,8 +105,9 @@ def test_grace_days_delay_overdue_but_not_due():
 def test_every_two_and_four_weeks():
     rows = due(day(14), last(who5=day(0), bam_r=day(0)))
     assert (rows["who5"]["due"], rows["who5"]["reason"]) == (
-        True, "every 2 weeks; last done 2026-11-02 (14 days ago); due today",
-    )  # fmt: skip
+        True,
+        "every 2 weeks; last done 2026-11-02 (14 days ago); due today",
+    )
     assert (rows["bam_r"]["due"], rows["bam_r"]["next_due"]) == (False, day(28))
     assert rows["bam_r"]["reason"].startswith("every 4 weeks; last done 2026-11-02")
 

@@ -35,9 +35,16 @@ def render() -> None:
     audit_client_view(context.engine, viewer, client_id, what="view-client")
     _header(record)
     charts, symptoms, readiness, attendance, checkins, table, decisions = st.tabs(
-        ["Charts", "Symptoms", "Readiness", "Attendance", "Check-ins", "Administrations",
-         "Decisions"]
-    )  # fmt: skip
+        [
+            "Charts",
+            "Symptoms",
+            "Readiness",
+            "Attendance",
+            "Check-ins",
+            "Administrations",
+            "Decisions",
+        ]
+    )
     with charts:
         _charts(context, record)
     with symptoms:
@@ -207,8 +214,14 @@ def _report(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
                 client_report_pdf(record, catalog=context.catalog, generated_by=viewer.username),
             )
     prepared = st.session_state.get("report_pdf")
-    if prepared and prepared[0] == record.client_id and st.download_button(
-        "Download the PDF report", data=prepared[1], file_name=f"report-{record.client_id}.pdf",
-        mime="application/pdf",
-    ):  # fmt: skip
+    if (
+        prepared
+        and prepared[0] == record.client_id
+        and st.download_button(
+            "Download the PDF report",
+            data=prepared[1],
+            file_name=f"report-{record.client_id}.pdf",
+            mime="application/pdf",
+        )
+    ):
         audit_client_view(context.engine, viewer, record.client_id, what="export-report")

@@ -138,9 +138,12 @@ def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) 
         if st.form_submit_button("Save decision", type="primary"):
             try:
                 record_decision(
-                    context.engine, viewer, episode_id=str(row["episode_id"]),
-                    decision=str(decision), note=note,
-                )  # fmt: skip
+                    context.engine,
+                    viewer,
+                    episode_id=str(row["episode_id"]),
+                    decision=str(decision),
+                    note=note,
+                )
             except NotPermitted as exc:
                 st.error(str(exc))
                 return
@@ -156,9 +159,17 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
         measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
         rows = agenda.rows.select(
-            "client_id", "display_name", "program_week", "track", "clinician", "attendance_2w",
-            *[m for m in measures if m in agenda.rows.columns], "flags", "readiness", "decision",
-        )  # fmt: skip
+            "client_id",
+            "display_name",
+            "program_week",
+            "track",
+            "clinician",
+            "attendance_2w",
+            *[m for m in measures if m in agenda.rows.columns],
+            "flags",
+            "readiness",
+            "decision",
+        )
         st.session_state["review_packet"] = review_packet_pdf(
             rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)
         )

@@ -74,8 +74,9 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
             records.append(_read_record(entry, entry.resource, codes, support, index))
     if not records and not support.count:
         _check_something_read(entries, paths)
-    return ImportBatch(format="fhir", parsed=_parsed(records, catalog), raw=_raw(records),
-                       records=len(records))  # fmt: skip
+    return ImportBatch(
+        format="fhir", parsed=_parsed(records, catalog), raw=_raw(records), records=len(records)
+    )
 
 
 def _read_record(

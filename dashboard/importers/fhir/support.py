@@ -10,12 +10,14 @@ from dashboard.importers.fhir.files import Json
 #: Resource types that describe records rather than being records.
 SUPPORTING = frozenset({"Questionnaire", "ValueSet", "CodeSystem"})
 #: Extensions carrying an answer's score (R4, R5 and STU3 names).
-ORDINAL_URLS = frozenset({
-    "http://hl7.org/fhir/StructureDefinition/ordinalValue",
-    "http://hl7.org/fhir/StructureDefinition/itemWeight",
-    "http://hl7.org/fhir/StructureDefinition/questionnaire-ordinalValue",
-    "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",
-})  # fmt: skip
+ORDINAL_URLS = frozenset(
+    {
+        "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+        "http://hl7.org/fhir/StructureDefinition/itemWeight",
+        "http://hl7.org/fhir/StructureDefinition/questionnaire-ordinalValue",
+        "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",
+    }
+)
 #: Questionnaire item types answered by picking a coded option.
 CHOICE_TYPES = frozenset({"choice", "open-choice", "coding"})
 _WEIGHT_PROPERTIES = frozenset({"itemWeight", "ordinalValue", "weight"})

@@ -11,13 +11,25 @@ from dashboard.importers.redcap.csvfile import read_csv
 
 #: The header of a data dictionary downloaded from REDCap (Project Setup).
 STANDARD_HEADER = (
-    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
-    "Choices, Calculations, OR Slider Labels", "Field Note",
-    "Text Validation Type OR Show Slider Number", "Text Validation Min",
-    "Text Validation Max", "Identifier?", "Branching Logic (Show field only if...)",
-    "Required Field?", "Custom Alignment", "Question Number (surveys only)",
-    "Matrix Group Name", "Matrix Ranking?", "Field Annotation",
-)  # fmt: skip
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+)
 #: The columns read here; older REDCap versions lack some of the others.
 _NEEDED = {
     "Variable / Field Name": "name",

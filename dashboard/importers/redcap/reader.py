@@ -216,9 +216,11 @@ def _total(raw: str, name: str, errors: list[_Error]) -> float | None:
 
 def _batch(administrations: list[_Administration], plan: Plan, catalog: Catalog) -> ImportBatch:
     schema: dict[str, pl.DataType] = {
-        "row": pl.Int64(), "client_id": pl.String(), "measure": pl.String(),
+        "row": pl.Int64(),
+        "client_id": pl.String(),
+        "measure": pl.String(),
         "administered_on": pl.String(),
-    } | {c: pl.Int64() for c in catalog.item_columns}  # fmt: skip
+    } | {c: pl.Int64() for c in catalog.item_columns}
     if any(p.total_field for p in plan.instruments):
         schema["total"] = pl.Float64()
     schema["source_id"] = pl.String()
