@@ -7,11 +7,15 @@ import streamlit as st
 from dashboard.app import session
 from dashboard.app.context import app_context
 from dashboard.app.navigation import pages_for, sidebar
+from dashboard.app.views import sign_in
 
 st.set_page_config(page_title="IOP Outcomes", page_icon=":material/monitoring:", layout="wide")
 context = app_context()
 viewer = session.current_viewer(context)
-page = st.navigation(pages_for(viewer), position="sidebar" if viewer else "hidden")
-if viewer is not None:
-    sidebar(context, viewer)
+if viewer is None:
+    # no navigation at all until someone is signed in: every URL shows the form
+    sign_in.render(context)
+    st.stop()
+page = st.navigation(pages_for(viewer))
+sidebar(context, viewer)
 page.run()

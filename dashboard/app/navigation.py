@@ -10,7 +10,7 @@ from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Role, Viewer
 
-PAGES = Path(__file__).with_name("pages")
+PAGES = Path(__file__).with_name("screens")
 
 
 def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
@@ -19,10 +19,8 @@ def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page
     )
 
 
-def pages_for(viewer: Viewer | None) -> list[st.Page]:
+def pages_for(viewer: Viewer) -> list[st.Page]:
     """The pages a viewer may open; hiding a page is convenience, not access control."""
-    if viewer is None:
-        return [_page("sign_in", "Sign in", ":material/login:", default=True)]
     if viewer.role is Role.CLINICIAN:
         return [
             _page("weekly_review", "Weekly review", ":material/groups:", default=True),

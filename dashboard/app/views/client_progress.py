@@ -22,7 +22,7 @@ _CHART_ORDER = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs",
 
 def render() -> None:
     """Draw the client progress page."""
-    context, viewer = page_viewer(Action.VIEW_CLIENT)
+    context, viewer = page_viewer(Action.VIEW_CASELOAD)
     st.title("Client progress")
     client_id = _choose_client(context, viewer)
     if client_id is None:

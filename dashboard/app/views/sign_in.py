@@ -5,15 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import session
-from dashboard.app.context import app_context
+from dashboard.app.context import AppContext
 from dashboard.auth.accounts import sign_in
 from dashboard.auth.oidc import viewer_from_identity
 from dashboard.store.demo_flag import demo_accounts
 
 
-def render() -> None:
+def render(context: AppContext) -> None:
     """Draw the sign-in page; on success start the session and rerun into the app."""
-    context = app_context()
     st.title("IOP Outcomes")
     st.write("Outcome measures for the Intensive Outpatient Program. Please sign in.")
     notice = session.take_notice()
@@ -46,10 +45,10 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _oidc(context: object) -> None:
+def _oidc(context: AppContext) -> None:
     user = st.user
     if getattr(user, "is_logged_in", False):
-        viewer = viewer_from_identity(context.engine, user.to_dict())  # type: ignore[attr-defined]
+        viewer = viewer_from_identity(context.engine, user.to_dict())
         if viewer is None:
             st.error("There is no IOP Outcomes account for this sign-in. Ask an administrator.")
             st.button("Sign out of the identity provider", on_click=st.logout)

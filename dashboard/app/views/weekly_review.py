@@ -99,7 +99,7 @@ def _discuss(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
             st.markdown(f"**Step-down readiness: {readiness.status}.** {readiness.reason}")
         if st.button("Open progress page", icon=":material/person:"):
             st.session_state["client_id"] = client
-            st.switch_page("pages/client_progress.py")
+            st.switch_page("screens/client_progress.py")
     with right:
         _decision_form(context, viewer, row)
 

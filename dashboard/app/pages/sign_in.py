@@ -1,5 +1,0 @@
-"""Sign-in page."""
-
-from dashboard.app.views.sign_in import render
-
-render()

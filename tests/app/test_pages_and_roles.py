@@ -1,0 +1,191 @@
+"""Every page opens for its role, and no role reaches another's data through any door."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import MAIN, audit_rows
+from tests.conftest import viewer_of
+
+SCREENS = MAIN.parent / "screens"
+
+OTHER_SITE_CLIENT = "C0003"  # treated at Riverside; the demo clinician works at Hillcrest
+DEMO_CLIENT = "C0215"
+
+PAGES = {
+    "clinician": {"weekly_review": "Weekly review", "client_progress": "Client progress"},
+    "director": {"program_overview": "Program overview"},
+    "admin": {"admin_users": "Users", "admin_imports": "Imports", "admin_audit": "Audit log"},
+    "client": {"check_in": None, "my_progress": None, "my_plan": None},
+}
+
+
+@pytest.mark.parametrize(
+    ("username", "page"), [(u, p) for u, pages in PAGES.items() for p in pages]
+)
+def test_every_page_of_every_role_opens_without_error(open_app, username, page):
+    at = open_app(username, page)
+    assert not at.exception, at.exception
+    expected = PAGES[username][page]
+    if expected:
+        assert at.title[0].value == expected
+
+
+@pytest.mark.parametrize(
+    ("username", "page"),
+    [
+        ("client", "weekly_review"),
+        ("client", "client_progress"),
+        ("client", "admin_audit"),
+        ("director", "client_progress"),
+        ("admin", "weekly_review"),
+        ("clinician", "admin_users"),
+    ],
+)
+def test_a_page_of_another_role_is_not_in_the_navigation(open_app, username, page):
+    at = open_app(username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"screens/{page}.py")
+
+
+@pytest.mark.parametrize(
+    ("username", "page"),
+    [
+        ("client", "weekly_review"),
+        ("client", "client_progress"),
+        ("director", "client_progress"),
+        ("admin", "weekly_review"),
+        ("clinician", "admin_audit"),
+        ("client", "program_overview"),
+    ],
+)
+def test_a_page_opened_directly_by_another_role_refuses_on_its_own(app_db, username, page):
+    """Defence in depth: even run directly, a page checks the viewer's role first."""
+    at = AppTest.from_file(str(SCREENS / f"{page}.py"), default_timeout=60)
+    at.session_state["viewer"] = viewer_of(app_db, username)
+    at.run()
+    assert [e.value for e in at.error] == ["Your account cannot open this page."]
+    assert not at.dataframe
+
+
+def test_the_weekly_review_lists_the_caseload_most_urgent_first(open_app):
+    at = open_app("clinician", "weekly_review")
+    table = at.dataframe[0].value
+    order = table["Why now"].tolist()
+    ranks = [
+        "Safety answer to acknowledge",
+        "Reliable deterioration",
+        "Not on track",
+        "Overdue measures",
+        "Attendance below threshold",
+        "Step-down candidate",
+        "Other",
+    ]
+    assert order == sorted(order, key=ranks.index)
+    assert order[0] == "Safety answer to acknowledge"
+    assert all("Hillcrest" not in c for c in table.columns)  # sites are filters, not columns
+    assert table["Client"].str.contains(DEMO_CLIENT).any()
+
+
+def test_a_clinician_sees_only_clients_of_their_sites(open_app, app_db):
+    at = open_app("clinician", "weekly_review")
+    shown = set(at.dataframe[0].value["Client"].str.extract(r"\((C\d+)\)")[0])
+    with app_db.connect() as connection:
+        hillcrest = set(
+            connection.execute(
+                sa.text(
+                    "SELECT c.code FROM clients c JOIN episodes e ON e.client_id = c.id "
+                    "JOIN sites s ON s.id = e.site_id WHERE s.name = 'Hillcrest'"
+                )
+            ).scalars()
+        )
+    assert shown
+    assert shown <= hillcrest
+    assert OTHER_SITE_CLIENT not in shown
+
+
+def test_a_clinician_cannot_open_another_sites_client_by_url(open_app, app_db):
+    at = open_app("clinician")
+    at.query_params["client"] = OTHER_SITE_CLIENT
+    at.switch_page("screens/client_progress.py").run()
+    assert "No client with this id in your caseload." in [e.value for e in at.error]
+    assert all(OTHER_SITE_CLIENT not in s.value for s in at.subheader)
+    refused = audit_rows(app_db, "view-client-refused")
+    assert refused[-1].resource_id == OTHER_SITE_CLIENT
+
+
+def test_a_clinician_cannot_open_another_sites_client_through_session_state(open_app):
+    at = open_app("clinician")
+    at.session_state["client_id"] = OTHER_SITE_CLIENT
+    at.switch_page("screens/client_progress.py").run()
+    assert all(OTHER_SITE_CLIENT not in s.value for s in at.subheader)
+
+
+def test_viewing_a_client_record_is_audited(open_app, app_db):
+    at = open_app("clinician")
+    at.session_state["client_id"] = DEMO_CLIENT
+    at.switch_page("screens/client_progress.py").run()
+    assert at.subheader[0].value.endswith(f"({DEMO_CLIENT})")
+    assert audit_rows(app_db, "view-client")[-1].resource_id == DEMO_CLIENT
+
+
+def test_recording_a_decision_is_saved_with_who_and_when_and_audited(open_app, app_db):
+    at = open_app("clinician", "weekly_review")
+    at.selectbox(key="discuss_client").select_index(0).run()
+    at.radio[0].set_value("discuss_again")
+    at.text_area[0].input("Review safety plan with client on Monday.")
+    next(b for b in at.button if b.label == "Save decision").click().run()
+    with app_db.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT decision, note, decided_by, decided_at FROM review_decisions")
+        ).one()
+    assert row.decision == "discuss_again"
+    assert row.note == "Review safety plan with client on Monday."
+    assert row.decided_by == "clinician"
+    assert row.decided_at is not None
+    assert audit_rows(app_db, "record-decision")[-1].actor == "clinician"
+
+
+def test_acknowledging_a_safety_flag_records_who_and_keeps_the_flag(open_app, app_db):
+    at = open_app("clinician", "weekly_review")
+    assert at.dataframe[0].value["Why now"][0] == "Safety answer to acknowledge"
+    ack = [b for b in at.button if b.label == "Acknowledge"]
+    ack[0].click().run()
+    with app_db.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT administration_id, acknowledged_by FROM flag_acknowledgements")
+        ).all()
+        kept = connection.execute(
+            sa.text("SELECT COUNT(*) FROM administrations WHERE id = :i"),
+            {"i": rows[0].administration_id},
+        ).scalar()
+    assert [r.acknowledged_by for r in rows] == ["clinician"]
+    assert kept == 1  # the flag stays in history
+    assert audit_rows(app_db, "acknowledge-flag")
+
+
+def test_the_director_sees_aggregates_only(open_app):
+    at = open_app("director")
+    table = at.dataframe[0].value
+    assert "Episodes" in table.columns
+    assert not any(col in table.columns for col in ("Client", "client_id", "display_name"))
+    assert not table.astype(str).apply(lambda c: c.str.contains(r"C\d{4}")).any().any()
+    assert any("suppressed" in c.value for c in at.caption)
+
+
+def test_the_admin_reads_the_audit_log(open_app):
+    at = open_app("admin", "admin_audit")
+    log = at.dataframe[0].value
+    assert {"actor", "action", "at"} <= set(log.columns)
+    assert (log["action"] == "import").any()
+
+
+def test_the_admin_sees_imports_and_their_quarantine(open_app):
+    at = open_app("admin", "admin_imports")
+    imports = pl.from_pandas(at.dataframe[0].value)
+    assert imports.filter(pl.col("rejected") > 0).height >= 1
+    quarantine = at.dataframe[1].value
+    assert {"row", "reasons", "raw"} <= set(quarantine.columns)

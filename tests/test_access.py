@@ -1,0 +1,99 @@
+"""Access is decided in the data layer from the viewer: roles, sites, own records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.auth.oidc import viewer_from_identity
+from dashboard.auth.permissions import NotPermitted
+from dashboard.review import data
+from dashboard.review.actions import acknowledge_flag, record_decision
+from dashboard.review.record import load_client_record
+from dashboard.store.engine import read
+from measures import load_catalog
+from tests.conftest import viewer_of
+
+TODAY = dt.date.today()
+
+
+def _episode_clients(engine, viewer):
+    with read(engine) as connection:
+        return set(data.episodes(connection, viewer)["client_id"].to_list())
+
+
+def test_a_client_reads_only_their_own_record(demo_engine):
+    client = viewer_of(demo_engine, "client")
+    assert _episode_clients(demo_engine, client) == {"C0215"}
+    with read(demo_engine) as connection:
+        mine = load_client_record(connection, client, "C0215", catalog=load_catalog(), as_of=TODAY)
+        assert mine.scores["measure"].len() > 0
+        with pytest.raises(NotPermitted):
+            load_client_record(connection, client, "C0001", catalog=load_catalog(), as_of=TODAY)
+
+
+def test_unknown_and_forbidden_ids_get_the_same_answer(demo_engine):
+    client = viewer_of(demo_engine, "client")
+    with read(demo_engine) as connection:
+        messages = set()
+        for code in ("C0001", "NOPE-404"):
+            with pytest.raises(NotPermitted) as refused:
+                load_client_record(connection, client, code, catalog=load_catalog(), as_of=TODAY)
+            messages.add(str(refused.value))
+    assert len(messages) == 1
+
+
+@pytest.mark.parametrize("username", ["director", "admin"])
+def test_directors_and_admins_read_no_individual_record(demo_engine, username):
+    assert _episode_clients(demo_engine, viewer_of(demo_engine, username)) == set()
+
+
+def test_a_clinician_reads_the_clients_of_their_sites_only(demo_engine):
+    clinician = viewer_of(demo_engine, "clinician")
+    with read(demo_engine) as connection:
+        sites = set(data.episodes(connection, clinician)["site"].to_list())
+    assert sites == {"Hillcrest"}
+
+
+def test_a_client_cannot_record_decisions_or_acknowledge_flags(demo_engine):
+    client = viewer_of(demo_engine, "client")
+    with pytest.raises(NotPermitted):
+        record_decision(demo_engine, client, episode_id="E0234", decision="continue", note="")
+    with pytest.raises(NotPermitted):
+        acknowledge_flag(demo_engine, client, administration_id=1)
+
+
+def test_a_clinician_cannot_decide_for_another_sites_episode(demo_engine):
+    clinician = viewer_of(demo_engine, "clinician")
+    with demo_engine.connect() as connection:
+        riverside = connection.execute(
+            sa.text(
+                "SELECT e.code FROM episodes e JOIN sites s ON s.id = e.site_id "
+                "WHERE s.name = 'Riverside' LIMIT 1"
+            )
+        ).scalar()
+    with pytest.raises(NotPermitted):
+        record_decision(demo_engine, clinician, episode_id=riverside, decision="continue", note="")
+
+
+def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_engine):
+    from dashboard.auth.accounts import create_user
+    from dashboard.auth.viewer import Role
+
+    create_user(
+        demo_engine,
+        username="oidc-clinician",
+        role=Role.CLINICIAN,
+        password=None,
+        sites=["Hillcrest"],
+        email="Juniper.Finch@example.org",
+        actor="test",
+    )
+    faked_st_user = {"is_logged_in": True, "email": "juniper.finch@example.org", "name": "J F"}
+    viewer = viewer_from_identity(demo_engine, faked_st_user)
+    assert viewer is not None
+    assert (viewer.username, viewer.role) == ("oidc-clinician", Role.CLINICIAN)
+    assert viewer_from_identity(demo_engine, {"is_logged_in": True, "email": "x@y.org"}) is None
+    assert viewer_from_identity(demo_engine, {"is_logged_in": False}) is None
