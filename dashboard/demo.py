@@ -62,6 +62,8 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
         for name in _ORDER:
             shifted = _shifted(fixtures / name, Path(folder) / name, weeks)
+            if name == "administrations.csv":
+                _leave_todays_check_in(shifted, manifest, weeks)
             summary = import_file(
                 engine, ImportRequest(path=shifted), catalog=catalog, imported_by="demo"
             )
@@ -120,6 +122,20 @@ def build_demo(
         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"
     )
     engine.dispose()
+
+
+def _leave_todays_check_in(path: Path, manifest: dict[str, object], weeks: int) -> None:
+    """Leave the demo client's last check-in undone: the daily ratings of the fixtures'
+    last day and this week's questionnaires, so `client` has a full check-in to do
+    (with the PHQ-9) when the demo is opened."""
+    last_day = dt.date.fromisoformat(str(manifest["as_of"])) + dt.timedelta(weeks=weeks)
+    frame = pl.read_csv(path, infer_schema=False)
+    day = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False)
+    daily = pl.col("measure").is_in(["mood_nrs", "craving_nrs", "confidence_nrs"])
+    drop = (pl.col("client_id") == manifest["demo_client_id"]) & (
+        (daily & (day == last_day)) | (~daily & (day > last_day - dt.timedelta(days=7)))
+    )
+    frame.filter(~drop.fill_null(False)).write_csv(path)
 
 
 def _shifted(source: Path, target: Path, weeks: int) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -45,17 +45,22 @@ class ProgramConfig:
 
     @classmethod
     def from_toml(
-        cls, path: str | os.PathLike[str] | None = None, *, catalog: Catalog | None = None
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        catalog: Catalog | None = None,
+        other_sections: Collection[str] = (),
     ) -> ProgramConfig:
         """The defaults merged with the program's file at ``path`` (None: defaults only).
 
         The program's file is applied over the defaults file, table by table.
         Unknown sections or keys, values of the wrong kind and scheduled
-        instruments missing from ``catalog`` are errors naming the file and key.
+        instruments missing from ``catalog`` are errors naming the file and key;
+        ``other_sections`` are sections the application reads itself (skipped here).
         """
-        defaults = cls._layer(cls(), defaults_path())
+        defaults = cls._layer(cls(), defaults_path(), ())
         program = Path(path) if path is not None else None
-        config = cls._layer(defaults, program) if program is not None else defaults
+        config = cls._layer(defaults, program, other_sections) if program is not None else defaults
         where = program or defaults_path()
         unknown = sorted(set(config.schedule.instruments) - set((catalog or load_catalog()).ids))
         if unknown:
@@ -64,9 +69,10 @@ class ProgramConfig:
         return replace(config, source=program)
 
     @classmethod
-    def _layer(cls, base: ProgramConfig, path: Path) -> ProgramConfig:
+    def _layer(cls, base: ProgramConfig, path: Path, skip: Collection[str]) -> ProgramConfig:
         try:
-            return cls.from_mapping(_read(path), policy_source=path.name, base=base)
+            data = {k: v for k, v in _read(path).items() if k not in skip}
+            return cls.from_mapping(data, policy_source=path.name, base=base)
         except ConfigError as exc:
             msg = f"{path}: {exc}"
             raise ConfigError(msg) from exc

@@ -84,6 +84,7 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
             i.rejected,
             i.new_versions,
         )
+        .where(i.kind != "check-in")
         .order_by(i.id.desc())
         .limit(limit)
     )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.config import Settings
+from dashboard.program_settings import APP_SECTIONS, AppSettings
 from dashboard.store.engine import make_engine
 from dashboard.store.schema import SchemaBehind, ensure_current
 from measures import Catalog, load_catalog
@@ -26,6 +27,7 @@ class AppContext:
     catalog: Catalog
     program: ProgramConfig
     idle_minutes: int
+    settings: AppSettings
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,7 +38,8 @@ def _context(database_url: str, instruments: str | None, program: str | None) ->
     return AppContext(
         engine=engine,
         catalog=catalog,
-        program=ProgramConfig.from_toml(program, catalog=catalog),
+        program=ProgramConfig.from_toml(program, catalog=catalog, other_sections=APP_SECTIONS),
+        settings=AppSettings.from_toml(program),
         idle_minutes=int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
     )
 

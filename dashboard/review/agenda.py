@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
+from dashboard.checkin.plans import plans_reviewed
 from dashboard.review import data
 from dashboard.review.actions import week_of
 from dashboard.review.record import safety_flags
@@ -138,6 +139,7 @@ def build_agenda(
     decisions = data.decisions(connection, viewer, client_pks=pks).filter(
         pl.col("week_of") == week_of(as_of)
     )
+    plans = plans_reviewed(connection, viewer)
     rows = _rows(
         episodes,
         scored,
@@ -148,6 +150,7 @@ def build_agenda(
         off_track,
         due,
         decisions,
+        plans,
         program=program,
         catalog=catalog,
         as_of=as_of,
@@ -200,6 +203,7 @@ def _rows(
     off_track: pl.DataFrame,
     due: pl.DataFrame,
     decisions: pl.DataFrame,
+    plans: pl.DataFrame,
     *,
     program: ProgramConfig,
     catalog: Catalog,
@@ -274,12 +278,21 @@ def _rows(
         .join(overdue, on=client, how="left")
         .join(status, on=client, how="left")
         .join(decision, on="episode_pk", how="left")
+        .join(plans, on=client, how="left")
         .join(_measure_cells(scored, primary, catalog), on=client, how="left")
         .with_columns(
             pl.col("unacknowledged").fill_null(0),
             pl.col("overdue_days").fill_null(0),
             pl.col("readiness").fill_null("not enough data"),
             pl.col("decision").fill_null(""),
+            pl.when(pl.col("plan_saved_at").is_null())
+            .then(pl.lit("no plan yet"))
+            .otherwise(
+                pl.format(
+                    "v{}, saved {}", "plan_version", pl.col("plan_saved_at").dt.strftime("%d %b")
+                )
+            )
+            .alias("plan"),
             (pl.col("days_attended") / pl.col("days_scheduled")).alias("attendance_rate"),
             ((pl.lit(as_of) - pl.col("admitted_on")).dt.total_days() // 7 + 1).alias(
                 "program_week"
@@ -356,6 +369,7 @@ def _rows(
             "flags",
             "readiness",
             "decision",
+            "plan",
             "unacknowledged",
             "overdue_days",
         )

@@ -263,3 +263,13 @@ def data_version(connection: sa.Connection) -> tuple[int, ...]:
         .scalar_subquery()
     )
     return tuple(int(v) for v in connection.execute(sa.select(*parts)).one())
+
+
+def own_client_code(connection: sa.Connection, viewer: Viewer) -> str | None:
+    """The client id of a client's own account (None for other roles)."""
+    if viewer.client_pk is None:
+        return None
+    found = connection.execute(
+        sa.select(_C.code).where(_C.id == viewer.client_pk, client_scope(viewer))
+    ).scalar()
+    return str(found) if found is not None else None

@@ -92,10 +92,6 @@ def import_administrations(
     Unknown client ids are registered (and listed) unless ``known_clients_only``.
     Rejected records go to the quarantine with their raw text and reasons.
     """
-    validation = validate_administrations(batch.parsed, catalog, now=now, duplicates=False)
-    rows = _prepare(validation.valid, catalog)
-    warnings = _problems_of_accepted(validation.valid, catalog)
-    reasons = validation.reasons
     with write(engine) as connection:
         earlier = connection.execute(
             sa.select(t.imports.c.id).where(
@@ -112,49 +108,83 @@ def import_administrations(
                 0,
                 already_imported=earlier,
             )
-        import_id = _start_import(connection, batch, file_name, content_hash, imported_by)
-        client_ids, new_codes, unknown = _client_ids(
-            connection, rows, import_id, known_clients_only=known_clients_only
-        )
-        if unknown.height:
-            reasons = pl.concat([reasons, unknown])
-            rows = rows.join(unknown.select("row"), on="row", how="anti")
-        rows = _with_episodes(connection, rows.join(client_ids, on="client_id"))
-        rows = _classify(connection, rows)
-        fresh = rows.filter(~pl.col("duplicate"))
-        _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
-        _supersede(connection, fresh)
-        quarantine(connection, import_id, reasons, batch.raw)
-        summary = ImportSummary(
-            file_name=file_name,
-            format=batch.format,
-            records=batch.records,
-            accepted=fresh.height,
-            duplicates=int(rows["duplicate"].sum()),
-            rejected=reasons.height,
-            new_versions=int((fresh["version"] > 1).sum()),
-            outside_episode=int(fresh["outside_episode"].sum()),
-            new_clients=tuple(new_codes),
-            import_id=import_id,
-            rejections=reasons.sort("row"),
-            warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
-        )
-        _finish_import(connection, summary)
-        record_event(
+        summary = write_administrations(
             connection,
-            actor=imported_by,
-            action="import",
-            resource_type="import",
-            resource_id=str(import_id),
-            detail={
-                "file": Path(file_name).name,
-                "records": summary.records,
-                "accepted": summary.accepted,
-                "duplicates": summary.duplicates,
-                "rejected": summary.rejected,
-            },
+            batch,
+            file_name=file_name,
+            content_hash=content_hash,
+            imported_by=imported_by,
+            catalog=catalog,
+            source=source,
+            known_clients_only=known_clients_only,
+            now=now,
+            progress=progress,
         )
         _hold_for_tests()
+    return summary
+
+
+def write_administrations(
+    connection: sa.Connection,
+    batch: ImportBatch,
+    *,
+    file_name: str,
+    content_hash: str,
+    imported_by: str,
+    catalog: Catalog,
+    source: str,
+    kind: str = "administrations",
+    known_clients_only: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate and write ``batch`` inside the caller's transaction (see above)."""
+    validation = validate_administrations(batch.parsed, catalog, now=now, duplicates=False)
+    rows = _prepare(validation.valid, catalog)
+    warnings = _problems_of_accepted(validation.valid, catalog)
+    reasons = validation.reasons
+    import_id = _start_import(connection, batch, file_name, content_hash, imported_by, kind)
+    client_ids, new_codes, unknown = _client_ids(
+        connection, rows, import_id, known_clients_only=known_clients_only
+    )
+    if unknown.height:
+        reasons = pl.concat([reasons, unknown])
+        rows = rows.join(unknown.select("row"), on="row", how="anti")
+    rows = _with_episodes(connection, rows.join(client_ids, on="client_id"))
+    rows = _classify(connection, rows)
+    fresh = rows.filter(~pl.col("duplicate"))
+    _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
+    _supersede(connection, fresh)
+    quarantine(connection, import_id, reasons, batch.raw)
+    summary = ImportSummary(
+        file_name=file_name,
+        format=batch.format,
+        records=batch.records,
+        accepted=fresh.height,
+        duplicates=int(rows["duplicate"].sum()),
+        rejected=reasons.height,
+        new_versions=int((fresh["version"] > 1).sum()),
+        outside_episode=int(fresh["outside_episode"].sum()),
+        new_clients=tuple(new_codes),
+        import_id=import_id,
+        rejections=reasons.sort("row"),
+        warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
+    )
+    _finish_import(connection, summary)
+    record_event(
+        connection,
+        actor=imported_by,
+        action="import" if kind == "administrations" else kind,
+        resource_type="import",
+        resource_id=str(import_id),
+        detail={
+            "file": Path(file_name).name,
+            "records": summary.records,
+            "accepted": summary.accepted,
+            "duplicates": summary.duplicates,
+            "rejected": summary.rejected,
+        },
+    )
     return summary
 
 
@@ -195,7 +225,12 @@ def _prepare(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
 
 
 def _start_import(
-    connection: sa.Connection, batch: ImportBatch, file_name: str, content_hash: str, by: str
+    connection: sa.Connection,
+    batch: ImportBatch,
+    file_name: str,
+    content_hash: str,
+    by: str,
+    kind: str,
 ) -> int:
     result = connection.execute(
         t.imports.insert().values(
@@ -203,7 +238,7 @@ def _start_import(
             file_name=file_name,
             content_hash=content_hash,
             format=batch.format,
-            kind="administrations",
+            kind=kind,
             records=batch.records,
         )
     )

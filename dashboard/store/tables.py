@@ -242,3 +242,43 @@ app_settings = sa.Table(
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+checkin_drafts = sa.Table(
+    "checkin_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, unique=True),
+    # answers so far and the optional notes, as JSON; a draft is never an administration
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
+)
+
+checkin_notes = sa.Table(
+    "checkin_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=False, server_default=_now()),
+    # [{"category": "emotional", "text": "..."}] and [{"action": "...", "helped": "yes"}]
+    sa.Column("triggers", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("coping", sa.Text, nullable=False, server_default="[]"),
+    # free text exactly as the client wrote it; always shown escaped
+    sa.Column("reflection", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+relapse_plans = sa.Table(
+    "relapse_plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    # triggers, warning signs, goals, go-to actions and contacts, as JSON
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("saved_by", sa.String(100), nullable=False),
+    sa.Column("saved_by_role", sa.String(20), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.UniqueConstraint("client_id", "version"),
+)

@@ -1,8 +1,263 @@
-"""Placeholder until issue 5."""
+"""Clients: today's check-in, one questionnaire at a time, then notes, review and submit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 import streamlit as st
 
+from dashboard.app.context import AppContext
+from dashboard.app.guard import page_viewer
+from dashboard.app.text import plain
+from dashboard.auth.permissions import Action
+from dashboard.auth.viewer import Viewer
+from dashboard.checkin.due import due_today
+from dashboard.checkin.submit import (
+    HELPED,
+    TRIGGER_CATEGORIES,
+    load_draft,
+    safety_item_endorsed,
+    save_draft,
+    submit_checkin,
+)
+from dashboard.store.engine import read
+from measures import Instrument
+
+COPING_ACTIONS = (
+    "Called or texted someone",
+    "Went to a meeting or group",
+    "Used my relapse-prevention plan",
+    "Breathing or grounding",
+    "Exercise or a walk",
+    "Distracted myself",
+)
+_STATE = "checkin"
+
 
 def render() -> None:
-    """Draw the page."""
-    st.title("Coming soon")
+    """Draw the check-in page."""
+    context, viewer = page_viewer(Action.COMPLETE_CHECKIN)
+    st.title("Check-in")
+    state = _state(context, viewer)
+    if state.get("done"):
+        _done(context, state)
+        return
+    measures: list[str] = state["measures"]
+    if not measures:
+        st.info("Nothing is due today. You can still note how things have been.")
+    elif state.get("from_draft") and state["step"] == 0:
+        st.info("Welcome back: your saved answers are filled in where you left them.")
+    steps = [*measures, "notes", "review"]
+    step = min(state["step"], len(steps) - 1)
+    st.progress((step + 1) / len(steps), text=f"Step {step + 1} of {len(steps)}")
+    current = steps[step]
+    if current == "notes":
+        _notes(state)
+    elif current == "review":
+        _review(context, viewer, state)
+        return
+    else:
+        _questionnaire(context, context.catalog[current], state)
+    _buttons(context, viewer, state, step, len(steps))
+
+
+def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
+    if _STATE not in st.session_state:
+        with read(context.engine) as connection:
+            due = due_today(
+                connection,
+                viewer,
+                catalog=context.catalog,
+                program=context.program,
+                as_of=dt.date.today(),
+            )
+        draft = load_draft(context.engine, viewer) or {}
+        measures = due["measure"].to_list()
+        st.session_state[_STATE] = {
+            "measures": measures,
+            "step": 0,
+            "answers": {m: v for m, v in draft.get("answers", {}).items() if m in measures},
+            "notes": draft.get("notes", {}),
+            "from_draft": bool(draft),
+        }
+    return st.session_state[_STATE]
+
+
+def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str, Any]) -> None:
+    st.subheader(instrument.name)
+    if instrument.instructions and instrument.show_item_wording:
+        st.write(instrument.instructions)
+    if instrument.recall_period:
+        st.caption(f"Time frame: {instrument.recall_period}.")
+    saved = state["answers"].get(instrument.id, {})
+    for item in instrument.items:
+        values = list(item.allowed_values)
+        previous = saved.get(item.id)
+        question = item.text if instrument.show_item_wording and item.text else item.label
+        value = st.radio(
+            f"{item.number}. {question}" + (" (optional)" if item.optional else ""),
+            values,
+            index=values.index(previous) if previous in values else None,
+            format_func=lambda v, item=item: _option(item, v),
+            horizontal=len(values) > 5,
+            key=f"answer_{instrument.id}_{item.id}",
+        )
+        saved[item.id] = value
+        if _is_safety_answer(instrument, item.id, value):
+            _crisis(context)
+    state["answers"][instrument.id] = saved
+    st.caption(instrument.licence)
+
+
+def _option(item: Any, value: int) -> str:
+    label = item.option_label(value)
+    return f"{value} · {label}" if label else str(value)
+
+
+def _is_safety_answer(instrument: Instrument, item_id: str, value: int | None) -> bool:
+    return value is not None and any(
+        c.item == item_id and value > c.above for c in instrument.critical_items
+    )
+
+
+def _crisis(context: AppContext) -> None:
+    st.error(context.settings.crisis_message, icon=":material/support:")
+
+
+def _notes(state: dict[str, Any]) -> None:
+    st.subheader("Since your last check-in (optional)")
+    notes = state["notes"]
+    triggers = st.multiselect(
+        "Which triggers came up?",
+        [c for c in TRIGGER_CATEGORIES if c != "own words"],
+        default=notes.get("trigger_categories", []),
+        key="note_triggers",
+    )
+    own = st.text_input(
+        "Another trigger, in your own words",
+        value=notes.get("own_trigger", ""),
+        max_chars=300,
+        key="note_own_trigger",
+    )
+    actions = st.multiselect(
+        "What did you do to cope?",
+        COPING_ACTIONS,
+        default=notes.get("actions", []),
+        key="note_actions",
+    )
+    helped = {
+        action: st.radio(
+            f"Did it help? ({action})",
+            HELPED,
+            horizontal=True,
+            index=HELPED.index(notes.get("helped", {}).get(action))
+            if notes.get("helped", {}).get(action) in HELPED
+            else None,
+            key=f"note_helped_{action}",
+        )
+        for action in actions
+    }
+    reflection = st.text_area(
+        "Anything else on your mind? (optional)",
+        value=notes.get("reflection", ""),
+        max_chars=2000,
+        key="note_reflection",
+    )
+    state["notes"] = {
+        "trigger_categories": triggers,
+        "own_trigger": own,
+        "actions": actions,
+        "helped": {a: h for a, h in helped.items() if h},
+        "reflection": reflection,
+    }
+
+
+def _buttons(
+    context: AppContext, viewer: Viewer, state: dict[str, Any], step: int, steps: int
+) -> None:
+    back, draft, forward = st.columns(3)
+    if step > 0 and back.button("Back", icon=":material/arrow_back:"):
+        state["step"] = step - 1
+        st.rerun()
+    if draft.button("Save and finish later", icon=":material/save:"):
+        save_draft(context.engine, viewer, {"answers": state["answers"], "notes": state["notes"]})
+        st.success("Saved as a draft. Your answers are kept until you come back.")
+    if forward.button("Next", type="primary", icon=":material/arrow_forward:"):
+        current = state["measures"][step] if step < len(state["measures"]) else None
+        missing = _missing(context, state, current)
+        if missing:
+            st.warning(f"Please answer every question first ({missing} left).")
+            return
+        state["step"] = step + 1
+        st.rerun()
+
+
+def _missing(context: AppContext, state: dict[str, Any], measure: str | None) -> int:
+    if measure is None:
+        return 0
+    answers = state["answers"].get(measure, {})
+    return sum(
+        1 for i in context.catalog[measure].items if not i.optional and answers.get(i.id) is None
+    )
+
+
+def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
+    st.subheader("Check your answers")
+    for measure, items in state["answers"].items():
+        instrument = context.catalog[measure]
+        st.markdown(f"**{plain(instrument.name)}**")
+        lines = [
+            f"- {plain(i.label)}: "
+            + (_option(i, items[i.id]) if items.get(i.id) is not None else "not answered")
+            for i in instrument.items
+        ]
+        st.markdown("\n".join(lines))
+    notes = state["notes"]
+    if notes.get("reflection"):
+        st.markdown("**Your note**")
+        st.text(notes["reflection"])
+    back, submit = st.columns(2)
+    if back.button("Back", icon=":material/arrow_back:"):
+        state["step"] -= 1
+        st.rerun()
+    if submit.button("Submit", type="primary", icon=":material/send:"):
+        result = submit_checkin(
+            context.engine,
+            viewer,
+            answers=state["answers"],
+            triggers=_triggers(notes),
+            coping=_coping(notes),
+            reflection=notes.get("reflection", ""),
+            catalog=context.catalog,
+        )
+        if not result.saved:
+            st.error("Some answers could not be saved: " + "; ".join(result.errors))
+            return
+        state["done"] = True
+        state["safety"] = result.safety_item_endorsed
+        st.rerun()
+
+
+def _triggers(notes: dict[str, Any]) -> list[dict[str, str]]:
+    chosen = [{"category": c, "text": ""} for c in notes.get("trigger_categories", [])]
+    if notes.get("own_trigger", "").strip():
+        chosen.append({"category": "own words", "text": notes["own_trigger"].strip()})
+    return chosen
+
+
+def _coping(notes: dict[str, Any]) -> list[dict[str, str]]:
+    helped = notes.get("helped", {})
+    return [{"action": a, "helped": helped.get(a, "")} for a in notes.get("actions", [])]
+
+
+def _done(context: AppContext, state: dict[str, Any]) -> None:
+    st.success("Thank you. Your check-in is saved.")
+    if state.get("safety") or safety_item_endorsed(state["answers"], context.catalog):
+        _crisis(context)
+    if not state["measures"]:
+        st.write("Nothing else is due today.")
+    st.page_link("screens/my_progress.py", label="See my progress", icon=":material/trending_up:")
+    if st.button("Start again"):
+        del st.session_state[_STATE]
+        st.rerun()

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard.app.context import AppContext
+from dashboard.app.figures.checkins import triggers_figure
 from dashboard.auth.viewer import Viewer
+from dashboard.checkin.notes import checkin_notes, coping_summary, trigger_summary
 from dashboard.review.record import ClientRecord
+from dashboard.store.engine import read
 
 
 def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
-    """Triggers and coping actions over time, next to the scores."""
-    del context, viewer
-    st.write(f"No check-in notes recorded for {record.client_id} yet.")
+    """Triggers and coping actions over time, next to the craving ratings, and the notes."""
+    with read(context.engine) as connection:
+        notes = checkin_notes(connection, viewer, record.client_id)
+    episode = notes.filter(pl.col("submitted_at").dt.date() >= record.episode["admitted_on"])
+    st.plotly_chart(
+        triggers_figure(record, episode), config={"displaylogo": False}, key="triggers_chart"
+    )
+    if episode.is_empty():
+        st.write("No check-in notes in this episode yet.")
+        return
+    left, right = st.columns(2)
+    left.dataframe(trigger_summary(episode), hide_index=True)
+    right.dataframe(coping_summary(episode), hide_index=True)
+    # free text goes into a table cell: shown exactly as typed, never rendered
+    st.dataframe(
+        episode.sort("submitted_at", descending=True).select(
+            pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            pl.col("triggers")
+            .list.eval(
+                pl.concat_str(
+                    pl.element().struct.field("category"),
+                    pl.element().struct.field("text"),
+                    separator=": ",
+                ).str.strip_suffix(": ")
+            )
+            .list.join("; ")
+            .alias("Triggers"),
+            pl.col("coping")
+            .list.eval(
+                pl.format(
+                    "{} (helped: {})",
+                    pl.element().struct.field("action"),
+                    pl.element().struct.field("helped"),
+                )
+            )
+            .list.join("; ")
+            .alias("Coping"),
+            pl.col("reflection").alias("Reflection"),
+        ),
+        hide_index=True,
+    )

@@ -12,6 +12,7 @@ from dashboard.app.context import AppContext
 from dashboard.app.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
+from dashboard.app.views.plan_editor import plan_editor
 from dashboard.auth.permissions import Action, NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import audit_client_view
@@ -34,13 +35,14 @@ def render() -> None:
         return
     audit_client_view(context.engine, viewer, client_id, what="view-client")
     _header(record)
-    charts, symptoms, readiness, attendance, checkins, table, decisions = st.tabs(
+    charts, symptoms, readiness, attendance, checkins, plan, table, decisions = st.tabs(
         [
             "Charts",
             "Symptoms",
             "Readiness",
             "Attendance",
             "Check-ins",
+            "Plan",
             "Administrations",
             "Decisions",
         ]
@@ -57,6 +59,8 @@ def render() -> None:
         from dashboard.app.views.checkin_history import render_for_team
 
         render_for_team(context, viewer, record)
+    with plan:
+        plan_editor(context, viewer, client_id, key="team")
     with table:
         _administrations(context, record)
     with decisions:

@@ -1,8 +1,95 @@
-"""Placeholder until issue 5."""
+"""Clients: their own progress in plain words, their attendance and what helped."""
 
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import polars as pl
 import streamlit as st
+
+from dashboard.app.context import AppContext
+from dashboard.app.figures import attendance_figure, trajectory_figure
+from dashboard.app.guard import page_viewer
+from dashboard.app.records import client_record
+from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.viewer import Viewer
+from dashboard.checkin.explain import LIMITS, attendance_streaks, measure_sentences
+from dashboard.checkin.notes import checkin_notes, coping_summary, trigger_summary
+from dashboard.review import data
+from dashboard.review.actions import audit_client_view
+from dashboard.review.record import ClientRecord
+from dashboard.store.engine import read
+
+_ORDER = ("phq9", "gad7", "who5", "mood_nrs", "craving_nrs", "pacs", "confidence_nrs", "gse")
 
 
 def render() -> None:
-    """Draw the page."""
-    st.title("Coming soon")
+    """Draw the client's own progress page (their record only, no clinician notes)."""
+    context, viewer = page_viewer(Action.COMPLETE_CHECKIN)
+    st.title("My progress")
+    with read(context.engine) as connection:
+        code = data.own_client_code(connection, viewer)
+    if code is None:
+        st.info("There is no record linked to your account yet.")
+        return
+    try:
+        record = client_record(context, viewer, code, as_of=dt.date.today())
+    except NotPermitted:
+        st.info("Your program has not started yet: your progress will show here.")
+        return
+    audit_client_view(context.engine, viewer, code, what="view-own-progress")
+    # a client's own view: no team decisions, no acknowledgement details
+    record = replace(record, decisions=record.decisions.clear(), flags=record.flags.clear())
+    st.write(f"Week {record.program_week} of your program.")
+    sentences = measure_sentences(record, context.catalog)
+    for measure in [m for m in _ORDER if m in sentences]:
+        st.subheader(context.catalog[measure].abbreviation)
+        st.write(sentences[measure])
+        st.plotly_chart(
+            trajectory_figure(record, measure, catalog=context.catalog),
+            config={"displaylogo": False, "displayModeBar": False},
+            key=f"mine_{measure}",
+        )
+    if not sentences:
+        st.write("Once you have answered a questionnaire twice, your progress will show here.")
+    _attendance(record)
+    _notes(context, viewer, code)
+    st.info(LIMITS)
+    st.page_link("screens/my_plan.py", label="My relapse-prevention plan", icon=":material/shield:")
+
+
+def _attendance(record: ClientRecord) -> None:
+    st.subheader("Coming to program")
+    current, longest = attendance_streaks(record.attendance)
+    days = record.attendance.group_by("session_on").agg(pl.col("attended").any())
+    attended = int(days["attended"].sum())
+    st.write(
+        f"You have come to {attended} of {days.height} program days. "
+        f"Right now you have come {current} day{'s' if current != 1 else ''} in a row; "
+        f"your longest run is {longest}."
+    )
+    st.plotly_chart(
+        attendance_figure(record),
+        config={"displaylogo": False, "displayModeBar": False},
+        key="mine_attendance",
+    )
+
+
+def _notes(context: AppContext, viewer: Viewer, code: str) -> None:
+    with read(context.engine) as connection:
+        notes = checkin_notes(connection, viewer, code)
+    st.subheader("Your triggers and what helped")
+    if notes.is_empty():
+        st.write("When you note triggers and coping at a check-in, they will show here.")
+        return
+    triggers, coping = trigger_summary(notes), coping_summary(notes)
+    if triggers.height:
+        top = ", ".join(f"{c} ({n} time{'s' if n != 1 else ''})" for c, n in triggers.rows())
+        st.write(f"Triggers that came up most: {top}.")
+    if coping.height:
+        st.write("What you did to cope, and how often it helped:")
+        st.dataframe(
+            coping.rename({"action": "Action", "used": "Times used", "helped": "Times it helped"}),
+            hide_index=True,
+        )

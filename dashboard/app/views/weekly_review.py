@@ -73,6 +73,7 @@ def _table(agenda: Agenda, context: AppContext) -> None:
         pl.col("flags").alias("Flags"),
         pl.col("readiness").alias("Step-down readiness"),
         pl.col("decision").alias("Decision this week"),
+        pl.col("plan").alias("Relapse-prevention plan"),
     )
     st.dataframe(shown, hide_index=True, row_height=48)
     st.caption(
@@ -169,6 +170,7 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
             "flags",
             "readiness",
             "decision",
+            "plan",
         )
         st.session_state["review_packet"] = review_packet_pdf(
             rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)

@@ -1,0 +1,112 @@
+"""Triggers and coping actions from check-ins, on the same weeks as the craving ratings."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from dashboard.app.figures.common import base_layout, empty_figure
+from dashboard.app.figures.palette import OKABE_ITO, SCORE
+from dashboard.review.record import ClientRecord, program_week
+
+#: One row per kind of trigger, each with its own colour and marker shape.
+TRIGGER_ROWS = {
+    "emotional": (OKABE_ITO["vermillion"], "circle"),
+    "environmental": (OKABE_ITO["bluish_green"], "square"),
+    "social": (OKABE_ITO["reddish_purple"], "diamond"),
+    "own words": (OKABE_ITO["orange"], "triangle-up"),
+}
+_RATINGS = {
+    "craving_nrs": ("Craving (0-10)", SCORE),
+    "confidence_nrs": ("Confidence (0-10)", OKABE_ITO["sky_blue"]),
+}
+
+
+def triggers_figure(record: ClientRecord, notes: pl.DataFrame) -> go.Figure:
+    """Daily craving and confidence on top; below, each check-in's triggers by kind.
+
+    Hovering a trigger shows the coping actions of that check-in and whether
+    they helped, so the team can talk about what set off a craving peak.
+    """
+    title = "Triggers and coping next to craving"
+    ratings = record.scores.filter(pl.col("measure").is_in(list(_RATINGS)))
+    if notes.is_empty() and ratings.is_empty():
+        return empty_figure("No check-in notes or daily ratings yet", title=title)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08
+    )
+    for measure, (label, colour) in _RATINGS.items():
+        series = ratings.filter(pl.col("measure") == measure).sort("administered_at")
+        if series.is_empty():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=series["week"],
+                y=series["score"],
+                name=label,
+                mode="lines+markers",
+                line={"color": colour, "width": 2},
+                marker={"size": 5},
+                hovertemplate=f"{label}: %{{y}}<br>week %{{x:.1f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    events = _events(record, notes)
+    for category, (colour, symbol) in TRIGGER_ROWS.items():
+        rows = events.filter(pl.col("category") == category)
+        if rows.is_empty():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=rows["week"],
+                y=[category] * rows.height,
+                mode="markers",
+                name=f"Trigger: {category}",
+                marker={"color": colour, "symbol": symbol, "size": 12},
+                hovertext=rows["hover"].to_list(),
+                hoverinfo="text",
+            ),
+            row=2,
+            col=1,
+        )
+    base_layout(fig, title=title, height=460)
+    fig.update_yaxes(title_text="Rating", range=[-0.5, 10.5], row=1, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(TRIGGER_ROWS), row=2, col=1)
+    fig.update_xaxes(title_text="Program week", dtick=1, row=2, col=1)
+    return fig
+
+
+def _events(record: ClientRecord, notes: pl.DataFrame) -> pl.DataFrame:
+    if notes.is_empty():
+        return pl.DataFrame(schema={"category": pl.String, "week": pl.Float64, "hover": pl.String})
+    rows = []
+    admitted = record.episode["admitted_on"]
+    weeks = notes.with_columns(program_week("submitted_at", admitted))
+    for note in weeks.iter_rows(named=True):
+        coping = (
+            "; ".join(
+                f"{c['action']} (helped: {c['helped'] or 'not said'})" for c in note["coping"]
+            )
+            or "no coping action noted"
+        )
+        for trigger in note["triggers"]:
+            words = f": {trigger['text']}" if trigger["text"] else ""
+            hover = (
+                f"{note['submitted_at']:%d %b %Y}<br>Trigger: {trigger['category']}{words}"
+                f"<br>Coping: {coping}"
+            )
+            # text the client typed is escaped: hover text is HTML in Plotly
+            rows.append(
+                {
+                    "category": trigger["category"],
+                    "week": note["week"],
+                    "hover": html.escape(hover).replace("&lt;br&gt;", "<br>"),
+                }
+            )
+    return pl.DataFrame(
+        rows, schema={"category": pl.String, "week": pl.Float64, "hover": pl.String}
+    )

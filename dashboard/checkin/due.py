@@ -1,0 +1,73 @@
+"""Which questionnaires a client has due today, from the program's schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.auth.viewer import Viewer
+from dashboard.review import data
+from measures import Catalog
+from measures.program import ProgramConfig
+from measures.schedule import due_measures
+
+#: The order a check-in asks in: the quick daily ratings first, then the questionnaires.
+ORDER = (
+    "mood_nrs",
+    "craving_nrs",
+    "confidence_nrs",
+    "phq9",
+    "gad7",
+    "pacs",
+    "who5",
+    "gse",
+    "bam_r",
+)
+
+
+def due_today(
+    connection: sa.Connection,
+    viewer: Viewer,
+    *,
+    catalog: Catalog,
+    program: ProgramConfig,
+    as_of: dt.date,
+) -> pl.DataFrame:
+    """The viewer's own due measures today (``measure``, ``overdue_days``, ``reason``).
+
+    Empty when the client has no current episode.
+    """
+    episodes = data.episodes(connection, viewer, active_on=as_of)
+    if episodes.is_empty() or viewer.client_pk is None:
+        return pl.DataFrame(
+            schema={"measure": pl.String, "overdue_days": pl.Int64, "reason": pl.String}
+        )
+    episode = episodes.sort("admitted_on").tail(1)
+    pks = episode["client_pk"].to_list()
+    scored = data.scored_administrations(connection, viewer, catalog, client_pks=pks)
+    last = scored.group_by("client_id", "measure").agg(
+        pl.col("administered_at").max().alias("last_at")
+    )
+    attendance = data.attendance(
+        connection, viewer, client_pks=pks, since=as_of - dt.timedelta(days=21)
+    )
+    days = attendance["session_on"].dt.weekday().unique().sort().to_list()
+    due = due_measures(
+        last,
+        episode.select(
+            "client_id",
+            "admitted_on",
+            "track",
+            pl.lit(days or None, dtype=pl.List(pl.Int8)).alias("program_days"),
+        ),
+        as_of=as_of,
+        config=program.schedule,
+    ).filter(pl.col("due") & pl.col("measure").is_in(list(catalog.ids)))
+    rank = {m: i for i, m in enumerate(ORDER)}
+    return (
+        due.with_columns(pl.col("measure").replace_strict(rank, default=len(ORDER)).alias("order"))
+        .sort("order")
+        .select("measure", "overdue_days", "reason")
+    )

@@ -1,0 +1,180 @@
+"""Drafts and submissions of a check-in: validated like any import, saved at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, NotPermitted, require
+from dashboard.auth.viewer import Viewer
+from dashboard.importers.batch import RAW_SCHEMA, ImportBatch
+from dashboard.store import tables as t
+from dashboard.store.audit import record_event
+from dashboard.store.engine import read, write
+from dashboard.store.importing import write_administrations
+from measures import Catalog, parse_administrations, validate_administrations
+
+TRIGGER_CATEGORIES = ("emotional", "environmental", "social", "own words")
+HELPED = ("yes", "somewhat", "no")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission: what was saved, or why nothing was."""
+
+    saved: bool
+    errors: tuple[str, ...] = ()
+    safety_item_endorsed: bool = False
+    administrations: int = 0
+
+
+def _client_code(connection: sa.Connection, viewer: Viewer) -> str:
+    require(viewer, Action.COMPLETE_CHECKIN)
+    if viewer.client_pk is None:
+        msg = "only a client's own account can complete a check-in"
+        raise NotPermitted(msg)
+    return str(
+        connection.execute(
+            sa.select(t.clients.c.code).where(t.clients.c.id == viewer.client_pk)
+        ).scalar_one()
+    )
+
+
+def load_draft(engine: sa.Engine, viewer: Viewer) -> dict[str, Any] | None:
+    """The viewer's half-finished check-in, if any."""
+    with read(engine) as connection:
+        _client_code(connection, viewer)
+        content = connection.execute(
+            sa.select(t.checkin_drafts.c.content).where(
+                t.checkin_drafts.c.client_id == viewer.client_pk
+            )
+        ).scalar()
+    return json.loads(content) if content else None
+
+
+def save_draft(engine: sa.Engine, viewer: Viewer, content: dict[str, Any]) -> None:
+    """Keep a half-finished check-in as a draft (never as an administration)."""
+    with write(engine) as connection:
+        _client_code(connection, viewer)
+        d = t.checkin_drafts.c
+        connection.execute(t.checkin_drafts.delete().where(d.client_id == viewer.client_pk))
+        connection.execute(
+            t.checkin_drafts.insert().values(
+                client_id=viewer.client_pk, content=json.dumps(content, sort_keys=True)
+            )
+        )
+
+
+def submit_checkin(
+    engine: sa.Engine,
+    viewer: Viewer,
+    *,
+    answers: dict[str, dict[str, int | None]],
+    triggers: list[dict[str, str]],
+    coping: list[dict[str, str]],
+    reflection: str,
+    catalog: Catalog,
+    now: dt.datetime | None = None,
+) -> Submitted:
+    """Validate and save a check-in in one transaction: answers, notes, draft removed.
+
+    ``answers`` maps an instrument id to its items (``item_1``: value). The
+    answers pass the same validation as an import; if any fails, nothing is
+    saved and the reasons are returned.
+    """
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    with write(engine) as connection:
+        code = _client_code(connection, viewer)
+        rows = [
+            {"client_id": code, "measure": measure, "administered_on": now.isoformat()} | items
+            for measure, items in answers.items()
+        ]
+        saved = 0
+        if rows:
+            raw = pl.DataFrame(rows, infer_schema_length=None)
+            parsed = parse_administrations(
+                raw.with_columns(pl.col(c).cast(pl.String) for c in raw.columns), catalog
+            )
+            # the same rules as any import; a minute's grace for the clock
+            validation = validate_administrations(
+                parsed, catalog, now=now + dt.timedelta(minutes=1)
+            )
+            if not validation.errors.is_empty():
+                return Submitted(saved=False, errors=tuple(validation.errors["reason"]))
+            batch = ImportBatch(
+                format="self-report",
+                parsed=parsed,
+                raw=pl.DataFrame(
+                    {"row": parsed.frame["row"], "raw": [json.dumps(r) for r in rows]},
+                    schema=RAW_SCHEMA,
+                ),
+                records=len(rows),
+            )
+            summary = write_administrations(
+                connection,
+                batch,
+                file_name="check-in",
+                content_hash=uuid.uuid4().hex,
+                imported_by=viewer.username,
+                catalog=catalog,
+                source="self-report",
+                kind="check-in",
+                known_clients_only=True,
+                now=now + dt.timedelta(minutes=1),
+            )
+            saved = summary.accepted
+        if triggers or coping or reflection.strip():
+            connection.execute(
+                t.checkin_notes.insert().values(
+                    client_id=viewer.client_pk,
+                    episode_id=_episode_now(connection, viewer, now),
+                    submitted_at=now,
+                    triggers=json.dumps(triggers),
+                    coping=json.dumps(coping),
+                    reflection=reflection if reflection.strip() else None,
+                    recorded_by=viewer.username,
+                )
+            )
+        connection.execute(
+            t.checkin_drafts.delete().where(t.checkin_drafts.c.client_id == viewer.client_pk)
+        )
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="check-in",
+            resource_type="client",
+            resource_id=code,
+            detail={"measures": sorted(answers)},
+        )
+    return Submitted(
+        saved=True,
+        safety_item_endorsed=safety_item_endorsed(answers, catalog),
+        administrations=saved,
+    )
+
+
+def safety_item_endorsed(answers: dict[str, dict[str, int | None]], catalog: Catalog) -> bool:
+    """Whether any answer puts a safety item above its threshold (PHQ-9 item 9 > 0)."""
+    for measure, items in answers.items():
+        for critical in catalog[measure].critical_items if measure in catalog else ():
+            value = items.get(critical.item)
+            if value is not None and value > critical.above:
+                return True
+    return False
+
+
+def _episode_now(connection: sa.Connection, viewer: Viewer, now: dt.datetime) -> int | None:
+    e = t.episodes.c
+    return connection.execute(
+        sa.select(e.id)
+        .where(e.client_id == viewer.client_pk, e.admitted_on <= now.date())
+        .where(sa.or_(e.discharged_on.is_(None), e.discharged_on >= now.date()))
+        .order_by(e.admitted_on.desc())
+        .limit(1)
+    ).scalar()
