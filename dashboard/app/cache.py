@@ -21,21 +21,29 @@ def data_version(context: AppContext) -> tuple[int, ...]:
         return data.data_version(connection)
 
 
+def _database(context: AppContext) -> str:
+    """Which database a cached result came from (part of every key)."""
+    return context.engine.url.render_as_string(hide_password=True)
+
+
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
-def _reference(_context: AppContext, as_of: dt.date, version: tuple[int, ...]) -> Reference:
+def _reference(
+    _context: AppContext, database: str, as_of: dt.date, version: tuple[int, ...]
+) -> Reference:
     with read(_context.engine) as connection:
         return program_reference(connection, _context.catalog, _context.program.expected_response)
 
 
 def reference(context: AppContext, version: tuple[int, ...]) -> Reference:
     """Expected-response ranges of the program (aggregates, the same for every viewer)."""
-    return _reference(context, dt.date.today(), version[3:4])
+    return _reference(context, _database(context), dt.date.today(), version[3:4])
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def _agenda(
     _context: AppContext,
     _viewer: Viewer,
+    database: str,
     scope: tuple[object, ...],
     as_of: dt.date,
     filters: Filters,
@@ -60,12 +68,24 @@ def agenda(context: AppContext, viewer: Viewer, as_of: dt.date, filters: Filters
     served to another; the data version changes with every new answer, decision
     or acknowledgement, so those show at once.
     """
-    return _agenda(context, viewer, viewer.scope_key, as_of, filters, data_version(context))
+    return _agenda(
+        context,
+        viewer,
+        _database(context),
+        viewer.scope_key,
+        as_of,
+        filters,
+        data_version(context),
+    )
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def _visible_clients(
-    _context: AppContext, _viewer: Viewer, scope: tuple[object, ...], version: tuple[int, ...]
+    _context: AppContext,
+    _viewer: Viewer,
+    database: str,
+    scope: tuple[object, ...],
+    version: tuple[int, ...],
 ) -> dict[str, str]:
     with read(_context.engine) as connection:
         episodes = data.episodes(connection, _viewer)
@@ -81,4 +101,6 @@ def _visible_clients(
 
 def visible_clients(context: AppContext, viewer: Viewer) -> dict[str, str]:
     """Client ids the viewer may open (active first) and how to show them."""
-    return _visible_clients(context, viewer, viewer.scope_key, data_version(context))
+    return _visible_clients(
+        context, viewer, _database(context), viewer.scope_key, data_version(context)
+    )

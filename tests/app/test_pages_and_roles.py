@@ -189,3 +189,20 @@ def test_the_admin_sees_imports_and_their_quarantine(open_app):
     assert imports.filter(pl.col("rejected") > 0).height >= 1
     quarantine = at.dataframe[1].value
     assert {"row", "reasons", "raw"} <= set(quarantine.columns)
+
+
+def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, app_db):
+    from dashboard.auth.accounts import create_user
+    from dashboard.auth.viewer import Role
+
+    create_user(
+        app_db,
+        username="riverside",
+        role=Role.CLINICIAN,
+        password="x",
+        sites=["Riverside"],
+        actor="test",
+    )
+    hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Client"]
+    riverside = open_app("riverside", "weekly_review").dataframe[0].value["Client"]
+    assert set(hillcrest).isdisjoint(set(riverside))
