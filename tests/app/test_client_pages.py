@@ -93,7 +93,7 @@ def test_a_half_finished_check_in_is_kept_as_a_draft_not_as_answers(open_app, ap
     assert _count(app_db, "SELECT COUNT(*) FROM checkin_drafts") == 1
     again = open_app("client")
     assert "Welcome back" in again.info[0].value
-    restored = [r for r in again.radio if r.key and r.key.startswith("answer_")][0]
+    restored = next(r for r in again.radio if r.key and r.key.startswith("answer_"))
     assert restored.value == 6
 
 
