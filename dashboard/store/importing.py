@@ -144,13 +144,13 @@ def write_administrations(
     warnings = _problems_of_accepted(validation.valid, catalog)
     reasons = validation.reasons
     import_id = _start_import(connection, batch, file_name, content_hash, imported_by, kind)
-    client_ids, new_codes, unknown = _client_ids(
+    known, new_codes, unknown = client_ids(
         connection, rows, import_id, known_clients_only=known_clients_only
     )
     if unknown.height:
         reasons = pl.concat([reasons, unknown])
         rows = rows.join(unknown.select("row"), on="row", how="anti")
-    rows = _with_episodes(connection, rows.join(client_ids, on="client_id"))
+    rows = _with_episodes(connection, rows.join(known, on="client_id"))
     rows = _classify(connection, rows)
     fresh = rows.filter(~pl.col("duplicate"))
     _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
@@ -245,10 +245,11 @@ def _start_import(
     return int(result.inserted_primary_key[0])
 
 
-def _client_ids(
+def client_ids(
     connection: sa.Connection, rows: pl.DataFrame, import_id: int, *, known_clients_only: bool
 ) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
-    """Database ids of the rows' clients, registering unknown ones (or rejecting them)."""
+    """Database ids of the rows' clients (``client_id`` -> ``client_pk``), registering
+    unknown ones, or rejecting their rows when ``known_clients_only``."""
     codes = rows["client_id"].unique().sort().to_list()
     known = _code_ids(connection, codes)
     missing = sorted(set(codes) - set(known["client_id"].to_list()))

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from dashboard.importers.csv_tables import TableBatch
 from dashboard.store import tables as t
+from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
 from dashboard.store.engine import write
 from dashboard.store.importing import ImportSummary, quarantine
@@ -49,6 +50,21 @@ def import_table(
     """
     kind = batch.spec.kind
     with write(engine) as connection:
+        earlier = connection.execute(
+            sa.select(t.imports.c.id).where(
+                t.imports.c.content_hash == content_hash, t.imports.c.kind == kind
+            )
+        ).scalar()
+        if earlier is not None:
+            return ImportSummary(
+                file_name,
+                f"csv ({kind})",
+                batch.records,
+                0,
+                batch.records,
+                0,
+                already_imported=earlier,
+            )
         import_id = int(
             connection.execute(
                 t.imports.insert().values(
@@ -61,17 +77,17 @@ def import_table(
                 )
             ).inserted_primary_key[0]
         )
-        clients = _Clients(connection, import_id, known_clients_only=known_clients_only)
-        write_row = _WRITERS[kind]
-        outcomes: list[tuple[int, str, str | None]] = []
-        for row in batch.validation.valid.iter_rows(named=True):
-            status, reason = write_row(connection, row, clients)
-            outcomes.append((row["row"], status, reason))
-        results = pl.DataFrame(
-            outcomes,
-            schema={"row": pl.Int64, "status": pl.String, "reason": pl.String},
-            orient="row",
-        )
+        if kind == "attendance":
+            results, new_codes = write_attendance(
+                connection,
+                batch.validation.valid,
+                import_id=import_id,
+                known_clients_only=known_clients_only,
+            )
+        else:
+            results, new_codes = _write_rows(
+                connection, batch, import_id, known_clients_only=known_clients_only
+            )
         late = results.filter(pl.col("status") == "rejected").select(
             "row", pl.concat_list("reason").alias("reasons")
         )
@@ -84,7 +100,7 @@ def import_table(
             accepted=int((results["status"] == "accepted").sum()),
             duplicates=int((results["status"] == "duplicate").sum()),
             rejected=rejections.height,
-            new_clients=tuple(clients.new_codes),
+            new_clients=tuple(new_codes),
             import_id=import_id,
             rejections=rejections,
         )
@@ -96,7 +112,9 @@ def import_table(
                 accepted=summary.accepted,
                 duplicates=summary.duplicates,
                 rejected=summary.rejected,
-                new_client_codes=json.dumps(list(summary.new_clients)) or None,
+                new_client_codes=json.dumps(list(summary.new_clients))
+                if summary.new_clients
+                else None,
             )
         )
         record_event(
@@ -114,6 +132,24 @@ def import_table(
             },
         )
     return summary
+
+
+def _write_rows(
+    connection: sa.Connection, batch: TableBatch, import_id: int, *, known_clients_only: bool
+) -> tuple[pl.DataFrame, list[str]]:
+    """Row by row, for the small tables (clinicians, episodes, level-of-care changes)."""
+    clients = _Clients(connection, import_id, known_clients_only=known_clients_only)
+    write_row = _WRITERS[batch.spec.kind]
+    outcomes = [
+        (row["row"], *write_row(connection, row, clients))
+        for row in batch.validation.valid.iter_rows(named=True)
+    ]
+    results = pl.DataFrame(
+        outcomes,
+        schema={"row": pl.Int64, "status": pl.String, "reason": pl.String},
+        orient="row",
+    )
+    return results, clients.new_codes
 
 
 class _Clients:
@@ -250,18 +286,6 @@ def _episode_of(connection: sa.Connection, row: dict[str, Any]) -> int | Outcome
     return int(found.id)
 
 
-def _episode_on(connection: sa.Connection, client_id: int, day: Any) -> int | None:
-    """The client's episode that includes ``day`` (the latest admitted, if several)."""
-    e = t.episodes.c
-    return connection.execute(
-        sa.select(e.id)
-        .where(e.client_id == client_id, e.admitted_on <= day)
-        .where(sa.or_(e.discharged_on.is_(None), e.discharged_on >= day))
-        .order_by(e.admitted_on.desc())
-        .limit(1)
-    ).scalar()
-
-
 def _write_care_level(
     connection: sa.Connection, row: dict[str, Any], _clients: _Clients
 ) -> Outcome:
@@ -294,49 +318,8 @@ def _write_care_level(
     return "accepted", None
 
 
-def _write_attendance(connection: sa.Connection, row: dict[str, Any], clients: _Clients) -> Outcome:
-    client_id = clients.id(row["client_id"])
-    if client_id is None:
-        return _unknown_client(row["client_id"])
-    if row["episode_id"]:
-        episode = _episode_of(connection, row)
-        if isinstance(episode, tuple):
-            return episode
-        episode_id: int | None = episode
-    else:
-        episode_id = _episode_on(connection, client_id, row["session_on"])
-    a = t.attendance.c
-    found = connection.execute(
-        sa.select(a.id, a.attended, a.episode_id).where(
-            a.client_id == client_id,
-            a.session_on == row["session_on"],
-            a.session_type == row["session_type"],
-        )
-    ).first()
-    if found is not None:
-        if (found.attended, found.episode_id) == (row["attended"], episode_id or found.episode_id):
-            return "duplicate", None
-        connection.execute(
-            t.attendance.update()
-            .where(a.id == found.id)
-            .values(attended=row["attended"], episode_id=episode_id or found.episode_id)
-        )
-        return "accepted", None
-    connection.execute(
-        t.attendance.insert().values(
-            client_id=client_id,
-            episode_id=episode_id,
-            session_on=row["session_on"],
-            session_type=row["session_type"],
-            attended=row["attended"],
-        )
-    )
-    return "accepted", None
-
-
 _WRITERS: dict[str, Callable[[sa.Connection, dict[str, Any], _Clients], Outcome]] = {
     "clinicians": _write_clinician,
     "episodes": _write_episode,
     "care_levels": _write_care_level,
-    "attendance": _write_attendance,
 }
