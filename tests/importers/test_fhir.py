@@ -14,7 +14,8 @@ from measures import Catalog, load_catalog
 from measures.pipeline import score_parsed
 
 DATA = Path(__file__).parent / "data" / "fhir"
-CONFORMANCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
+# Real FHIR files written outside this project, copied unmodified (see its README.md)
+CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "conformance"
 LFORMS = CONFORMANCE / "lhncbc-lforms"
 SDC_QUESTIONNAIRE = LFORMS / "sdc-2.8.0-Questionnaire-questionnaire-sdc-profile-example-PHQ9.json"
 SDC_RESPONSE = (
