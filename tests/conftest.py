@@ -111,3 +111,14 @@ def viewer_of(engine: sa.Engine, username: str):
             sa.select(t.users.c.id).where(t.users.c.username == username)
         ).scalar_one()
         return viewer_for(connection, user_id)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_chart_server() -> Iterator[None]:
+    """Stop the warm kaleido server (and its Chromium) before the interpreter exits."""
+    yield
+    import sys
+
+    charts = sys.modules.get("dashboard.reports.charts")
+    if charts is not None:
+        charts._server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import atexit
 import os
 import threading
 from dataclasses import dataclass
@@ -40,9 +41,20 @@ class _Server:
         if self.path != browser:
             if self.path is not None:
                 kaleido.stop_sync_server(silence_warnings=True)
+            else:
+                atexit.register(self.stop)  # close Chromium and its temporary profile
             kaleido.start_sync_server(path=browser, mathjax=False, silence_warnings=True)
             self.path = browser
         return bytes(kaleido.calc_fig_sync(fig.to_dict(), opts=opts))
+
+    def stop(self) -> None:
+        """Stop the server (at exit): Chromium ends and its profile folder is removed."""
+        import kaleido
+
+        with self.lock:
+            if self.path is not None:
+                kaleido.stop_sync_server(silence_warnings=True)
+                self.path = None
 
 
 _server = _Server()
