@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import score_cli, store_io
+from benchmarks import review_page, score_cli, store_io
 from benchmarks.environment import ROOT, find_tools
 from benchmarks.report import (
     Outcome,
@@ -21,7 +21,7 @@ from benchmarks.report import (
 )
 from benchmarks.runner import BenchmarkError, Plan, own_peak_mb
 
-BENCHMARKS = ("score", "store")
+BENCHMARKS = ("score", "store", "review")
 #: The child's peak RSS includes this process's at the fork: warn above this floor.
 RSS_FLOOR_WARNING_MB = 100.0
 
@@ -30,8 +30,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line options."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time iop score (issue 2) and the store's import and read (issue 3) as "
-        "whole processes, against their targets. Results: benchmarks/results/<time>.json.",
+        description="Time iop score (issue 2), the store's import and read (issue 3) and the "
+        "weekly review page (issue 4) against their targets. "
+        "Results: benchmarks/results/<time>.json.",
     )
     parser.add_argument("--only", choices=BENCHMARKS, help="run one benchmark only")
     parser.add_argument(
@@ -39,12 +40,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the PHQ-9 files")
     parser.add_argument("--store-rows", type=int, default=100_000, help="administrations to import")
+    parser.add_argument(
+        "--review-active",
+        type=_sizes,
+        default=review_page.SIZES,
+        help="active clients of the review page databases, comma-separated (default 300,5000)",
+    )
     parser.add_argument("--seed", type=int, default=20261126, help="seed of the input files")
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a target is missed (default: 0)"
     )
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON results")
     return parser.parse_args(argv)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"active client counts must be 1 or more: {text!r}")
+    return sizes
 
 
 def progress(message: str) -> None:
@@ -60,6 +77,9 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
         "score": lambda folder: score_cli.run(tools, folder, plan, rows=args.rows, seed=args.seed),
         "store": lambda folder: store_io.run(
             tools, folder, plan, rows=args.store_rows, seed=args.seed
+        ),
+        "review": lambda folder: review_page.run(
+            tools, folder, plan, seed=args.seed, sizes=args.review_active
         ),
     }
     with tempfile.TemporaryDirectory(prefix=f"iop-bench-{name}-") as folder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import json
 import sys
@@ -12,7 +13,7 @@ from types import ModuleType
 import polars as pl
 import pytest
 
-from benchmarks import agree, inputs, report, score_cli, store_io
+from benchmarks import agree, inputs, report, review_db, review_page, score_cli, store_io
 from benchmarks.__main__ import parse_args
 from benchmarks.environment import CONTENDERS
 from benchmarks.runner import (
@@ -165,3 +166,75 @@ def test_command_line_options() -> None:
     assert args.quick
     assert args.only == "store"
     assert args.rows == 1_000_000
+    assert args.review_active == review_page.SIZES
+    assert parse_args(["--only", "review", "--review-active", "20,40"]).review_active == (20, 40)
+    with pytest.raises(SystemExit):
+        parse_args(["--review-active", "many"])
+
+
+def test_review_database_is_cached_and_the_page_shows_every_active_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = dt.date.today()
+    facts = review_db.cached(tmp_path, active=6, seed=3, as_of=today)
+    assert not facts["reused"]
+    assert facts["active_clients"] == facts["active_episodes"] > 0
+    assert facts["rows"]["administrations"] > 0
+    again = review_db.cached(tmp_path, active=6, seed=3, as_of=today)
+    assert again["reused"]
+    assert again["path"] == facts["path"]
+    (tmp_path / "review-1-2-2000-01-01-x.json").write_text("{}")
+    review_db.cached(tmp_path, active=6, seed=3, as_of=today)
+    assert not (tmp_path / "review-1-2-2000-01-01-x.json").exists()
+    url = f"sqlite:///{facts['path']}"
+    monkeypatch.setenv("IOP_DATABASE_URL", url)
+    monkeypatch.setenv("IOP_PROGRAM_CONFIG", str(review_page.PROGRAM))
+    contender = _contender_module("weekly_review")
+    shown = contender.page(url, warm=1)
+    assert shown["problems"] == []
+    assert shown["table_rows"] == facts["active_clients"]
+    assert len(shown["warm"]) == 1
+    built = contender.agenda(url, 1, str(review_page.PROGRAM))
+    assert built["rows"] == facts["active_clients"]
+
+
+def test_review_loader_stores_what_the_importer_would() -> None:
+    frame = pl.DataFrame(
+        {"measure": ["phq9", "mood_nrs"], "item_2": [None, None], "item_1": [3, 5]},
+        schema_overrides={"item_2": pl.Int8, "item_1": pl.Int8},
+    )
+    items = frame.select(review_db.items_json(frame, {"phq9": 2, "mood_nrs": 1}))
+    assert items.to_series().to_list() == ["[3,null]", "[5]"]
+    assert review_db.content_hashes(pl.Series(["[5]"]))[0] == hashlib.sha1(b"[5]|None").hexdigest()
+
+
+def _review_series(name: str, printed: dict[str, object]) -> Series:
+    return _series(name, [4.0, 4.2], json.dumps(printed))
+
+
+def test_review_outcome_and_checks() -> None:
+    page = {"cold": 1.2, "warm": [0.2, 0.25], "table_rows": 300, "problems": [], "preloaded": []}
+    agenda = {"reference": 0.5, "data_version": 0.01, "first": 0.5, "times": [0.4], "rows": 300}
+    facts = {
+        "path": "/tmp/x.db",
+        "seed": 1,
+        "as_of": "2026-11-26",
+        "clients": 2200,
+        "active_clients": 300,
+        "rows": {"episodes": 2400, "administrations": 190_000, "attendance": 73_000},
+        "megabytes": 60.0,
+        "reused": True,
+    }
+    series = {
+        review_page.PAGE: _review_series(review_page.PAGE, page),
+        review_page.AGENDA: _review_series(review_page.AGENDA, agenda),
+    }
+    outcome = review_page.outcome({300: facts}, {300: series}, plan=Plan(repeats=2))
+    text = report.format_outcome(outcome)
+    assert "weekly review, 300 active: cold" in text
+    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+    check = review_page.check_page(300)
+    samples = {name: s.samples[0] for name, s in series.items()}
+    check(samples)
+    with pytest.raises(BenchmarkError, match="rows shown"):
+        review_page.check_page(301)(samples)
