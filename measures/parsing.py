@@ -167,8 +167,8 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
     return f"some line has more fields than the header's {n_columns}"
 
 
-def _field_counts(path: Path) -> pl.DataFrame:
-    """Fields per physical line (commas + 1); quoted commas may over-count."""
+def read_lines(path: Path) -> pl.DataFrame:
+    """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
     lines = pl.read_csv(
         path,
         has_header=False,
@@ -178,11 +178,22 @@ def _field_counts(path: Path) -> pl.DataFrame:
         new_columns=["text"],
         encoding="utf8-lossy",
     )
+    return lines.with_row_index("line", offset=1).with_columns(
+        pl.col("line").cast(pl.Int64), pl.col("text").fill_null("")
+    )
+
+
+def _field_counts(path: Path) -> pl.DataFrame:
+    """Fields per physical line (commas + 1); quoted commas may over-count."""
     return (
-        lines.with_row_index("line", offset=1)
+        read_lines(path)
         .select(
-            pl.col("line").cast(pl.Int64),
-            (pl.col("text").str.count_matches(",", literal=True) + 1).alias("fields"),
+            "line",
+            # a blank line is no row at all, never a short one
+            pl.when(pl.col("text").str.strip_chars() == "")
+            .then(None)
+            .otherwise(pl.col("text").str.count_matches(",", literal=True) + 1)
+            .alias("fields"),
         )
         .filter(pl.col("line") > 1)
     )

@@ -33,9 +33,15 @@ def write_score_table(table: pl.DataFrame, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text.write_csv())
         return
+    write_atomically(out, text.write_csv().encode())
+
+
+def write_atomically(out: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``out``, then rename it into place:
+    a reader never sees half a file, and a failed write leaves the old one."""
     tmp = out.with_name(out.name + ".partial")
     try:
-        text.write_csv(tmp)
+        tmp.write_bytes(data)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

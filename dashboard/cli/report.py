@@ -16,7 +16,7 @@ from dashboard.cli.common import (
     open_database,
     operator,
 )
-from dashboard.cli.output import fail
+from dashboard.cli.output import fail, write_atomically
 
 if TYPE_CHECKING:  # the database stack is imported only when the command runs
     import sqlalchemy as sa
@@ -75,7 +75,7 @@ def report(
     pdf = client_report_pdf(
         record, catalog=catalog, generated_by=f"{actor} as {viewer.username}", charts=not no_charts
     )
-    _write_atomically(out, pdf)
+    write_atomically(out, pdf)
     with write(engine) as connection:
         record_event(
             connection,
@@ -118,14 +118,3 @@ def _viewer(engine: sa.Engine, username: str | None) -> Viewer:
         if row is None or not row.active:
             fail(f"no active account named {username!r}", EXIT_USAGE)
         return viewer_for(connection, row.id)
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``out``, then rename it into place."""
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)

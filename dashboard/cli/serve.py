@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +60,7 @@ def demo(
 
 
 def _run_streamlit(url: str, *, port: int, address: str) -> None:
+    """Become the Streamlit server (exec, not a child: a stop signal reaches it)."""
     env = os.environ | {"IOP_DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     typer.echo(f"IOP Outcomes on http://{address}:{port} (Ctrl+C to stop)")
     command = [
@@ -79,8 +79,8 @@ def _run_streamlit(url: str, *, port: int, address: str) -> None:
         "false",
         "--server.runOnSave",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
-    try:
-        raise typer.Exit(subprocess.call(command, env=env))  # noqa: S603 - our own argv
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)  # noqa: S606 - our own argv

@@ -8,6 +8,7 @@ import polars as pl
 
 from dashboard.importers.batch import ImportBatch, UnusableFile
 from measures import Catalog, FormatError, read_administrations_csv
+from measures.parsing import read_lines
 
 
 def read_administrations_file(path: Path, catalog: Catalog) -> ImportBatch:
@@ -25,18 +26,5 @@ def read_administrations_file(path: Path, catalog: Catalog) -> ImportBatch:
 
 
 def raw_lines(path: Path) -> pl.DataFrame:
-    """Every physical line of a text file after the header, numbered as in the file."""
-    lines = pl.read_csv(
-        path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        infer_schema=False,
-        new_columns=["raw"],
-        encoding="utf8-lossy",
-    )
-    return (
-        lines.with_row_index("row", offset=1)
-        .with_columns(pl.col("row").cast(pl.Int64), pl.col("raw").fill_null(""))
-        .filter(pl.col("row") > 1)
-    )
+    """Every line of a text file after the header, numbered as in the file (``row``, ``raw``)."""
+    return read_lines(path).filter(pl.col("line") > 1).rename({"line": "row", "text": "raw"})

@@ -103,9 +103,13 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
             horizontal=len(values) > 5,
             key=f"answer_{instrument.id}_{item.id}",
         )
-        saved[item.id] = value
         if _is_safety_answer(instrument, item.id, value):
+            if saved.get(item.id) != value:
+                # the moment it is answered: a toast shows wherever the page is scrolled
+                paragraphs = context.settings.crisis_message.split("\n\n")
+                st.toast(paragraphs[min(1, len(paragraphs) - 1)], icon=":material/support:")
             _crisis(context)
+        saved[item.id] = value
     state["answers"][instrument.id] = saved
     st.caption(instrument.licence)
 

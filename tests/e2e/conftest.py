@@ -1,0 +1,252 @@
+"""End-to-end fixtures: the real server (`iop serve`) on a private demo database, and the
+distribution's Chromium driven by Playwright.
+
+Chromium missing: the tests fail when IOP_REQUIRE_BROWSER=1 (CI), skip otherwise;
+IOP_SKIP_BROWSER=1 skips them explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from dashboard.store.engine import make_engine
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_PROGRAM = REPO / "data" / "fixtures" / "demo_program.toml"
+SHOTS = Path("/tmp/e2e-shots")  # screenshots of the phone check-in, for people to look at
+SKIP_VARIABLE = "IOP_SKIP_BROWSER"
+REQUIRE_VARIABLE = "IOP_REQUIRE_BROWSER"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+]
+#: Seconds for the server to answer its health check (CI is a 2-core machine).
+SERVER_START_TIMEOUT = 60.0
+#: Milliseconds any one wait in the browser may take.
+UI_TIMEOUT_MS = 30_000
+#: `iop serve` with this interpreter (the project's .venv under `make test`).
+SERVE = [sys.executable, "-m", "dashboard.cli", "serve"]
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "demo"  # the documented demo password
+
+
+def _chromium() -> str | None:
+    found = shutil.which("chromium") or "/usr/bin/chromium"
+    return found if os.path.isfile(found) and os.access(found, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium's path, or skip/fail by the browser policy."""
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"browser tests skipped as asked ({SKIP_VARIABLE}=1)")
+    problem = None
+    path = _chromium()
+    if path is None:
+        problem = "no Chromium browser found (install the 'chromium' package)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed (make dev)"
+    if problem is not None:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{problem}, and {REQUIRE_VARIABLE}=1")
+        pytest.skip(f"{problem}: end-to-end browser tests not run")
+    return path  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def e2e_database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private copy of the session's demo database: the server writes to it."""
+    engine = make_engine(demo_url)
+    with engine.connect() as connection:  # fold the WAL into the file before copying
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    target = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    shutil.copyfile(demo_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop `iop serve` and its Streamlit child: Ctrl+C to the group, then kill.
+
+    Ctrl+C (SIGINT to the process group) is how `iop serve` is meant to be stopped:
+    Streamlit shuts down and `iop serve` reaps it. SIGTERM to `iop serve` alone would
+    leave Streamlit running (see the report).
+    """
+    for sig, patience in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=patience)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):  # anything left of the group (none expected)
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    chromium: str, e2e_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of the real dashboard server (`iop serve`) on the private database."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ | {"IOP_PROGRAM_CONFIG": str(DEMO_PROGRAM), "IOP_DATABASE_URL": e2e_database}
+    env.pop("IOP_INSTRUMENTS_DIR", None)
+    log_path = tmp_path_factory.mktemp("e2e-server") / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*SERVE, "--port", str(port), "--db", e2e_database],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as a whole
+        )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    state = (
+                        f"exited with {process.returncode}"
+                        if process.returncode is not None
+                        else f"did not answer /_stcore/health in {SERVER_START_TIMEOUT:.0f} s"
+                    )
+                    log.flush()
+                    pytest.fail(f"iop serve {state}; its log:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    """The system Chromium, headless; Playwright gives it a fresh temporary profile."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    with sync_playwright() as playwright:  # starts the driver bundled in the pip package
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
+    """Open the app in a new browser context (no shared cookies or storage) at ``path``."""
+    contexts: list[BrowserContext] = []
+
+    def open_(path: str = "/", *, phone: bool = False) -> Page:
+        if phone:
+            context = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+            )
+        else:
+            context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(UI_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(app_url + path)
+        page.get_by_role("main").wait_for()
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+# ---- helpers: what a user does and sees ------------------------------------------------
+
+#: Streamlit's own marker of a finished script run (its end-to-end tests wait on it).
+_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the app has finished the run an action started.
+
+    Call it after waiting for something the run shows (so the run has begun):
+    Streamlit shows the new elements as they come, keeping the old ones until the end.
+    """
+    page.locator(_IDLE).wait_for(state="attached")
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in and send the sign-in form."""
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def metric(page: Page, label: str) -> int:
+    """The number shown under a metric label (e.g. the review's priority counts)."""
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return int(box.get_by_test_id("stMetricValue").inner_text())
+
+
+def grid_rows(page: Page) -> list[dict[str, str]]:
+    """The rows of the first table on the page as drawn: header -> cell text.
+
+    Streamlit's dataframe draws on a canvas (glide-data-grid) and mirrors the rows
+    and columns on screen in an ARIA grid inside the canvas: what a screen reader
+    reads. It has no layout box, so Playwright counts it hidden (include_hidden).
+    """
+    grid = page.get_by_test_id("stDataFrame").first.get_by_role("grid", include_hidden=True)
+    cell = grid.get_by_role("gridcell", include_hidden=True).first
+    cell.wait_for(state="attached")
+    headers = grid.get_by_role("columnheader", include_hidden=True).all_text_contents()
+    rows = []
+    for row in grid.get_by_role("row", include_hidden=True).all():
+        cells = row.get_by_role("gridcell", include_hidden=True).all_text_contents()
+        if cells:
+            rows.append(dict(zip(headers, cells, strict=False)))
+    return rows
