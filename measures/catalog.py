@@ -172,6 +172,7 @@ _ITEM_KEYS = {
     "scored",
     "optional",
     "values",
+    "reverse",
 }
 _SCORE_KEYS = {
     "id",
@@ -249,6 +250,7 @@ def _build_item(raw: dict[str, Any]) -> Item:
         scored=bool(raw.get("scored", True)),
         optional=bool(raw.get("optional", False)),
         values=tuple(int(v) for v in raw.get("values", ())),
+        reverse=bool(raw.get("reverse", False)),
     )
 
 

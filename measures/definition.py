@@ -28,11 +28,16 @@ class Item:
     scored: bool = True
     optional: bool = False
     values: tuple[int, ...] = ()
+    reverse: bool = False
 
     @property
     def allowed_values(self) -> tuple[int, ...]:
         """Every answer the item accepts (``values`` where given, else min..max)."""
         return self.values or tuple(range(self.min, self.max + 1))
+
+    def scored_value(self, value: int) -> int:
+        """The value that counts in a score: ``min + max - value`` for a reverse item."""
+        return self.min + self.max - value if self.reverse else value
 
     @property
     def number(self) -> int:

@@ -152,7 +152,8 @@ def _score_expr(
     missing-item arithmetic (same result, fewer passes over a large frame).
     """
     defs = [instrument.item(i) for i in score.items]
-    cols = [pl.col(d.id) for d in defs]
+    # reverse-keyed items count as (min + max - answer); critical flags read raw answers
+    cols = [(d.min + d.max - pl.col(d.id)) if d.reverse else pl.col(d.id) for d in defs]
     n = len(cols)
     answered = pl.sum_horizontal(c.is_not_null() for c in cols)
     missing = n - answered
