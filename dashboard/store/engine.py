@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-#: Milliseconds a SQLite connection waits for another writer before giving up.
+#: Milliseconds a SQLite connection waits for another writer before giving up
+#: (IOP_SQLITE_BUSY_TIMEOUT_MS overrides it).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -33,7 +35,8 @@ def _sqlite_engine(url: str) -> sa.Engine:
     database = sa.make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    busy = int(os.environ.get("IOP_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
+    engine = sa.create_engine(url, connect_args={"timeout": busy / 1000})
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -41,7 +44,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
