@@ -76,6 +76,10 @@ def check_rules(
     screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
     if not rules or not frame.select(screen.any()).item():
         return pl.DataFrame(schema=ERROR_SCHEMA)
+    # Only the rows a screen flags can fail: pandera reads those alone. Every rule
+    # is about its own row except duplicates, whose screen flags every member of a
+    # group (the first one too), so the subset still holds whole groups.
+    frame = frame.filter(screen)
     import pandera.polars as pa
 
     present = {name: dtype for name, dtype in types.items() if name in frame.columns}

@@ -124,7 +124,24 @@ def label_exprs(instrument: Instrument) -> list[pl.Expr]:
 
 def _score_instrument(part: pl.DataFrame, instrument: Instrument) -> pl.DataFrame:
     has_total = "total" in part.columns
-    needs_problems = has_total or any(part[i.id].has_nulls() for i in instrument.items)
+    incomplete = pl.any_horizontal(pl.col(i.id).is_null() for i in instrument.items)
+    if has_total:
+        incomplete = incomplete | pl.col("total").is_not_null()
+    messy = part.filter(incomplete)
+    if messy.is_empty() or messy.height == part.height:
+        return _score_part(part, instrument, complete=messy.is_empty())
+    # most rows are complete: they take the short path, the rest the careful one
+    clean = part.filter(~incomplete)
+    scored = [
+        _score_part(clean, instrument, complete=True),
+        _score_part(messy, instrument, complete=False),
+    ]
+    return pl.concat(scored, how="diagonal_relaxed").sort("__row")
+
+
+def _score_part(part: pl.DataFrame, instrument: Instrument, *, complete: bool) -> pl.DataFrame:
+    has_total = "total" in part.columns
+    needs_problems = not complete
     values, problem_exprs = value_exprs(instrument, complete=not needs_problems)
     scored = part.with_columns(values)
     if has_total and instrument.primary is not None:
