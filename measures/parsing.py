@@ -271,22 +271,30 @@ def _measure_key(name: str | None) -> str:
 
 def _number(raw: pl.DataFrame, column: str, *, whole: bool) -> tuple[pl.Expr, pl.DataFrame | None]:
     dtype = pl.Int64 if whole else pl.Float64
-    if raw.schema[column].is_numeric():
+    # a float cast to Int64 would silently truncate 2.5 to 2: floats are checked as text
+    if raw.schema[column].is_integer() or (raw.schema[column].is_numeric() and not whole):
         return pl.col(column).cast(dtype).alias(column), None
     text = _text(pl.col(column))
+    value = pl.col(column).cast(pl.String)
     number = text.cast(pl.Float64, strict=False)
     unusable = number.is_null() | number.is_nan() | number.is_infinite()
-    if whole:
-        unusable = unusable | (number != number.floor())
-    bad = text.is_not_null() & unusable
     kind = "a whole number" if whole else "a number"
+    reason = pl.format(f"{column}: '{{}}' is not {kind}", value)
+    if whole:
+        # beyond 2**53 a float no longer holds every whole number (and 1E+25 overflows Int64)
+        too_large = number.is_finite() & (number.abs() > 2**53)
+        unusable = unusable | (number != number.floor()) | too_large
+        reason = (
+            pl.when(too_large)
+            .then(pl.format(f"{column}: '{{}}' is too large to be an answer", value))
+            .otherwise(reason)
+        )
+    bad = text.is_not_null() & unusable
     errors = raw.filter(bad).select(
         "row",
         pl.lit(column).alias("column"),
-        pl.col(column).cast(pl.String).alias("value"),
-        pl.format(f"{column}: '{{}}' is not {kind}", pl.col(column).cast(pl.String)).alias(
-            "reason"
-        ),
+        value.alias("value"),
+        reason.alias("reason"),
     )
     cast = pl.when(bad).then(None).otherwise(number).cast(dtype).alias(column)
     return cast, errors if errors.height else None

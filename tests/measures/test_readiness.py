@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 
 import polars as pl
@@ -488,11 +487,12 @@ def test_caseload_matches_one_client_at_a_time(catalog):
     assert results["C001"].criteria == single.criteria
 
 
-def test_caseload_of_300_clients_is_fast(catalog):
+def test_a_caseload_of_300_clients_is_assessed_client_by_client(catalog):
+    """Speed is measured by `make bench`, never asserted here; this checks the result."""
     inputs = caseload(300)
-    assess_caseload(*inputs, as_of=AS_OF, config=DEMO_POLICY, catalog=catalog)
-    start = time.perf_counter()
     results = assess_caseload(*inputs, as_of=AS_OF, config=DEMO_POLICY, catalog=catalog)
-    elapsed = time.perf_counter() - start
     assert len(results) == 300
-    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms for 300 clients"
+    assert all(
+        r.status in ("ready", "approaching", "not ready", "not enough data")
+        for r in results.values()
+    )

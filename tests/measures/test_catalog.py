@@ -1,0 +1,309 @@
+"""The instrument catalog as data: sources for every clinical value, and refused definitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from measures import DefinitionError, load_catalog, load_definition, score_administrations
+from measures.catalog import builtin_definitions_dir
+from measures.definition_checks import check_instrument
+from tests.measures.conftest import administration, frame
+
+BUILTIN_FILES = sorted(builtin_definitions_dir().glob("*.toml"))
+BUILTIN = load_catalog()
+NO_PUBLISHED_CUTOFFS = ("craving_nrs", "confidence_nrs", "mood_nrs", "gse")
+
+EXAMPLE = """\
+id = "example_scale"
+name = "Example Scale (fictional)"
+abbreviation = "EXS"
+construct = "Nothing real"
+domain = "other"
+recall_period = "Past week"
+
+[licence]
+text = "Fictional instrument for tests."
+show_item_wording = true
+source = "manual"
+
+[item_defaults]
+min = 0
+max = 3
+
+[[items]]
+id = "item_1"
+label = "First"
+text = "How was the first thing?"
+
+[[items]]
+id = "item_2"
+label = "Second"
+
+[[items]]
+id = "item_3"
+label = "Third"
+
+[[items]]
+id = "item_4"
+label = "Fourth"
+
+[[scores]]
+id = "exs_total"
+label = "EXS total"
+primary = true
+items = "all"
+formula = "sum"
+min = 0
+max = 12
+higher_is_better = false
+source = "manual"
+missing = { max_missing = 0 }
+caseness = { cutoff = 6, rule = ">=", source = "manual" }
+reliable_change = { points = 4, source = "manual" }
+bands_source = "manual"
+bands = [
+  { min = 0, max = 4, label = "Low" },
+  { min = 5, max = 8, label = "Middle" },
+  { min = 9, max = 12, label = "High" },
+]
+
+[sources]
+manual = "Example Scale manual (fictional)."
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def changed(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def cited_sources(instrument):
+    """(what, source key) for every clinical value of an instrument that needs a source."""
+    cited = []
+    for score in instrument.scores:
+        cited.append((f"{score.id} formula", score.source))
+        if score.bands:
+            cited.append((f"{score.id} bands", score.bands_source))
+        if score.caseness:
+            cited.append((f"{score.id} caseness", score.caseness.source))
+        if score.reliable_change:
+            cited.append((f"{score.id} reliable change", score.reliable_change.source))
+        if score.missing.max_missing > 0:
+            cited.append((f"{score.id} missing rule", score.missing.source))
+    cited += [(f"critical {c.item}", c.source) for c in instrument.critical_items]
+    codes = instrument.codes
+    if codes.loinc_panel or codes.loinc_total or codes.loinc_answers:
+        cited.append(("LOINC codes", codes.source))
+    if any(i.loinc for i in instrument.items):
+        cited.append(("item LOINC codes", codes.source))
+    if instrument.recall_period_days is not None:
+        cited.append(("recall period", instrument.recall_source))
+    cited.append(("licence", instrument.licence_source))
+    return cited
+
+
+def test_the_example_definition_used_below_is_itself_valid(tmp_path):
+    instrument = load_definition(write(tmp_path, "example.toml", EXAMPLE))
+    assert instrument.id == "example_scale"
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=[p.stem for p in BUILTIN_FILES])
+def test_every_builtin_definition_loads_without_problems(path):
+    instrument = load_definition(path)
+    assert check_instrument(instrument) == []
+    assert instrument.id in BUILTIN
+
+
+def test_the_catalog_holds_every_builtin_file():
+    assert len(BUILTIN) == len(BUILTIN_FILES)
+
+
+@pytest.mark.parametrize("instrument", list(BUILTIN), ids=BUILTIN.ids)
+def test_every_clinical_value_cites_a_listed_source(instrument):
+    for what, key in cited_sources(instrument):
+        assert key is not None, f"{instrument.id}: {what} has no source"
+        assert key in instrument.sources, f"{instrument.id}: {what} cites unlisted {key!r}"
+        assert instrument.cite(key).strip(), f"{instrument.id}: source {key!r} is empty"
+
+
+def test_prorating_rules_are_the_published_phq9_rule_only():
+    prorating = [(i.id, s.id) for i in BUILTIN for s in i.scores if s.missing.max_missing > 0]
+    assert prorating == [("phq9", "phq9_total")]
+    rule = BUILTIN["phq9"].primary.missing
+    assert (rule.max_missing, rule.method, rule.source) == (2, "mean_of_answered", "nhs_dd")
+
+
+def test_the_published_reliable_change_thresholds():
+    thresholds = {
+        i.id: i.primary.reliable_change.threshold
+        for i in BUILTIN
+        if i.primary and i.primary.reliable_change
+    }
+    assert thresholds == {"phq9": 6, "gad7": 4, "who5": 10}
+
+
+def test_the_phq9_safety_item_is_item9_read_above_zero():
+    [critical] = BUILTIN["phq9"].critical_items
+    assert (critical.item, critical.above) == ("item_9", 0)
+    assert all(not i.critical_items for i in BUILTIN if i.id != "phq9")
+
+
+@pytest.mark.parametrize("instrument_id", NO_PUBLISHED_CUTOFFS)
+def test_instruments_without_published_cutoffs_have_none(instrument_id):
+    for score in BUILTIN[instrument_id].scores:
+        assert score.bands == ()
+        assert score.caseness is None
+        assert score.reliable_change is None
+
+
+def test_pacs_has_a_caseness_cutoff_but_no_bands():
+    total = BUILTIN["pacs"].primary
+    assert total.bands == ()
+    assert total.caseness is not None
+    assert total.caseness.cutoff == 15
+
+
+def test_wording_is_shown_only_where_the_licence_allows():
+    for instrument in BUILTIN:
+        if not instrument.show_item_wording:
+            assert all(item.text is None for item in instrument.items), instrument.id
+
+
+def test_a_program_folder_adds_its_instrument_to_the_builtins(tmp_path):
+    write(tmp_path, "example.toml", EXAMPLE)
+    catalog = load_catalog(tmp_path)
+    assert set(catalog.ids) == {*BUILTIN.ids, "example_scale"}
+    [row] = score_administrations(
+        frame(administration("example_scale", 2, 2, 2, 1)), catalog
+    ).to_dicts()
+    assert (row["score"], row["severity"], row["caseness"]) == (7, "Middle", True)
+
+
+def test_a_missing_program_folder_is_refused(tmp_path):
+    with pytest.raises(DefinitionError, match="does not exist"):
+        load_catalog(tmp_path / "nowhere")
+
+
+def test_a_definition_reusing_a_builtin_id_is_refused(tmp_path):
+    phq9 = (builtin_definitions_dir() / "phq9.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, "my_phq9.toml", phq9)
+    with pytest.raises(DefinitionError) as error:
+        load_catalog(tmp_path)
+    assert str(path) in str(error.value)
+    assert "instrument id 'phq9' is already defined" in str(error.value)
+
+
+def test_a_subscale_id_reusing_another_instruments_column_is_refused(tmp_path):
+    subscale = """
+[[scores]]
+id = "use"
+label = "Use"
+items = ["item_1", "item_2"]
+formula = "sum"
+min = 0
+max = 6
+higher_is_better = false
+source = "manual"
+missing = { max_missing = 0 }
+"""
+    write(tmp_path, "example.toml", changed(EXAMPLE, "[sources]", subscale + "\n[sources]"))
+    with pytest.raises(DefinitionError) as error:
+        load_catalog(tmp_path)
+    message = str(error.value)
+    assert "example_scale" in message
+    assert "'use' is already used by bam_r" in message
+
+
+BROKEN = {
+    "unknown_key": (
+        ("higher_is_better = false", "higher_is_beter = false"),
+        "unknown key(s) higher_is_beter",
+    ),
+    "items_not_numbered": (
+        ('id = "item_3"', 'id = "item_5"'),
+        "items must be numbered item_1..item_N",
+    ),
+    "overlapping_bands": (
+        ('{ min = 5, max = 8, label = "Middle" }', '{ min = 4, max = 8, label = "Middle" }'),
+        "bands 'Low' and 'Middle' overlap",
+    ),
+    "gap_between_bands": (
+        ('{ min = 5, max = 8, label = "Middle" }', '{ min = 6, max = 8, label = "Middle" }'),
+        "gap between bands 'Low' and 'Middle'",
+    ),
+    "bands_short_of_the_range": (
+        ('{ min = 9, max = 12, label = "High" }', '{ min = 9, max = 11, label = "High" }'),
+        "bands cover 0-11, not the whole range 0-12",
+    ),
+    "caseness_outside_the_range": (
+        ("cutoff = 6", "cutoff = 13"),
+        "caseness cut-off 13 is outside the range",
+    ),
+    "prorating_without_a_source": (
+        (
+            "missing = { max_missing = 0 }",
+            'missing = { max_missing = 1, method = "mean_of_answered" }',
+        ),
+        "prorating missing items needs a method and a published source",
+    ),
+    "unlisted_source": (
+        (
+            'caseness = { cutoff = 6, rule = ">=", source = "manual" }',
+            'caseness = { cutoff = 6, rule = ">=", source = "smith2020" }',
+        ),
+        "source 'smith2020' is cited but not listed under [sources]",
+    ),
+    "reliable_change_with_only_a_source": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { source = "manual" }',
+        ),
+        "reliable_change needs points, or sd and reliability",
+    ),
+    "reliable_change_with_sd_but_no_reliability": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { sd = 5.0, source = "manual" }',
+        ),
+        "reliable_change needs points, or sd and reliability",
+    ),
+    "wording_the_licence_forbids": (
+        ("show_item_wording = true", "show_item_wording = false"),
+        "item_1: has wording but the licence does not allow showing it",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_definition_is_refused_naming_the_file_and_the_problem(tmp_path, case):
+    (old, new), problem = BROKEN[case]
+    path = write(tmp_path, f"{case}.toml", changed(EXAMPLE, old, new))
+    with pytest.raises(DefinitionError) as error:
+        load_catalog(tmp_path)
+    message = str(error.value)
+    assert str(path) in message
+    assert problem in message
+
+
+def test_a_score_range_that_does_not_follow_from_the_items_is_refused(tmp_path):
+    gse = (builtin_definitions_dir() / "gse.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, "gse.toml", changed(gse, "min = 10\nmax = 40", "min = 0\nmax = 40"))
+    with pytest.raises(DefinitionError) as error:
+        load_definition(path)
+    assert str(path) in str(error.value)
+    assert "range 0-40 does not follow from its items and formula (10-40)" in str(error.value)
+
+
+def test_a_definition_that_is_not_toml_is_refused_naming_the_file(tmp_path):
+    path = write(tmp_path, "broken.toml", 'id = "x\n')
+    with pytest.raises(DefinitionError) as error:
+        load_catalog(tmp_path)
+    assert str(error.value).startswith(f"{path}: ")
