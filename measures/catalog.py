@@ -284,8 +284,8 @@ def _check_unique_columns(instruments: Iterable[Instrument]) -> None:
         for score in instrument.subscales:
             if score.column in seen:
                 msg = (
-                    f"{instrument.id}: score id {score.column!r} is already used by "
-                    f"{seen[score.column]}; subscale ids name output columns and "
+                    f"{instrument.path}: {instrument.id}: score id {score.column!r} is already "
+                    f"used by {seen[score.column]}; subscale ids name output columns and "
                     "must be unique"
                 )
                 raise DefinitionError(msg)

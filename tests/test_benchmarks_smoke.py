@@ -233,8 +233,12 @@ def test_review_outcome_and_checks() -> None:
     text = report.format_outcome(outcome)
     assert "weekly review, 300 active: cold" in text
     assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
-    check = review_page.check_page(300)
     samples = {name: s.samples[0] for name, s in series.items()}
-    check(samples)
+    review_page.check_rows(review_page.PAGE, 300)(samples)
+    review_page.check_rows(review_page.AGENDA, 300)(samples)
     with pytest.raises(BenchmarkError, match="rows shown"):
-        review_page.check_page(301)(samples)
+        review_page.check_rows(review_page.PAGE, 301)(samples)
+    page["problems"] = ["exception: boom"]
+    samples[review_page.PAGE] = _review_series(review_page.PAGE, page).samples[0]
+    with pytest.raises(BenchmarkError, match="boom"):
+        review_page.check_rows(review_page.PAGE, 300)(samples)
