@@ -14,10 +14,13 @@ import polars as pl
 from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role
 from dashboard.importers.run import ImportRequest, import_file
+from dashboard.program_settings import APP_SECTIONS
+from dashboard.review.reference import current_reference
 from dashboard.store.demo_flag import mark_demo
 from dashboard.store.engine import make_engine, write
 from dashboard.store.schema import upgrade
 from measures import load_catalog
+from measures.program import ProgramConfig
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password, demo database only
@@ -115,8 +118,12 @@ def build_demo(
         client_code=manifest["demo_client_id"],
         actor="demo",
     )
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         mark_demo(connection)
+    program = ProgramConfig.from_toml(
+        demo_program_config(), catalog=catalog, other_sections=APP_SECTIONS
+    )
+    current_reference(engine, catalog, program.expected_response)  # stored for the first page
     echo(
         f"  demo accounts: clinician ({episode['site']}), director, admin, client "
         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"

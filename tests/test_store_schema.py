@@ -42,3 +42,23 @@ def test_foreign_keys_are_enforced(engine):
                 admitted_on=sa.func.current_date(),
             )
         )
+
+
+def test_the_head_constant_is_the_newest_migration():
+    assert schema.head_revision() == schema.HEAD
+
+
+def test_migrating_records_data_changes_from_then_on(engine):
+    from dashboard.review.data import data_version
+    from dashboard.store.engine import read, write
+
+    with read(engine) as connection:
+        before = data_version(connection)
+    with write(engine, changes=False):
+        pass
+    with read(engine) as connection:
+        assert data_version(connection) == before
+    with write(engine):
+        pass
+    with read(engine) as connection:
+        assert data_version(connection) > before

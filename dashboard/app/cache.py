@@ -11,7 +11,7 @@ from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.review import data
 from dashboard.review.agenda import Agenda, Filters, build_agenda
-from dashboard.review.reference import Reference, program_reference
+from dashboard.review.reference import Reference, current_reference
 from dashboard.store.engine import read
 
 
@@ -26,17 +26,15 @@ def _database(context: AppContext) -> str:
     return context.engine.url.render_as_string(hide_password=True)
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
-def _reference(
-    _context: AppContext, database: str, as_of: dt.date, version: tuple[int, ...]
-) -> Reference:
-    with read(_context.engine) as connection:
-        return program_reference(connection, _context.catalog, _context.program.expected_response)
+@st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
+def _reference(_context: AppContext, database: str, version: tuple[int, ...]) -> Reference:
+    return current_reference(_context.engine, _context.catalog, _context.program.expected_response)
 
 
 def reference(context: AppContext, version: tuple[int, ...]) -> Reference:
-    """Expected-response ranges of the program (aggregates, the same for every viewer)."""
-    return _reference(context, _database(context), dt.date.today(), version[3:4])
+    """Expected-response ranges of the program (aggregates, the same for every viewer):
+    read from the database where stored, computed once otherwise."""
+    return _reference(context, _database(context), version)
 
 
 # a resource, not data: a hit returns the stored Agenda itself instead of unpickling a copy

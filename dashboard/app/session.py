@@ -44,7 +44,7 @@ def sign_out(context: AppContext, *, reason: str = "user") -> None:
     """End the session (audited) and forget everything it held."""
     viewer = st.session_state.get(_VIEWER)
     if viewer is not None:
-        with write(context.engine) as connection:
+        with write(context.engine, changes=False) as connection:
             record_event(
                 connection, actor=viewer.username, action="sign-out", detail={"reason": reason}
             )

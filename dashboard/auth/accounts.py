@@ -46,7 +46,7 @@ def create_user(
     actor: str,
 ) -> int:
     """Create an account; sites by name, a client account linked to its client record."""
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         if connection.execute(
             sa.select(t.users.c.id).where(t.users.c.username == username)
         ).first():
@@ -95,7 +95,7 @@ def create_user(
 
 def set_active(engine: sa.Engine, username: str, *, active: bool, actor: str) -> None:
     """Disable (or re-enable) an account; a disabled account cannot sign in."""
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
             t.users.update().where(t.users.c.username == username).values(active=active)
@@ -111,7 +111,7 @@ def set_active(engine: sa.Engine, username: str, *, active: bool, actor: str) ->
 
 def reset_password(engine: sa.Engine, username: str, password: str, *, actor: str) -> None:
     """Set a new password and lift any lock-out."""
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
             t.users.update()
@@ -136,7 +136,7 @@ def sign_in(
     """
     now = now or dt.datetime.now()
     refused = "Username or password is not right."
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         row = connection.execute(sa.select(t.users).where(t.users.c.username == username)).first()
         if row is None or not row.active:
             record_event(

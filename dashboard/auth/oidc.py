@@ -24,7 +24,7 @@ def viewer_from_identity(engine: sa.Engine, identity: Mapping[str, Any]) -> View
         return None
     email = str(identity.get("email") or "")
     viewer = viewer_by_email(engine, email) if email else None
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=viewer.username if viewer else (email[:100] or "(no e-mail)"),

@@ -60,7 +60,7 @@ def load_draft(engine: sa.Engine, viewer: Viewer) -> dict[str, Any] | None:
 
 def save_draft(engine: sa.Engine, viewer: Viewer, content: dict[str, Any]) -> None:
     """Keep a half-finished check-in as a draft (never as an administration)."""
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         _client_code(connection, viewer)
         d = t.checkin_drafts.c
         connection.execute(t.checkin_drafts.delete().where(d.client_id == viewer.client_pk))

@@ -34,7 +34,7 @@ def scores(
     catalog = load_program_catalog()
     with read(engine) as connection:
         table = scores_table(connection, catalog)
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=operator(),

@@ -64,7 +64,7 @@ def import_files(
 
     engine = open_database(db)
     catalog = load_program_catalog()
-    requests, status = [], EXIT_OK
+    requests, status, changed = [], EXIT_OK, False
     supporting = tuple(p for p in files if _is_fhir_support(p))
     for path in files:
         if path in supporting:
@@ -102,9 +102,25 @@ def import_files(
             _error(str(exc))
             raise typer.Exit(EXIT_USAGE) from None
         _print_summary(summary)
+        changed = changed or summary.accepted > 0
         if summary.rejected and status == EXIT_OK:
             status = EXIT_REJECTED
+    if changed:
+        _refresh_reference(engine, catalog)
     raise typer.Exit(status)
+
+
+def _refresh_reference(engine: object, catalog: object) -> None:
+    """Store the program's expected ranges now, so the next page view need not."""
+    from dashboard.config import Settings
+    from dashboard.program_settings import APP_SECTIONS
+    from dashboard.review.reference import current_reference
+    from measures.program import ProgramConfig
+
+    program = ProgramConfig.from_toml(
+        Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
+    )
+    current_reference(engine, catalog, program.expected_response)
 
 
 def _is_fhir_support(path: Path) -> bool:

@@ -61,7 +61,7 @@ def report(
                 connection, viewer, client_id, catalog=catalog, as_of=dt.date.today()
             )
     except NotPermitted as exc:
-        with write(engine) as connection:
+        with write(engine, changes=False) as connection:
             record_event(
                 connection,
                 actor=actor,
@@ -76,7 +76,7 @@ def report(
         record, catalog=catalog, generated_by=f"{actor} as {viewer.username}", charts=not no_charts
     )
     write_atomically(out, pdf)
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=actor,

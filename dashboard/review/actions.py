@@ -98,7 +98,7 @@ def acknowledge_flag(
 
 def audit_client_view(engine: sa.Engine, viewer: Viewer, client_id: str, *, what: str) -> None:
     """Every view of a client's record writes an audit row (who, which record, when)."""
-    with write(engine) as connection:
+    with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=viewer.username,

@@ -242,27 +242,10 @@ def reference_episodes(connection: sa.Connection) -> pl.DataFrame:
 
 
 def data_version(connection: sa.Connection) -> tuple[int, ...]:
-    """A cheap fingerprint of what the review pages show; cached pages key on it,
-    so a new check-in, decision or acknowledgement is seen at once."""
-    tables = (
-        t.administrations,
-        t.review_decisions,
-        t.flag_acknowledgements,
-        t.episodes,
-        t.attendance,
-        t.care_levels,
-    )
-    parts = [
-        sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)).scalar_subquery()
-        for table in tables
-    ]
-    parts.append(
-        sa.select(sa.func.count())
-        .select_from(t.administrations)
-        .where(t.administrations.c.is_current)
-        .scalar_subquery()
-    )
-    return tuple(int(v) for v in connection.execute(sa.select(*parts)).one())
+    """The data version: it grows with every committed change the pages show, so a
+    cached page keyed on it shows a new check-in, decision or discharge at once."""
+    version = connection.execute(sa.select(sa.func.max(t.data_changes.c.id))).scalar()
+    return (int(version or 0),)
 
 
 def own_client_code(connection: sa.Connection, viewer: Viewer) -> str | None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
 
 from dashboard.review import data
+from dashboard.store import tables as t
+from dashboard.store.engine import read, write
 from measures import Catalog
 from measures.expected import ExpectedConfig, expected_ranges, range_gaps, weekly_scores
+
+#: Discharges whose episodes make the reference ("completed" or stepped down).
+COMPLETED = ("completed", "stepped_down")
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,54 @@ def program_reference(
         expected_ranges(weekly, catalog=catalog, config=config, episode="episode_pk"),
         range_gaps(weekly, catalog=catalog, config=config, episode="episode_pk"),
     )
+
+
+def fingerprint(connection: sa.Connection, catalog: Catalog, config: ExpectedConfig) -> str:
+    """What the ranges depend on: the completed episodes, the imports, the settings.
+
+    A check-in of an active client leaves it unchanged; a discharge or an import
+    of past data changes it.
+    """
+    e, i = t.episodes.c, t.imports.c
+    count, last = connection.execute(
+        sa.select(sa.func.count(e.id), sa.func.max(e.id)).where(e.discharge_reason.in_(COMPLETED))
+    ).one()
+    last_import = connection.execute(
+        sa.select(sa.func.max(i.id)).where(i.kind != "check-in")
+    ).scalar()
+    settings = hashlib.sha1(
+        f"{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
+    ).hexdigest()[:12]
+    return f"{count}:{last}:{last_import}:{settings}"
+
+
+def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> Reference:
+    """The stored ranges when they are up to date, else computed now and stored."""
+    with read(engine) as connection:
+        key = fingerprint(connection, catalog, config)
+        row = connection.execute(
+            sa.select(t.reference_cache.c.ranges, t.reference_cache.c.gaps).where(
+                t.reference_cache.c.fingerprint == key
+            )
+        ).first()
+        if row is not None:
+            return Reference(_frame(row.ranges), _frame(row.gaps))
+        reference = program_reference(connection, catalog, config)
+    with write(engine, changes=False) as connection:
+        connection.execute(t.reference_cache.delete())
+        connection.execute(
+            t.reference_cache.insert().values(
+                fingerprint=key, ranges=_bytes(reference.ranges), gaps=_bytes(reference.gaps)
+            )
+        )
+    return reference
+
+
+def _bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _frame(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data))

@@ -57,15 +57,22 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
 
 @contextmanager
-def write(engine: sa.Engine) -> Iterator[sa.Connection]:
+def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]:
     """A write transaction: all of it commits, or none of it (also on a crash).
 
-    Raises :class:`DatabaseLocked` when another writer holds the lock too long.
+    ``changes`` records that data the pages show changed (the data version
+    cached pages key on); only writes that touch nothing shown, such as audit
+    rows of a sign-in, pass False. Raises :class:`DatabaseLocked` when another
+    writer holds the lock too long.
     """
+    from dashboard.store.tables import data_changes
+
     options = {"sqlite_begin": "IMMEDIATE"} if engine.dialect.name == "sqlite" else {}
     try:
         with engine.connect().execution_options(**options) as connection, connection.begin():
             yield connection
+            if changes:
+                connection.execute(data_changes.insert())
     except sa.exc.OperationalError as exc:
         if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
             msg = "the database is locked by another process (an import?); try again shortly"

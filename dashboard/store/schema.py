@@ -50,9 +50,25 @@ def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
+#: The newest migration; a test keeps it equal to alembic's head. Checking a
+#: database against it needs no alembic import (a faster start for every page).
+HEAD = "0004"
+
+
+def stored_revision(engine: sa.Engine) -> str | None:
+    """The database's revision read straight from alembic's table (None if empty)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.OperationalError:
+        return None
+    except sa.exc.ProgrammingError:
+        return None
+
+
 def ensure_current(engine: sa.Engine) -> None:
     """Raise :class:`SchemaBehind` with what to do when the schema is not the newest."""
-    current, head = current_revision(engine), head_revision()
+    current, head = stored_revision(engine), HEAD
     if current == head:
         return
     where = engine.url.render_as_string(hide_password=True)

@@ -282,3 +282,24 @@ relapse_plans = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
     sa.UniqueConstraint("client_id", "version"),
 )
+
+# One row per committed transaction that changed data the pages show: its
+# largest id is the data version cached pages key on (inserts never block
+# each other, unlike a counter row).
+data_changes = sa.Table(
+    "data_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, server_default=_now()),
+)
+
+# The program's expected-response ranges (aggregates of completed episodes, no
+# identities), stored so a fresh server does not recompute them on its first page.
+reference_cache = sa.Table(
+    "reference_cache",
+    metadata,
+    sa.Column("fingerprint", sa.String(200), primary_key=True),
+    sa.Column("ranges", sa.LargeBinary, nullable=False),
+    sa.Column("gaps", sa.LargeBinary, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False, server_default=_now()),
+)

@@ -155,9 +155,9 @@ def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) 
 
 def _packet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
     """The printable packet: drawn on request (a PDF per run would slow the page)."""
-    from dashboard.reports.review_packet import review_packet_pdf
-
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
+        from dashboard.reports.review_packet import review_packet_pdf
+
         measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
         rows = agenda.rows.select(
             "client_id",
