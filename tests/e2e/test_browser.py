@@ -18,6 +18,7 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 pytestmark = pytest.mark.browser
 
 SAFETY = "Safety answer to acknowledge"
+SAFETY_COUNT = "Safety answers"  # the short label of the count above the table
 DEMO_CLIENT = "Alder Elk (C0215)"
 OTHER_CLIENT = ("C0001", "Poppy Newt")  # treated at another site, never the client's own
 CRISIS_NUMBER = "988"
@@ -68,7 +69,7 @@ def test_sign_in_page_shows_the_form_the_demo_accounts_and_refuses_a_wrong_passw
 def test_the_clinician_signs_in_to_the_weekly_review_safety_answers_first(open_page):
     page = _signed_in_review(open_page)
     expect(page.get_by_text("Signed in as Demo Clinician (clinician)")).to_be_visible()
-    safety = metric(page, SAFETY)
+    safety = metric(page, SAFETY_COUNT)
     assert safety >= 1
     rows = grid_rows(page)
     assert len(rows) > safety  # the table shows more than the safety rows
@@ -84,7 +85,7 @@ def test_a_phone_check_in_with_a_safety_answer_shows_crisis_help_and_reaches_the
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     review = _signed_in_review(open_page)
-    before = metric(review, SAFETY)
+    before = metric(review, SAFETY_COUNT)
     assert DEMO_CLIENT not in [row["Client"] for row in grid_rows(review)[:before]]
     review.context.close()
 
@@ -145,7 +146,7 @@ def test_a_phone_check_in_with_a_safety_answer_shows_crisis_help_and_reaches_the
     page.screenshot(path=SHOTS / "phone-check-in-saved.png", full_page=True)
 
     review = _signed_in_review(open_page)
-    assert metric(review, SAFETY) == before + 1
+    assert metric(review, SAFETY_COUNT) == before + 1
     rows = grid_rows(review)[: before + 1]
     assert [row["Why now"] for row in rows] == [SAFETY] * (before + 1)
     assert DEMO_CLIENT in [row["Client"] for row in rows]

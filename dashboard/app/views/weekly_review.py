@@ -53,11 +53,23 @@ def _filters(context: AppContext, viewer: Viewer, today: dt.date) -> Filters:
     )
 
 
+#: Short names of the agenda groups for the counts above the table.
+_SHORT = {
+    "Safety answer to acknowledge": "Safety answers",
+    "Reliable deterioration": "Deteriorating",
+    "Not on track": "Not on track",
+    "Overdue measures": "Overdue measures",
+    "Attendance below threshold": "Low attendance",
+    "Step-down candidate": "Step-down candidates",
+    "Other": "Other",
+}
+
+
 def _summary(agenda: Agenda) -> None:
     counts = agenda.counts
     columns = st.columns(len(counts))
     for column, (label, count) in zip(columns, counts.items(), strict=True):
-        column.metric(label, count)
+        column.metric(_SHORT[label], count, help=label)
 
 
 def _table(agenda: Agenda, context: AppContext) -> None:
@@ -75,7 +87,8 @@ def _table(agenda: Agenda, context: AppContext) -> None:
         pl.col("decision").alias("Decision this week"),
         pl.col("plan").alias("Relapse-prevention plan"),
     )
-    st.dataframe(shown, hide_index=True, row_height=48)
+    # tall enough for a typical caseload without scrolling inside the table
+    st.dataframe(shown, hide_index=True, row_height=48, height=min(shown.height, 25) * 48 + 42)
     st.caption(
         "Scores: latest score and band, and the change from the first score of the "
         "episode where a reliable-change threshold is published (0-10 ratings: the mean "
