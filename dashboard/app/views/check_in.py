@@ -86,7 +86,8 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
 
 def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str, Any]) -> None:
     st.subheader(instrument.name)
-    if instrument.instructions and instrument.show_item_wording:
+    single_question = len(instrument.items) == 1
+    if instrument.instructions and instrument.show_item_wording and not single_question:
         st.write(instrument.instructions)
     if instrument.recall_period:
         st.caption(f"Time frame: {instrument.recall_period}.")
@@ -111,7 +112,8 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
             _crisis(context)
         saved[item.id] = value
     state["answers"][instrument.id] = saved
-    st.caption(instrument.licence)
+    if not single_question:  # the attribution questionnaires ask for
+        st.caption(instrument.licence)
 
 
 def _option(item: Any, value: int) -> str:
