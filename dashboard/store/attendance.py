@@ -8,7 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from dashboard.store import tables as t
-from dashboard.store.importing import client_ids
+from dashboard.store.matching import client_ids
 from dashboard.store.reads import read_frame
 
 _RESULTS = {"row": pl.Int64, "status": pl.String, "reason": pl.String}

@@ -13,7 +13,8 @@ from dashboard.app.guard import page_viewer
 from dashboard.auth.permissions import Action, NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
-from dashboard.review.agenda import CORE_MEASURES, Agenda, Filters
+from dashboard.review.agenda import Agenda, Filters
+from dashboard.review.agenda_table import CORE_MEASURES
 from dashboard.store.tables import DECISIONS
 
 _DECISION_LABELS = {

@@ -1,0 +1,178 @@
+"""Match incoming administrations to what is stored: clients, episodes, earlier versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.store import tables as t
+from measures import Catalog
+
+
+def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Items as a JSON array (raw answers, null = unanswered) and a content hash."""
+    counts = {i.id: len(i.items) for i in catalog}
+    present = [c for c in catalog.item_columns if c in valid.columns]
+    answers = pl.concat_list(present).list.head(pl.col("measure").replace_strict(counts))
+    items = pl.concat_str(
+        pl.lit("["),
+        answers.list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(","),
+        pl.lit("]"),
+    )
+    total = pl.col("total") if "total" in valid.columns else pl.lit(None, pl.Float64)
+    source_id = pl.col("source_id") if "source_id" in valid.columns else pl.lit(None, pl.String)
+    frame = valid.select(
+        "row",
+        "client_id",
+        "measure",
+        "administered_at",
+        source_id.fill_null("").alias("source_id"),
+        items.alias("items"),
+        total.alias("stored_total"),
+        pl.sum_horizontal(pl.col(c).is_not_null() for c in present).eq(0).alias("total_only"),
+    )
+    hashes = [
+        hashlib.sha1(f"{i}|{s}".encode(), usedforsecurity=False).hexdigest()
+        for i, s in zip(frame["items"], frame["stored_total"], strict=True)
+    ]
+    return frame.with_columns(pl.Series("content_hash", hashes, dtype=pl.String))
+
+
+def client_ids(
+    connection: sa.Connection, rows: pl.DataFrame, import_id: int, *, known_clients_only: bool
+) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+    """Database ids of the rows' clients (``client_id`` -> ``client_pk``), registering
+    unknown ones, or rejecting their rows when ``known_clients_only``."""
+    codes = rows["client_id"].unique().sort().to_list()
+    known = _code_ids(connection, codes)
+    missing = sorted(set(codes) - set(known["client_id"].to_list()))
+    unknown = pl.DataFrame(schema={"row": pl.Int64, "reasons": pl.List(pl.String)})
+    if missing and known_clients_only:
+        unknown = rows.filter(pl.col("client_id").is_in(missing)).select(
+            "row",
+            pl.concat_list(
+                pl.format("unknown client id '{}' (--known-clients-only)", pl.col("client_id"))
+            ).alias("reasons"),
+        )
+        return known, [], unknown
+    if missing:
+        connection.execute(
+            t.clients.insert(),
+            [{"code": code, "registered_by_import_id": import_id} for code in missing],
+        )
+        known = pl.concat([known, _code_ids(connection, missing)])
+    return known, missing, unknown
+
+
+def _code_ids(connection: sa.Connection, codes: list[str]) -> pl.DataFrame:
+    found: list[tuple[str, int]] = []
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        found += connection.execute(
+            sa.select(t.clients.c.code, t.clients.c.id).where(t.clients.c.code.in_(chunk))
+        ).all()
+    return pl.DataFrame(found, schema={"client_id": pl.String, "client_pk": pl.Int64}, orient="row")
+
+
+def with_episodes(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame:
+    """The episode each administration falls in; outside every episode is marked, not dropped."""
+    client_pks = rows["client_pk"].unique().to_list()
+    found = []
+    for start in range(0, len(client_pks), 500):
+        chunk = client_pks[start : start + 500]
+        found += connection.execute(
+            sa.select(
+                t.episodes.c.id,
+                t.episodes.c.client_id,
+                t.episodes.c.admitted_on,
+                t.episodes.c.discharged_on,
+            ).where(t.episodes.c.client_id.in_(chunk))
+        ).all()
+    episodes = pl.DataFrame(
+        found,
+        schema={
+            "episode_id": pl.Int64,
+            "client_pk": pl.Int64,
+            "admitted_on": pl.Date,
+            "discharged_on": pl.Date,
+        },
+        orient="row",
+    )
+    day = pl.col("administered_at").dt.date()
+    matched = (
+        rows.select("row", "client_pk", "administered_at")
+        .join(episodes, on="client_pk")
+        .filter(
+            (day >= pl.col("admitted_on")) & (day <= pl.col("discharged_on").fill_null(dt.date.max))
+        )
+        .sort("admitted_on", descending=True)
+        .unique("row", keep="first")
+        .select("row", "episode_id")
+    )
+    return rows.join(matched, on="row", how="left").with_columns(
+        pl.col("episode_id").is_null().alias("outside_episode")
+    )
+
+
+def classify_versions(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame:
+    """Mark duplicates, number versions and find the stored versions they replace."""
+    key = ["client_pk", "measure", "administered_at", "source_id"]
+    stored = _stored_versions(connection, rows["client_pk"].unique().to_list())
+    known_content = stored.select(*key, "content_hash").unique()
+    rows = rows.sort("row")
+    seen_before = rows.join(known_content, on=[*key, "content_hash"], how="semi")["row"].to_list()
+    repeated_in_file = ~pl.struct(*key, "content_hash").is_first_distinct()
+    rows = rows.with_columns(
+        (pl.col("row").is_in(seen_before) | repeated_in_file).alias("duplicate")
+    )
+    latest = stored.group_by(key).agg(
+        pl.col("version").max().alias("stored_version"),
+        pl.col("id").filter(pl.col("is_current")).first().alias("replaces"),
+    )
+    fresh = (
+        rows.filter(~pl.col("duplicate"))
+        .join(latest, on=key, how="left")
+        .with_columns(
+            (pl.col("stored_version").fill_null(0) + pl.int_range(1, pl.len() + 1).over(key))
+            .cast(pl.Int64)
+            .alias("version"),
+            (pl.col("row") == pl.col("row").max().over(key)).alias("is_current"),
+        )
+    )
+    return pl.concat([fresh, rows.filter(pl.col("duplicate"))], how="diagonal_relaxed").sort("row")
+
+
+def _stored_versions(connection: sa.Connection, client_pks: list[int]) -> pl.DataFrame:
+    a = t.administrations.c
+    found = []
+    for start in range(0, len(client_pks), 500):
+        chunk = client_pks[start : start + 500]
+        found += connection.execute(
+            sa.select(
+                a.id,
+                a.client_id,
+                a.instrument,
+                a.administered_at,
+                a.source_id,
+                a.version,
+                a.is_current,
+                a.content_hash,
+            ).where(a.client_id.in_(chunk))
+        ).all()
+    return pl.DataFrame(
+        found,
+        schema={
+            "id": pl.Int64,
+            "client_pk": pl.Int64,
+            "measure": pl.String,
+            "administered_at": pl.Datetime("us"),
+            "source_id": pl.String,
+            "version": pl.Int64,
+            "is_current": pl.Boolean,
+            "content_hash": pl.String,
+        },
+        orient="row",
+    )
