@@ -100,6 +100,23 @@ def demo_engine(demo_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def demo_copy(demo_url: str, tmp_path) -> Iterator[sa.Engine]:
+    """A private copy of the demo database, for tests that change it."""
+    import shutil
+    from pathlib import Path
+
+    engine = make_engine(demo_url)
+    with engine.connect() as connection:  # fold the WAL into the file before copying
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    target = tmp_path / "demo-copy.db"
+    shutil.copyfile(Path(demo_url.removeprefix("sqlite:///")), target)
+    copy = make_engine(f"sqlite:///{target}")
+    yield copy
+    copy.dispose()
+
+
 def viewer_of(engine: sa.Engine, username: str):
     """The viewer of an account in a database (as after signing in)."""
     from dashboard.auth.accounts import viewer_for

@@ -78,7 +78,8 @@ def test_a_clinician_cannot_decide_for_another_sites_episode(demo_engine):
         record_decision(demo_engine, clinician, episode_id=riverside, decision="continue", note="")
 
 
-def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_engine):
+def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
+    demo_engine = demo_copy
     from dashboard.auth.accounts import create_user
     from dashboard.auth.viewer import Role
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -82,6 +83,13 @@ def client_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
         )
         return t.clients.c.id.in_(at_sites)
     return sa.false()
+
+
+def scoped_client_ids(viewer: Viewer, client_pks: list[int] | None = None) -> sa.Select[Any]:
+    """The ids of the clients the viewer may read (narrowed to ``client_pks``), for
+    ``column.in_(...)`` filters on any table that refers to clients."""
+    query = sa.select(t.clients.c.id).where(client_scope(viewer))
+    return query if client_pks is None else query.where(t.clients.c.id.in_(client_pks))
 
 
 def site_scope(viewer: Viewer) -> sa.ColumnElement[bool]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import Action, NotPermitted, client_scope, require
+from dashboard.auth.permissions import Action, NotPermitted, require, scoped_client_ids
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
@@ -67,7 +67,7 @@ def acknowledge_flag(
         in_scope = connection.execute(
             sa.select(a.id).where(
                 a.id == administration_id,
-                a.client_id.in_(sa.select(t.clients.c.id).where(client_scope(viewer))),
+                a.client_id.in_(scoped_client_ids(viewer)),
             )
         ).scalar()
         if in_scope is None:
@@ -113,7 +113,7 @@ def _episode_in_scope(connection: sa.Connection, viewer: Viewer, episode_id: str
     found = connection.execute(
         sa.select(e.id).where(
             e.code == episode_id,
-            e.client_id.in_(sa.select(t.clients.c.id).where(client_scope(viewer))),
+            e.client_id.in_(scoped_client_ids(viewer)),
         )
     ).scalar()
     if found is None:

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import client_scope
+from dashboard.auth.permissions import client_scope, scoped_client_ids
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.reads import read_administrations, read_frame
@@ -84,7 +84,7 @@ def scored_administrations(
     connection: sa.Connection, viewer: Viewer, catalog: Catalog, *, client_pks: list[int]
 ) -> pl.DataFrame:
     """The current administrations of these clients, scored, within the viewer's scope."""
-    allowed = sa.select(_C.id).where(client_scope(viewer), _C.id.in_(client_pks))
+    allowed = scoped_client_ids(viewer, client_pks)
     frame = read_administrations(
         connection, catalog, where=t.administrations.c.client_id.in_(allowed)
     )
@@ -106,7 +106,7 @@ def attendance(
         sa.type_coerce(a.session_on, sa.String),
         a.session_type,
         a.attended,
-    ).where(a.client_id.in_(sa.select(_C.id).where(client_scope(viewer), _C.id.in_(client_pks))))
+    ).where(a.client_id.in_(scoped_client_ids(viewer, client_pks)))
     if since is not None:
         query = query.where(a.session_on >= since)
     return read_frame(
@@ -135,7 +135,7 @@ def acknowledgements(
             f.note,
         )
         .join(t.administrations, a.id == f.administration_id)
-        .where(a.client_id.in_(sa.select(_C.id).where(client_scope(viewer), _C.id.in_(client_pks))))
+        .where(a.client_id.in_(scoped_client_ids(viewer, client_pks)))
     )
     return read_frame(
         connection,
@@ -163,9 +163,7 @@ def decisions(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int
             sa.type_coerce(d.decided_at, sa.String),
         )
         .join(t.episodes, _E.id == d.episode_id)
-        .where(
-            _E.client_id.in_(sa.select(_C.id).where(client_scope(viewer), _C.id.in_(client_pks)))
-        )
+        .where(_E.client_id.in_(scoped_client_ids(viewer, client_pks)))
         .order_by(d.decided_at.desc(), d.id.desc())
     )
     return read_frame(
@@ -191,9 +189,7 @@ def care_levels(
     query = (
         sa.select(c.episode_id, sa.type_coerce(c.changed_on, sa.String), c.level_of_care, c.reason)
         .join(t.episodes, _E.id == c.episode_id)
-        .where(
-            _E.client_id.in_(sa.select(_C.id).where(client_scope(viewer), _C.id.in_(client_pks)))
-        )
+        .where(_E.client_id.in_(scoped_client_ids(viewer, client_pks)))
         .order_by(c.changed_on)
     )
     return read_frame(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from dashboard.store.engine import make_engine
 from tests.conftest import viewer_of
 
 MAIN = Path(__file__).resolve().parents[2] / "dashboard" / "app" / "main.py"
@@ -17,21 +15,11 @@ DEMO_PROGRAM = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "demo
 
 
 @pytest.fixture
-def app_db(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
+def app_db(demo_copy: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
     """A private copy of the demo database, configured for the app."""
-    source = Path(demo_url.removeprefix("sqlite:///"))
-    engine = make_engine(demo_url)
-    with engine.connect() as connection:  # fold the WAL into the file before copying
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    target = tmp_path / "app.db"
-    shutil.copyfile(source, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("IOP_DATABASE_URL", url)
+    monkeypatch.setenv("IOP_DATABASE_URL", demo_copy.url.render_as_string(hide_password=False))
     monkeypatch.setenv("IOP_PROGRAM_CONFIG", str(DEMO_PROGRAM))
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    return demo_copy
 
 
 @pytest.fixture
