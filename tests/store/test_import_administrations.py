@@ -166,3 +166,22 @@ def test_a_crashed_import_leaves_the_database_as_it_was(engine, database_url, wr
         assert count(engine, table) == 0
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_the_conformance_response_imports_with_its_disagreeing_total_reported(engine, do_import):
+    from pathlib import Path
+
+    lforms = Path(__file__).resolve().parents[1] / "data" / "conformance" / "lhncbc-lforms"
+    response = (
+        lforms
+        / "sdc-2.8.0-QuestionnaireResponse-questionnaireresponse-sdc-profile-example-PHQ9.json"
+    )
+    questionnaire = lforms / "sdc-2.8.0-Questionnaire-questionnaire-sdc-profile-example-PHQ9.json"
+    summary = do_import(response, supporting=(questionnaire,))
+    assert (summary.records, summary.accepted, summary.rejected) == (1, 1, 0)
+    assert summary.warnings["problems"].to_list() == [
+        ["stored total 13 disagrees with the answers (10); the computed score is used"]
+    ]
+    with read(engine) as connection:
+        scored = scores_table(connection, load_catalog())
+    assert scored.select("client_id", "score", "critical").row(0) == ("proband", 10.0, True)
