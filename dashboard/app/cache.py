@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.review import data
-from dashboard.review.agenda import Agenda, Filters, build_agenda
+from dashboard.review.agenda import Agenda, build_agenda
 from dashboard.review.reference import Reference, current_reference
 from dashboard.store.engine import read
 
@@ -46,7 +46,6 @@ def _agenda(
     database: str,
     scope: tuple[object, ...],
     as_of: dt.date,
-    filters: Filters,
     version: tuple[int, ...],
 ) -> Agenda:
     with read(_context.engine) as connection:
@@ -57,12 +56,11 @@ def _agenda(
             program=_context.program,
             reference=reference(_context, version),
             as_of=as_of,
-            filters=filters,
         )
 
 
-def agenda(context: AppContext, viewer: Viewer, as_of: dt.date, filters: Filters) -> Agenda:
-    """The viewer's review agenda; cached per viewer scope, day, filters and data version.
+def agenda(context: AppContext, viewer: Viewer, as_of: dt.date) -> Agenda:
+    """The viewer's review agenda; cached per viewer scope, day and data version.
 
     The viewer's scope is part of the key, so one viewer's cached agenda is never
     served to another; the data version changes with every new answer, decision
@@ -74,7 +72,6 @@ def agenda(context: AppContext, viewer: Viewer, as_of: dt.date, filters: Filters
         _database(context),
         viewer.scope_key,
         as_of,
-        filters,
         data_version(context),
     )
 

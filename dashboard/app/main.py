@@ -17,5 +17,6 @@ if viewer is None:
     sign_in.render(context)
     st.stop()
 page = st.navigation(pages_for(viewer))
+session.arrive(page.url_path)
 sidebar(context, viewer)
 page.run()

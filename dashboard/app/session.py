@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
+from dashboard.review.actions import audit_client_view
 from dashboard.store.audit import record_event
 from dashboard.store.engine import write
 
@@ -54,3 +55,25 @@ def sign_out(context: AppContext, *, reason: str = "user") -> None:
 def take_notice() -> str | None:
     """A one-time message for the sign-in page (e.g. signed out for inactivity)."""
     return st.session_state.pop(_NOTICE, None)
+
+
+_VIEWED = "viewed_record"
+_PAGE = "current_page"
+
+
+def arrive(page: str) -> None:
+    """Note the page being shown; leaving a page ends its views (see :func:`audit_view`)."""
+    if st.session_state.get(_PAGE) != page:
+        st.session_state.pop(_VIEWED, None)
+    st.session_state[_PAGE] = page
+
+
+def audit_view(context: AppContext, viewer: Viewer, client_id: str, *, what: str) -> None:
+    """Audit a view of a client's record once per view, not on every rerun of the page.
+
+    A new view starts when another client is shown or the page is opened again.
+    """
+    if st.session_state.get(_VIEWED) == (what, client_id):
+        return
+    audit_client_view(context.engine, viewer, client_id, what=what)
+    st.session_state[_VIEWED] = (what, client_id)

@@ -46,10 +46,7 @@ def due_today(
         )
     episode = episodes.sort("admitted_on").tail(1)
     pks = episode["client_pk"].to_list()
-    scored = data.scored_administrations(connection, viewer, catalog, client_pks=pks)
-    last = scored.group_by("client_id", "measure").agg(
-        pl.col("administered_at").max().alias("last_at")
-    )
+    last = data.last_administered(connection, viewer, client_pks=pks)
     attendance = data.attendance(
         connection, viewer, client_pks=pks, since=as_of - dt.timedelta(days=21)
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,8 @@ from dashboard.importers.csv_administrations import read_administrations_file
 from dashboard.importers.csv_tables import TABLES, detect_table, read_table
 from dashboard.store.importing import ImportSummary, file_hash, import_administrations
 from dashboard.store.registry import import_table
-from measures import Catalog
+from measures import Catalog, FormatError
+from measures.parsing import read_header
 
 FORMATS = ("csv", "redcap", "fhir", *(spec.kind for spec in TABLES))
 #: The order files are imported in when several are given: what others refer to first.
@@ -137,13 +136,8 @@ def _read_administrations(
 
 
 def _header(path: Path) -> list[str]:
+    """The file's column names, lower-case (one-line reasons for unreadable files)."""
     try:
-        with path.open("rb") as handle:
-            first = handle.readline(1 << 16).decode("utf-8-sig")
-    except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror or exc}"
-        raise UnusableFile(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path.name} is not UTF-8 text; save it as CSV UTF-8"
-        raise UnusableFile(msg) from None
-    return [c.strip().lower() for c in next(csv.reader(io.StringIO(first)), [])]
+        return read_header(path)
+    except FormatError as exc:
+        raise UnusableFile(str(exc)) from None

@@ -252,3 +252,26 @@ def own_client_code(connection: sa.Connection, viewer: Viewer) -> str | None:
         sa.select(_C.code).where(_C.id == viewer.client_pk, client_scope(viewer))
     ).scalar()
     return str(found) if found is not None else None
+
+
+def last_administered(
+    connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]
+) -> pl.DataFrame:
+    """When each of these clients last did each measure (``client_id``, ``measure``,
+    ``last_at``), aggregated in SQL: nothing is read or scored row by row."""
+    a = t.administrations.c
+    query = (
+        sa.select(
+            _C.code,
+            a.instrument,
+            sa.type_coerce(sa.func.max(a.administered_at), sa.String),
+        )
+        .join(t.clients, _C.id == a.client_id)
+        .where(a.is_current, a.client_id.in_(scoped_client_ids(viewer, client_pks)))
+        .group_by(_C.code, a.instrument)
+    )
+    return read_frame(
+        connection,
+        query,
+        {"client_id": pl.String, "measure": pl.String, "last_at": pl.Datetime("us")},
+    )

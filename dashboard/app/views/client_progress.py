@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard.app import cache
+from dashboard.app import cache, session
 from dashboard.app.context import AppContext
 from dashboard.app.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.app.guard import page_viewer
@@ -33,7 +33,7 @@ def render() -> None:
     except NotPermitted as exc:
         st.error(str(exc).capitalize() + ".")
         return
-    audit_client_view(context.engine, viewer, client_id, what="view-client")
+    session.audit_view(context, viewer, client_id, what="view-client")
     _header(record)
     charts, symptoms, readiness, attendance, checkins, plan, table, decisions = st.tabs(
         [

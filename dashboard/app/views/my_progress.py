@@ -8,6 +8,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.app.figures import attendance_figure, trajectory_figure
 from dashboard.app.guard import page_viewer
@@ -17,7 +18,6 @@ from dashboard.auth.viewer import Viewer
 from dashboard.checkin.explain import LIMITS, attendance_streaks, measure_sentences
 from dashboard.checkin.notes import checkin_notes, coping_summary, trigger_summary
 from dashboard.review import data
-from dashboard.review.actions import audit_client_view
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -38,7 +38,7 @@ def render() -> None:
     except NotPermitted:
         st.info("Your program has not started yet: your progress will show here.")
         return
-    audit_client_view(context.engine, viewer, code, what="view-own-progress")
+    session.audit_view(context, viewer, code, what="view-own-progress")
     # a client's own view: no team decisions, no acknowledgement details
     record = replace(record, decisions=record.decisions.clear(), flags=record.flags.clear())
     st.write(f"Week {record.program_week} of your program.")

@@ -32,8 +32,8 @@ def render() -> None:
     today = dt.date.today()
     st.title("Weekly review")
     st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")
-    filters = _filters(context, viewer, today)
-    agenda = cache.agenda(context, viewer, today, filters)
+    caseload = cache.agenda(context, viewer, today)
+    agenda = caseload.narrowed(_filters(caseload))
     if agenda.rows.is_empty():
         st.info("No active clients in your caseload match these filters.")
         return
@@ -44,8 +44,8 @@ def render() -> None:
     _packet(context, viewer, agenda)
 
 
-def _filters(context: AppContext, viewer: Viewer, today: dt.date) -> Filters:
-    choices = cache.agenda(context, viewer, today, Filters()).choices
+def _filters(caseload: Agenda) -> Filters:
+    choices = caseload.choices
     site, track, clinician = st.columns(3)
     return Filters(
         sites=tuple(site.multiselect("Site", choices.get("sites", ()))),
