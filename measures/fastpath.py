@@ -1,8 +1,8 @@
-"""One fused pass for the common case: a clean CSV of a single instrument.
+"""One read and one write for the common case: a clean CSV of a single instrument.
 
 Large exports are usually one instrument, complete and valid. For them this
-module runs reading, validation pre-screen and scoring as a single lazy polars
-query, built from the very same rule and scoring expressions as the full path.
+module reads the file once, checks it with the whole-frame screens of the very
+same rules as the full path, and scores it with the same scoring expressions.
 If anything at all looks unusual (a failed rule, a missing item, a second
 instrument, text in a number column, white space to trim) it gives up and the
 full path (:func:`measures.pipeline.score_parsed`) handles the file, so the
@@ -11,7 +11,9 @@ two always produce the same table.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -37,53 +39,67 @@ SCORE_TABLE_COLUMNS = (
 
 def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataFrame | None:
     """The score table of ``path`` in one pass, or None when the full path is needed."""
-    planned = _plan(path, catalog, now=now)
-    if planned is None:
+    read = _read(path, catalog)
+    if read is None:
         return None
-    try:
-        scored = planned[1].collect()
-    except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
+    instrument, frame = read
+    if _unusual(frame, instrument, catalog, now=now).collect().item():
         return None
-    if scored.is_empty() or scored["__unusual"].any():
-        return None
-    return scored.drop("__unusual", "administered_at").with_columns(
-        pl.lit([], pl.List(pl.String)).alias("problems"),
-        pl.lit(False).alias("rejected"),
-        pl.lit(True).alias("complete"),
+    return (
+        _scores(frame.with_row_index("row", offset=2).cast({"row": pl.Int64}), instrument)
+        .with_columns(
+            pl.lit([], pl.List(pl.String)).alias("problems"),
+            pl.lit(False).alias("rejected"),
+            pl.lit(True).alias("complete"),
+        )
+        .collect()
     )
 
 
 def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -> int | None:
-    """Score ``path`` straight into the CSV ``out`` in one streaming pass.
+    """Score ``path`` straight into the CSV ``out``.
 
     Returns the number of rows written, or None (and writes nothing) when the
     file needs the full path. The output is byte for byte what the full path
     writes for such a file.
     """
-    planned = _plan(path, catalog, now=now)
-    if planned is None:
+    read = _read(path, catalog)
+    if read is None:
         return None
-    instrument, plan = planned
+    instrument, frame = read
+    checks = _unusual(frame, instrument, catalog, now=now)
     columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
+    table = _scores(frame, instrument).with_columns(pl.lit("").alias("problems")).select(columns)
     partial = out.with_name(out.name + ".partial")
-    table = plan.with_columns(pl.lit("").alias("problems")).select(columns)
-    checks = plan.select(pl.col("__unusual").any().alias("unusual"), pl.len().alias("rows"))
-    try:
-        _, verdict = pl.collect_all([table.sink_csv(partial, lazy=True), checks])
-    except pl.exceptions.PolarsError:
-        partial.unlink(missing_ok=True)
-        return None
-    if verdict["unusual"][0] or verdict["rows"][0] == 0:
-        partial.unlink(missing_ok=True)
-        return None
+    # polars lets go of the GIL: the checks run while the scores are written
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        unusual = pool.submit(lambda: bool(checks.collect().item()))
+        try:
+            failure = _write_csv(table, partial)
+            if unusual.result():
+                partial.unlink(missing_ok=True)
+                return None
+            if failure is not None:
+                raise failure
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     partial.replace(out)
-    return int(verdict["rows"][0])
+    return frame.height
 
 
-def _plan(
-    path: Path, catalog: Catalog, *, now: dt.datetime
-) -> tuple[Instrument, pl.LazyFrame] | None:
-    """The instrument and the fused lazy query with an ``__unusual`` column, or None."""
+def _write_csv(table: pl.LazyFrame, path: Path) -> pl.exceptions.PolarsError | None:
+    """Write ``table`` to ``path``; the error if unusual values broke the scoring."""
+    try:
+        table.collect().write_csv(path)  # faster than sink_csv once the file is in memory
+    except pl.exceptions.PolarsError as exc:
+        return exc
+    return None
+
+
+def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:
+    """The file's one instrument and the whole file, read once with typed items;
+    None when the file is not a plain single-instrument table."""
     header = read_header(path)
     check_header(header, catalog)
     instrument = _single_instrument(path, header, catalog)
@@ -92,28 +108,52 @@ def _plan(
     items = [i.id for i in instrument.items]
     if sorted(header) != sorted([*KEY_COLUMNS, *items]):
         return None
-    schema = {c: pl.Int64 if c in items else pl.String for c in header}
-    frame = (
-        pl.scan_csv(path, schema=schema, has_header=True, encoding="utf8")
-        .with_row_index("row", offset=2)
-        .with_columns(
-            pl.col("row").cast(pl.Int64),
-            pl.col("administered_on")
-            .str.to_date("%Y-%m-%d", strict=False)
-            .cast(pl.Datetime("us"))
-            .alias("administered_at"),
+    # small answers are read into small integers (less memory to fill); a value
+    # beyond the type fails the read, and the full path reports it
+    small = all(i.min >= -128 and i.max <= 127 for i in instrument.items)
+    schema = {c: (pl.Int8 if small else pl.Int64) if c in items else pl.String for c in header}
+    try:
+        frame = pl.read_csv(path, schema=schema, has_header=True, encoding="utf8")
+    except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
+        return None
+    return None if frame.is_empty() else (instrument, frame)
+
+
+def _unusual(
+    frame: pl.DataFrame, instrument: Instrument, catalog: Catalog, *, now: dt.datetime
+) -> pl.LazyFrame:
+    """One boolean: True when anything in ``frame`` needs the full path.
+
+    Unusual is anything the full path would treat with care: a failed rule, a
+    missing value, a second instrument, white space to trim. The rules are
+    checked as whole-frame aggregates (``Rule.any_screen``).
+    """
+    rules = administration_rules(catalog, frame.columns, now=now, measures=[instrument.id])
+    # a Date compares with ``now`` as its midnight, like the full path's Datetime;
+    # polars' cache of distinct texts costs more than it saves here
+    date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False, cache=False)
+    return (
+        frame.lazy()
+        .with_columns(date.alias("administered_at"))
+        .select(
+            pl.any_horizontal(
+                *[r.any_screen for r in rules],
+                *[pl.col(c).is_null().any() for c in [*frame.columns, "administered_at"]],
+                (pl.col("measure") != instrument.id).any(),
+                # the full path trims cells; each distinct id is checked once
+                pl.col("client_id").unique().str.contains(r"^\s|\s$").any(),
+            )
         )
     )
-    rules = administration_rules(catalog, [*KEY_COLUMNS, *items], now=now, measures=[instrument.id])
-    unusual = pl.any_horizontal(
-        *[r.screen.fill_null(False) for r in rules],
-        *[pl.col(c).is_null() for c in [*KEY_COLUMNS, "administered_at", *items]],
-        pl.col("measure") != instrument.id,
-        pl.col("client_id").str.contains(r"^\s|\s$"),
-    )
+
+
+def _scores(frame: pl.DataFrame, instrument: Instrument) -> pl.LazyFrame:
+    """The scores, band, caseness and flags of a clean single-instrument frame."""
     values, _problems = value_exprs(instrument, complete=True)
-    return instrument, (
-        frame.with_columns(unusual.alias("__unusual"), *values)
+    return (
+        frame.lazy()
+        .with_columns(pl.col(i.id).cast(pl.Int64) for i in instrument.items)
+        .with_columns(values)
         .with_columns(label_exprs(instrument))
         .with_columns(_whole_numbers(instrument))
     )
@@ -131,15 +171,17 @@ def _whole_numbers(instrument: Instrument) -> list[pl.Expr]:
 def _single_instrument(path: Path, header: list[str], catalog: Catalog) -> Instrument | None:
     """The instrument named on the first data row, if it is a catalog id as written."""
     try:
-        first = pl.read_csv(path, n_rows=1, infer_schema=False, encoding="utf8")
-    except pl.exceptions.PolarsError:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = csv.reader(handle)
+            next(rows, None)
+            first = next(rows, None)
+    except (OSError, UnicodeDecodeError, csv.Error):
         return None
-    if first.is_empty():
+    if first is None or len(first) != len(header):
         return None
-    named = first.rename(dict(zip(first.columns, header, strict=True)))
-    mapped = named.select(normalise_measure(named["measure"], catalog))["measure"][0]
-    value = named["measure"]
-    if mapped != value[0] or mapped not in catalog:
+    named = pl.DataFrame({"measure": [first[header.index("measure")]]})
+    mapped = named.select(normalise_measure(named["measure"], catalog)).item()
+    if mapped != named["measure"][0] or mapped not in catalog:
         return None
     return catalog[mapped]
 

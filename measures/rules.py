@@ -19,7 +19,10 @@ class Rule:
     """One validation rule: where a row breaks it, and why, in plain words.
 
     ``fails`` and ``reason`` are polars expressions over the whole row, so the
-    same rule runs as a pandera check and as the fast pre-screen.
+    same rule runs as a pandera check and as the fast pre-screen. A rule may add
+    a cheaper row screen (``cheap_screen``) and a cheaper whole-frame one
+    (``frame_screen``, an aggregate), which may flag more than ``fails`` but
+    never less.
     """
 
     name: str
@@ -27,11 +30,19 @@ class Rule:
     fails: pl.Expr
     reason: pl.Expr
     cheap_screen: pl.Expr | None = None
+    frame_screen: pl.Expr | None = None
 
     @property
     def screen(self) -> pl.Expr:
         """True wherever ``fails`` may be true: a cheaper pre-screen where one exists."""
         return self.fails if self.cheap_screen is None else self.cheap_screen
+
+    @property
+    def any_screen(self) -> pl.Expr:
+        """One boolean for the whole frame: True when some row may fail."""
+        if self.frame_screen is not None:
+            return self.frame_screen
+        return self.screen.fill_null(False).any()
 
 
 @dataclass(frozen=True)
@@ -73,9 +84,9 @@ def check_rules(
     pandera schema validate the frame (lazily, collecting every failure) to build
     the report, so a clean million-row file is not validated twice.
     """
-    screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
-    if not rules or not frame.select(screen.any()).item():
+    if not rules or not frame.select(pl.any_horizontal(r.any_screen for r in rules)).item():
         return pl.DataFrame(schema=ERROR_SCHEMA)
+    screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
     # Only the rows a screen flags can fail: pandera reads those alone. Every rule
     # is about its own row except duplicates, whose screen flags every member of a
     # group (the first one too), so the subset still holds whole groups.

@@ -57,6 +57,7 @@ def administration_rules(
             "administered_on",
             pl.col("administered_at") > now,
             pl.format("administered_on {} is in the future", pl.col("administered_on")),
+            frame_screen=(pl.col("administered_at").max() > now).fill_null(False),
         ),
         _duplicate_rule(),
     ]
@@ -146,6 +147,7 @@ def _duplicate_rule() -> Rule:
         pl.format("duplicate of row {} (same client, measure and date)", first_row),
         # equal keys have equal hashes, so no repeated hash means no duplicate
         cheap_screen=_key_hash().is_duplicated(),
+        frame_screen=_key_hash().n_unique() < pl.len(),
     )
 
 
@@ -186,6 +188,7 @@ def _item_rules(catalog: Sequence[Instrument], column: str) -> list[Rule]:
             column,
             value.is_not_null() & ~in_range.otherwise(True),
             pl.format(f"{column} is {{}}; {{}}", value, ranges.otherwise(pl.lit(""))),
+            frame_screen=_shared_range_screen(catalog, column),
         ),
         Rule(
             f"{column}_in_instrument",
@@ -195,8 +198,21 @@ def _item_rules(catalog: Sequence[Instrument], column: str) -> list[Rule]:
                 f"{column} has a value but {{}} has fewer items",
                 measure.replace_strict(abbreviations, default=measure),
             ),
+            frame_screen=None if beyond else pl.lit(False),
         ),
     ]
+
+
+def _shared_range_screen(catalog: Sequence[Instrument], column: str) -> pl.Expr | None:
+    """Where every instrument gives ``column`` the same min-max range, the column's
+    smallest and largest values screen the whole frame (None otherwise)."""
+    items = [i.item(column) for i in catalog if column in {item.id for item in i.items}]
+    ranges = {(item.min, item.max) for item in items}
+    if not items or any(item.values for item in items) or len(ranges) != 1:
+        return None
+    ((low, high),) = ranges
+    value = pl.col(column)
+    return ((value.min() < low) | (value.max() > high)).fill_null(False)
 
 
 def _total_rule(catalog: Sequence[Instrument]) -> Rule:

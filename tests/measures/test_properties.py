@@ -23,6 +23,7 @@ from measures import (
     validate_administrations,
 )
 from measures.scoring import RESULT_COLUMNS
+from measures.validation import administration_rules
 
 BUILTIN = load_catalog()
 CUSTOM = load_catalog(Path(__file__).parent / "data" / "custom_instruments")
@@ -301,3 +302,30 @@ def test_a_frame_with_no_invalid_cell_passes_both(rows):
     assert validation.errors.is_empty()
     assert validation.valid.height == len(rows)
     assert pandera_rows(parsed.frame) == set()
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=administrations_with_faults())
+def test_a_rules_whole_frame_screen_is_true_whenever_a_row_fails_it(rows):
+    frame = parse_administrations(typed_frame(rows), BUILTIN).frame
+    present = frame["measure"].drop_nulls().unique().to_list()
+    for measures in (None, present):
+        for rule in administration_rules(BUILTIN, frame.columns, now=NOW, measures=measures):
+            fails, screened = frame.select(
+                rule.fails.fill_null(False).any().alias("fails"), rule.any_screen.alias("screen")
+            ).row(0)
+            assert screened or not fails, rule.name
+
+
+@per_instrument
+def test_the_range_rules_whole_frame_screen_catches_each_item_just_out_of_range(instrument):
+    valid = {"client_id": "C1", "measure": instrument.id, "administered_on": "2025-01-06"}
+    valid |= {i.id: i.allowed_values[0] for i in instrument.items}
+    for item in instrument.items:
+        for value in (item.min - 1, item.max + 1):
+            frame = parse_administrations(
+                typed_frame([valid, valid | {"client_id": "C2", item.id: value}]), BUILTIN
+            ).frame
+            rules = administration_rules(BUILTIN, frame.columns, now=NOW, measures=[instrument.id])
+            [in_range] = [r for r in rules if r.name == f"{item.id}_in_range"]
+            assert frame.select(in_range.any_screen).item(), (item.id, value)

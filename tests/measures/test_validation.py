@@ -216,6 +216,15 @@ def test_a_file_cut_off_mid_line_reports_the_last_row_as_incomplete(tmp_path, ca
     assert valid_rows(result) == [2, 3]
 
 
+def test_a_cut_off_row_is_found_after_a_quoted_line_break(tmp_path, catalog):
+    quoted = line('"C\n1"', "phq9", "2025-01-06", *[1] * 9)
+    path = write_csv(tmp_path, quoted, GAD7_OK, "C3,phq9,2025-01-06,1,1", ending="")
+    result = validate(path, catalog)
+    assert list(reasons(result)) == [4]
+    assert "5 of 20 fields" in reasons(result)[4][0]
+    assert valid_rows(result) == [2, 3]
+
+
 def test_a_row_with_more_fields_than_the_header_stops_the_file(tmp_path, catalog):
     path = write_csv(tmp_path, PHQ9_OK, PHQ9_OK + ",1")
     with pytest.raises(FormatError, match="line 3 has 21 fields but the header has 20"):
