@@ -420,3 +420,73 @@ missing = { max_missing = 0 }
 [sources]
 test = "Fictional instrument for the FHIR reader tests."
 """
+
+
+# --- Observations derived from a response ------------------------------------------------
+
+
+def response_with_derived_total(
+    value: int, *, own_total: bool, stu3: bool = False, reference: str = "urn:uuid:qr-1"
+) -> dict[str, Any]:
+    """A Bundle: the R4 PHQ-9 response (items sum to 8) and a total Observation derived from it."""
+    response = load("phq9_r4_loinc.json")
+    if not own_total:
+        response["item"] = [i for i in response["item"] if i["linkId"] != "/44261-6"]
+    source = {"reference": reference}
+    observation: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": "phq9-total-derived",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "44261-6"}]},
+        "subject": {"reference": "Patient/fict-1001"},
+        "effectiveDateTime": "2025-03-03T10:15:00-05:00",
+        "valueQuantity": {"value": value},
+    }
+    if stu3:
+        observation["related"] = [{"type": "derived-from", "target": source}]
+    else:
+        observation["derivedFrom"] = [source]
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:qr-1", "resource": response},
+            {"fullUrl": "urn:uuid:obs-1", "resource": observation},
+        ],
+    }
+
+
+def test_a_total_observation_derived_from_a_response_is_its_stored_total(catalog, tmp_path):
+    path = write(tmp_path, "b.json", response_with_derived_total(11, own_total=False))
+    batch = read_fhir([path], catalog)
+    assert batch.records == 1
+    assert batch.parsed.frame["total"].to_list() == [11]
+    (result,) = scored(batch, catalog)
+    assert (result["score"], result["critical"]) == (8, False)
+    assert result["problems"] == [
+        "stored total 11 disagrees with the answers (8); the computed score is used"
+    ]
+    kept = json.loads(batch.raw["raw"][0])
+    assert [e["resource"]["resourceType"] for e in kept["entry"]] == [
+        "QuestionnaireResponse",
+        "Observation",
+    ]
+
+
+def test_stu3_derived_from_by_id_and_the_responses_own_total_wins(catalog, tmp_path):
+    bundle = response_with_derived_total(
+        11, own_total=True, stu3=True, reference="QuestionnaireResponse/phq9-r4-1"
+    )
+    batch = read_fhir([write(tmp_path, "b.json", bundle)], catalog)
+    assert batch.records == 1
+    assert batch.parsed.frame["total"].to_list() == [8]
+    assert scored(batch, catalog)[0]["problems"] == []
+
+
+def test_an_observation_derived_from_a_response_not_given_is_a_record(catalog, tmp_path):
+    bundle = response_with_derived_total(11, own_total=False, reference="urn:uuid:elsewhere")
+    bundle["entry"] = bundle["entry"][1:]
+    batch = read_fhir([write(tmp_path, "b.json", bundle)], catalog)
+    assert batch.records == 1
+    (result,) = scored(batch, catalog)
+    assert (result["score"], result["critical"]) == (11, None)

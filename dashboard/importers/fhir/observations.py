@@ -8,6 +8,7 @@ from dashboard.importers.fhir.answers import Answers
 from dashboard.importers.fhir.codes import LOINC, CatalogCodes
 from dashboard.importers.fhir.files import Json
 from dashboard.importers.fhir.record import Record, Unreadable
+from dashboard.importers.fhir.references import ResourceIndex, related_references
 from dashboard.importers.fhir.support import Support
 from measures.definition import Instrument
 
@@ -15,44 +16,11 @@ from measures.definition import Instrument
 ACCEPTED = frozenset({"final", "amended", "corrected"})
 
 
-class ObservationIndex:
-    """The Observations of an import, found by the references a panel uses.
-
-    A member is found by ``Observation/id`` (also inside an absolute URL), by
-    the Bundle entry's ``fullUrl`` (``urn:uuid:...``) or as ``#id`` among the
-    panel's contained resources.
-    """
+class ObservationIndex(ResourceIndex):
+    """The Observations of an import, found by the references a panel uses."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, Json] = {}
-        self._keys: dict[int, tuple[Json, list[str]]] = {}
-
-    def add(self, resource: Json, full_url: str | None) -> None:
-        """Make ``resource`` findable."""
-        rid = resource.get("id")
-        keys = [f"Observation/{rid}"] if isinstance(rid, str) and rid else []
-        keys += [full_url] if full_url else []
-        self._keys[id(resource)] = (resource, keys)
-        for key in keys:
-            self._by_key[key] = resource
-
-    def resolve(self, reference: str, panel: Json) -> Json | None:
-        """The Observation ``reference`` points to, if it is in the import."""
-        if reference.startswith("#"):
-            return next(
-                (
-                    c
-                    for c in panel.get("contained") or ()
-                    if isinstance(c, Mapping) and c.get("id") == reference[1:]
-                ),
-                None,
-            )
-        if reference in self._by_key:
-            return self._by_key[reference]
-        if "Observation/" in reference:
-            tail = reference.rsplit("Observation/", 1)[1].split("/_history/")[0]
-            return self._by_key.get(f"Observation/{tail}")
-        return None
+        super().__init__("Observation")
 
     def members(self) -> set[int]:
         """The ``id()`` of every Observation some other Observation has as a member.
@@ -61,13 +29,13 @@ class ObservationIndex:
         """
         member_keys: set[str] = set()
         found: set[int] = set()
-        for observation, _ in self._keys.values():
+        for observation, _ in self.resources():
             for reference in member_references(observation):
                 member = self.resolve(reference, observation)
                 if member is not None and member is not observation:
                     found.add(id(member))
-                    member_keys.update(self._keys.get(id(member), (member, []))[1])
-        for observation, keys in self._keys.values():
+                    member_keys.update(self.keys_of(member))
+        for observation, keys in self.resources():
             if any(k in member_keys for k in keys):
                 found.add(id(observation))
         return found
@@ -75,14 +43,12 @@ class ObservationIndex:
 
 def member_references(observation: Json) -> Iterator[str]:
     """R4 ``hasMember``, STU3 ``related`` of type has-member."""
-    for member in observation.get("hasMember") or ():
-        if isinstance(member, Mapping) and isinstance(member.get("reference"), str):
-            yield member["reference"]
-    for related in observation.get("related") or ():
-        if isinstance(related, Mapping) and related.get("type") == "has-member":
-            target = related.get("target")
-            if isinstance(target, Mapping) and isinstance(target.get("reference"), str):
-                yield target["reference"]
+    return related_references(observation, "hasMember", "has-member")
+
+
+def derived_references(observation: Json) -> Iterator[str]:
+    """R4 ``derivedFrom``, STU3 ``related`` of type derived-from."""
+    return related_references(observation, "derivedFrom", "derived-from")
 
 
 def read_observation(

@@ -11,7 +11,11 @@ from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from dashboard.importers.fhir import observations, responses
 from dashboard.importers.fhir.codes import CatalogCodes
 from dashboard.importers.fhir.files import Entry, Json, load_files
-from dashboard.importers.fhir.observations import ObservationIndex, member_references
+from dashboard.importers.fhir.observations import (
+    ObservationIndex,
+    derived_references,
+    member_references,
+)
 from dashboard.importers.fhir.record import (
     Problem,
     Record,
@@ -20,6 +24,7 @@ from dashboard.importers.fhir.record import (
     source_id,
     wall_clock,
 )
+from dashboard.importers.fhir.references import ResourceIndex
 from dashboard.importers.fhir.support import SUPPORTING, Support
 from measures.catalog import Catalog
 from measures.parsing import ERROR_SCHEMA, Parsed, parse_administrations
@@ -37,12 +42,16 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
 
     Each QuestionnaireResponse and each Observation that is no member of a
     panel is one record, numbered from 1 across the files in reading order; a
-    broken ndjson line is a record too. Questionnaires, ValueSets and
-    CodeSystems in any of the files are used to read the records, and are not
-    records. Every record has a row in ``parsed.frame`` (null where nothing
-    could be read) and its compact JSON in ``raw``; ``parsed.errors`` says why
-    a record cannot be used. A stored total goes to ``total``, so scoring can
-    report one that disagrees with the answers.
+    broken ndjson line is a record too. An Observation derived from a
+    QuestionnaireResponse in the files (``derivedFrom``) summarises it and is
+    no record of its own: it travels with the response, and a total of the
+    response's instrument is the response's stored total if it has none.
+    Questionnaires, ValueSets and CodeSystems in any of the files are used to
+    read the records, and are not records. Every record has a row in
+    ``parsed.frame`` (null where nothing could be read) and its compact JSON in
+    ``raw``; ``parsed.errors`` says why a record cannot be used. A stored
+    total goes to ``total``, so scoring can report one that disagrees with the
+    answers.
 
     Raises :class:`UnusableFile` for a file that is not JSON, is truncated,
     is not a FHIR resource or is FHIR DSTU2.
@@ -58,20 +67,30 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
     entries = load_files(paths)
     codes = CatalogCodes(catalog)
     support, index = Support(), ObservationIndex()
+    responses_index = ResourceIndex("QuestionnaireResponse")
     for entry in entries:
         if entry.resource is None:
             continue
-        if entry.resource["resourceType"] in SUPPORTING:
+        kind = entry.resource["resourceType"]
+        if kind in SUPPORTING:
             support.add(entry.resource, entry.full_url)
-        elif entry.resource["resourceType"] == "Observation":
+        elif kind == "Observation":
             index.add(entry.resource, entry.full_url)
+        elif kind == "QuestionnaireResponse":
+            responses_index.add(entry.resource, entry.full_url)
     members = index.members()
+    summaries = _summaries(entries, members, responses_index)
+    summarised = {id(o) for found in summaries.values() for o in found}
     records: list[Record] = []
     for entry in entries:
         if entry.resource is None:
             records.append(Record(entry.text or "", problems=[Problem(entry.problem or "")]))
-        elif entry.resource["resourceType"] in RECORD_TYPES and id(entry.resource) not in members:
-            records.append(_read_record(entry, entry.resource, codes, support, index))
+        elif (
+            entry.resource["resourceType"] in RECORD_TYPES
+            and id(entry.resource) not in members | summarised
+        ):
+            derived = summaries.get(id(entry.resource), [])
+            records.append(_read_record(entry, entry.resource, codes, support, index, derived))
     if not records and not support.count:
         _check_something_read(entries, paths)
     return ImportBatch(
@@ -79,12 +98,36 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
     )
 
 
+def _summaries(
+    entries: list[Entry], members: set[int], responses_index: ResourceIndex
+) -> dict[int, list[Json]]:
+    """The Observations derived from each QuestionnaireResponse of the import, by its ``id()``."""
+    found: dict[int, list[Json]] = {}
+    for entry in entries:
+        observation = entry.resource
+        if observation is None or observation["resourceType"] != "Observation":
+            continue
+        if id(observation) in members:
+            continue
+        for reference in derived_references(observation):
+            response = responses_index.resolve(reference, observation)
+            if response is not None:
+                found.setdefault(id(response), []).append(observation)
+                break
+    return found
+
+
 def _read_record(
-    entry: Entry, resource: Json, codes: CatalogCodes, support: Support, index: ObservationIndex
+    entry: Entry,
+    resource: Json,
+    codes: CatalogCodes,
+    support: Support,
+    index: ObservationIndex,
+    derived: list[Json],
 ) -> Record:
     kind = str(resource["resourceType"])
     record = Record(
-        _raw_text(resource, index),
+        _raw_text(resource, index, derived),
         client_id=client_id(resource.get("subject")),
         source_id=source_id(resource, entry.full_url),
     )
@@ -106,6 +149,7 @@ def _read_record(
         record.administered_on = wall_clock(date)
     if kind == "QuestionnaireResponse":
         responses.read_response(resource, record, codes, support)
+        _take_stored_total(record, derived, codes, support, index)
     else:
         observations.read_observation(resource, record, codes, support, index)
     if status == "entered-in-error":
@@ -134,16 +178,37 @@ def _date(resource: Json, keys: Sequence[str]) -> str | None:
     return None
 
 
-def _raw_text(resource: Json, index: ObservationIndex) -> str:
-    """The record's JSON; a panel travels with its members, as a collection Bundle."""
-    members = [
-        m
-        for r in member_references(resource)
-        if (m := index.resolve(r, resource)) is not None and m is not resource
-    ]
-    if resource.get("resourceType") != "Observation" or not members:
+def _take_stored_total(
+    record: Record,
+    derived: list[Json],
+    codes: CatalogCodes,
+    support: Support,
+    index: ObservationIndex,
+) -> None:
+    """A response without a total takes the total of an Observation derived from it."""
+    for observation in derived:
+        if record.total is not None:
+            return
+        summary = Record("")
+        observations.read_observation(observation, summary, codes, support, index)
+        usable = not summary.problems and not summary.items and summary.total is not None
+        if usable and summary.measure == record.measure:
+            record.total = summary.total
+
+
+def _raw_text(resource: Json, index: ObservationIndex, derived: list[Json]) -> str:
+    """The record's JSON; a panel travels with its members and a response with the
+    Observations derived from it, as a collection Bundle."""
+    companions = [*derived]
+    if resource.get("resourceType") == "Observation":
+        companions += [
+            m
+            for r in member_references(resource)
+            if (m := index.resolve(r, resource)) is not None and m is not resource
+        ]
+    if not companions:
         return compact(resource)
-    entries = [{"resource": r} for r in (resource, *members)]
+    entries = [{"resource": r} for r in (resource, *companions)]
     return compact({"resourceType": "Bundle", "type": "collection", "entry": entries})
 
 
