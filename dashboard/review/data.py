@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -216,15 +217,16 @@ def client_pk_of(connection: sa.Connection, viewer: Viewer, client_code: str) ->
     return int(found) if found is not None else None
 
 
-def reference_administrations(connection: sa.Connection, catalog: Catalog) -> pl.DataFrame:
-    """Scored administrations of the program's completed episodes, for expected ranges.
+def reference_administrations(
+    connection: sa.Connection, catalog: Catalog, *, episode_pks: Sequence[int]
+) -> pl.DataFrame:
+    """Scored administrations of these completed episodes, for expected ranges.
 
     Only percentiles computed from these (with a minimum number of episodes)
     ever reach a page, never the rows themselves.
     """
-    completed = sa.select(_E.id).where(_E.discharge_reason.in_(["completed", "stepped_down"]))
     frame = read_administrations(
-        connection, catalog, where=t.administrations.c.episode_id.in_(completed)
+        connection, catalog, where=t.administrations.c.episode_id.in_(list(episode_pks))
     )
     return score_administrations(frame, catalog)
 

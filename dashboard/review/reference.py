@@ -17,6 +17,8 @@ from measures.expected import ExpectedConfig, expected_ranges, range_gaps, weekl
 
 #: Discharges whose episodes make the reference ("completed" or stepped down).
 COMPLETED = ("completed", "stepped_down")
+#: Completed episodes read (and scored) together when the ranges are computed.
+EPISODES_PER_READ = 2_000
 
 
 @dataclass(frozen=True)
@@ -35,22 +37,25 @@ def program_reference(
     Program-wide aggregates: they carry no identity and are only shown where
     at least ``config.min_reference_episodes`` episodes stand behind a range.
     """
-    scored = data.reference_administrations(connection, catalog)
     starts = data.reference_episodes(connection)
-    if scored.is_empty():
-        empty = weekly_scores(
-            scored.head(0).with_columns(pl.lit(None, pl.Date).alias("admitted_on")),
+    pks = starts["episode_pk"].to_list()
+    # weekly means are per episode: a batch of episodes at a time keeps memory flat
+    # (the whole history of a large program at once took 3.3 GB)
+    batches = [pks[i : i + EPISODES_PER_READ] for i in range(0, len(pks), EPISODES_PER_READ)]
+    weekly = [
+        weekly_scores(
+            data.reference_administrations(connection, catalog, episode_pks=batch).join(
+                starts, on="episode_pk"
+            ),
             catalog=catalog,
+            episode="episode_pk",
         )
-        return Reference(
-            expected_ranges(empty, catalog=catalog, config=config),
-            range_gaps(empty, catalog=catalog, config=config),
-        )
-    with_start = scored.join(starts, on="episode_pk")
-    weekly = weekly_scores(with_start, catalog=catalog, episode="episode_pk")
+        for batch in batches or [[]]
+    ]
+    all_weeks = pl.concat(weekly)
     return Reference(
-        expected_ranges(weekly, catalog=catalog, config=config, episode="episode_pk"),
-        range_gaps(weekly, catalog=catalog, config=config, episode="episode_pk"),
+        expected_ranges(all_weeks, catalog=catalog, config=config, episode="episode_pk"),
+        range_gaps(all_weeks, catalog=catalog, config=config, episode="episode_pk"),
     )
 
 
