@@ -10,7 +10,8 @@ def number_text(expr: pl.Expr) -> pl.Expr:
 
     Examples
     --------
-    >>> pl.DataFrame({"x": [12.0, 4.5, None]}).select(number_text(pl.col("x")))["x"].to_list()
+    >>> frame = pl.DataFrame({"x": [12.0, 4.5, None]})
+    >>> frame.select(number_text(pl.col("x")).alias("x"))["x"].to_list()
     ['12', '4.5', None]
     """
     whole = expr == expr.floor()
@@ -21,3 +22,14 @@ def number_text(expr: pl.Expr) -> pl.Expr:
         .then(expr.cast(pl.Int64).cast(pl.String))
         .otherwise(expr.round(2).cast(pl.String))
     )
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1, with thousands separators.
+
+    Examples
+    --------
+    >>> counted(1, "row"), counted(12345, "row")
+    ('1 row', '12,345 rows')
+    """
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -17,6 +17,7 @@ from dashboard.cli.common import (
     open_database,
     operator,
 )
+from measures.formatting import counted
 
 #: Files with more records than this get a progress bar.
 PROGRESS_FROM = 2_000
@@ -145,7 +146,7 @@ def _print_summary(summary: object) -> None:
     if summary.already_imported is not None:
         print(
             f"{name}: already imported (import #{summary.already_imported}); nothing changed: "
-            f"{summary.records:,} rows read = {summary.duplicates:,} duplicates"
+            f"{counted(summary.records, 'row')} read = {summary.duplicates:,} duplicates"
         )
         return
     extra = []
@@ -154,7 +155,8 @@ def _print_summary(summary: object) -> None:
     if summary.outside_episode:
         extra.append(f"{summary.outside_episode:,} dated outside every episode (kept, marked)")
     print(
-        f"{name} ({summary.format}, import #{summary.import_id}): {summary.records:,} rows read = "
+        f"{name} ({summary.format}, import #{summary.import_id}): "
+        f"{counted(summary.records, 'row')} read = "
         f"{summary.accepted:,} accepted + {summary.duplicates:,} duplicates + "
         f"{summary.rejected:,} rejected" + (f"; {'; '.join(extra)}" if extra else "")
     )

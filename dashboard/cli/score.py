@@ -50,16 +50,20 @@ def score(
     from dashboard.cli.output import fail, write_score_table
     from measures import DefinitionError, FormatError, load_catalog
     from measures.fastpath import try_write_scores
+    from measures.formatting import counted
     from measures.pipeline import score_csv
 
+    if out is not None and not out.parent.is_dir():
+        fail(f"cannot write {out}: the folder {out.parent} does not exist", EXIT_USAGE)
     try:
         catalog = load_catalog(*([instruments] if instruments else []))
         if out is not None:
-            # a clean single-instrument file streams straight to OUT.csv
+            # a clean single-instrument file is read once and written straight to OUT.csv
             rows = try_write_scores(input_csv, out, catalog, now=dt.datetime.now())
             if rows is not None:
                 print(
-                    f"{rows:,} rows: {rows:,} scored, 0 rejected, 0 not scorable", file=sys.stderr
+                    f"{counted(rows, 'row')}: {rows:,} scored, 0 rejected, 0 not scorable",
+                    file=sys.stderr,
                 )
                 raise typer.Exit(EXIT_OK)
         run = score_csv(input_csv, catalog)
@@ -72,7 +76,7 @@ def score(
     if run.ignored_columns:
         print(f"ignored column(s): {', '.join(run.ignored_columns)}", file=sys.stderr)
     print(
-        f"{run.rows:,} rows: {run.rows - problems:,} scored, {run.rejected:,} rejected, "
+        f"{counted(run.rows, 'row')}: {run.rows - problems:,} scored, {run.rejected:,} rejected, "
         f"{run.unscored:,} not scorable (see the problems column)",
         file=sys.stderr,
     )

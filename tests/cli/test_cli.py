@@ -104,6 +104,17 @@ def test_score_exits_2_with_one_line_for_unusable_input(tmp_path, content, messa
     assert "Traceback" not in result.stderr
 
 
+def test_score_into_a_missing_folder_is_one_line_and_exit_2(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(HEADER + "\nC1,phq9,2025-01-05,0,0,0,0,0,0,0,0,0\n")
+    result = iop("score", str(source), "--out", str(tmp_path / "missing" / "out.csv"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot write {tmp_path / 'missing' / 'out.csv'}: "
+        f"the folder {tmp_path / 'missing'} does not exist"
+    ]
+
+
 def test_the_fixtures_score_row_by_row(tmp_path):
     result = iop("score", str(FIXTURES / "administrations.csv"), "--out", str(tmp_path / "o.csv"))
     out = pl.read_csv(tmp_path / "o.csv", infer_schema=False)

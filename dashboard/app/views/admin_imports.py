@@ -15,6 +15,7 @@ from dashboard.auth.permissions import Action
 from dashboard.importers.batch import UnusableFile
 from dashboard.importers.run import ImportRequest, import_file
 from dashboard.store.engine import DatabaseLocked, read
+from measures.formatting import counted
 
 
 def render() -> None:
@@ -62,7 +63,7 @@ def _import(context: AppContext, username: str, upload: UploadedFile, *, known_o
         st.info(f"Already imported (import #{summary.already_imported}); nothing changed.")
         return
     st.success(
-        f"{summary.records:,} rows read = {summary.accepted:,} accepted + "
+        f"{counted(summary.records, 'row')} read = {summary.accepted:,} accepted + "
         f"{summary.duplicates:,} duplicates + {summary.rejected:,} rejected."
     )
     if summary.new_clients:
