@@ -136,3 +136,13 @@ def test_a_padded_client_id_is_trimmed_by_the_full_path(tmp_path):
     source = write(tmp_path / "in.csv", "phq9", rows)
     table = pl.read_csv(full_path_csv(source).encode(), infer_schema=False)
     assert table["client_id"][5] == "C1"
+
+
+@pytest.mark.parametrize(("bom", "newline"), [(True, "\n"), (False, "\r\n")], ids=["bom", "crlf"])
+def test_a_byte_order_mark_or_windows_line_ends_still_take_the_fast_path(tmp_path, bom, newline):
+    source = write(tmp_path / "in.csv", "phq9", clean_rows("phq9"))
+    text = source.read_text().replace("\n", newline)
+    source.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    out = tmp_path / "out.csv"
+    assert try_write_scores(source, out, CATALOG, now=NOW) == 40
+    assert out.read_text() == full_path_csv(source)
