@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -161,36 +161,9 @@ _INSTRUMENT_KEYS = {
     "critical_items",
     "codes",
 }
-_ITEM_KEYS = {
-    "id",
-    "label",
-    "text",
-    "min",
-    "max",
-    "anchors",
-    "loinc",
-    "scored",
-    "optional",
-    "values",
-    "reverse",
-}
-_SCORE_KEYS = {
-    "id",
-    "label",
-    "items",
-    "formula",
-    "multiplier",
-    "min",
-    "max",
-    "higher_is_better",
-    "primary",
-    "source",
-    "missing",
-    "bands",
-    "bands_source",
-    "caseness",
-    "reliable_change",
-}
+#: An item or score table may set any field of the dataclass, and nothing else.
+_ITEM_KEYS = {f.name for f in fields(Item)}
+_SCORE_KEYS = {f.name for f in fields(Score)}
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:

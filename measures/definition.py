@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, overload
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Formula = Literal["sum", "mean", "sum_times"]
 CasenessRule = Literal[">=", "<="]
@@ -35,8 +38,15 @@ class Item:
         """Every answer the item accepts (``values`` where given, else min..max)."""
         return self.values or tuple(range(self.min, self.max + 1))
 
-    def scored_value(self, value: int) -> int:
-        """The value that counts in a score: ``min + max - value`` for a reverse item."""
+    @overload
+    def scored_value(self, value: int) -> int: ...
+    @overload
+    def scored_value(self, value: pl.Expr) -> pl.Expr: ...
+    def scored_value(self, value: int | pl.Expr) -> int | pl.Expr:
+        """The value that counts in a score: ``min + max - value`` for a reverse item.
+
+        ``value`` is an answer or a polars expression of answers.
+        """
         return self.min + self.max - value if self.reverse else value
 
     @property
@@ -67,8 +77,12 @@ class Caseness:
     source: str
     note: str | None = None
 
-    def is_case(self, score: float) -> bool:
-        """Whether ``score`` is on the clinical side of the cut-off."""
+    @overload
+    def is_case(self, score: float) -> bool: ...
+    @overload
+    def is_case(self, score: pl.Expr) -> pl.Expr: ...
+    def is_case(self, score: float | pl.Expr) -> bool | pl.Expr:
+        """Whether ``score`` (a number or a polars expression) is on the clinical side."""
         return score >= self.cutoff if self.rule == ">=" else score <= self.cutoff
 
 

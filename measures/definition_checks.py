@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import get_args
 
-from measures.definition import Instrument, Score
+from measures.definition import CasenessRule, Domain, Formula, Instrument, Score
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_DOMAINS = {"mood", "craving", "self_efficacy", "substance_use", "other"}
-_FORMULAS = {"sum", "mean", "sum_times"}
+_DOMAINS = set(get_args(Domain))
+_FORMULAS = set(get_args(Formula))
+_RULES = get_args(CasenessRule)
 
 
 def check_instrument(instrument: Instrument) -> list[str]:
@@ -102,7 +104,7 @@ def _check_score(instrument: Instrument, score: Score) -> list[str]:
     if score.caseness is not None:
         if not score.min <= score.caseness.cutoff <= score.max:
             problems.append(f"caseness cut-off {score.caseness.cutoff:g} is outside the range")
-        if score.caseness.rule not in (">=", "<="):
+        if score.caseness.rule not in _RULES:
             problems.append(f"caseness rule {score.caseness.rule!r} is not >= or <=")
     rc = score.reliable_change
     if rc is not None and rc.points is None and rc.se_difference is None:

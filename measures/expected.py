@@ -10,6 +10,7 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.config import updated
+from measures.formatting import num
 
 #: The baseline group of a measure without severity bands.
 ALL_BASELINES = "all"
@@ -108,6 +109,21 @@ def weekly_scores(
     )
 
 
+def reference_ranges(
+    weekly: pl.DataFrame,
+    *,
+    catalog: Catalog | None = None,
+    config: ExpectedConfig | None = None,
+    episode: str = "episode_id",
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`expected_ranges` and :func:`range_gaps` of ``weekly``, grouped once."""
+    config = config or ExpectedConfig()
+    catalog = catalog or load_catalog()
+    table = _all_ranges(weekly, catalog, config, episode)
+    enough = pl.col("n_episodes") >= config.min_reference_episodes
+    return table.filter(enough), _gaps(table.filter(~enough), catalog, config)
+
+
 def expected_ranges(
     weekly: pl.DataFrame,
     *,
@@ -126,9 +142,7 @@ def expected_ranges(
     Percentiles interpolate linearly between the ordered values (Hyndman & Fan
     type 7, the numpy and R default).
     """
-    config = config or ExpectedConfig()
-    table = _all_ranges(weekly, catalog or load_catalog(), config, episode)
-    return table.filter(pl.col("n_episodes") >= config.min_reference_episodes)
+    return reference_ranges(weekly, catalog=catalog, config=config, episode=episode)[0]
 
 
 def range_gaps(
@@ -144,10 +158,10 @@ def range_gaps(
     ("only 12 completed episodes with a Moderate PHQ-9 baseline have a score in
     week 3; at least 20 needed").
     """
-    config = config or ExpectedConfig()
-    catalog = catalog or load_catalog()
-    table = _all_ranges(weekly, catalog, config, episode)
-    gaps = table.filter(pl.col("n_episodes") < config.min_reference_episodes)
+    return reference_ranges(weekly, catalog=catalog, config=config, episode=episode)[1]
+
+
+def _gaps(gaps: pl.DataFrame, catalog: Catalog, config: ExpectedConfig) -> pl.DataFrame:
     reasons = [
         _gap_reason(
             row["measure"], row["baseline_band"], row["week"], row["n_episodes"], catalog, config
@@ -332,7 +346,7 @@ def _evidence(
 ) -> str:
     measure, band, week = str(row["measure"]), str(row["baseline_band"]), row["week"]
     name = _name(measure, catalog)
-    value = _num(row["value"])
+    value = num(row["value"])
     if row["not_on_track"] is None:
         reason = gaps.get((measure, band, week)) or (
             f"fewer than {config.min_reference_episodes} {_who(band, measure, catalog)} "
@@ -344,21 +358,16 @@ def _evidence(
     weeks = row["weeks"]
     if row["not_on_track"]:
         pairs = ", ".join(
-            f"week {w}: {_num(v)} vs {_num(lim)}"
+            f"week {w}: {num(v)} vs {num(lim)}"
             for w, v, lim in zip(weeks, row["run_values"], row["run_limits"], strict=True)
         )
         return f"not on track: {name} {edge} of {who} for {len(weeks)} weeks in a row ({pairs})"
     if weeks:
         return (
-            f"{name} {value} in week {week} is {edge} ({_num(row['worse_than'])}) of {who}; "
+            f"{name} {value} in week {week} is {edge} ({num(row['worse_than'])}) of {who}; "
             f"{len(weeks)} of {config.consecutive_weeks} weeks in a row so far"
         )
     return (
-        f"{name} {value} in week {week} is not {edge} ({_num(row['worse_than'])}) of {who}; "
-        f"their median is {_num(row['p50'])}"
+        f"{name} {value} in week {week} is not {edge} ({num(row['worse_than'])}) of {who}; "
+        f"their median is {num(row['p50'])}"
     )
-
-
-def _num(value: float) -> str:
-    number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:.1f}"

@@ -20,8 +20,8 @@ import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
 from measures.definition import Instrument
-from measures.parsing import check_header, normalise_measure, read_header
-from measures.rules import Validation
+from measures.parsing import check_header, no_errors, normalise_measure, read_header
+from measures.rules import Validation, split
 from measures.scoring import label_exprs, value_exprs
 from measures.validation import administration_rules
 
@@ -188,7 +188,4 @@ def _single_instrument(path: Path, header: list[str], catalog: Catalog) -> Instr
 
 def empty_validation(table: pl.DataFrame) -> Validation:
     """The validation result of a file the fast path scored: nothing rejected."""
-    errors = pl.DataFrame(
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
-    )
-    return Validation(valid=table, rejected=table.clear(), errors=errors)
+    return split(table, no_errors())

@@ -33,3 +33,15 @@ def counted(n: int, noun: str) -> str:
     ('1 row', '12,345 rows')
     """
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def num(value: float) -> str:
+    """A number as people write it: whole numbers without '.0', others to 1 place.
+
+    Examples
+    --------
+    >>> num(12.0), num(2.43), num(-0.25)
+    ('12', '2.4', '-0.2')
+    """
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:.1f}"

@@ -103,7 +103,7 @@ def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
     frame = raw.with_columns(casts)
     frame, date_errors = _parse_dates(frame)
     errors.append(date_errors)
-    report = pl.concat([e.cast(ERROR_SCHEMA) for e in errors]) if errors else _no_errors()
+    report = pl.concat([e.cast(ERROR_SCHEMA) for e in errors]) if errors else no_errors()
     return Parsed(frame, report.sort("row"), ignored)
 
 
@@ -224,7 +224,7 @@ def _short_rows(path: Path, raw: pl.DataFrame, n_columns: int) -> pl.DataFrame:
     """
     last = raw.columns[-1]
     if raw.height == 0 or raw[last].null_count() == 0:
-        return _no_errors()
+        return no_errors()
     counts = _field_counts(path)
     if counts.height != raw.height:  # quoted line breaks: lines and rows differ
         counts = _record_field_counts(path)
@@ -342,5 +342,6 @@ def _parse_dates(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, errors
 
 
-def _no_errors() -> pl.DataFrame:
+def no_errors() -> pl.DataFrame:
+    """An empty error report (the columns of :data:`ERROR_SCHEMA`, no rows)."""
     return pl.DataFrame(schema=ERROR_SCHEMA)

@@ -14,7 +14,7 @@ from measures.catalog import Catalog, load_catalog
 from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, try_score_csv
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
-from measures.scoring import score_administrations
+from measures.scoring import RESULT_COLUMNS, score_administrations
 from measures.validation import validate_administrations
 
 
@@ -114,19 +114,10 @@ def _score_rejected(validation: Validation, catalog: Catalog) -> pl.DataFrame:
                 .alias(name)
             )
     scored = score_administrations(rejected.drop("administered_at"), catalog)
-    blanked = [
-        c
-        for c in scored.columns
-        if c
-        in {
-            "score",
-            "severity",
-            "caseness",
-            "items_answered",
-            "prorated",
-            *catalog.subscale_columns,
-        }
-    ]
+    # the flag stays (read from the valid raw answers); the problems become the reasons
+    kept = {"critical", "problems"}
+    cleared = {*(c for c in RESULT_COLUMNS if c not in kept), *catalog.subscale_columns}
+    blanked = [c for c in scored.columns if c in cleared]
     return scored.join(validation.reasons, on="row", how="left").with_columns(
         pl.col("reasons").alias("problems"),
         *[pl.lit(None).cast(scored.schema[c]).alias(c) for c in blanked],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from measures.catalog import Catalog
+from measures.change import DETERIORATED, IMPROVED, NO_CHANGE
 from measures.config import NOT_SET
-from measures.definition import Instrument, Score
+from measures.definition import Caseness, CasenessRule, Instrument, Score
+from measures.formatting import counted, num
 from measures.readiness_config import (
     MIN_TREND_POINTS,
     Attendance,
@@ -105,15 +106,6 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
     return tuple(rules)
 
 
-def num(value: float) -> str:
-    """A number as people write it: 12, 2.4.
-
-    >>> num(12.0), num(2.43), num(-0.25)
-    ('12', '2.4', '-0.2')
-    """
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-
-
 def _checker(
     label: str, criterion: Criterion, policy: str, catalog: Catalog
 ) -> tuple[Check, tuple[str, ...]]:
@@ -165,35 +157,30 @@ class _Part:
     missing: bool = False
 
 
-@dataclass(frozen=True)
-class _Cut:
-    cutoff: float
-    rule: Literal[">=", "<="]
-    source: str
-
-    def is_case(self, value: float) -> bool:
-        return value >= self.cutoff if self.rule == ">=" else value <= self.cutoff
-
-    def relation(self, value: float) -> str:
-        if self.is_case(value):
-            side = "at or above" if self.rule == ">=" else "at or below"
-        else:
-            side = "below" if self.rule == ">=" else "above"
-        return f"{side} {num(self.cutoff)}"
+def _relation(cut: Caseness, value: float) -> str:
+    """Where ``value`` lies against the cut-off: "at or above 10", "below 10"."""
+    if cut.is_case(value):
+        side = "at or above" if cut.rule == ">=" else "at or below"
+    else:
+        side = "below" if cut.rule == ">=" else "above"
+    return f"{side} {num(cut.cutoff)}"
 
 
-def _cut(instrument: Instrument, score: Score, override: float | None, policy: str) -> _Cut | None:
+def _cut(
+    instrument: Instrument, score: Score, override: float | None, policy: str
+) -> Caseness | None:
+    """The cut-off to apply, its ``source`` the full text shown (not a citation key)."""
     name = instrument.abbreviation if score.primary else score.label
     if override is not None:
-        rule: Literal[">=", "<="] = (
+        rule: CasenessRule = (
             score.caseness.rule if score.caseness else ("<=" if score.higher_is_better else ">=")
         )
-        return _Cut(override, rule, f"{name} cut-off: {policy}")
+        return Caseness(override, rule, f"{name} cut-off: {policy}")
     if score.caseness is None:
         return None
     case = score.caseness
     source = f"{name} cut-off {case.rule}{num(case.cutoff)}: {instrument.cite(case.source)}"
-    return _Cut(case.cutoff, case.rule, source)
+    return Caseness(case.cutoff, case.rule, source)
 
 
 def _reliable(
@@ -233,7 +220,7 @@ class _Latest:
 
     instrument: Instrument
     score: Score
-    cut: _Cut | None
+    cut: Caseness | None
     window: int
     with_band: bool = False
 
@@ -249,7 +236,7 @@ class _Latest:
             return _Part(None, f"{name} {num(value)} on {on} (no cut-off)"), value
         band = self.score.band_of(value) if self.with_band else None
         meaning = f": {band[0].lower()}{band[1:]}" if band else ""
-        text = f"{name} {num(value)} on {on} ({self.cut.relation(value)}{meaning})"
+        text = f"{name} {num(value)} on {on} ({_relation(self.cut, value)}{meaning})"
         return _Part(not self.cut.is_case(value), text, self.cut.source), value
 
 
@@ -275,13 +262,7 @@ def _symptoms(label: str, criterion: Symptoms, policy: str, catalog: Catalog) ->
             text = "no reliable-change threshold"
         else:
             improved, worse = better >= reliable[0], better <= -reliable[0]
-            word = (
-                "reliably improved"
-                if improved
-                else "reliably deteriorated"
-                if worse
-                else "no reliable change"
-            )
+            word = IMPROVED if improved else DETERIORATED if worse else NO_CHANGE
             text = f"change from {num(series.first.value)}: {word}"
         met = (level.met or improved) and not worse
         sources = "; ".join(s for s in (level.source, reliable[1] if reliable else "") if s)
@@ -372,10 +353,8 @@ def _safety(label: str, criterion: Safety, policy: str, catalog: Catalog) -> Che
     def check(facts: Facts) -> Outcome:
         window = _window_text(criterion.window_days, facts)
         if facts.flags:
-            noun = "flag" if facts.flags == 1 else "flags"
-            value = (
-                f"{facts.flags} unacknowledged safety {noun} {window}, latest {facts.last_flag_on}"
-            )
+            flags = counted(facts.flags, "unacknowledged safety flag")
+            value = f"{flags} {window}, latest {facts.last_flag_on}"
         else:
             value = f"no unacknowledged safety flag {window}"
         note = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from measures.parsing import ERROR_SCHEMA
+from measures.parsing import ERROR_SCHEMA, no_errors
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -85,7 +85,7 @@ def check_rules(
     the report, so a clean million-row file is not validated twice.
     """
     if not rules or not frame.select(pl.any_horizontal(r.any_screen for r in rules)).item():
-        return pl.DataFrame(schema=ERROR_SCHEMA)
+        return no_errors()
     screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
     # Only the rows a screen flags can fail: pandera reads those alone. Every rule
     # is about its own row except duplicates, whose screen flags every member of a
@@ -101,7 +101,7 @@ def check_rules(
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.filter(pl.col("index").is_not_null())
     else:  # a cheap screen may flag rows no rule fails (a hash collision)
-        return pl.DataFrame(schema=ERROR_SCHEMA)
+        return no_errors()
     by_name = {r.name: r for r in rules}
     indexed = frame.with_row_index("__index")
     reports = []
@@ -119,7 +119,7 @@ def check_rules(
             .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32).to_list()))
             .drop("__index")
         )
-    report = pl.concat(reports).cast(ERROR_SCHEMA) if reports else pl.DataFrame(schema=ERROR_SCHEMA)
+    report = pl.concat(reports).cast(ERROR_SCHEMA) if reports else no_errors()
     return report.sort("row", maintain_order=True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from measures.config import ConfigError, table_keys, updated
+from measures.formatting import counted
 from measures.readiness_config import SUBSTANCE_TRACKS
 
 
@@ -311,16 +312,12 @@ def _reason(row: dict[str, Any], as_of: dt.date) -> str:
         done = f"last done {last}, before admission on {row['admitted_on']}"
     else:
         ago = (as_of - last).days
-        done = f"last done {last} ({_days(ago)} ago)" if ago else f"done today ({last})"
+        done = f"last done {last} ({counted(ago, 'day')} ago)" if ago else f"done today ({last})"
     if row["next_due"] is None:
         return f"{cadence}; {done}; not due again this episode"
     if row["overdue_days"]:
-        return f"{cadence}; {done}; overdue by {_days(row['overdue_days'])}"
+        return f"{cadence}; {done}; overdue by {counted(row['overdue_days'], 'day')}"
     if row["due"]:
         when = "today" if row["due_since"] == as_of else f"since {row['due_since']}"
         return f"{cadence}; {done}; due {when}"
     return f"{cadence}; {done}; next due {row['next_due']}"
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"

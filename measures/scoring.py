@@ -172,7 +172,7 @@ def _score_expr(
     """
     defs = [instrument.item(i) for i in score.items]
     # reverse-keyed items count as (min + max - answer); critical flags read raw answers
-    cols = [(d.min + d.max - pl.col(d.id)) if d.reverse else pl.col(d.id) for d in defs]
+    cols = [d.scored_value(pl.col(d.id)) for d in defs]
     n = len(cols)
     answered = pl.sum_horizontal(c.is_not_null() for c in cols)
     missing = n - answered
@@ -234,8 +234,7 @@ def _band_and_case(score: Score) -> list[pl.Expr]:
         band = chain.otherwise(pl.lit(None, labels))
     case: pl.Expr = pl.lit(None, pl.Boolean)
     if score.caseness is not None:
-        cutoff = score.caseness.cutoff
-        case = value >= cutoff if score.caseness.rule == ">=" else value <= cutoff
+        case = score.caseness.is_case(value)
     return [band.alias(band_col), case.alias(case_col)]
 
 

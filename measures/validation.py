@@ -10,7 +10,7 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import Instrument
-from measures.parsing import ERROR_SCHEMA, Parsed
+from measures.parsing import Parsed, no_errors
 from measures.rules import Rule, Validation, check_rules, rules_schema, split
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def validate_administrations(
     """
     catalog = catalog or load_catalog()
     if isinstance(parsed, pl.DataFrame):
-        parsed = Parsed(parsed, pl.DataFrame(schema=ERROR_SCHEMA))
+        parsed = Parsed(parsed, no_errors())
     frame = parsed.frame
     measures = frame["measure"].drop_nulls().unique().to_list()
     rules = administration_rules(

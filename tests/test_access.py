@@ -78,6 +78,36 @@ def test_a_clinician_cannot_decide_for_another_sites_episode(demo_engine):
         record_decision(demo_engine, clinician, episode_id=riverside, decision="continue", note="")
 
 
+def test_a_clinicians_caseload_holds_only_episodes_at_their_sites(demo_copy):
+    # a former Hillcrest client, now in treatment at Riverside
+    with demo_copy.begin() as connection:
+        client_pk, code = connection.execute(
+            sa.text(
+                "SELECT c.id, c.code FROM clients c JOIN episodes e ON e.client_id = c.id "
+                "JOIN sites s ON s.id = e.site_id WHERE s.name = 'Hillcrest' "
+                "AND e.discharged_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM episodes o "
+                "WHERE o.client_id = c.id AND o.discharged_on IS NULL) LIMIT 1"
+            )
+        ).one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO episodes (code, client_id, site_id, track_id, admitted_on) "
+                "SELECT 'EXRIVER', :client, s.id, (SELECT min(id) FROM tracks), :day "
+                "FROM sites s WHERE s.name = 'Riverside'"
+            ),
+            {"client": client_pk, "day": TODAY - dt.timedelta(days=3)},
+        )
+    clinician = viewer_of(demo_copy, "clinician")
+    with read(demo_copy) as connection:
+        readable = data.episodes(connection, clinician, client_pks=[client_pk])
+        caseload = data.episodes(connection, clinician, active_on=TODAY, caseload=True)
+    assert "EXRIVER" in readable["episode_id"].to_list()  # the history travels with the client
+    assert set(caseload["site"].to_list()) == {"Hillcrest"}
+    assert code not in caseload["client_id"].to_list()
+    with pytest.raises(NotPermitted):
+        record_decision(demo_copy, clinician, episode_id="EXRIVER", decision="continue", note="")
+
+
 def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
     demo_engine = demo_copy
     from dashboard.auth.accounts import create_user
@@ -98,3 +128,26 @@ def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
     assert (viewer.username, viewer.role) == ("oidc-clinician", Role.CLINICIAN)
     assert viewer_from_identity(demo_engine, {"is_logged_in": True, "email": "x@y.org"}) is None
     assert viewer_from_identity(demo_engine, {"is_logged_in": False}) is None
+
+
+def test_a_clients_own_record_carries_no_team_notes(demo_copy):
+    clinician, client = viewer_of(demo_copy, "clinician"), viewer_of(demo_copy, "client")
+    with read(demo_copy) as connection:
+        episode = data.episodes(connection, client)["episode_id"][-1]
+        pk = data.client_pk_of(connection, client, "C0215")
+        administration = connection.execute(
+            sa.text("SELECT min(id) FROM administrations WHERE client_id = :pk"), {"pk": pk}
+        ).scalar()
+    record_decision(demo_copy, clinician, episode_id=episode, decision="continue", note="team only")
+    acknowledge_flag(demo_copy, clinician, administration_id=administration, note="called her")
+    catalog = load_catalog()
+    with read(demo_copy) as connection:
+        team = load_client_record(connection, clinician, "C0215", catalog=catalog, as_of=TODAY)
+        own = load_client_record(connection, client, "C0215", catalog=catalog, as_of=TODAY)
+        team_acks = data.acknowledgements(connection, clinician, client_pks=[pk])
+        own_acks = data.acknowledgements(connection, client, client_pks=[pk])
+    assert "team only" in team.decisions["note"].to_list()
+    assert own.decisions.is_empty()
+    assert team_acks.select("acknowledged_by", "ack_note").row(0) == ("clinician", "called her")
+    assert own_acks.select("acknowledged_by", "ack_note").row(0) == (None, None)
+    assert own_acks["acknowledged_at"].null_count() == 0

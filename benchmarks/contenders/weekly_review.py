@@ -32,17 +32,15 @@ PACKAGES = (
 
 def viewer(engine: Any) -> Any:
     """The benchmark clinician as after signing in."""
-    import sqlalchemy as sa
-
-    from dashboard.auth.accounts import viewer_for
-    from dashboard.store import tables as t
+    from dashboard.auth.accounts import viewer_by_username
     from dashboard.store.engine import read
 
     with read(engine) as connection:
-        user_id = connection.execute(
-            sa.select(t.users.c.id).where(t.users.c.username == USERNAME)
-        ).scalar_one()
-        return viewer_for(connection, user_id)
+        found = viewer_by_username(connection, USERNAME)
+    if found is None:
+        msg = f"no active account named {USERNAME!r}"
+        raise LookupError(msg)
+    return found
 
 
 def signed_in(url: str) -> Any:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
+from dashboard.cohorts import outcomes as cohort_outcomes
 from dashboard.review import data
 from dashboard.review.agenda import Agenda, build_agenda
 from dashboard.review.reference import Reference, current_reference
@@ -100,4 +101,40 @@ def visible_clients(context: AppContext, viewer: Viewer) -> dict[str, str]:
     """Client ids the viewer may open (active first) and how to show them."""
     return _visible_clients(
         context, viewer, _database(context), viewer.scope_key, data_version(context)
+    )
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _episode_outcomes(
+    _context: AppContext,
+    _viewer: Viewer,
+    database: str,
+    scope: tuple[object, ...],
+    discharged_from: dt.date,
+    discharged_to: dt.date,
+    version: tuple[int, ...],
+) -> pl.DataFrame:
+    with read(_context.engine) as connection:
+        return cohort_outcomes.episode_outcomes(
+            connection,
+            _viewer,
+            _context.catalog,
+            discharged_from=discharged_from,
+            discharged_to=discharged_to,
+        )
+
+
+def episode_outcomes(
+    context: AppContext, viewer: Viewer, discharged_from: dt.date, discharged_to: dt.date
+) -> pl.DataFrame:
+    """The viewer's discharged episodes in the period with their outcomes; cached per
+    viewer scope, period and data version (the data function checks the viewer's access)."""
+    return _episode_outcomes(
+        context,
+        viewer,
+        _database(context),
+        viewer.scope_key,
+        discharged_from,
+        discharged_to,
+        data_version(context),
     )

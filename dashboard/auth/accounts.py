@@ -200,6 +200,14 @@ def viewer_by_email(engine: sa.Engine, email: str) -> Viewer | None:
         return viewer_for(connection, user_id) if user_id is not None else None
 
 
+def viewer_by_username(connection: sa.Connection, username: str) -> Viewer | None:
+    """The viewer of the active account named ``username``; None if none is."""
+    user_id = connection.execute(
+        sa.select(t.users.c.id).where(t.users.c.username == username, t.users.c.active)
+    ).scalar()
+    return viewer_for(connection, user_id) if user_id is not None else None
+
+
 def viewer_for(connection: sa.Connection, user_id: int) -> Viewer:
     """Build the viewer of an account: role, sites (a client's: their episodes' sites)."""
     row = connection.execute(sa.select(t.users).where(t.users.c.id == user_id)).one()

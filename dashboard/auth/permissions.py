@@ -92,6 +92,18 @@ def scoped_client_ids(viewer: Viewer, client_pks: list[int] | None = None) -> sa
     return query if client_pks is None else query.where(t.clients.c.id.in_(client_pks))
 
 
+def caseload_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """SQL condition on ``episodes``: a clinician's caseload, the episodes at their sites.
+
+    A clinician reads every episode of a client they may read (``client_scope``:
+    the history travels with the client), but lists, reviews and decides on the
+    episodes at their own sites only. No other role has a caseload.
+    """
+    if viewer.role is Role.CLINICIAN and viewer.site_ids:
+        return t.episodes.c.site_id.in_(sorted(viewer.site_ids))
+    return sa.false()
+
+
 def site_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
     """SQL condition on ``episodes.site_id`` for aggregate (cohort) queries."""
     if viewer.role in (Role.DIRECTOR, Role.CLINICIAN) and viewer.site_ids:

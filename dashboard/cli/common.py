@@ -8,14 +8,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dashboard.cli.output import fail
+from dashboard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fail
 
 if TYPE_CHECKING:  # the database stack is imported only by commands that use it
     import sqlalchemy as sa
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_REJECTED = 3
+# the exit codes live in output.py; importing.py and users.py import them from here
+__all__ = [
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "EXIT_USAGE",
+    "DbOption",
+    "load_program_catalog",
+    "open_database",
+    "operator",
+]
 
 DbOption = Annotated[
     str | None,

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dashboard.cli.score import EXIT_USAGE
+from dashboard.cli.output import EXIT_USAGE
 
 DEFAULT_OUT = Path("data/fixtures")
 DEFAULT_CLIENTS = 240

@@ -125,12 +125,15 @@ def _refresh_reference(engine: object, catalog: object) -> None:
 
 
 def _is_fhir_support(path: Path) -> bool:
+    from dashboard.importers.fhir.support import SUPPORTING
+
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
-    head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        head = handle.read(4000)
     return any(
         f'"resourceType": "{kind}"' in head or f'"resourceType":"{kind}"' in head
-        for kind in ("Questionnaire", "ValueSet", "CodeSystem")
+        for kind in SUPPORTING
     )
 
 
@@ -184,7 +187,7 @@ class _Progress:
         self.bar = None
         return self
 
-    def __call__(self, total: int, _done: int) -> object:
+    def __call__(self, total: int) -> object:
         if total < PROGRESS_FROM or (not sys.stderr.isatty() and not _forced()):
             return None
         from rich.progress import Progress

@@ -11,6 +11,11 @@ import typer
 
 from measures.formatting import number_text
 
+#: Exit codes of every ``iop`` command: 0 done, 2 unusable input, 3 rows or access refused.
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
 
 def fail(message: str, code: int) -> NoReturn:
     """Print ``error: message`` on one line to stderr and exit with ``code``."""
@@ -45,4 +50,4 @@ def write_atomically(out: Path, data: bytes) -> None:
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        fail(f"cannot write {out}: {exc.strerror or exc}", 2)
+        fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)

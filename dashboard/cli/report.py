@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dashboard.cli.common import (
-    EXIT_REJECTED,
-    EXIT_USAGE,
-    DbOption,
-    load_program_catalog,
-    open_database,
-    operator,
-)
-from dashboard.cli.output import fail, write_atomically
+from dashboard.cli.common import DbOption, load_program_catalog, open_database, operator
+from dashboard.cli.output import EXIT_REJECTED, EXIT_USAGE, fail, write_atomically
 
 if TYPE_CHECKING:  # the database stack is imported only when the command runs
     import sqlalchemy as sa
@@ -54,13 +47,8 @@ def report(
     catalog = load_program_catalog()
     viewer = _viewer(engine, as_user)
     actor = operator()
-    try:
-        require(viewer, Action.EXPORT_CLIENT)
-        with read(engine) as connection:
-            record = load_client_record(
-                connection, viewer, client_id, catalog=catalog, as_of=dt.date.today()
-            )
-    except NotPermitted as exc:
+
+    def _audit(outcome: str, detail: dict[str, object]) -> None:
         with write(engine, changes=False) as connection:
             record_event(
                 connection,
@@ -68,23 +56,24 @@ def report(
                 action="export-report",
                 resource_type="client",
                 resource_id=client_id,
-                outcome="refused",
-                detail={"as_user": viewer.username},
+                outcome=outcome,
+                detail=detail,
             )
+
+    try:
+        require(viewer, Action.EXPORT_CLIENT)
+        with read(engine) as connection:
+            record = load_client_record(
+                connection, viewer, client_id, catalog=catalog, as_of=dt.date.today()
+            )
+    except NotPermitted as exc:
+        _audit("refused", {"as_user": viewer.username})
         fail(str(exc), EXIT_REJECTED)
     pdf = client_report_pdf(
         record, catalog=catalog, generated_by=f"{actor} as {viewer.username}", charts=not no_charts
     )
     write_atomically(out, pdf)
-    with write(engine, changes=False) as connection:
-        record_event(
-            connection,
-            actor=actor,
-            action="export-report",
-            resource_type="client",
-            resource_id=client_id,
-            detail={"as_user": viewer.username, "charts": not no_charts, "bytes": len(pdf)},
-        )
+    _audit("ok", {"as_user": viewer.username, "charts": not no_charts, "bytes": len(pdf)})
     if not no_charts and find_browser() is None:
         typer.echo(f"note: charts are not included: {NO_BROWSER}", err=True)
     typer.echo(f"wrote {out}")
@@ -94,7 +83,7 @@ def _viewer(engine: sa.Engine, username: str | None) -> Viewer:
     """The viewer of ``username``, or of the only clinician account when none is named."""
     import sqlalchemy as sa
 
-    from dashboard.auth.accounts import viewer_for
+    from dashboard.auth.accounts import viewer_by_username, viewer_for
     from dashboard.store import tables as t
     from dashboard.store.engine import read
 
@@ -112,9 +101,7 @@ def _viewer(engine: sa.Engine, username: str | None) -> Viewer:
                 found = "no clinician account" if not ids else f"{len(ids)} clinician accounts"
                 fail(f"{found}: say whose access to use with --as USERNAME", EXIT_USAGE)
             return viewer_for(connection, ids[0])
-        row = connection.execute(
-            sa.select(users.id, users.active).where(users.username == username)
-        ).first()
-        if row is None or not row.active:
+        found_viewer = viewer_by_username(connection, username)
+        if found_viewer is None:
             fail(f"no active account named {username!r}", EXIT_USAGE)
-        return viewer_for(connection, row.id)
+        return found_viewer

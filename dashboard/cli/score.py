@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-#: Exit codes shared by ``iop score`` and ``iop import``.
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_REJECTED = 3
+from dashboard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fail, write_score_table
 
 
 def score(
@@ -47,7 +44,6 @@ def score(
     """
     import datetime as dt
 
-    from dashboard.cli.output import fail, write_score_table
     from measures import DefinitionError, FormatError, load_catalog
     from measures.fastpath import try_write_scores
     from measures.formatting import counted

@@ -75,11 +75,11 @@ def import_file(
     *,
     catalog: Catalog,
     imported_by: str,
-    progress: Callable[[int, int], Callable[[int], None] | None] | None = None,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
 ) -> ImportSummary:
     """Import ``request.path``; raises :class:`UnusableFile` for a file that cannot be used.
 
-    ``progress(total_records, ...)`` may return a callback that is told how many
+    ``progress(total_records)`` may return a callback that is told how many
     records were written after each batch.
     """
     path = request.path
@@ -101,7 +101,7 @@ def import_file(
         )
     format = detect_format(path, request.format)
     batch = _read_administrations(path, format, request, catalog)
-    step = progress(batch.records, 0) if progress else None
+    step = progress(batch.records) if progress else None
     return import_administrations(
         engine,
         batch,

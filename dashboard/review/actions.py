@@ -6,7 +6,13 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import Action, NotPermitted, require, scoped_client_ids
+from dashboard.auth.permissions import (
+    Action,
+    NotPermitted,
+    caseload_scope,
+    require,
+    scoped_client_ids,
+)
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
@@ -114,6 +120,7 @@ def _episode_in_scope(connection: sa.Connection, viewer: Viewer, episode_id: str
         sa.select(e.id).where(
             e.code == episode_id,
             e.client_id.in_(scoped_client_ids(viewer)),
+            caseload_scope(viewer),
         )
     ).scalar()
     if found is None:

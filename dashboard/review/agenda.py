@@ -85,7 +85,7 @@ def build_agenda(
     the page's filters afterwards.
     """
     require(viewer, Action.VIEW_CASELOAD)
-    episodes = data.episodes(connection, viewer, active_on=as_of)
+    episodes = data.episodes(connection, viewer, active_on=as_of, caseload=True)
     choices = {
         "sites": tuple(sorted(episodes["site"].unique().to_list())),
         "tracks": tuple(sorted(episodes["track_name"].unique().to_list())),
@@ -96,9 +96,9 @@ def build_agenda(
     pks = episodes["client_pk"].to_list()
     window = episodes.select("client_pk", "client_id", "episode_id", "admitted_on", "track")
     scored = _in_episode(
-        data.scored_administrations(connection, viewer, catalog, client_pks=pks).drop(
-            "episode_id", strict=False
-        ),
+        data.scored_administrations(
+            connection, viewer, catalog, client_pks=pks, since=episodes["admitted_on"].min()
+        ).drop("episode_id", strict=False),
         window,
         "administered_at",
         as_of,

@@ -14,16 +14,19 @@ from measures.readiness import Readiness
 
 #: The measures shown as columns of the agenda, in this order.
 CORE_MEASURES = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs")
-#: Agenda order: the first reason that applies decides a client's place.
-PRIORITIES = (
-    "Safety answer to acknowledge",
-    "Reliable deterioration",
-    "Not on track",
-    "Overdue measures",
-    "Attendance below threshold",
-    "Step-down candidate",
-    "Other",
-)
+#: Agenda order: the first reason that applies decides a client's place. Each group
+#: with its short name for the counts above the weekly review table.
+PRIORITY_SHORT_NAMES = {
+    "Safety answer to acknowledge": "Safety answers",
+    "Reliable deterioration": "Deteriorating",
+    "Not on track": "Not on track",
+    "Overdue measures": "Overdue measures",
+    "Attendance below threshold": "Low attendance",
+    "Step-down candidate": "Step-down candidates",
+    "Other": "Other",
+}
+#: The agenda groups in agenda order.
+PRIORITIES = tuple(PRIORITY_SHORT_NAMES)
 #: Days of attendance shown on the agenda (the last two weeks).
 ATTENDANCE_DAYS = 14
 

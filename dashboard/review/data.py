@@ -9,7 +9,13 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import client_scope, scoped_client_ids
+from dashboard.auth.permissions import (
+    Action,
+    allowed,
+    caseload_scope,
+    client_scope,
+    scoped_client_ids,
+)
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.reads import read_administrations, read_frame
@@ -65,12 +71,16 @@ def episodes(
     *,
     active_on: dt.date | None = None,
     client_pks: list[int] | None = None,
+    caseload: bool = False,
 ) -> pl.DataFrame:
     """Episodes of the clients the viewer may read; ``active_on`` keeps open ones.
 
-    Clinicians see every episode of a client who has an episode at their sites.
+    Clinicians see every episode of a client who has an episode at their sites;
+    ``caseload`` keeps only the episodes at their sites (``caseload_scope``).
     """
     query = _episodes_select().where(client_scope(viewer))
+    if caseload:
+        query = query.where(caseload_scope(viewer))
     if active_on is not None:
         query = query.where(
             _E.admitted_on <= active_on,
@@ -82,14 +92,20 @@ def episodes(
 
 
 def scored_administrations(
-    connection: sa.Connection, viewer: Viewer, catalog: Catalog, *, client_pks: list[int]
+    connection: sa.Connection,
+    viewer: Viewer,
+    catalog: Catalog,
+    *,
+    client_pks: list[int],
+    since: dt.date | None = None,
 ) -> pl.DataFrame:
-    """The current administrations of these clients, scored, within the viewer's scope."""
-    allowed = scoped_client_ids(viewer, client_pks)
-    frame = read_administrations(
-        connection, catalog, where=t.administrations.c.client_id.in_(allowed)
-    )
-    return score_administrations(frame, catalog)
+    """The current administrations of these clients (from ``since``), scored, within
+    the viewer's scope."""
+    a = t.administrations.c
+    where = a.client_id.in_(scoped_client_ids(viewer, client_pks))
+    if since is not None:
+        where = where & (a.administered_at >= dt.datetime.combine(since, dt.time()))
+    return score_administrations(read_administrations(connection, catalog, where=where), catalog)
 
 
 def attendance(
@@ -126,14 +142,16 @@ def attendance(
 def acknowledgements(
     connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]
 ) -> pl.DataFrame:
-    """Who acknowledged which safety flag (administration), and when."""
+    """Which safety flag (administration) was acknowledged, and when; who did it
+    and their note only for the treatment team (a client sees neither)."""
     f, a = t.flag_acknowledgements.c, t.administrations.c
+    team = _is_team(viewer)
     query = (
         sa.select(
             f.administration_id,
-            f.acknowledged_by,
+            f.acknowledged_by if team else sa.null(),
             sa.type_coerce(f.acknowledged_at, sa.String),
-            f.note,
+            f.note if team else sa.null(),
         )
         .join(t.administrations, a.id == f.administration_id)
         .where(a.client_id.in_(scoped_client_ids(viewer, client_pks)))
@@ -150,8 +168,14 @@ def acknowledgements(
     )
 
 
+def _is_team(viewer: Viewer) -> bool:
+    """The treatment team: those who record decisions (clinicians), not clients."""
+    return allowed(viewer, Action.RECORD_DECISION)
+
+
 def decisions(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]) -> pl.DataFrame:
-    """The team's weekly decisions for these clients' episodes, newest first."""
+    """The team's weekly decisions for these clients' episodes, newest first (for
+    the treatment team only: a client's own record has none)."""
     d = t.review_decisions.c
     query = (
         sa.select(
@@ -164,7 +188,10 @@ def decisions(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int
             sa.type_coerce(d.decided_at, sa.String),
         )
         .join(t.episodes, _E.id == d.episode_id)
-        .where(_E.client_id.in_(scoped_client_ids(viewer, client_pks)))
+        .where(
+            _E.client_id.in_(scoped_client_ids(viewer, client_pks)),
+            sa.true() if _is_team(viewer) else sa.false(),
+        )
         .order_by(d.decided_at.desc(), d.id.desc())
     )
     return read_frame(
@@ -231,10 +258,10 @@ def reference_administrations(
     return score_administrations(frame, catalog)
 
 
-def reference_episodes(connection: sa.Connection) -> pl.DataFrame:
-    """Admission dates of the program's completed episodes (no identities)."""
+def reference_episodes(connection: sa.Connection, reasons: Sequence[str]) -> pl.DataFrame:
+    """Admission dates of the program's episodes discharged for ``reasons`` (no identities)."""
     query = sa.select(_E.id, sa.type_coerce(_E.admitted_on, sa.String)).where(
-        _E.discharge_reason.in_(["completed", "stepped_down"])
+        _E.discharge_reason.in_(list(reasons))
     )
     return read_frame(connection, query, {"episode_pk": pl.Int64, "admitted_on": pl.Date})
 

@@ -58,7 +58,6 @@ class ClientRecord:
     expected: pl.DataFrame | None = None
     expected_notes: dict[str, str] = field(default_factory=dict)
     readiness: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def program_week(self) -> int:
@@ -101,7 +100,9 @@ def load_client_record(
     until = episode["discharged_on"] or as_of
     day = pl.col("administered_at").dt.date()
     scores = (
-        data.scored_administrations(connection, viewer, catalog, client_pks=[client_pk])
+        data.scored_administrations(
+            connection, viewer, catalog, client_pks=[client_pk], since=admitted
+        )
         .filter((day >= admitted) & (day <= until))
         .with_columns(program_week("administered_at", admitted))
     )

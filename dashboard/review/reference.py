@@ -13,10 +13,8 @@ from dashboard.review import data
 from dashboard.store import tables as t
 from dashboard.store.engine import read, write
 from measures import Catalog
-from measures.expected import ExpectedConfig, expected_ranges, range_gaps, weekly_scores
+from measures.expected import ExpectedConfig, reference_ranges, weekly_scores
 
-#: Discharges whose episodes make the reference ("completed" or stepped down).
-COMPLETED = ("completed", "stepped_down")
 #: Completed episodes read (and scored) together when the ranges are computed.
 EPISODES_PER_READ = 2_000
 
@@ -32,12 +30,13 @@ class Reference:
 def program_reference(
     connection: sa.Connection, catalog: Catalog, config: ExpectedConfig
 ) -> Reference:
-    """Ranges from every completed (or stepped-down) episode of the program.
+    """Ranges from every episode of the program discharged for one of the program's
+    ``completed_reasons`` (by default completed or stepped down).
 
     Program-wide aggregates: they carry no identity and are only shown where
     at least ``config.min_reference_episodes`` episodes stand behind a range.
     """
-    starts = data.reference_episodes(connection)
+    starts = data.reference_episodes(connection, config.completed_reasons)
     pks = starts["episode_pk"].to_list()
     # weekly means are per episode: a batch of episodes at a time keeps memory flat
     # (the whole history of a large program at once took 3.3 GB)
@@ -52,11 +51,10 @@ def program_reference(
         )
         for batch in batches or [[]]
     ]
-    all_weeks = pl.concat(weekly)
-    return Reference(
-        expected_ranges(all_weeks, catalog=catalog, config=config, episode="episode_pk"),
-        range_gaps(all_weeks, catalog=catalog, config=config, episode="episode_pk"),
+    ranges, gaps = reference_ranges(
+        pl.concat(weekly), catalog=catalog, config=config, episode="episode_pk"
     )
+    return Reference(ranges, gaps)
 
 
 def fingerprint(connection: sa.Connection, catalog: Catalog, config: ExpectedConfig) -> str:
@@ -67,7 +65,9 @@ def fingerprint(connection: sa.Connection, catalog: Catalog, config: ExpectedCon
     """
     e, i = t.episodes.c, t.imports.c
     count, last = connection.execute(
-        sa.select(sa.func.count(e.id), sa.func.max(e.id)).where(e.discharge_reason.in_(COMPLETED))
+        sa.select(sa.func.count(e.id), sa.func.max(e.id)).where(
+            e.discharge_reason.in_(config.completed_reasons)
+        )
     ).one()
     last_import = connection.execute(
         sa.select(sa.func.max(i.id)).where(i.kind != "check-in")

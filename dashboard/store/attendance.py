@@ -8,10 +8,19 @@ import polars as pl
 import sqlalchemy as sa
 
 from dashboard.store import tables as t
-from dashboard.store.matching import client_ids
+from dashboard.store.matching import chunks, client_ids
 from dashboard.store.reads import read_frame
 
 _RESULTS = {"row": pl.Int64, "status": pl.String, "reason": pl.String}
+#: The stored sessions of the incoming rows' clients, as compared with them.
+_STORED = {
+    "attendance_id": pl.Int64,
+    "client_pk": pl.Int64,
+    "session_on": pl.Date,
+    "session_type": pl.String,
+    "stored_attended": pl.Boolean,
+    "stored_episode": pl.Int64,
+}
 
 
 def write_attendance(
@@ -172,38 +181,21 @@ def _episodes(connection: sa.Connection, rows: pl.DataFrame) -> tuple[pl.DataFra
 
 def _stored(connection: sa.Connection, client_pks: list[int]) -> pl.DataFrame:
     a = t.attendance.c
-    found = []
-    for start in range(0, len(client_pks), 500):
-        found.append(
-            read_frame(
-                connection,
-                sa.select(
-                    a.id,
-                    a.client_id,
-                    sa.type_coerce(a.session_on, sa.String),
-                    a.session_type,
-                    a.attended,
-                    a.episode_id,
-                ).where(a.client_id.in_(client_pks[start : start + 500])),
-                {
-                    "attendance_id": pl.Int64,
-                    "client_pk": pl.Int64,
-                    "session_on": pl.Date,
-                    "session_type": pl.String,
-                    "stored_attended": pl.Boolean,
-                    "stored_episode": pl.Int64,
-                },
-            )
+    found = [
+        read_frame(
+            connection,
+            sa.select(
+                a.id,
+                a.client_id,
+                sa.type_coerce(a.session_on, sa.String),
+                a.session_type,
+                a.attended,
+                a.episode_id,
+            ).where(a.client_id.in_(chunk)),
+            _STORED,
         )
+        for chunk in chunks(client_pks)
+    ]
     if not found:
-        return pl.DataFrame(
-            schema={
-                "attendance_id": pl.Int64,
-                "client_pk": pl.Int64,
-                "session_on": pl.Date,
-                "session_type": pl.String,
-                "stored_attended": pl.Boolean,
-                "stored_episode": pl.Int64,
-            }
-        )
+        return pl.DataFrame(schema=_STORED)
     return pl.concat(found)

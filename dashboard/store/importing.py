@@ -18,7 +18,13 @@ from dashboard.importers.batch import ImportBatch
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.engine import write
-from dashboard.store.matching import classify_versions, client_ids, prepare_rows, with_episodes
+from dashboard.store.matching import (
+    chunks,
+    classify_versions,
+    client_ids,
+    prepare_rows,
+    with_episodes,
+)
 from measures import Catalog, score_administrations, validate_administrations
 
 #: Rows written per INSERT batch (and per progress step).
@@ -81,7 +87,6 @@ def import_administrations(
     catalog: Catalog,
     source: str,
     known_clients_only: bool = False,
-    now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate ``batch`` and write it in one transaction: all its good rows or none.
@@ -118,7 +123,6 @@ def import_administrations(
             catalog=catalog,
             source=source,
             known_clients_only=known_clients_only,
-            now=now,
             progress=progress,
         )
         _hold_for_tests()
@@ -251,8 +255,7 @@ def _insert_administrations(
 def _supersede(connection: sa.Connection, fresh: pl.DataFrame) -> None:
     """The versions a new submission replaces stop being current (and stay in history)."""
     replaced = fresh.filter(pl.col("replaces").is_not_null())["replaces"].unique().to_list()
-    for start in range(0, len(replaced), 500):
-        chunk = replaced[start : start + 500]
+    for chunk in chunks(replaced):
         connection.execute(
             t.administrations.update()
             .where(t.administrations.c.id.in_(chunk))

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import polars as pl
 import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from measures import Catalog
+
+_T = TypeVar("_T")
+
+
+def chunks(values: Sequence[_T], size: int = 500) -> Iterator[Sequence[_T]]:
+    """``values`` in slices of at most ``size`` (an ``IN (...)`` list per query)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
@@ -69,8 +79,7 @@ def client_ids(
 
 def _code_ids(connection: sa.Connection, codes: list[str]) -> pl.DataFrame:
     found: list[tuple[str, int]] = []
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
+    for chunk in chunks(codes):
         found += connection.execute(
             sa.select(t.clients.c.code, t.clients.c.id).where(t.clients.c.code.in_(chunk))
         ).all()
@@ -81,8 +90,7 @@ def with_episodes(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame
     """The episode each administration falls in; outside every episode is marked, not dropped."""
     client_pks = rows["client_pk"].unique().to_list()
     found = []
-    for start in range(0, len(client_pks), 500):
-        chunk = client_pks[start : start + 500]
+    for chunk in chunks(client_pks):
         found += connection.execute(
             sa.select(
                 t.episodes.c.id,
@@ -148,8 +156,7 @@ def classify_versions(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataF
 def _stored_versions(connection: sa.Connection, client_pks: list[int]) -> pl.DataFrame:
     a = t.administrations.c
     found = []
-    for start in range(0, len(client_pks), 500):
-        chunk = client_pks[start : start + 500]
+    for chunk in chunks(client_pks):
         found += connection.execute(
             sa.select(
                 a.id,

@@ -35,12 +35,16 @@ HISTORY_COLUMNS: dict[str, Any] = {
     "recorded_by": pl.String,
 }
 
+#: The client and episode codes a read adds (last, after any history columns).
+_CODE_COLUMNS: dict[str, Any] = {"client_id": pl.String, "episode_id": pl.String}
+
 
 def administrations_select(*, current_only: bool = True, history: bool = False) -> sa.Select[Any]:
-    """A lean select of stored administrations (no joins: codes are mapped in polars).
+    """A lean select of stored administrations, with their client and episode codes.
 
-    Dates are read as text on SQLite and parsed by polars, several times faster
-    than converting them row by row in Python.
+    The codes come last (``client_id``, ``episode_id``), from outer joins. Dates
+    are read as text on SQLite and parsed by polars, several times faster than
+    converting them row by row in Python.
     """
     columns = [
         _A.id.label("administration_id"),
@@ -63,7 +67,12 @@ def administrations_select(*, current_only: bool = True, history: bool = False) 
             sa.type_coerce(_A.recorded_at, sa.String).label("recorded_at"),
             _A.recorded_by,
         ]
-    query = sa.select(*columns)
+    columns += [t.clients.c.code.label("client_id"), t.episodes.c.code.label("episode_id")]
+    query = sa.select(*columns).select_from(
+        t.administrations.outerjoin(t.clients, _A.client_id == t.clients.c.id).outerjoin(
+            t.episodes, _A.episode_id == t.episodes.c.id
+        )
+    )
     return query.where(_A.is_current) if current_only else query
 
 
@@ -109,30 +118,15 @@ def read_administrations(
     """Stored administrations as a wide frame: client and episode codes, item columns.
 
     ``where`` narrows the select (the viewer's scope is applied by the callers in
-    :mod:`dashboard.store.access`); ``history`` adds versions, sources and imports.
-    Sorted by date, client, instrument (and version).
+    :mod:`dashboard.review.data` and :mod:`dashboard.checkin`); ``history`` adds
+    versions, sources and imports. Sorted by date, client, instrument (and version).
     """
     query = administrations_select(current_only=current_only, history=history)
     if where is not None:
         query = query.where(where)
-    schema = ADMINISTRATION_COLUMNS | (HISTORY_COLUMNS if history else {})
-    frame = read_frame(connection, query, schema)
-    codes = read_frame(
-        connection,
-        sa.select(t.clients.c.id, t.clients.c.code),
-        {"client_pk": pl.Int64, "client_id": pl.String},
-    )
-    episodes = read_frame(
-        connection,
-        sa.select(t.episodes.c.id, t.episodes.c.code),
-        {"episode_pk": pl.Int64, "episode_id": pl.String},
-    )
+    schema = ADMINISTRATION_COLUMNS | (HISTORY_COLUMNS if history else {}) | _CODE_COLUMNS
     order = ["administered_at", "client_id", "measure", *(["version"] if history else [])]
-    frame = (
-        frame.join(codes, on="client_pk", how="left")
-        .join(episodes, on="episode_pk", how="left")
-        .sort(order)
-    )
+    frame = read_frame(connection, query, schema).sort(order)
     return with_item_columns(frame, catalog)
 
 

@@ -249,8 +249,8 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
         sa.select(*[e[k] for k in values], e.id).where(e.code == row["episode_id"])
     ).first()
     if found is None:
-        connection.execute(t.episodes.insert().values(code=row["episode_id"], **values))
-        _start_care_level(connection, row["episode_id"], row["admitted_on"])
+        inserted = connection.execute(t.episodes.insert().values(code=row["episode_id"], **values))
+        _start_care_level(connection, int(inserted.inserted_primary_key[0]), row["admitted_on"])
         return "accepted", None
     if found.client_id != client_id:
         return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"
@@ -260,11 +260,8 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
     return "accepted", None
 
 
-def _start_care_level(connection: sa.Connection, episode_code: str, admitted_on: Any) -> None:
+def _start_care_level(connection: sa.Connection, episode_id: int, admitted_on: Any) -> None:
     """An episode starts in IOP unless a level-of-care file says otherwise."""
-    episode_id = connection.execute(
-        sa.select(t.episodes.c.id).where(t.episodes.c.code == episode_code)
-    ).scalar()
     connection.execute(
         t.care_levels.insert().values(
             episode_id=episode_id, changed_on=admitted_on, level_of_care="iop", reason="admission"

@@ -18,11 +18,10 @@ def render() -> None:
     st.title("Audit log")
     with read(context.engine) as connection:
         actions = data.audit_actions(connection)
-    left, middle, right = st.columns(3)
-    actor = left.text_input("Who (username)").strip() or None
-    action = middle.selectbox("Action", ["(all)", *actions])
-    since = right.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
-    with read(context.engine) as connection:
+        left, middle, right = st.columns(3)
+        actor = left.text_input("Who (username)").strip() or None
+        action = middle.selectbox("Action", ["(all)", *actions])
+        since = right.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
         rows = data.audit_log(
             connection,
             viewer,

@@ -104,7 +104,7 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
             horizontal=len(values) > 5,
             key=f"answer_{instrument.id}_{item.id}",
         )
-        if _is_safety_answer(instrument, item.id, value):
+        if safety_item_endorsed({instrument.id: {item.id: value}}, context.catalog):
             if saved.get(item.id) != value:
                 # the moment it is answered: a toast shows wherever the page is scrolled
                 paragraphs = context.settings.crisis_message.split("\n\n")
@@ -119,12 +119,6 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
 def _option(item: Any, value: int) -> str:
     label = item.option_label(value)
     return f"{value} · {label}" if label else str(value)
-
-
-def _is_safety_answer(instrument: Instrument, item_id: str, value: int | None) -> bool:
-    return value is not None and any(
-        c.item == item_id and value > c.above for c in instrument.critical_items
-    )
 
 
 def _crisis(context: AppContext) -> None:
@@ -241,7 +235,6 @@ def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
             st.error("Some answers could not be saved: " + "; ".join(result.errors))
             return
         state["done"] = True
-        state["safety"] = result.safety_item_endorsed
         st.rerun()
 
 
@@ -259,7 +252,7 @@ def _coping(notes: dict[str, Any]) -> list[dict[str, str]]:
 
 def _done(context: AppContext, state: dict[str, Any]) -> None:
     st.success("Thank you. Your check-in is saved.")
-    if state.get("safety") or safety_item_endorsed(state["answers"], context.catalog):
+    if safety_item_endorsed(state["answers"], context.catalog):
         _crisis(context)
     if not state["measures"]:
         st.write("Nothing else is due today.")

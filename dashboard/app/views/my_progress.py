@@ -39,8 +39,9 @@ def render() -> None:
         st.info("Your program has not started yet: your progress will show here.")
         return
     session.audit_view(context, viewer, code, what="view-own-progress")
-    # a client's own view: no team decisions, no acknowledgement details
-    record = replace(record, decisions=record.decisions.clear(), flags=record.flags.clear())
+    # the data layer gives a client no team decisions or acknowledgement details;
+    # their own view leaves the safety flags to the team's follow-up
+    record = replace(record, flags=record.flags.clear())
     st.write(f"Week {record.program_week} of your program.")
     sentences = measure_sentences(record, context.catalog)
     for measure in [m for m in _ORDER if m in sentences]:

@@ -6,10 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
+from dashboard.app import cache
 from dashboard.app.guard import page_viewer
 from dashboard.auth.permissions import Action
-from dashboard.cohorts.outcomes import SMALL_CELL, episode_outcomes, summarise
-from dashboard.store.engine import read
+from dashboard.cohorts.outcomes import SMALL_CELL, summarise
 
 _GROUPS = {"Site": ["site"], "Track": ["track_name"], "Site and track": ["site", "track_name"]}
 
@@ -25,15 +25,12 @@ def render() -> None:
     )
     grouping = right.radio("Compare by", list(_GROUPS), horizontal=True)
     start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
-    with read(context.engine) as connection:
-        outcomes = episode_outcomes(
-            connection, viewer, context.catalog, discharged_from=start, discharged_to=end
-        )
+    outcomes = cache.episode_outcomes(context, viewer, start, end)
     if outcomes.is_empty():
         st.info("No episodes at your sites were discharged in this period.")
         return
     st.dataframe(
-        summarise(outcomes.rename({"track_name": "track_name"}), _GROUPS[grouping]).rename(
+        summarise(outcomes, _GROUPS[grouping]).rename(
             {"site": "Site", "track_name": "Track"}, strict=False
         ),
         hide_index=True,

@@ -14,7 +14,7 @@ from dashboard.auth.permissions import Action, NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
 from dashboard.review.agenda import Agenda, Filters
-from dashboard.review.agenda_table import CORE_MEASURES
+from dashboard.review.agenda_table import CORE_MEASURES, PRIORITY_SHORT_NAMES
 from dashboard.store.tables import DECISIONS
 
 _DECISION_LABELS = {
@@ -33,7 +33,8 @@ def render() -> None:
     st.title("Weekly review")
     st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")
     caseload = cache.agenda(context, viewer, today)
-    agenda = caseload.narrowed(_filters(caseload))
+    filters = _filters(caseload)
+    agenda = caseload.narrowed(filters)
     if agenda.rows.is_empty():
         st.info("No active clients in your caseload match these filters.")
         return
@@ -41,7 +42,7 @@ def render() -> None:
     _table(agenda, context)
     st.divider()
     _discuss(context, viewer, agenda)
-    _packet(context, viewer, agenda)
+    _packet(context, viewer, agenda, filters)
 
 
 def _filters(caseload: Agenda) -> Filters:
@@ -54,15 +55,16 @@ def _filters(caseload: Agenda) -> Filters:
     )
 
 
-#: Short names of the agenda groups for the counts above the table.
-_SHORT = {
-    "Safety answer to acknowledge": "Safety answers",
-    "Reliable deterioration": "Deteriorating",
-    "Not on track": "Not on track",
-    "Overdue measures": "Overdue measures",
-    "Attendance below threshold": "Low attendance",
-    "Step-down candidate": "Step-down candidates",
-    "Other": "Other",
+#: Headings of the agenda's columns in the table (a measure keeps its abbreviation).
+_HEADINGS = {
+    "program_week": "Week",
+    "track": "Track",
+    "clinician": "Clinician",
+    "attendance_2w": "Attendance, 2 weeks",
+    "flags": "Flags",
+    "readiness": "Step-down readiness",
+    "decision": "Decision this week",
+    "plan": "Relapse-prevention plan",
 }
 
 
@@ -70,23 +72,30 @@ def _summary(agenda: Agenda) -> None:
     counts = agenda.counts
     columns = st.columns(len(counts))
     for column, (label, count) in zip(columns, counts.items(), strict=True):
-        column.metric(_SHORT[label], count, help=label)
+        column.metric(PRIORITY_SHORT_NAMES[label], count, help=label)
+
+
+def _agenda_columns(agenda: Agenda, context: AppContext) -> list[str]:
+    """The agenda's columns after the client, shared by the table and the packet."""
+    measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
+    return [
+        "program_week",
+        "track",
+        "clinician",
+        "attendance_2w",
+        *[m for m in measures if m in agenda.rows.columns],
+        "flags",
+        "readiness",
+        "decision",
+        "plan",
+    ]
 
 
 def _table(agenda: Agenda, context: AppContext) -> None:
-    measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
     shown = agenda.rows.select(
         pl.col("priority_label").alias("Why now"),
         pl.format("{} ({})", "display_name", "client_id").alias("Client"),
-        pl.col("program_week").alias("Week"),
-        pl.col("track").alias("Track"),
-        pl.col("clinician").alias("Clinician"),
-        pl.col("attendance_2w").alias("Attendance, 2 weeks"),
-        *[pl.col(m) for m in measures if m in agenda.rows.columns],
-        pl.col("flags").alias("Flags"),
-        pl.col("readiness").alias("Step-down readiness"),
-        pl.col("decision").alias("Decision this week"),
-        pl.col("plan").alias("Relapse-prevention plan"),
+        *[pl.col(c).alias(_HEADINGS.get(c, c)) for c in _agenda_columns(agenda, context)],
     )
     # tall enough for a typical caseload without scrolling inside the table
     st.dataframe(shown, hide_index=True, row_height=48, height=min(shown.height, 25) * 48 + 42)
@@ -167,33 +176,29 @@ def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) 
         st.caption(f"Already recorded this week: {row['decision']}")
 
 
-def _packet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
-    """The printable packet: drawn on request (a PDF per run would slow the page)."""
+def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filters) -> None:
+    """The printable packet: drawn on request (a PDF per run would slow the page).
+
+    It is kept with the filters and day it was drawn for, and offered only while they hold.
+    """
+    drawn_for = (filters, agenda.as_of)
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
         from dashboard.reports.review_packet import review_packet_pdf
 
-        measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
-        rows = agenda.rows.select(
-            "client_id",
-            "display_name",
-            "program_week",
-            "track",
-            "clinician",
-            "attendance_2w",
-            *[m for m in measures if m in agenda.rows.columns],
-            "flags",
-            "readiness",
-            "decision",
-            "plan",
+        rows = agenda.rows.select("client_id", "display_name", *_agenda_columns(agenda, context))
+        st.session_state["review_packet"] = (
+            drawn_for,
+            review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)),
         )
-        st.session_state["review_packet"] = review_packet_pdf(
-            rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)
+    prepared = st.session_state.get("review_packet")
+    if (
+        prepared
+        and prepared[0] == drawn_for
+        and st.download_button(
+            "Download the packet",
+            data=prepared[1],
+            file_name=f"review-packet-{week_of(agenda.as_of)}.pdf",
+            mime="application/pdf",
         )
-    packet = st.session_state.get("review_packet")
-    if packet and st.download_button(
-        "Download the packet",
-        data=packet,
-        file_name=f"review-packet-{week_of(agenda.as_of)}.pdf",
-        mime="application/pdf",
     ):
         audit_client_view(context.engine, viewer, "caseload", what="export-review-packet")
