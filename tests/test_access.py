@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from dashboard import access
 from dashboard.auth.oidc import viewer_from_identity
 from dashboard.auth.permissions import NotPermitted
-from dashboard.review import data
 from dashboard.review.actions import acknowledge_flag, record_decision
 from dashboard.review.record import load_client_record
 from dashboard.store.engine import read
@@ -21,7 +21,7 @@ TODAY = dt.date.today()
 
 def _episode_clients(engine, viewer):
     with read(engine) as connection:
-        return set(data.episodes(connection, viewer)["client_id"].to_list())
+        return set(access.episodes(connection, viewer)["client_id"].to_list())
 
 
 def test_a_client_reads_only_their_own_record(demo_engine):
@@ -53,7 +53,7 @@ def test_directors_and_admins_read_no_individual_record(demo_engine, username):
 def test_a_clinician_reads_the_clients_of_their_sites_only(demo_engine):
     clinician = viewer_of(demo_engine, "clinician")
     with read(demo_engine) as connection:
-        sites = set(data.episodes(connection, clinician)["site"].to_list())
+        sites = set(access.episodes(connection, clinician)["site"].to_list())
     assert sites == {"Hillcrest"}
 
 
@@ -99,8 +99,8 @@ def test_a_clinicians_caseload_holds_only_episodes_at_their_sites(demo_copy):
         )
     clinician = viewer_of(demo_copy, "clinician")
     with read(demo_copy) as connection:
-        readable = data.episodes(connection, clinician, client_pks=[client_pk])
-        caseload = data.episodes(connection, clinician, active_on=TODAY, caseload=True)
+        readable = access.episodes(connection, clinician, client_pks=[client_pk])
+        caseload = access.episodes(connection, clinician, active_on=TODAY, caseload=True)
     assert "EXRIVER" in readable["episode_id"].to_list()  # the history travels with the client
     assert set(caseload["site"].to_list()) == {"Hillcrest"}
     assert code not in caseload["client_id"].to_list()
@@ -133,8 +133,8 @@ def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
 def test_a_clients_own_record_carries_no_team_notes(demo_copy):
     clinician, client = viewer_of(demo_copy, "clinician"), viewer_of(demo_copy, "client")
     with read(demo_copy) as connection:
-        episode = data.episodes(connection, client)["episode_id"][-1]
-        pk = data.client_pk_of(connection, client, "C0215")
+        episode = access.episodes(connection, client)["episode_id"][-1]
+        pk = access.client_pk_of(connection, client, "C0215")
         administration = connection.execute(
             sa.text("SELECT min(id) FROM administrations WHERE client_id = :pk"), {"pk": pk}
         ).scalar()
@@ -144,8 +144,8 @@ def test_a_clients_own_record_carries_no_team_notes(demo_copy):
     with read(demo_copy) as connection:
         team = load_client_record(connection, clinician, "C0215", catalog=catalog, as_of=TODAY)
         own = load_client_record(connection, client, "C0215", catalog=catalog, as_of=TODAY)
-        team_acks = data.acknowledgements(connection, clinician, client_pks=[pk])
-        own_acks = data.acknowledgements(connection, client, client_pks=[pk])
+        team_acks = access.acknowledgements(connection, clinician, client_pks=[pk])
+        own_acks = access.acknowledgements(connection, client, client_pks=[pk])
     assert "team only" in team.decisions["note"].to_list()
     assert own.decisions.is_empty()
     assert team_acks.select("acknowledged_by", "ack_note").row(0) == ("clinician", "called her")

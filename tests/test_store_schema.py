@@ -49,7 +49,7 @@ def test_the_head_constant_is_the_newest_migration():
 
 
 def test_migrating_records_data_changes_from_then_on(engine):
-    from dashboard.review.data import data_version
+    from dashboard.access import data_version
     from dashboard.store.engine import read, write
 
     with read(engine) as connection:

@@ -90,9 +90,9 @@ def page(url: str, warm: int) -> dict[str, Any]:
 
 def agenda(url: str, repeats: int, program: str) -> dict[str, Any]:
     """Time the uncached pieces: program reference, data version and ``build_agenda``."""
+    from dashboard.access import data_version
     from dashboard.program_settings import APP_SECTIONS
     from dashboard.review.agenda import build_agenda
-    from dashboard.review.data import data_version
     from dashboard.review.reference import program_reference
     from dashboard.store.engine import make_engine, read
     from measures import load_catalog

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.cohorts import outcomes as cohort_outcomes
-from dashboard.review import data
 from dashboard.review.agenda import Agenda, build_agenda
 from dashboard.review.reference import Reference, current_reference
 from dashboard.store.engine import read
@@ -19,7 +19,7 @@ from dashboard.store.engine import read
 def data_version(context: AppContext) -> tuple[int, ...]:
     """The current data version (one cheap query)."""
     with read(context.engine) as connection:
-        return data.data_version(connection)
+        return access.data_version(connection)
 
 
 def _database(context: AppContext) -> str:
@@ -86,7 +86,7 @@ def _visible_clients(
     version: tuple[int, ...],
 ) -> dict[str, str]:
     with read(_context.engine) as connection:
-        episodes = data.episodes(connection, _viewer)
+        episodes = access.episodes(connection, _viewer)
     latest = episodes.sort("admitted_on").unique("client_id", keep="last")
     active = latest["discharged_on"].is_null()
     ordered = pl.concat([latest.filter(active), latest.filter(~active)])

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import access
 from dashboard.auth.viewer import Viewer
-from dashboard.review import data
 from measures import Catalog
 from measures.program import ProgramConfig
 from measures.schedule import due_measures
@@ -39,15 +39,15 @@ def due_today(
 
     Empty when the client has no current episode.
     """
-    episodes = data.episodes(connection, viewer, active_on=as_of)
+    episodes = access.episodes(connection, viewer, active_on=as_of)
     if episodes.is_empty() or viewer.client_pk is None:
         return pl.DataFrame(
             schema={"measure": pl.String, "overdue_days": pl.Int64, "reason": pl.String}
         )
     episode = episodes.sort("admitted_on").tail(1)
     pks = episode["client_pk"].to_list()
-    last = data.last_administered(connection, viewer, client_pks=pks)
-    attendance = data.attendance(
+    last = access.last_administered(connection, viewer, client_pks=pks)
+    attendance = access.attendance(
         connection, viewer, client_pks=pks, since=as_of - dt.timedelta(days=21)
     )
     days = attendance["session_on"].dt.weekday().unique().sort().to_list()

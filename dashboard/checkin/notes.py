@@ -1,42 +1,8 @@
-"""Check-in notes (triggers, coping actions, reflections), read within the viewer's scope."""
+"""What check-in notes add up to: the triggers that came up and the coping that helped."""
 
 from __future__ import annotations
 
 import polars as pl
-import sqlalchemy as sa
-
-from dashboard.auth.permissions import client_scope
-from dashboard.auth.viewer import Viewer
-from dashboard.store import tables as t
-from dashboard.store.reads import read_frame
-
-
-def checkin_notes(connection: sa.Connection, viewer: Viewer, client_code: str) -> pl.DataFrame:
-    """The client's notes, oldest first: ``submitted_at``, ``triggers`` and ``coping``
-    (lists of structs) and ``reflection`` (exactly as written)."""
-    n, c = t.checkin_notes.c, t.clients.c
-    query = (
-        sa.select(sa.type_coerce(n.submitted_at, sa.String), n.triggers, n.coping, n.reflection)
-        .join(t.clients, c.id == n.client_id)
-        .where(c.code == client_code, client_scope(viewer))
-        .order_by(n.submitted_at)
-    )
-    frame = read_frame(
-        connection,
-        query,
-        {
-            "submitted_at": pl.Datetime("us"),
-            "triggers": pl.String,
-            "coping": pl.String,
-            "reflection": pl.String,
-        },
-    )
-    trigger = pl.List(pl.Struct({"category": pl.String, "text": pl.String}))
-    coping = pl.List(pl.Struct({"action": pl.String, "helped": pl.String}))
-    return frame.with_columns(
-        pl.col("triggers").str.json_decode(trigger),
-        pl.col("coping").str.json_decode(coping),
-    )
 
 
 def trigger_summary(notes: pl.DataFrame) -> pl.DataFrame:

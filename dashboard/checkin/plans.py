@@ -6,7 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, NotPermitted, client_scope, require
@@ -14,7 +13,6 @@ from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.engine import read, write
-from dashboard.store.reads import read_frame
 
 #: A plan needs at least this many go-to actions for a hard moment (issue 5).
 MIN_ACTIONS = 3
@@ -139,21 +137,3 @@ def plan_history(engine: sa.Engine, viewer: Viewer, client_code: str) -> list[Pl
         )
         for r in rows
     ]
-
-
-def plans_reviewed(connection: sa.Connection, viewer: Viewer) -> pl.DataFrame:
-    """When each client's current plan was last saved (for the weekly review)."""
-    p, c = t.relapse_plans.c, t.clients.c
-    query = (
-        sa.select(
-            c.code, sa.type_coerce(sa.func.max(p.saved_at), sa.String), sa.func.max(p.version)
-        )
-        .join(t.clients, c.id == p.client_id)
-        .where(client_scope(viewer))
-        .group_by(c.code)
-    )
-    return read_frame(
-        connection,
-        query,
-        {"client_id": pl.String, "plan_saved_at": pl.Datetime("us"), "plan_version": pl.Int64},
-    )

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
-from dashboard.importers.batch import RAW_SCHEMA, ImportBatch
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
+from dashboard.store.batch import RAW_SCHEMA, ImportBatch
 from dashboard.store.engine import read, write
 from dashboard.store.importing import write_administrations
 from measures import Catalog, parse_administrations, validate_administrations

@@ -59,8 +59,8 @@ def import_files(
     the responses. Exit 0 when every row was accepted (or already there), 3 when
     some rows were rejected, 2 when a file could not be used at all.
     """
-    from dashboard.importers.batch import UnusableFile
     from dashboard.importers.run import KIND_ORDER, ImportRequest, detect_kind, import_file
+    from dashboard.store.batch import UnusableFile
     from dashboard.store.engine import DatabaseLocked
 
     engine = open_database(db)

@@ -8,12 +8,9 @@ import math
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import Action, require, site_scope
+from dashboard import access
 from dashboard.auth.viewer import Viewer
-from dashboard.review.data import EPISODE_COLUMNS, _episodes_select
-from dashboard.store import tables as t
-from dashboard.store.reads import read_administrations, read_frame
-from measures import Catalog, score_administrations
+from measures import Catalog
 from measures.change import talking_therapies_outcome
 
 #: Counts from 1 to 10 are never shown: the CMS cell size suppression policy
@@ -37,21 +34,13 @@ def episode_outcomes(
     PHQ-9 and GAD-7 of the episode, and the NHS Talking Therapies paired outcome
     (case at start, recovered, reliable improvement/deterioration/recovery).
     """
-    require(viewer, Action.VIEW_COHORTS)
-    e = t.episodes.c
-    query = _episodes_select().where(
-        site_scope(viewer), e.discharged_on >= discharged_from, e.discharged_on <= discharged_to
+    episodes = access.discharged_episodes(
+        connection, viewer, discharged_from=discharged_from, discharged_to=discharged_to
     )
-    episodes = read_frame(connection, query, EPISODE_COLUMNS)
     if episodes.is_empty():
         return episodes
-    scored = score_administrations(
-        read_administrations(
-            connection,
-            catalog,
-            where=t.administrations.c.episode_id.in_(episodes["episode_pk"].to_list()),
-        ),
-        catalog,
+    scored = access.episode_administrations(
+        connection, catalog, episode_pks=episodes["episode_pk"].to_list()
     )
     firsts_lasts = (
         scored.filter(pl.col("measure").is_in(["phq9", "gad7"]) & pl.col("score").is_not_null())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.importers.batch import ImportBatch, UnusableFile
+from dashboard.store.batch import ImportBatch, UnusableFile
 from measures import Catalog, FormatError, read_administrations_csv
 from measures.parsing import read_lines
 

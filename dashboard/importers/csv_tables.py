@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
-from dashboard.importers.batch import UnusableFile
 from dashboard.importers.csv_administrations import raw_lines
+from dashboard.store.batch import TableBatch, TableSpec, UnusableFile
 from dashboard.store.tables import DISCHARGE_REASONS, LEVELS_OF_CARE
 from measures.parsing import ERROR_SCHEMA
-from measures.rules import Rule, Validation, check_rules, split
+from measures.rules import Rule, check_rules, split
 
 SESSION_TYPES = ("group", "individual", "family", "medication", "other")
 _TRUE = ("true", "yes", "y", "1", "attended")
 _FALSE = ("false", "no", "n", "0", "absent", "missed")
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A CSV table: its columns, their types and the rules each row must meet."""
-
-    kind: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    types: dict[str, Any]
-    rules: Callable[[dt.date], list[Rule]]
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Every column the table understands."""
-        return self.required + self.optional
-
-
-@dataclass(frozen=True)
-class TableBatch:
-    """Rows read from one table CSV, validated; raw lines kept for the quarantine."""
-
-    spec: TableSpec
-    validation: Validation
-    raw: pl.DataFrame
-    records: int
-    ignored_columns: tuple[str, ...]
 
 
 def _present(column: str) -> Rule:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dashboard.importers.batch import ImportBatch, UnusableFile
 from dashboard.importers.csv_administrations import read_administrations_file
 from dashboard.importers.csv_tables import TABLES, detect_table, read_table
+from dashboard.store.batch import ImportBatch, UnusableFile
 from dashboard.store.importing import ImportSummary, file_hash, import_administrations
 from dashboard.store.registry import import_table
 from measures import Catalog, FormatError

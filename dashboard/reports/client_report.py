@@ -9,10 +9,10 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.app.figures import trajectory_figure
-from dashboard.app.figures.common import number, set_height
-from dashboard.app.figures.overlays import LEVEL_NAMES
-from dashboard.app.figures.trajectory import acknowledgement
+from dashboard.figures import trajectory_figure
+from dashboard.figures.common import number, set_height
+from dashboard.figures.overlays import LEVEL_NAMES
+from dashboard.figures.trajectory import acknowledgement
 from dashboard.reports.charts import Rendered, render_png
 from dashboard.reports.document import Document
 from dashboard.review.record import ClientRecord

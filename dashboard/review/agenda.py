@@ -8,10 +8,9 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import access
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
-from dashboard.checkin.plans import plans_reviewed
-from dashboard.review import data
 from dashboard.review.actions import week_of
 from dashboard.review.agenda_table import PRIORITIES, agenda_rows
 from dashboard.review.record import safety_flags
@@ -85,7 +84,7 @@ def build_agenda(
     the page's filters afterwards.
     """
     require(viewer, Action.VIEW_CASELOAD)
-    episodes = data.episodes(connection, viewer, active_on=as_of, caseload=True)
+    episodes = access.episodes(connection, viewer, active_on=as_of, caseload=True)
     choices = {
         "sites": tuple(sorted(episodes["site"].unique().to_list())),
         "tracks": tuple(sorted(episodes["track_name"].unique().to_list())),
@@ -96,7 +95,7 @@ def build_agenda(
     pks = episodes["client_pk"].to_list()
     window = episodes.select("client_pk", "client_id", "episode_id", "admitted_on", "track")
     scored = _in_episode(
-        data.scored_administrations(
+        access.scored_administrations(
             connection, viewer, catalog, client_pks=pks, since=episodes["admitted_on"].min()
         ).drop("episode_id", strict=False),
         window,
@@ -104,12 +103,14 @@ def build_agenda(
         as_of,
     )
     attendance = _in_episode(
-        data.attendance(connection, viewer, client_pks=pks, since=episodes["admitted_on"].min()),
+        access.attendance(connection, viewer, client_pks=pks, since=episodes["admitted_on"].min()),
         window,
         "session_on",
         as_of,
     )
-    flags = safety_flags(scored, catalog, data.acknowledgements(connection, viewer, client_pks=pks))
+    flags = safety_flags(
+        scored, catalog, access.acknowledgements(connection, viewer, client_pks=pks)
+    )
     readiness = assess_caseload(
         scored,
         window.select("client_id", "admitted_on", "track"),
@@ -136,10 +137,10 @@ def build_agenda(
         as_of=as_of,
         config=program.schedule,
     )
-    decisions = data.decisions(connection, viewer, client_pks=pks).filter(
+    decisions = access.decisions(connection, viewer, client_pks=pks).filter(
         pl.col("week_of") == week_of(as_of)
     )
-    plans = plans_reviewed(connection, viewer)
+    plans = access.plans_reviewed(connection, viewer)
     rows = agenda_rows(
         episodes,
         scored,

@@ -9,9 +9,9 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import access
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
-from dashboard.review import data
 from dashboard.review.reference import Reference
 from measures import Catalog
 from measures.change import episode_change, long_scores
@@ -86,11 +86,11 @@ def load_client_record(
     same answer whether the id exists or not, so ids cannot be probed.
     """
     require(viewer, Action.VIEW_CLIENT)
-    client_pk = data.client_pk_of(connection, viewer, client_code)
+    client_pk = access.client_pk_of(connection, viewer, client_code)
     if client_pk is None:
         msg = "no client with this id in your caseload"
         raise NotPermitted(msg)
-    episodes = data.episodes(connection, viewer, client_pks=[client_pk])
+    episodes = access.episodes(connection, viewer, client_pks=[client_pk])
     if episodes.is_empty():
         msg = "this client has no episode yet"
         raise NotPermitted(msg)
@@ -100,24 +100,24 @@ def load_client_record(
     until = episode["discharged_on"] or as_of
     day = pl.col("administered_at").dt.date()
     scores = (
-        data.scored_administrations(
+        access.scored_administrations(
             connection, viewer, catalog, client_pks=[client_pk], since=admitted
         )
         .filter((day >= admitted) & (day <= until))
         .with_columns(program_week("administered_at", admitted))
     )
     attendance = (
-        data.attendance(connection, viewer, client_pks=[client_pk], since=admitted)
+        access.attendance(connection, viewer, client_pks=[client_pk], since=admitted)
         .filter(pl.col("session_on") <= until)
         .with_columns(program_week("session_on", admitted))
     )
     care = (
-        data.care_levels(connection, viewer, client_pks=[client_pk])
+        access.care_levels(connection, viewer, client_pks=[client_pk])
         .filter(pl.col("episode_pk") == episode["episode_pk"])
         .with_columns(program_week("changed_on", admitted))
     )
-    acks = data.acknowledgements(connection, viewer, client_pks=[client_pk])
-    decisions = data.decisions(connection, viewer, client_pks=[client_pk]).filter(
+    acks = access.acknowledgements(connection, viewer, client_pks=[client_pk])
+    decisions = access.decisions(connection, viewer, client_pks=[client_pk]).filter(
         pl.col("episode_pk") == episode["episode_pk"]
     )
     return ClientRecord(

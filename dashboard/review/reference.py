@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.review import data
+from dashboard import access
 from dashboard.store import tables as t
 from dashboard.store.engine import read, write
 from measures import Catalog
@@ -36,14 +36,14 @@ def program_reference(
     Program-wide aggregates: they carry no identity and are only shown where
     at least ``config.min_reference_episodes`` episodes stand behind a range.
     """
-    starts = data.reference_episodes(connection, config.completed_reasons)
+    starts = access.reference_episodes(connection, config.completed_reasons)
     pks = starts["episode_pk"].to_list()
     # weekly means are per episode: a batch of episodes at a time keeps memory flat
     # (the whole history of a large program at once took 3.3 GB)
     batches = [pks[i : i + EPISODES_PER_READ] for i in range(0, len(pks), EPISODES_PER_READ)]
     weekly = [
         weekly_scores(
-            data.reference_administrations(connection, catalog, episode_pks=batch).join(
+            access.episode_administrations(connection, catalog, episode_pks=batch).join(
                 starts, on="episode_pk"
             ),
             catalog=catalog,

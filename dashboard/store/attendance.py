@@ -114,11 +114,11 @@ def _episodes(connection: sa.Connection, rows: pl.DataFrame) -> tuple[pl.DataFra
     episodes = read_frame(
         connection,
         sa.select(
-            e.id,
-            e.code,
-            e.client_id,
-            sa.type_coerce(e.admitted_on, sa.String),
-            sa.type_coerce(e.discharged_on, sa.String),
+            e.id.label("episode_pk"),
+            e.code.label("episode_code"),
+            e.client_id.label("client_pk"),
+            sa.type_coerce(e.admitted_on, sa.String).label("admitted_on"),
+            sa.type_coerce(e.discharged_on, sa.String).label("discharged_on"),
         ).where(
             sa.or_(
                 e.client_id.in_(rows["client_pk"].unique().to_list()),
@@ -185,12 +185,12 @@ def _stored(connection: sa.Connection, client_pks: list[int]) -> pl.DataFrame:
         read_frame(
             connection,
             sa.select(
-                a.id,
-                a.client_id,
-                sa.type_coerce(a.session_on, sa.String),
-                a.session_type,
-                a.attended,
-                a.episode_id,
+                a.id.label("attendance_id"),
+                a.client_id.label("client_pk"),
+                sa.type_coerce(a.session_on, sa.String).label("session_on"),
+                a.session_type.label("session_type"),
+                a.attended.label("stored_attended"),
+                a.episode_id.label("stored_episode"),
             ).where(a.client_id.in_(chunk)),
             _STORED,
         )

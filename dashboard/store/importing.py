@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.importers.batch import ImportBatch
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
+from dashboard.store.batch import ImportBatch
 from dashboard.store.engine import write
 from dashboard.store.matching import (
     chunks,

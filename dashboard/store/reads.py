@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -76,13 +77,20 @@ def administrations_select(*, current_only: bool = True, history: bool = False) 
     return query.where(_A.is_current) if current_only else query
 
 
+class ColumnMismatch(ValueError):  # noqa: N818 - reads better at the call site
+    """A query's columns are not the columns its schema names."""
+
+
 def read_frame(
-    connection: sa.Connection, query: sa.Select[Any], schema: dict[str, Any]
+    connection: sa.Connection, query: sa.Select[Any], schema: Mapping[str, Any]
 ) -> pl.DataFrame:
     """Run ``query`` and return a frame with ``schema`` (dates given as text are parsed).
 
-    Rows go straight from the driver into columns, skipping per-value conversion
-    in Python; polars does the type work.
+    Columns are matched to the schema by name (label every selected column with
+    its schema name); a missing, extra or repeated column raises
+    :class:`ColumnMismatch` instead of mislabelling data. Rows go straight from
+    the driver into columns, skipping per-value conversion in Python; polars does
+    the type work.
     """
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
@@ -90,10 +98,13 @@ def read_frame(
     params: Any = compiled.params
     if compiled.positional:
         params = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    rows = connection.exec_driver_sql(str(compiled), params).fetchall()
+    result = connection.exec_driver_sql(str(compiled), params)
+    names = list(result.keys())
+    _check_names(names, schema)
+    rows = result.fetchall()
     if not rows:
-        return pl.DataFrame(schema=schema)
-    columns = dict(zip(schema, (list(values) for values in zip(*rows, strict=True)), strict=True))
+        return pl.DataFrame(schema=dict(schema))
+    columns = dict(zip(names, (list(values) for values in zip(*rows, strict=True)), strict=True))
     raw = pl.DataFrame(columns, strict=False)
     casts = []
     for name, dtype in schema.items():
@@ -107,6 +118,20 @@ def read_frame(
     return raw.select(casts)
 
 
+def _check_names(names: list[str], schema: Mapping[str, Any]) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    missing = [n for n in schema if n not in names]
+    extra = [n for n in names if n not in schema]
+    if repeated or missing or extra:
+        parts = [
+            f"{what} {', '.join(found)}"
+            for what, found in (("missing", missing), ("extra", extra), ("repeated", repeated))
+            if found
+        ]
+        msg = f"query columns do not match the schema: {'; '.join(parts)}"
+        raise ColumnMismatch(msg)
+
+
 def read_administrations(
     connection: sa.Connection,
     catalog: Catalog,
@@ -118,7 +143,7 @@ def read_administrations(
     """Stored administrations as a wide frame: client and episode codes, item columns.
 
     ``where`` narrows the select (the viewer's scope is applied by the callers in
-    :mod:`dashboard.review.data` and :mod:`dashboard.checkin`); ``history`` adds
+    :mod:`dashboard.access`); ``history`` adds
     versions, sources and imports. Sorted by date, client, instrument (and version).
     """
     query = administrations_select(current_only=current_only, history=history)

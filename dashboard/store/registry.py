@@ -10,10 +10,10 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.importers.csv_tables import TableBatch
 from dashboard.store import tables as t
 from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
+from dashboard.store.batch import TableBatch
 from dashboard.store.engine import write
 from dashboard.store.importing import ImportSummary, quarantine
 

@@ -11,13 +11,13 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from dashboard.app.figures import (
+from dashboard.figures import (
     attendance_figure,
     item_heatmap,
     trajectory_figure,
     weekly_attendance,
 )
-from dashboard.app.figures.overlays import care_label
+from dashboard.figures.overlays import care_label
 from dashboard.review.record import ClientRecord, load_client_record
 from dashboard.store.engine import read
 from measures import load_catalog

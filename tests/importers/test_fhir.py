@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from dashboard.importers.fhir import read_fhir
+from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from measures import Catalog, load_catalog
 from measures.pipeline import score_parsed
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from dashboard.importers.redcap import read_redcap
 from dashboard.importers.redcap.dictionary import STANDARD_HEADER
+from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from measures import Catalog, load_catalog
 from measures.pipeline import ScoreRun, score_parsed
 

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from dashboard.app.figures import trajectory_figure
 from dashboard.cli import app
+from dashboard.figures import trajectory_figure
 from dashboard.reports import document
 from dashboard.reports.charts import NO_BROWSER, find_browser, render_png
 from dashboard.reports.client_report import client_report_pdf

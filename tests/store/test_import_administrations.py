@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from dashboard.importers.batch import UnusableFile
+from dashboard.store.batch import UnusableFile
 from dashboard.store.engine import read
 from dashboard.store.exports import scores_table
 from measures import load_catalog

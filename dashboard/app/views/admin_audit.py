@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.admin import data
+from dashboard import access
 from dashboard.app.guard import page_viewer
 from dashboard.auth.permissions import Action
 from dashboard.store.engine import read
@@ -17,12 +17,12 @@ def render() -> None:
     context, viewer = page_viewer(Action.VIEW_AUDIT)
     st.title("Audit log")
     with read(context.engine) as connection:
-        actions = data.audit_actions(connection)
+        actions = access.audit_actions(connection)
         left, middle, right = st.columns(3)
         actor = left.text_input("Who (username)").strip() or None
         action = middle.selectbox("Action", ["(all)", *actions])
         since = right.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
-        rows = data.audit_log(
+        rows = access.audit_log(
             connection,
             viewer,
             actor=actor,

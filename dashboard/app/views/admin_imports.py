@@ -8,12 +8,12 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard.admin import data
+from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.auth.permissions import Action
-from dashboard.importers.batch import UnusableFile
 from dashboard.importers.run import ImportRequest, import_file
+from dashboard.store.batch import UnusableFile
 from dashboard.store.engine import DatabaseLocked, read
 from measures.formatting import counted
 
@@ -31,7 +31,7 @@ def render() -> None:
         if upload is not None and st.button("Import", type="primary"):
             _import(context, viewer.username, upload, known_only=known_only)
     with read(context.engine) as connection:
-        imports = data.imports(connection, viewer)
+        imports = access.imports(connection, viewer)
     st.dataframe(imports, hide_index=True)
     with_rejections = imports.filter(imports["rejected"] > 0)["import_id"].to_list()
     if not with_rejections:
@@ -39,7 +39,7 @@ def render() -> None:
         return
     chosen = st.selectbox("Quarantine of import #", with_rejections)
     with read(context.engine) as connection:
-        rows = data.quarantine(connection, viewer, int(chosen))
+        rows = access.quarantine(connection, viewer, int(chosen))
     st.write(f"{rows.height} rejected rows, kept with their reasons and original text.")
     st.dataframe(rows, hide_index=True)
 

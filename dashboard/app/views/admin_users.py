@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.admin import data
+from dashboard import access
 from dashboard.app.guard import page_viewer
 from dashboard.auth.accounts import AccountError, create_user, reset_password, set_active
 from dashboard.auth.permissions import Action
@@ -17,8 +17,8 @@ def render() -> None:
     context, viewer = page_viewer(Action.MANAGE_USERS)
     st.title("Users")
     with read(context.engine) as connection:
-        accounts = data.accounts(connection, viewer)
-        sites = data.site_names(connection)
+        accounts = access.accounts(connection, viewer)
+        sites = access.site_names(connection)
     st.dataframe(accounts, hide_index=True)
     left, right = st.columns(2)
     with left, st.form("add_user", clear_on_submit=True):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard import access
 from dashboard.app.context import AppContext
-from dashboard.app.figures.checkins import triggers_figure
 from dashboard.auth.viewer import Viewer
-from dashboard.checkin.notes import checkin_notes, coping_summary, trigger_summary
+from dashboard.checkin.notes import coping_summary, trigger_summary
+from dashboard.figures.checkins import triggers_figure
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -16,7 +17,7 @@ from dashboard.store.engine import read
 def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
     """Triggers and coping actions over time, next to the craving ratings, and the notes."""
     with read(context.engine) as connection:
-        notes = checkin_notes(connection, viewer, record.client_id)
+        notes = access.checkin_notes(connection, viewer, record.client_id)
     episode = notes.filter(pl.col("submitted_at").dt.date() >= record.episode["admitted_on"])
     st.plotly_chart(
         triggers_figure(record, episode), config={"displaylogo": False}, key="triggers_chart"

@@ -9,12 +9,12 @@ import streamlit as st
 
 from dashboard.app import cache, session
 from dashboard.app.context import AppContext
-from dashboard.app.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
 from dashboard.app.views.plan_editor import plan_editor
 from dashboard.auth.permissions import Action, NotPermitted
 from dashboard.auth.viewer import Viewer
+from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
 from dashboard.review.record import ClientRecord
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import access
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.plan_editor import plan_editor
 from dashboard.auth.permissions import Action
-from dashboard.review import data
 from dashboard.store.engine import read
 
 
@@ -20,7 +20,7 @@ def render() -> None:
         "and your care team can see it and help you with it."
     )
     with read(context.engine) as connection:
-        code = data.own_client_code(connection, viewer)
+        code = access.own_client_code(connection, viewer)
     if code is None:
         st.info("There is no record linked to your account yet.")
         return

@@ -8,16 +8,16 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from dashboard import access
 from dashboard.app import session
 from dashboard.app.context import AppContext
-from dashboard.app.figures import attendance_figure, trajectory_figure
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
 from dashboard.auth.permissions import Action, NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.explain import LIMITS, attendance_streaks, measure_sentences
-from dashboard.checkin.notes import checkin_notes, coping_summary, trigger_summary
-from dashboard.review import data
+from dashboard.checkin.notes import coping_summary, trigger_summary
+from dashboard.figures import attendance_figure, trajectory_figure
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -29,7 +29,7 @@ def render() -> None:
     context, viewer = page_viewer(Action.COMPLETE_CHECKIN)
     st.title("My progress")
     with read(context.engine) as connection:
-        code = data.own_client_code(connection, viewer)
+        code = access.own_client_code(connection, viewer)
     if code is None:
         st.info("There is no record linked to your account yet.")
         return
@@ -79,7 +79,7 @@ def _attendance(record: ClientRecord) -> None:
 
 def _notes(context: AppContext, viewer: Viewer, code: str) -> None:
     with read(context.engine) as connection:
-        notes = checkin_notes(connection, viewer, code)
+        notes = access.checkin_notes(connection, viewer, code)
     st.subheader("Your triggers and what helped")
     if notes.is_empty():
         st.write("When you note triggers and coping at a check-in, they will show here.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from dashboard.importers.batch import UnusableFile
+from dashboard.store.batch import UnusableFile
 
 #: A FHIR resource or element as parsed from JSON.
 Json = Mapping[str, Any]

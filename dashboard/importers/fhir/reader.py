@@ -7,7 +7,6 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from dashboard.importers.fhir import observations, responses
 from dashboard.importers.fhir.codes import CatalogCodes
 from dashboard.importers.fhir.files import Entry, Json, load_files
@@ -26,6 +25,7 @@ from dashboard.importers.fhir.record import (
 )
 from dashboard.importers.fhir.references import ResourceIndex
 from dashboard.importers.fhir.support import SUPPORTING, Support
+from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from measures.catalog import Catalog
 from measures.parsing import ERROR_SCHEMA, Parsed, parse_administrations
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.importers.batch import UnusableFile
+from dashboard.store.batch import UnusableFile
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.importers.batch import UnusableFile
 from dashboard.importers.redcap.csvfile import read_csv
+from dashboard.store.batch import UnusableFile
 
 #: The header of a data dictionary downloaded from REDCap (Project Setup).
 STANDARD_HEADER = (

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard.importers.batch import UnusableFile
+from dashboard.store.batch import UnusableFile
 
 #: The score that marks a choice code as "no answer" in a codes table.
 MISSING = "missing"

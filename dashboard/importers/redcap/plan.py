@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dashboard.importers.batch import UnusableFile
 from dashboard.importers.redcap.answers import ItemReader, allowed_text, label_key
 from dashboard.importers.redcap.dates import DateOrder, date_order
 from dashboard.importers.redcap.dictionary import Dictionary, Field
 from dashboard.importers.redcap.mapping import InstrumentMapping, RedcapMapping
+from dashboard.store.batch import UnusableFile
 from measures.catalog import Catalog
 from measures.definition import Instrument, Item
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.importers.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from dashboard.importers.redcap.answers import label_key
 from dashboard.importers.redcap.csvfile import CsvRow, read_csv
 from dashboard.importers.redcap.dates import NOT_COMPLETED, contradicting_value, iso_date
 from dashboard.importers.redcap.dictionary import Dictionary, read_dictionary
 from dashboard.importers.redcap.mapping import load_mapping
 from dashboard.importers.redcap.plan import InstrumentPlan, Plan, plan_import
+from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from measures.catalog import Catalog
 from measures.parsing import ERROR_SCHEMA, Parsed, parse_administrations
 

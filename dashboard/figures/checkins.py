@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard.app.figures.common import base_layout, empty_figure
-from dashboard.app.figures.palette import OKABE_ITO, SCORE
+from dashboard.figures.common import base_layout, empty_figure
+from dashboard.figures.palette import OKABE_ITO, SCORE
 from dashboard.review.record import ClientRecord, program_week
 
 #: One row per kind of trigger, each with its own colour and marker shape.

@@ -1,4 +1,4 @@
-"""Reads for the administration pages; each checks the viewer may manage what it reads."""
+"""What administrators read: accounts, imports, quarantine, audit log; each checks the viewer."""
 
 from __future__ import annotations
 
@@ -30,15 +30,15 @@ def accounts(connection: sa.Connection, viewer: Viewer) -> pl.DataFrame:
     )
     query = (
         sa.select(
-            u.username,
-            u.display_name,
-            u.role,
-            sites.c.sites,
-            t.clients.c.code,
-            u.email,
-            u.active,
-            sa.type_coerce(u.locked_until, sa.String),
-            sa.type_coerce(u.last_sign_in_at, sa.String),
+            u.username.label("username"),
+            u.display_name.label("display_name"),
+            u.role.label("role"),
+            sites.c.sites.label("sites"),
+            t.clients.c.code.label("client_id"),
+            u.email.label("email"),
+            u.active.label("active"),
+            sa.type_coerce(u.locked_until, sa.String).label("locked_until"),
+            sa.type_coerce(u.last_sign_in_at, sa.String).label("last_sign_in"),
         )
         .outerjoin(sites, sites.c.user_id == u.id)
         .outerjoin(t.clients, t.clients.c.id == u.client_id)
@@ -72,17 +72,17 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
     i = t.imports.c
     query = (
         sa.select(
-            i.id,
-            sa.type_coerce(i.started_at, sa.String),
-            i.imported_by,
-            i.file_name,
-            i.format,
-            i.kind,
-            i.records,
-            i.accepted,
-            i.duplicates,
-            i.rejected,
-            i.new_versions,
+            i.id.label("import_id"),
+            sa.type_coerce(i.started_at, sa.String).label("started_at"),
+            i.imported_by.label("imported_by"),
+            i.file_name.label("file_name"),
+            i.format.label("format"),
+            i.kind.label("kind"),
+            i.records.label("records"),
+            i.accepted.label("accepted"),
+            i.duplicates.label("duplicates"),
+            i.rejected.label("rejected"),
+            i.new_versions.label("new_versions"),
         )
         .where(i.kind != "check-in")
         .order_by(i.id.desc())
@@ -113,7 +113,9 @@ def quarantine(connection: sa.Connection, viewer: Viewer, import_id: int) -> pl.
     r = t.rejected_rows.c
     frame = read_frame(
         connection,
-        sa.select(r.row, r.reasons, r.raw).where(r.import_id == import_id).order_by(r.row),
+        sa.select(r.row.label("row"), r.reasons.label("reasons"), r.raw.label("raw"))
+        .where(r.import_id == import_id)
+        .order_by(r.row),
         {"row": pl.Int64, "reasons": pl.String, "raw": pl.String},
     )
     return frame.with_columns(pl.col("reasons").str.json_decode(pl.List(pl.String)).list.join("; "))
@@ -132,13 +134,13 @@ def audit_log(
     require(viewer, Action.VIEW_AUDIT)
     a = t.audit_log.c
     query = sa.select(
-        sa.type_coerce(a.at, sa.String),
-        a.actor,
-        a.action,
-        a.resource_type,
-        a.resource_id,
-        a.outcome,
-        a.detail,
+        sa.type_coerce(a.at, sa.String).label("at"),
+        a.actor.label("actor"),
+        a.action.label("action"),
+        a.resource_type.label("resource_type"),
+        a.resource_id.label("resource_id"),
+        a.outcome.label("outcome"),
+        a.detail.label("detail"),
     )
     if actor:
         query = query.where(a.actor == actor)

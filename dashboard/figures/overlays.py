@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.app.figures import palette
-from dashboard.app.figures.common import number
+from dashboard.figures import palette
+from dashboard.figures.common import number
 from dashboard.review.record import ClientRecord
 from measures import Instrument, Score
 

@@ -1,14 +1,18 @@
-"""What a reader hands to the store: parsed administrations and their raw records."""
+"""What a reader hands to the store: parsed rows, their raw records, and their count."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from measures import Parsed
+from measures.rules import Rule, Validation
 
-#: Columns of ``ImportBatch.raw``: the input record behind each ``row``.
+#: Columns of ``ImportBatch.raw`` and ``TableBatch.raw``: the input record behind each ``row``.
 RAW_SCHEMA = pl.Schema({"row": pl.Int64(), "raw": pl.String()})
 
 
@@ -37,3 +41,30 @@ class ImportBatch:
     parsed: Parsed
     raw: pl.DataFrame
     records: int
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A CSV table: its columns, their types and the rules each row must meet."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    types: dict[str, Any]
+    rules: Callable[[dt.date], list[Rule]]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the table understands."""
+        return self.required + self.optional
+
+
+@dataclass(frozen=True)
+class TableBatch:
+    """Rows read from one table CSV, validated; raw lines kept for the quarantine."""
+
+    spec: TableSpec
+    validation: Validation
+    raw: pl.DataFrame
+    records: int
+    ignored_columns: tuple[str, ...]

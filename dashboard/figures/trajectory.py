@@ -8,9 +8,9 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.app.figures import palette
-from dashboard.app.figures.common import base_layout, empty_figure, number
-from dashboard.app.figures.overlays import (
+from dashboard.figures import palette
+from dashboard.figures.common import base_layout, empty_figure, number
+from dashboard.figures.overlays import (
     add_bands,
     add_care_levels,
     add_cutoff,

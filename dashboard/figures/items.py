@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.app.figures import palette
-from dashboard.app.figures.common import base_layout, empty_figure
+from dashboard.figures import palette
+from dashboard.figures.common import base_layout, empty_figure
 from dashboard.review.record import ClientRecord
 from measures import Catalog, Instrument, Item
 

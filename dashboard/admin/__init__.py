@@ -1,1 +1,0 @@
-"""Administration: accounts, imports and their quarantine, the audit log."""
