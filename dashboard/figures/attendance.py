@@ -77,7 +77,7 @@ def attendance_figure(record: ClientRecord) -> go.Figure:
             hovertemplate="Week %{x}: attendance %{text}<extra></extra>",
         )
     )
-    top = int(weeks["scheduled"].max())
+    top = int(weeks.select(pl.col("scheduled").max()).item() or 0)
     fig.update_layout(barmode="stack", bargap=0.3, legend_traceorder="normal")
     fig.update_xaxes(title_text="Program week", tick0=1, dtick=1, zeroline=False)
     fig.update_yaxes(title_text="Program days", range=[0, top + 1.2], dtick=1, zeroline=False)

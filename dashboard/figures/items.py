@@ -105,8 +105,8 @@ def _hover(instrument: Instrument, item_id: str, column: str, value: int | None)
 def _scale(top: int) -> list[list[float | str]]:
     """Stepped colours for a few answer levels (one flat colour per answer), else a gradient."""
     if top + 1 > MAX_STEPS:
-        colours = palette.ANSWER_SCALE
-        return [[i / (len(colours) - 1), c] for i, c in enumerate(colours)]
+        steps = palette.ANSWER_SCALE
+        return [[i / (len(steps) - 1), c] for i, c in enumerate(steps)]
     colours = palette.answer_colours(top + 1)
     scale: list[list[float | str]] = []
     for value, colour in enumerate(colours):

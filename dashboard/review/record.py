@@ -17,7 +17,7 @@ from measures import Catalog
 from measures.change import episode_change, long_scores
 from measures.expected import weekly_scores
 from measures.program import ProgramConfig
-from measures.readiness import assess_readiness
+from measures.readiness import Readiness, assess_readiness
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ class ClientRecord:
     decisions: pl.DataFrame
     expected: pl.DataFrame | None = None
     expected_notes: dict[str, str] = field(default_factory=dict)
-    readiness: Any = None
+    readiness: Readiness | None = None
 
     @property
     def program_week(self) -> int:
         """The program week the review date falls in (week 1 starts on admission)."""
-        return (self.as_of - self.episode["admitted_on"]).days // 7 + 1
+        admitted: dt.date = self.episode["admitted_on"]
+        return (self.as_of - admitted).days // 7 + 1
 
 
 def program_week(column: str, admitted_on: dt.date) -> pl.Expr:

@@ -11,7 +11,7 @@ from dashboard.store import tables as t
 from dashboard.store.matching import chunks, client_ids
 from dashboard.store.reads import read_frame
 
-_RESULTS = {"row": pl.Int64, "status": pl.String, "reason": pl.String}
+_RESULTS = pl.Schema({"row": pl.Int64(), "status": pl.String(), "reason": pl.String()})
 #: The stored sessions of the incoming rows' clients, as compared with them.
 _STORED = {
     "attendance_id": pl.Int64,

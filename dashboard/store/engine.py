@@ -15,6 +15,15 @@ import sqlalchemy as sa
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key a single-row INSERT gave its row."""
+    key = result.inserted_primary_key
+    if key is None:
+        msg = "the insert returned no primary key"
+        raise RuntimeError(msg)
+    return int(key[0])
+
+
 class DatabaseLocked(RuntimeError):  # noqa: N818 - reads better at the call site
     """Another process holds the write lock for longer than the busy timeout."""
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from dashboard.store.reads import read_administrations
 from measures import Catalog, score_administrations
-from measures.pipeline import SCORE_TABLE_COLUMNS
+from measures.fastpath import SCORE_TABLE_COLUMNS
 
 
 def scores_table(

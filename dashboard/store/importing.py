@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
-from dashboard.store.engine import write
+from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
     chunks,
     classify_versions,
@@ -218,7 +218,7 @@ def _start_import(
             records=batch.records,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def _insert_administrations(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -89,7 +89,7 @@ def _code_ids(connection: sa.Connection, codes: list[str]) -> pl.DataFrame:
 def with_episodes(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame:
     """The episode each administration falls in; outside every episode is marked, not dropped."""
     client_pks = rows["client_pk"].unique().to_list()
-    found = []
+    found: list[Any] = []
     for chunk in chunks(client_pks):
         found += connection.execute(
             sa.select(
@@ -155,7 +155,7 @@ def classify_versions(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataF
 
 def _stored_versions(connection: sa.Connection, client_pks: list[int]) -> pl.DataFrame:
     a = t.administrations.c
-    found = []
+    found: list[Any] = []
     for chunk in chunks(client_pks):
         found += connection.execute(
             sa.select(

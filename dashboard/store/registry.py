@@ -14,7 +14,7 @@ from dashboard.store import tables as t
 from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
-from dashboard.store.engine import write
+from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import ImportSummary, quarantine
 
 Outcome = tuple[str, str | None]
@@ -65,7 +65,7 @@ def import_table(
                 0,
                 already_imported=earlier,
             )
-        import_id = int(
+        import_id = inserted_id(
             connection.execute(
                 t.imports.insert().values(
                     imported_by=imported_by,
@@ -75,7 +75,7 @@ def import_table(
                     kind=kind,
                     records=batch.records,
                 )
-            ).inserted_primary_key[0]
+            )
         )
         if kind == "attendance":
             results, new_codes = write_attendance(
@@ -175,12 +175,12 @@ class _Clients:
         if self.known_only:
             return None
         self.new_codes.append(code)
-        return int(
+        return inserted_id(
             self.connection.execute(
                 t.clients.insert().values(
                     code=code, display_name=display_name, registered_by_import_id=self.import_id
                 )
-            ).inserted_primary_key[0]
+            )
         )
 
 
@@ -190,9 +190,7 @@ def _get_or_create(
     found = connection.execute(sa.select(table.c.id).where(table.c[key] == value)).scalar()
     if found is not None:
         return int(found)
-    return int(
-        connection.execute(table.insert().values({key: value, **extra})).inserted_primary_key[0]
-    )
+    return int(inserted_id(connection.execute(table.insert().values({key: value, **extra}))))
 
 
 def _unknown_client(code: str) -> Outcome:
@@ -250,7 +248,7 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
     ).first()
     if found is None:
         inserted = connection.execute(t.episodes.insert().values(code=row["episode_id"], **values))
-        _start_care_level(connection, int(inserted.inserted_primary_key[0]), row["admitted_on"])
+        _start_care_level(connection, inserted_id(inserted), row["admitted_on"])
         return "accepted", None
     if found.client_id != client_id:
         return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"

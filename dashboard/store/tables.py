@@ -19,7 +19,7 @@ LEVELS_OF_CARE = ("php", "iop", "op", "residential", "other")
 SOURCES = ("csv", "redcap", "fhir", "self-report")
 
 
-def _now() -> sa.ColumnElement[sa.DateTime]:
+def _now() -> sa.sql.functions.current_timestamp:
     return sa.func.current_timestamp()
 
 

@@ -81,14 +81,14 @@ def plan_editor(context: AppContext, viewer: Viewer, client_id: str, *, key: str
                 st.success(f"Saved as version {version}. Earlier versions are kept.")
     if len(history) > 0:
         with st.expander(f"History ({len(history)} version{'s' if len(history) != 1 else ''})"):
-            for version in history:
+            for saved in history:
                 st.markdown(
-                    f"**Version {version.version}**, {version.saved_at:%d %b %Y %H:%M}, "
-                    f"{plain(version.saved_by)} ({version.saved_by_role})"
-                    + (f": {plain(version.note)}" if version.note else "")
+                    f"**Version {saved.version}**, {saved.saved_at:%d %b %Y %H:%M}, "
+                    f"{plain(saved.saved_by)} ({saved.saved_by_role})"
+                    + (f": {plain(saved.note)}" if saved.note else "")
                 )
                 for name, label, _help in _FIELDS:
-                    values = getattr(version.plan, name)
+                    values = getattr(saved.plan, name)
                     if values:
                         st.markdown(
                             f"*{plain(label)}*  \n" + "  \n".join(f"- {plain(v)}" for v in values)

@@ -14,6 +14,23 @@ from dashboard.cohorts.outcomes import SMALL_CELL, summarise
 _GROUPS = {"Site": ["site"], "Track": ["track_name"], "Site and track": ["site", "track_name"]}
 
 
+def period_chosen(value: object) -> tuple[dt.date, dt.date] | None:
+    """The (first, last) day picked in a date-range input; None while only one is picked.
+
+    Examples
+    --------
+    >>> period_chosen((dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
+    (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    >>> period_chosen((dt.date(2026, 1, 1),)) is None
+    True
+    """
+    if isinstance(value, dt.date):
+        return (value, value)
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(d, dt.date) for d in value):
+        return (value[0], value[1])
+    return None
+
+
 def render() -> None:
     """Draw the program overview."""
     context, viewer = page_viewer(Action.VIEW_COHORTS)
@@ -24,7 +41,11 @@ def render() -> None:
         "Discharged between", value=(today - dt.timedelta(days=365), today), max_value=today
     )
     grouping = right.radio("Compare by", list(_GROUPS), horizontal=True)
-    start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
+    chosen = period_chosen(period)
+    if chosen is None:
+        st.info("Choose the last day of the period too.")
+        return
+    start, end = chosen
     outcomes = cache.episode_outcomes(context, viewer, start, end)
     if outcomes.is_empty():
         st.info("No episodes at your sites were discharged in this period.")
