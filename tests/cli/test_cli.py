@@ -11,6 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.test_readme import COMMANDS
+
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures"
 HEADER = "client_id,measure,administered_on," + ",".join(f"item_{n}" for n in range(1, 10))
 
@@ -27,30 +29,11 @@ def iop(*args: str, env: dict[str, str] | None = None, input: str | None = None)
     )
 
 
-COMMANDS = [
-    ["score"],
-    ["import"],
-    ["export", "scores"],
-    ["db", "upgrade"],
-    ["db", "status"],
-    ["users", "add"],
-    ["users", "disable"],
-    ["users", "enable"],
-    ["users", "reset-password"],
-    ["serve"],
-    ["demo"],
-    ["report"],
-    ["fixtures"],
-]
-
-
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_every_command_has_help_and_the_readme_lists_it(command):
+@pytest.mark.parametrize("command", sorted(COMMANDS), ids=" ".join)
+def test_every_command_has_help(command):
     result = iop(*command, "--help")
     assert result.returncode == 0
     assert "Usage" in result.stdout
-    readme = (FIXTURES.parents[1] / "README.md").read_text()
-    assert f"iop {' '.join(command)}" in readme or f"iop {command[0]}" in readme
 
 
 def test_score_writes_every_row_in_input_order_with_exit_0(tmp_path):
