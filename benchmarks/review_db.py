@@ -341,7 +341,7 @@ def load(engine: sa.Engine, data: SyntheticData) -> dict[str, int]:
 def add_clinician(engine: sa.Engine) -> None:
     """The benchmark's clinician account: every site, so it sees every active client."""
     from dashboard.auth.accounts import create_user
-    from dashboard.auth.viewer import Role
+    from dashboard.auth.viewer import Role, operator_viewer
     from dashboard.store import tables as t
     from dashboard.store.engine import read
 
@@ -350,12 +350,12 @@ def add_clinician(engine: sa.Engine) -> None:
         names = list(sites)
     create_user(
         engine,
+        operator_viewer(RECORDED_BY),
         username=USERNAME,
         role=Role.CLINICIAN,
         password=None,
         display_name="Benchmark Clinician",
         sites=names,
-        actor=RECORDED_BY,
     )
 
 

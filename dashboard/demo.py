@@ -11,14 +11,14 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard.admin.operator import upgrade_schema
 from dashboard.auth.accounts import create_user
-from dashboard.auth.viewer import Role
+from dashboard.auth.viewer import Role, operator_viewer
 from dashboard.importers.run import ImportRequest, import_file
 from dashboard.program_settings import APP_SECTIONS
 from dashboard.review.reference import current_reference
 from dashboard.store.demo_flag import mark_demo
 from dashboard.store.engine import make_engine, write
-from dashboard.store.schema import upgrade
 from measures import load_catalog
 from measures.program import ProgramConfig
 
@@ -60,7 +60,8 @@ def build_demo(
     manifest = json.loads((fixtures / "manifest.json").read_text())
     weeks = shift_weeks(dt.date.fromisoformat(manifest["as_of"]), today or dt.date.today())
     engine = make_engine(url)
-    upgrade(engine)
+    builder = operator_viewer("demo")
+    upgrade_schema(engine, builder)
     catalog = load_catalog()
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
         for name in _ORDER:
@@ -84,39 +85,39 @@ def build_demo(
     # `client` shows up in `clinician`'s weekly review
     create_user(
         engine,
+        builder,
         username="clinician",
         role=Role.CLINICIAN,
         password=DEMO_PASSWORD,
         display_name="Demo Clinician",
         sites=[episode["site"]],
         clinician_code=episode["clinician_id"],
-        actor="demo",
     )
     create_user(
         engine,
+        builder,
         username="director",
         role=Role.DIRECTOR,
         password=DEMO_PASSWORD,
         display_name="Demo Director",
         sites=sites,
-        actor="demo",
     )
     create_user(
         engine,
+        builder,
         username="admin",
         role=Role.ADMIN,
         password=DEMO_PASSWORD,
         display_name="Demo Administrator",
-        actor="demo",
     )
     create_user(
         engine,
+        builder,
         username="client",
         role=Role.CLIENT,
         password=DEMO_PASSWORD,
         display_name="Demo Client",
         client_code=manifest["demo_client_id"],
-        actor="demo",
     )
     with write(engine, changes=False) as connection:
         mark_demo(connection)

@@ -111,16 +111,16 @@ def test_a_clinicians_caseload_holds_only_episodes_at_their_sites(demo_copy):
 def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
     demo_engine = demo_copy
     from dashboard.auth.accounts import create_user
-    from dashboard.auth.viewer import Role
+    from dashboard.auth.viewer import Role, operator_viewer
 
     create_user(
         demo_engine,
+        operator_viewer("test"),
         username="oidc-clinician",
         role=Role.CLINICIAN,
         password=None,
         sites=["Hillcrest"],
         email="Juniper.Finch@example.org",
-        actor="test",
     )
     faked_st_user = {"is_logged_in": True, "email": "juniper.finch@example.org", "name": "J F"}
     viewer = viewer_from_identity(demo_engine, faked_st_user)
@@ -151,3 +151,63 @@ def test_a_clients_own_record_carries_no_team_notes(demo_copy):
     assert team_acks.select("acknowledged_by", "ack_note").row(0) == ("clinician", "called her")
     assert own_acks.select("acknowledged_by", "ack_note").row(0) == (None, None)
     assert own_acks["acknowledged_at"].null_count() == 0
+
+
+def test_only_an_administrator_or_the_operator_manages_accounts(demo_copy):
+    from dashboard.auth.accounts import create_user, reset_password, set_active
+    from dashboard.auth.viewer import Role, operator_viewer
+
+    for username in ("clinician", "director", "client"):
+        viewer = viewer_of(demo_copy, username)
+        with pytest.raises(NotPermitted):
+            create_user(demo_copy, viewer, username="new", role=Role.ADMIN, password="x")
+        with pytest.raises(NotPermitted):
+            set_active(demo_copy, viewer, "admin", active=False)
+        with pytest.raises(NotPermitted):
+            reset_password(demo_copy, viewer, "admin", "x")
+    set_active(demo_copy, viewer_of(demo_copy, "admin"), "director", active=False)
+    reset_password(demo_copy, operator_viewer("cli:someone"), "director", "new")
+    with demo_copy.connect() as connection:
+        actors = connection.execute(
+            sa.text(
+                "SELECT action, actor FROM audit_log WHERE resource_type = 'user' "
+                "AND action IN ('disable-user', 'reset-password') ORDER BY id"
+            )
+        ).all()
+    assert [tuple(a) for a in actors] == [
+        ("disable-user", "admin"),
+        ("reset-password", "cli:someone"),
+    ]
+
+
+def test_the_operator_role_is_never_an_account(demo_copy):
+    from dashboard.auth.accounts import AccountError, create_user
+    from dashboard.auth.viewer import Role, operator_viewer
+
+    with pytest.raises(AccountError, match="cannot have the role 'operator'"):
+        create_user(
+            demo_copy, operator_viewer("test"), username="op", role=Role.OPERATOR, password="x"
+        )
+
+
+def test_the_operator_reads_no_client_record_and_only_it_exports_every_score(demo_copy):
+    from dashboard.admin.operator import export_scores
+    from dashboard.auth.viewer import operator_viewer
+
+    operator = operator_viewer("cli:someone")
+    assert _episode_clients(demo_copy, operator) == set()
+    with read(demo_copy) as connection, pytest.raises(NotPermitted):
+        load_client_record(connection, operator, "C0215", catalog=load_catalog(), as_of=TODAY)
+    for username in ("clinician", "director", "admin", "client"):
+        with pytest.raises(NotPermitted):
+            export_scores(
+                demo_copy, viewer_of(demo_copy, username), catalog=load_catalog(), destination="x"
+            )
+    scores = export_scores(demo_copy, operator, catalog=load_catalog(), destination="out.csv")
+    with demo_copy.connect() as connection:
+        audited = connection.execute(
+            sa.text("SELECT actor, detail FROM audit_log WHERE action = 'export'")
+        ).all()
+    assert [tuple(a) for a in audited] == [
+        ("cli:someone", f'{{"file": "out.csv", "rows": {scores.height}}}')
+    ]

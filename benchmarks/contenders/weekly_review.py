@@ -15,6 +15,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "dashboard" / "app" / "main.py"
 USERNAME = "clinician"
+#: dashboard.app.session.SESSION_TOKEN, not imported: the cold run times the app's imports
+SESSION_KEY = "session_token"
 #: Seconds AppTest waits for one run before failing it.
 TIMEOUT_S = 600.0
 #: Packages whose import the cold run may or may not include (reported, not timed apart).
@@ -43,13 +45,14 @@ def viewer(engine: Any) -> Any:
     return found
 
 
-def signed_in(url: str) -> Any:
-    """The viewer read through a short-lived engine (the app opens its own)."""
+def signed_in(url: str) -> str:
+    """A session token of the clinician, through a short-lived engine (the app opens its own)."""
+    from dashboard.auth.sessions import start_session
     from dashboard.store.engine import make_engine
 
     engine = make_engine(url)
     try:
-        return viewer(engine)
+        return start_session(engine, viewer(engine))
     finally:
         engine.dispose()
 
@@ -65,7 +68,7 @@ def page(url: str, warm: int) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT_S)
-    at.session_state["viewer"] = signed_in(url)
+    at.session_state[SESSION_KEY] = signed_in(url)
     preloaded = sorted(name for name in PACKAGES if name in sys.modules)
     start = time.perf_counter()
     at.run()

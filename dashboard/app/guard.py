@@ -6,21 +6,22 @@ import streamlit as st
 
 from dashboard.app import session
 from dashboard.app.context import AppContext, app_context
-from dashboard.auth.permissions import Action, allowed
+from dashboard.app.pages import page_named, pages_of
 from dashboard.auth.viewer import Viewer
 
 
-def page_viewer(action: Action) -> tuple[AppContext, Viewer]:
-    """Context and viewer for a page that needs ``action``; stops the page otherwise.
+def page_viewer(name: str) -> tuple[AppContext, Viewer]:
+    """Context and viewer for the page ``name`` (see ``app/pages.py``); stops otherwise.
 
     The data layer checks again: this only gives a clear message early.
     """
+    page = page_named(name)
     context = app_context()
     viewer = session.current_viewer(context)
     if viewer is None:
         st.warning("Please sign in.")
         st.stop()
-    if not allowed(viewer, action):
+    if page not in pages_of(viewer.role):
         st.error("Your account cannot open this page.")
         st.stop()
-    return context, viewer  # type: ignore[return-value]
+    return context, viewer

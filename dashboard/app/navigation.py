@@ -1,4 +1,4 @@
-"""Which pages each role sees, and the sidebar with the viewer's name and sign-out."""
+"""The navigation of a viewer's pages, and the sidebar with their name and sign-out."""
 
 from __future__ import annotations
 
@@ -8,36 +8,23 @@ import streamlit as st
 
 from dashboard.app import session
 from dashboard.app.context import AppContext
-from dashboard.auth.viewer import Role, Viewer
+from dashboard.app.pages import pages_of
+from dashboard.auth.viewer import Viewer
 
-PAGES = Path(__file__).with_name("screens")
-
-
-def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    return st.Page(
-        str(PAGES / f"{name}.py"), title=title, icon=icon, url_path=name, default=default
-    )
+SCREENS = Path(__file__).with_name("screens")
 
 
 def pages_for(viewer: Viewer) -> list[st.Page]:
     """The pages a viewer may open; hiding a page is convenience, not access control."""
-    if viewer.role is Role.CLINICIAN:
-        return [
-            _page("weekly_review", "Weekly review", ":material/groups:", default=True),
-            _page("client_progress", "Client progress", ":material/person:"),
-        ]
-    if viewer.role is Role.CLIENT:
-        return [
-            _page("check_in", "Check-in", ":material/edit_note:", default=True),
-            _page("my_progress", "My progress", ":material/trending_up:"),
-            _page("my_plan", "My plan", ":material/shield:"),
-        ]
-    if viewer.role is Role.DIRECTOR:
-        return [_page("program_overview", "Program overview", ":material/insights:", default=True)]
     return [
-        _page("admin_users", "Users", ":material/manage_accounts:", default=True),
-        _page("admin_imports", "Imports", ":material/upload_file:"),
-        _page("admin_audit", "Audit log", ":material/fact_check:"),
+        st.Page(
+            str(SCREENS / f"{page.name}.py"),
+            title=page.title,
+            icon=page.icon,
+            url_path=page.name,
+            default=index == 0,
+        )
+        for index, page in enumerate(pages_of(viewer.role))
     ]
 
 

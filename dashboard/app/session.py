@@ -1,4 +1,4 @@
-"""The signed-in session: who the viewer is, idle time-out, sign-out (Streamlit state only)."""
+"""The signed-in session in Streamlit: its token, the one-time notice, sign-out."""
 
 from __future__ import annotations
 
@@ -7,54 +7,59 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.app.context import AppContext
+from dashboard.auth.sessions import end_session, resume_session, start_session
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import audit_client_view
-from dashboard.store.audit import record_event
-from dashboard.store.engine import write
 
-_VIEWER = "viewer"
-_LAST_SEEN = "last_seen"
+#: The session state key of the session token: the only sign-in state the browser
+#: session holds; the viewer and the idle clock live in the database.
+SESSION_TOKEN = "session_token"  # noqa: S105 - the key, not a token
 _NOTICE = "sign_in_notice"
 
 
 def current_viewer(context: AppContext, *, now: dt.datetime | None = None) -> Viewer | None:
-    """The signed-in viewer, or None; ends the session after the idle time-out."""
-    now = now or dt.datetime.now()
-    viewer = st.session_state.get(_VIEWER)
-    if viewer is None:
+    """The signed-in viewer, read afresh from the database on every run; or None.
+
+    A session whose account was disabled, or that was idle too long, ends here and
+    the sign-in page tells why.
+    """
+    token = st.session_state.get(SESSION_TOKEN)
+    if not isinstance(token, str):
         return None
-    last_seen = st.session_state.get(_LAST_SEEN, now)
-    if now - last_seen > dt.timedelta(minutes=context.idle_minutes):
-        sign_out(context, reason="idle")
+    resumed = resume_session(
+        context.engine, token, idle=dt.timedelta(minutes=context.idle_minutes), now=now
+    )
+    if resumed.viewer is not None:
+        return resumed.viewer
+    st.session_state.clear()
+    if resumed.ended == "idle":
         st.session_state[_NOTICE] = (
             f"You were signed out after {context.idle_minutes} minutes without activity."
         )
-        return None
-    st.session_state[_LAST_SEEN] = now
-    return viewer
+    elif resumed.ended == "disabled":
+        st.session_state[_NOTICE] = "Your account is no longer active. Ask an administrator."
+    return None
 
 
-def start(viewer: Viewer) -> None:
+def start(context: AppContext, viewer: Viewer) -> None:
     """Begin a session for ``viewer`` (after a successful sign-in)."""
+    token = start_session(context.engine, viewer)
     st.session_state.clear()
-    st.session_state[_VIEWER] = viewer
-    st.session_state[_LAST_SEEN] = dt.datetime.now()
+    st.session_state[SESSION_TOKEN] = token
 
 
-def sign_out(context: AppContext, *, reason: str = "user") -> None:
+def sign_out(context: AppContext) -> None:
     """End the session (audited) and forget everything it held."""
-    viewer = st.session_state.get(_VIEWER)
-    if viewer is not None:
-        with write(context.engine, changes=False) as connection:
-            record_event(
-                connection, actor=viewer.username, action="sign-out", detail={"reason": reason}
-            )
+    token = st.session_state.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        end_session(context.engine, token, reason="user")
     st.session_state.clear()
 
 
 def take_notice() -> str | None:
     """A one-time message for the sign-in page (e.g. signed out for inactivity)."""
-    return st.session_state.pop(_NOTICE, None)
+    notice = st.session_state.pop(_NOTICE, None)
+    return notice if isinstance(notice, str) else None
 
 
 _VIEWED = "viewed_record"

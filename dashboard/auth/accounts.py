@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
-from dashboard.auth.viewer import Role, Viewer
+from dashboard.auth.permissions import Action, require
+from dashboard.auth.viewer import ACCOUNT_ROLES, Role, Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.engine import read, write
@@ -34,6 +35,7 @@ class SignIn:
 
 def create_user(
     engine: sa.Engine,
+    viewer: Viewer,
     *,
     username: str,
     role: Role,
@@ -43,9 +45,15 @@ def create_user(
     client_code: str | None = None,
     clinician_code: str | None = None,
     email: str | None = None,
-    actor: str,
 ) -> int:
-    """Create an account; sites by name, a client account linked to its client record."""
+    """Create an account; sites by name, a client account linked to its client record.
+
+    ``viewer`` (an administrator or the operator) must be allowed to manage accounts.
+    """
+    require(viewer, Action.MANAGE_USERS)
+    if role not in ACCOUNT_ROLES:
+        msg = f"an account cannot have the role {role.value!r}"
+        raise AccountError(msg)
     with write(engine, changes=False) as connection:
         if connection.execute(
             sa.select(t.users.c.id).where(t.users.c.username == username)
@@ -61,19 +69,19 @@ def create_user(
             if clinician_code
             else None
         )
-        user_id = int(
-            connection.execute(
-                t.users.insert().values(
-                    username=username,
-                    role=role.value,
-                    display_name=display_name or username,
-                    password_hash=hash_password(password) if password else None,
-                    email=email,
-                    client_id=client_pk,
-                    clinician_id=clinician_pk,
-                )
-            ).inserted_primary_key[0]
-        )
+        user_id: int = connection.execute(
+            t.users.insert()
+            .values(
+                username=username,
+                role=role.value,
+                display_name=display_name or username,
+                password_hash=hash_password(password) if password else None,
+                email=email,
+                client_id=client_pk,
+                clinician_id=clinician_pk,
+            )
+            .returning(t.users.c.id)
+        ).scalar_one()
         for site in sites:
             site_id = connection.execute(
                 sa.select(t.sites.c.id).where(t.sites.c.name == site)
@@ -84,7 +92,7 @@ def create_user(
             connection.execute(t.user_sites.insert().values(user_id=user_id, site_id=site_id))
         record_event(
             connection,
-            actor=actor,
+            actor=viewer.username,
             action="create-user",
             resource_type="user",
             resource_id=username,
@@ -93,8 +101,12 @@ def create_user(
     return user_id
 
 
-def set_active(engine: sa.Engine, username: str, *, active: bool, actor: str) -> None:
-    """Disable (or re-enable) an account; a disabled account cannot sign in."""
+def set_active(engine: sa.Engine, viewer: Viewer, username: str, *, active: bool) -> None:
+    """Disable (or re-enable) an account; a disabled account cannot sign in.
+
+    A session the account has open ends at its next page run (``dashboard.auth.sessions``).
+    """
+    require(viewer, Action.MANAGE_USERS)
     with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
@@ -102,15 +114,16 @@ def set_active(engine: sa.Engine, username: str, *, active: bool, actor: str) ->
         )
         record_event(
             connection,
-            actor=actor,
+            actor=viewer.username,
             action="enable-user" if active else "disable-user",
             resource_type="user",
             resource_id=username,
         )
 
 
-def reset_password(engine: sa.Engine, username: str, password: str, *, actor: str) -> None:
+def reset_password(engine: sa.Engine, viewer: Viewer, username: str, password: str) -> None:
     """Set a new password and lift any lock-out."""
+    require(viewer, Action.MANAGE_USERS)
     with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
@@ -120,7 +133,7 @@ def reset_password(engine: sa.Engine, username: str, password: str, *, actor: st
         )
         record_event(
             connection,
-            actor=actor,
+            actor=viewer.username,
             action="reset-password",
             resource_type="user",
             resource_id=username,

@@ -24,7 +24,10 @@ class Action(StrEnum):
     MANAGE_IMPORTS = "manage-imports"
     VIEW_AUDIT = "view-audit"
     COMPLETE_CHECKIN = "complete-checkin"
+    VIEW_OWN_RECORD = "view-own-record"
     EDIT_PLAN = "edit-plan"
+    EXPORT_SCORES = "export-scores"
+    UPGRADE_SCHEMA = "upgrade-schema"
 
 
 class NotPermitted(PermissionError):  # noqa: N818 - reads better at the call site
@@ -48,17 +51,32 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_CLIENT,
             Action.EXPORT_CLIENT,
             Action.COMPLETE_CHECKIN,
+            Action.VIEW_OWN_RECORD,
             Action.EDIT_PLAN,
         }
     ),
     Role.DIRECTOR: frozenset({Action.VIEW_COHORTS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT}),
+    # the command line reads no client record: `iop report --as` uses an account's access
+    Role.OPERATOR: frozenset(
+        {
+            Action.MANAGE_USERS,
+            Action.MANAGE_IMPORTS,
+            Action.EXPORT_SCORES,
+            Action.UPGRADE_SCHEMA,
+        }
+    ),
 }
+
+
+def actions_of(role: Role) -> frozenset[Action]:
+    """Every action ``role`` may take (none for a role without an entry: fail closed)."""
+    return _ROLE_ACTIONS.get(role, frozenset())
 
 
 def allowed(viewer: Viewer, action: Action) -> bool:
     """Whether the viewer's role may take ``action`` at all."""
-    return action in _ROLE_ACTIONS[viewer.role]
+    return action in actions_of(viewer.role)
 
 
 def require(viewer: Viewer, action: Action) -> None:
@@ -72,8 +90,8 @@ def client_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
     """SQL condition on ``clients.id``: the client records this viewer may read.
 
     Clinicians read the clients with an episode at one of their sites; a client
-    reads only their own record; directors and admins read no individual record
-    (directors see site aggregates, admins manage users and imports).
+    reads only their own record; directors, admins and the operator read no
+    individual record (directors see site aggregates, admins manage users and imports).
     """
     if viewer.role is Role.CLIENT and viewer.client_pk is not None:
         return t.clients.c.id == viewer.client_pk

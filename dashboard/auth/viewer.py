@@ -13,6 +13,12 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     DIRECTOR = "director"
     ADMIN = "admin"
+    #: the command line and the demo builder; never an account (no sign-in, no pages)
+    OPERATOR = "operator"
+
+
+#: The roles an account can have; the operator is not one of them.
+ACCOUNT_ROLES = (Role.CLIENT, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -31,3 +37,12 @@ class Viewer:
     def scope_key(self) -> tuple[str, int, tuple[int, ...], int | None]:
         """What cached results are keyed by: two viewers with the same key see the same data."""
         return (self.role.value, self.user_id, tuple(sorted(self.site_ids)), self.client_pk)
+
+
+def operator_viewer(name: str) -> Viewer:
+    """The command line (or the demo builder) acting as ``name``, the audit log's actor.
+
+    Not an account: user id 0, no sites, no client record; what it may do is the
+    operator role's actions (see ``dashboard.auth.permissions``).
+    """
+    return Viewer(user_id=0, username=name, role=Role.OPERATOR, display_name=name)

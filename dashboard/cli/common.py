@@ -13,12 +13,16 @@ from dashboard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fail
 if TYPE_CHECKING:  # the database stack is imported only by commands that use it
     import sqlalchemy as sa
 
+    from dashboard.auth.viewer import Viewer
+    from measures import Catalog
+
 # the exit codes live in output.py; importing.py and users.py import them from here
 __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_USAGE",
     "DbOption",
+    "as_operator",
     "load_program_catalog",
     "open_database",
     "operator",
@@ -58,7 +62,7 @@ def open_database(db: str | None, *, check_schema: bool = True) -> sa.Engine:
     return engine
 
 
-def load_program_catalog() -> object:
+def load_program_catalog() -> Catalog:
     """The instrument catalog, with the program's own definitions (IOP_INSTRUMENTS_DIR)."""
     from dashboard.config import Settings
     from measures import DefinitionError, load_catalog
@@ -73,3 +77,10 @@ def load_program_catalog() -> object:
 def operator() -> str:
     """Who runs a command line action (for the audit log): IOP_OPERATOR or the OS user."""
     return os.environ.get("IOP_OPERATOR") or f"cli:{getpass.getuser()}"
+
+
+def as_operator() -> Viewer:
+    """The viewer a command acts as: the operator named by :func:`operator` (no account)."""
+    from dashboard.auth.viewer import operator_viewer
+
+    return operator_viewer(operator())

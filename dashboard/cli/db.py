@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.cli.common import DbOption, open_database
+from dashboard.cli.common import DbOption, as_operator, open_database
 
 app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 
@@ -12,10 +12,10 @@ app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=
 @app.command("upgrade")
 def upgrade(db: DbOption = None) -> None:
     """Create or migrate the database schema to this version's newest."""
-    from dashboard.store.schema import upgrade as run_upgrade
+    from dashboard.admin.operator import upgrade_schema
 
     engine = open_database(db, check_schema=False)
-    before, after = run_upgrade(engine)
+    before, after = upgrade_schema(engine, as_operator())
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
         typer.echo(f"{where} is already at schema {after}")

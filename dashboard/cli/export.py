@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dashboard.cli.common import DbOption, load_program_catalog, open_database, operator
+from dashboard.cli.common import DbOption, as_operator, load_program_catalog, open_database
 
 app = typer.Typer(help="Export stored data.", no_args_is_help=True)
 
@@ -25,21 +25,12 @@ def scores(
     The columns of `iop score`, plus the raw items and stored total (so the file
     imports again), source, source_id and import_id. The export is audited.
     """
+    from dashboard.admin.operator import export_scores
     from dashboard.cli.output import write_score_table
-    from dashboard.store.audit import record_event
-    from dashboard.store.engine import read, write
-    from dashboard.store.exports import scores_table
 
     engine = open_database(db)
     catalog = load_program_catalog()
-    with read(engine) as connection:
-        table = scores_table(connection, catalog)
-    with write(engine, changes=False) as connection:
-        record_event(
-            connection,
-            actor=operator(),
-            action="export",
-            resource_type="scores",
-            detail={"rows": table.height, "file": out.name if out else "stdout"},
-        )
+    table = export_scores(
+        engine, as_operator(), catalog=catalog, destination=out.name if out else "stdout"
+    )
     write_score_table(table, out)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dashboard.cli.common import EXIT_USAGE, DbOption, open_database, operator
+from dashboard.cli.common import EXIT_USAGE, DbOption, as_operator, open_database
 from dashboard.cli.output import fail
 
 app = typer.Typer(
@@ -53,16 +53,17 @@ def add(
 ) -> None:
     """Create an account."""
     from dashboard.auth.accounts import AccountError, create_user
-    from dashboard.auth.viewer import Role
+    from dashboard.auth.viewer import ACCOUNT_ROLES
 
-    try:
-        role_value = Role(role)
-    except ValueError:
-        fail(f"role must be one of {', '.join(r.value for r in Role)}", EXIT_USAGE)
+    roles = {r.value: r for r in ACCOUNT_ROLES}
+    if role not in roles:
+        fail(f"role must be one of {', '.join(roles)}", EXIT_USAGE)
+    role_value = roles[role]
     engine = open_database(db)
     try:
         create_user(
             engine,
+            as_operator(),
             username=username,
             role=role_value,
             password=None if no_password else _password(password),
@@ -71,7 +72,6 @@ def add(
             client_code=client,
             clinician_code=clinician,
             email=email,
-            actor=operator(),
         )
     except AccountError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -103,7 +103,7 @@ def reset(
 
     engine = open_database(db)
     try:
-        reset_password(engine, username, _password(password), actor=operator())
+        reset_password(engine, as_operator(), username, _password(password))
     except AccountError as exc:
         fail(str(exc), EXIT_USAGE)
     typer.echo(f"password of {username} reset")
@@ -114,7 +114,7 @@ def _set_active(username: str, *, active: bool, db: str | None) -> None:
 
     engine = open_database(db)
     try:
-        set_active(engine, username, active=active, actor=operator())
+        set_active(engine, as_operator(), username, active=active)
     except AccountError as exc:
         fail(str(exc), EXIT_USAGE)
     typer.echo(f"account {username} {'enabled' if active else 'disabled'}")

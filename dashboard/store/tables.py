@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -19,7 +21,7 @@ LEVELS_OF_CARE = ("php", "iop", "op", "residential", "other")
 SOURCES = ("csv", "redcap", "fhir", "self-report")
 
 
-def _now() -> sa.sql.functions.current_timestamp:
+def _now() -> sa.ColumnElement[dt.datetime]:
     return sa.func.current_timestamp()
 
 
@@ -209,6 +211,26 @@ user_sites = sa.Table(
     metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("site_id", sa.ForeignKey("sites.id"), primary_key=True),
+)
+
+SESSION_END_REASONS = ("user", "idle", "disabled")
+
+# One row per signed-in session. The browser keeps a random token; only its
+# SHA-256 is stored, and who the viewer is gets read from users on every run.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime, nullable=True),
+    sa.Column("end_reason", sa.String(20), nullable=True),
+    sa.CheckConstraint(
+        "end_reason IS NULL OR end_reason IN " + str(SESSION_END_REASONS).replace('"', "'"),
+        name="end_reason",
+    ),
 )
 
 review_decisions = sa.Table(

@@ -8,6 +8,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app.session import SESSION_TOKEN
+from dashboard.auth.sessions import start_session
 from tests.conftest import viewer_of
 
 MAIN = Path(__file__).resolve().parents[2] / "dashboard" / "app" / "main.py"
@@ -29,7 +31,7 @@ def open_app(app_db: sa.Engine):
     def open_(username: str | None = None, page: str | None = None) -> AppTest:
         at = AppTest.from_file(str(MAIN), default_timeout=120)
         if username is not None:
-            at.session_state["viewer"] = viewer_of(app_db, username)
+            sign_in_as(at, app_db, username)
         at.run()
         if page is not None:
             at.switch_page(f"screens/{page}.py").run()
@@ -48,3 +50,9 @@ def audit_rows(engine: sa.Engine, action: str) -> list[sa.Row]:
             ),
             {"a": action},
         ).all()
+
+
+def sign_in_as(at: AppTest, engine: sa.Engine, username: str) -> AppTest:
+    """Give the app a real session of ``username``, as a sign-in does."""
+    at.session_state[SESSION_TOKEN] = start_session(engine, viewer_of(engine, username))
+    return at

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import MAIN, audit_rows
-from tests.conftest import viewer_of
+from dashboard.app.pages import PAGES as PAGE_TABLE
+from dashboard.app.pages import pages_of
+from dashboard.auth.viewer import ACCOUNT_ROLES, Role, operator_viewer
+from tests.app.conftest import MAIN, audit_rows, sign_in_as
 
 SCREENS = MAIN.parent / "screens"
 
@@ -21,6 +25,30 @@ PAGES = {
     "admin": {"admin_users": "Users", "admin_imports": "Imports", "admin_audit": "Audit log"},
     "client": {"check_in": None, "my_progress": None, "my_plan": None},
 }
+
+
+def test_the_readme_role_table_lists_the_pages_each_role_gets():
+    readme = (MAIN.parents[2] / "README.md").read_text()
+    section = readme.split("## The app: who sees what", 1)[1].split("\n## ", 1)[0]
+    header, *rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ")
+    ]
+    column = header.index("pages")
+    listed = {
+        row[0]: [re.sub(r"\(.*?\)", "", page).strip() for page in row[column].split(",")]
+        for row in rows
+    }
+    assert listed == {role.value: [p.title for p in pages_of(role)] for role in ACCOUNT_ROLES}
+
+
+def test_every_page_has_its_screen_and_each_role_its_pages_of_today():
+    assert {p.name for p in PAGE_TABLE} == {path.stem for path in SCREENS.glob("*.py")}
+    assert {role.value: [p.name for p in pages_of(role)] for role in ACCOUNT_ROLES} == {
+        username: list(pages) for username, pages in PAGES.items()
+    }
+    assert pages_of(Role.OPERATOR) == ()  # the command line never signs in to the app
 
 
 @pytest.mark.parametrize(
@@ -65,8 +93,7 @@ def test_a_page_of_another_role_is_not_in_the_navigation(open_app, username, pag
 def test_a_page_opened_directly_by_another_role_refuses_on_its_own(app_db, username, page):
     """Defence in depth: even run directly, a page checks the viewer's role first."""
     at = AppTest.from_file(str(SCREENS / f"{page}.py"), default_timeout=60)
-    at.session_state["viewer"] = viewer_of(app_db, username)
-    at.run()
+    sign_in_as(at, app_db, username).run()
     assert [e.value for e in at.error] == ["Your account cannot open this page."]
     assert not at.dataframe
 
@@ -193,15 +220,14 @@ def test_the_admin_sees_imports_and_their_quarantine(open_app):
 
 def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, app_db):
     from dashboard.auth.accounts import create_user
-    from dashboard.auth.viewer import Role
 
     create_user(
         app_db,
+        operator_viewer("test"),
         username="riverside",
         role=Role.CLINICIAN,
         password="x",
         sites=["Riverside"],
-        actor="test",
     )
     hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Client"]
     riverside = open_app("riverside", "weekly_review").dataframe[0].value["Client"]

@@ -162,6 +162,9 @@ def test_accounts_are_managed_from_the_command_line(tmp_path):
     assert (
         iop("users", "add", "bo", "--role", "client", "--password", "x", "--db", db).returncode == 2
     )  # a client account needs its client id
+    operator = iop("users", "add", "op", "--role", "operator", "--password", "x", "--db", db)
+    assert operator.returncode == 2
+    assert "role must be one of client, clinician, director, admin" in operator.stderr
     assert iop("users", "reset-password", "ana", "--password", "second", "--db", db).returncode == 0
     assert iop("users", "disable", "ana", "--db", db).returncode == 0
     from dashboard.auth.accounts import sign_in
@@ -190,3 +193,24 @@ def test_demo_accounts_are_listed_only_on_the_demo_database(demo_engine, tmp_pat
     schema.upgrade(plain)
     assert demo_accounts(plain) == ()
     plain.dispose()
+
+
+def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
+    db = f"sqlite:///{tmp_path / 'operator.db'}"
+    assert iop("db", "upgrade", "--db", db, env={"IOP_OPERATOR": "ana"}).returncode == 0
+    assert iop("db", "upgrade", "--db", db).returncode == 0  # nothing to migrate, not audited
+    as_cy = {"IOP_OPERATOR": "cy"}
+    added = iop("users", "add", "bo", "--role", "admin", "--password", "x", "--db", db, env=as_cy)
+    assert added.returncode == 0
+    out = str(tmp_path / "scores.csv")
+    exported = iop("export", "scores", "--out", out, "--db", db, env={"IOP_OPERATOR": "di"})
+    assert exported.returncode == 0
+    with sqlite3.connect(tmp_path / "operator.db") as connection:
+        rows = connection.execute(
+            "SELECT actor, action, resource_id FROM audit_log ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("ana", "upgrade-schema", "0005"),
+        ("cy", "create-user", "bo"),
+        ("di", "export", None),
+    ]

@@ -8,13 +8,12 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.app.guard import page_viewer
-from dashboard.auth.permissions import Action
 from dashboard.store.engine import read
 
 
 def render() -> None:
     """Draw the audit log page."""
-    context, viewer = page_viewer(Action.VIEW_AUDIT)
+    context, viewer = page_viewer("admin_audit")
     st.title("Audit log")
     with read(context.engine) as connection:
         actions = access.audit_actions(connection)

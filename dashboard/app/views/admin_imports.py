@@ -11,7 +11,6 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
-from dashboard.auth.permissions import Action
 from dashboard.importers.run import ImportRequest, import_file
 from dashboard.store.batch import UnusableFile
 from dashboard.store.engine import DatabaseLocked, read
@@ -20,7 +19,7 @@ from measures.formatting import counted
 
 def render() -> None:
     """Draw the imports page."""
-    context, viewer = page_viewer(Action.MANAGE_IMPORTS)
+    context, viewer = page_viewer("admin_imports")
     st.title("Imports")
     with st.expander("Import a file", expanded=False):
         upload = st.file_uploader(

@@ -7,14 +7,13 @@ import streamlit as st
 from dashboard import access
 from dashboard.app.guard import page_viewer
 from dashboard.auth.accounts import AccountError, create_user, reset_password, set_active
-from dashboard.auth.permissions import Action
-from dashboard.auth.viewer import Role
+from dashboard.auth.viewer import ACCOUNT_ROLES, Role
 from dashboard.store.engine import read
 
 
 def render() -> None:
     """Draw the accounts page."""
-    context, viewer = page_viewer(Action.MANAGE_USERS)
+    context, viewer = page_viewer("admin_users")
     st.title("Users")
     with read(context.engine) as connection:
         accounts = access.accounts(connection, viewer)
@@ -24,7 +23,7 @@ def render() -> None:
     with left, st.form("add_user", clear_on_submit=True):
         st.subheader("Add an account")
         username = st.text_input("New username")
-        role = st.selectbox("Role", [r.value for r in Role], index=1)
+        role = st.selectbox("Role", [r.value for r in ACCOUNT_ROLES], index=1)
         chosen_sites = st.multiselect("Sites", sites)
         client = st.text_input("Client id (client accounts only)")
         email = st.text_input("E-mail for sign-in with the identity provider (optional)")
@@ -33,13 +32,13 @@ def render() -> None:
             try:
                 create_user(
                     context.engine,
+                    viewer,
                     username=username.strip(),
                     role=Role(role),
                     password=password or None,
                     sites=chosen_sites,
                     client_code=client.strip() or None,
                     email=email.strip() or None,
-                    actor=viewer.username,
                 )
                 st.success(f"Account {username} created.")
             except AccountError as exc:
@@ -51,13 +50,13 @@ def render() -> None:
         one, two, three = st.columns(3)
         try:
             if one.button("Reset password", disabled=not new_password):
-                reset_password(context.engine, username, new_password, actor=viewer.username)
+                reset_password(context.engine, viewer, username, new_password)
                 st.success(f"Password of {username} reset; any lock-out lifted.")
             if two.button("Disable"):
-                set_active(context.engine, username, active=False, actor=viewer.username)
+                set_active(context.engine, viewer, username, active=False)
                 st.rerun()
             if three.button("Enable"):
-                set_active(context.engine, username, active=True, actor=viewer.username)
+                set_active(context.engine, viewer, username, active=True)
                 st.rerun()
         except AccountError as exc:
             st.error(str(exc))

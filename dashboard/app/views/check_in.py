@@ -10,7 +10,6 @@ import streamlit as st
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.text import plain
-from dashboard.auth.permissions import Action
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.due import due_today
 from dashboard.checkin.submit import (
@@ -37,7 +36,7 @@ _STATE = "checkin"
 
 def render() -> None:
     """Draw the check-in page."""
-    context, viewer = page_viewer(Action.COMPLETE_CHECKIN)
+    context, viewer = page_viewer("check_in")
     st.title("Check-in")
     state = _state(context, viewer)
     if state.get("done"):
@@ -81,7 +80,8 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
             "notes": draft.get("notes", {}),
             "from_draft": bool(draft),
         }
-    return st.session_state[_STATE]
+    state: dict[str, Any] = st.session_state[_STATE]
+    return state
 
 
 def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
 from dashboard.app.views.plan_editor import plan_editor
-from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
@@ -23,7 +23,7 @@ _CHART_ORDER = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs",
 
 def render() -> None:
     """Draw the client progress page."""
-    context, viewer = page_viewer(Action.VIEW_CASELOAD)
+    context, viewer = page_viewer("client_progress")
     st.title("Client progress")
     client_id = _choose_client(context, viewer)
     if client_id is None:

@@ -13,7 +13,7 @@ from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
-from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.explain import LIMITS, attendance_streaks, measure_sentences
 from dashboard.checkin.notes import coping_summary, trigger_summary
@@ -26,7 +26,7 @@ _ORDER = ("phq9", "gad7", "who5", "mood_nrs", "craving_nrs", "pacs", "confidence
 
 def render() -> None:
     """Draw the client's own progress page (their record only, no clinician notes)."""
-    context, viewer = page_viewer(Action.COMPLETE_CHECKIN)
+    context, viewer = page_viewer("my_progress")
     st.title("My progress")
     with read(context.engine) as connection:
         code = access.own_client_code(connection, viewer)

@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboard.app import cache
 from dashboard.app.guard import page_viewer
-from dashboard.auth.permissions import Action
 from dashboard.cohorts.outcomes import SMALL_CELL, summarise
 
 _GROUPS = {"Site": ["site"], "Track": ["track_name"], "Site and track": ["site", "track_name"]}
@@ -33,7 +32,7 @@ def period_chosen(value: object) -> tuple[dt.date, dt.date] | None:
 
 def render() -> None:
     """Draw the program overview."""
-    context, viewer = page_viewer(Action.VIEW_COHORTS)
+    context, viewer = page_viewer("program_overview")
     st.title("Program overview")
     today = dt.date.today()
     left, right = st.columns(2)

@@ -29,7 +29,7 @@ def render(context: AppContext) -> None:
         if result.viewer is None:
             st.error(result.message)
         else:
-            session.start(result.viewer)
+            session.start(context, result.viewer)
             st.rerun()
     accounts = demo_accounts(context.engine)
     if accounts:
@@ -53,7 +53,7 @@ def _oidc(context: AppContext) -> None:
             st.error("There is no IOP Outcomes account for this sign-in. Ask an administrator.")
             st.button("Sign out of the identity provider", on_click=st.logout)
             return
-        session.start(viewer)
+        session.start(context, viewer)
         st.rerun()
     st.button("Sign in with your organisation account", on_click=st.login, type="primary")
     st.caption("Or use a local account:")

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.app import cache
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
-from dashboard.auth.permissions import Action, NotPermitted
+from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
 from dashboard.review.agenda import Agenda, Filters
@@ -28,7 +28,7 @@ _DECISION_LABELS = {
 
 def render() -> None:
     """Draw the weekly review page."""
-    context, viewer = page_viewer(Action.VIEW_CASELOAD)
+    context, viewer = page_viewer("weekly_review")
     today = dt.date.today()
     st.title("Weekly review")
     st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")

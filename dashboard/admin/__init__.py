@@ -1,0 +1,1 @@
+"""Administration: what only the operator (the command line) does."""
