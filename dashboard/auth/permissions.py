@@ -53,6 +53,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.DIRECTOR: frozenset({Action.VIEW_COHORTS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT}),
+    Role.OPERATOR: frozenset({Action.MANAGE_USERS, Action.MANAGE_IMPORTS}),
 }
 
 

@@ -13,6 +13,8 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     DIRECTOR = "director"
     ADMIN = "admin"
+    #: The command line and the demo builder; never an account.
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True)
@@ -31,3 +33,11 @@ class Viewer:
     def scope_key(self) -> tuple[str, int, tuple[int, ...], int | None]:
         """What cached results are keyed by: two viewers with the same key see the same data."""
         return (self.role.value, self.user_id, tuple(sorted(self.site_ids)), self.client_pk)
+
+
+def operator_viewer(name: str) -> Viewer:
+    """The viewer the command line (or the demo builder) acts as: ``name`` in the audit log.
+
+    Returns an operator viewer with no sites and no client record.
+    """
+    return Viewer(user_id=0, username=name, role=Role.OPERATOR, display_name=name)
