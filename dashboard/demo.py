@@ -14,9 +14,9 @@ import polars as pl
 from dashboard.admin.operator import upgrade_schema
 from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
-from dashboard.importers.run import ImportRequest, import_file
+from dashboard.imports import import_files
 from dashboard.program_settings import APP_SECTIONS
-from dashboard.review.reference import current_reference
+from dashboard.store.batch import UnusableFile
 from dashboard.store.demo_flag import mark_demo
 from dashboard.store.engine import make_engine, write
 from measures import load_catalog
@@ -30,7 +30,7 @@ _DATE_COLUMNS = {
     "attendance.csv": ("session_on",),
     "administrations.csv": ("administered_on",),
 }
-_ORDER = (
+_FILES = (
     "clinicians.csv",
     "episodes.csv",
     "care_levels.csv",
@@ -63,18 +63,23 @@ def build_demo(
     builder = operator_viewer("demo")
     upgrade_schema(engine, builder)
     catalog = load_catalog()
+    program = ProgramConfig.from_toml(
+        demo_program_config(), catalog=catalog, other_sections=APP_SECTIONS
+    )
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
-        for name in _ORDER:
-            shifted = _shifted(fixtures / name, Path(folder) / name, weeks)
-            if name == "administrations.csv":
-                _leave_todays_check_in(shifted, manifest, weeks)
-            summary = import_file(
-                engine, ImportRequest(path=shifted), catalog=catalog, imported_by="demo"
-            )
-            echo(
-                f"  {name}: {summary.records:,} rows = {summary.accepted:,} accepted, "
-                f"{summary.duplicates:,} duplicates, {summary.rejected:,} rejected"
-            )
+        shifted = [_shifted(fixtures / name, Path(folder) / name, weeks) for name in _FILES]
+        _leave_todays_check_in(Path(folder) / "administrations.csv", manifest, weeks)
+        # the expected ranges are stored by the import, for the first page
+        result = import_files(engine, shifted, viewer=builder, catalog=catalog, program=program)
+    if result.unusable:
+        msg = "; ".join(s.message for s in result.unusable)
+        raise UnusableFile(msg)
+    for summary in result.summaries:
+        echo(
+            f"  {Path(summary.file_name).name}: {summary.records:,} rows = "
+            f"{summary.accepted:,} accepted, {summary.duplicates:,} duplicates, "
+            f"{summary.rejected:,} rejected"
+        )
     sites = sorted(manifest["clinicians_by_site"])
     episode = (
         pl.read_csv(fixtures / "episodes.csv", infer_schema=False)
@@ -121,10 +126,6 @@ def build_demo(
     )
     with write(engine, changes=False) as connection:
         mark_demo(connection)
-    program = ProgramConfig.from_toml(
-        demo_program_config(), catalog=catalog, other_sections=APP_SECTIONS
-    )
-    current_reference(engine, catalog, program.expected_response)  # stored for the first page
     echo(
         f"  demo accounts: clinician ({episode['site']}), director, admin, client "
         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"

@@ -7,8 +7,8 @@ import hashlib
 
 import pytest
 import sqlalchemy as sa
-from dashboard.access import data_version
 
+from dashboard.access import data_version
 from dashboard.auth.accounts import create_user, set_active
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.sessions import (

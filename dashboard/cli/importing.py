@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,14 +14,24 @@ from dashboard.cli.common import (
     EXIT_REJECTED,
     EXIT_USAGE,
     DbOption,
+    as_operator,
     load_program_catalog,
     open_database,
-    operator,
 )
-from measures.formatting import counted
+from dashboard.cli.output import fail
+
+if TYPE_CHECKING:  # the import stack is loaded by the command, not by `iop --help`
+    from rich.progress import Progress
+
+    from dashboard.imports import ImportResult
+    from dashboard.store.importing import ImportSummary
+    from measures import Catalog
+    from measures.program import ProgramConfig
 
 #: Files with more records than this get a progress bar.
 PROGRESS_FROM = 2_000
+#: Accepted rows with problems, and rejected rows, listed under a file's summary.
+ROWS_SHOWN = 10
 
 
 def import_files(
@@ -56,113 +67,71 @@ def import_files(
     rows are kept in a quarantine with their reasons. Files are taken in the order
     clinicians, episodes, care levels, administrations, attendance. FHIR
     Questionnaire, ValueSet and CodeSystem files given alongside are used to read
-    the responses. Exit 0 when every row was accepted (or already there), 3 when
-    some rows were rejected, 2 when a file could not be used at all.
+    the responses (given alone, they hold nothing to import). Every file set
+    aside is named on stderr with why. Exit 0 when every row was accepted (or
+    already there), 3 when some rows were rejected, 2 when a file could not be
+    used at all or held nothing to import.
     """
-    from dashboard.importers.run import KIND_ORDER, ImportRequest, detect_kind, import_file
-    from dashboard.store.batch import UnusableFile
-    from dashboard.store.engine import DatabaseLocked
+    from dashboard.imports import ImportOptions
+    from dashboard.imports import import_files as run_import
 
+    try:
+        options = ImportOptions(
+            format=format,
+            known_clients_only=known_clients_only,
+            redcap_dictionary=dictionary,
+            redcap_mapping=mapping,
+        )
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
     engine = open_database(db)
     catalog = load_program_catalog()
-    requests, status, changed = [], EXIT_OK, False
-    supporting = tuple(p for p in files if _is_fhir_support(p))
-    for path in files:
-        if path in supporting:
-            continue
-        try:
-            kind = detect_kind(path, format)
-        except UnusableFile as exc:
-            _error(str(exc))
-            status = EXIT_USAGE
-            continue
-        requests.append(
-            (
-                KIND_ORDER.index(kind),
-                ImportRequest(
-                    path=path,
-                    format=format,
-                    known_clients_only=known_clients_only,
-                    redcap_dictionary=dictionary,
-                    redcap_mapping=mapping,
-                    supporting=supporting,
-                ),
-            )
+    program = _program(catalog)
+    with _Progress() as progress:
+        result = run_import(
+            engine,
+            files,
+            viewer=as_operator(),
+            catalog=catalog,
+            program=program,
+            options=options,
+            progress=progress,
         )
-    for _, request in sorted(requests, key=lambda pair: pair[0]):
-        try:
-            with _Progress() as progress:
-                summary = import_file(
-                    engine, request, catalog=catalog, imported_by=operator(), progress=progress
-                )
-        except UnusableFile as exc:
-            _error(str(exc))
-            status = EXIT_USAGE
-            continue
-        except DatabaseLocked as exc:
-            _error(str(exc))
-            raise typer.Exit(EXIT_USAGE) from None
+    for item in result.set_aside:
+        print(f"error: {item.message}" if item.problem else item.message, file=sys.stderr)
+    for summary in result.summaries:
         _print_summary(summary)
-        changed = changed or summary.accepted > 0
-        if summary.rejected and status == EXIT_OK:
-            status = EXIT_REJECTED
-    if changed:
-        _refresh_reference(engine, catalog)
-    raise typer.Exit(status)
+    raise typer.Exit(_status(result))
 
 
-def _refresh_reference(engine: object, catalog: object) -> None:
-    """Store the program's expected ranges now, so the next page view need not."""
+def _status(result: ImportResult) -> int:
+    """2 when a file could not be used, else 3 when rows were rejected, else 0."""
+    if result.unusable:
+        return EXIT_USAGE
+    return EXIT_REJECTED if result.rejected else EXIT_OK
+
+
+def _program(catalog: Catalog) -> ProgramConfig:
+    """The program's settings (IOP_PROGRAM_CONFIG): the expected ranges are stored with them."""
     from dashboard.config import Settings
     from dashboard.program_settings import APP_SECTIONS
-    from dashboard.review.reference import current_reference
+    from measures.config import ConfigError
     from measures.program import ProgramConfig
 
-    program = ProgramConfig.from_toml(
-        Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
-    )
-    current_reference(engine, catalog, program.expected_response)
-
-
-def _is_fhir_support(path: Path) -> bool:
-    from dashboard.importers.fhir.support import SUPPORTING
-
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        head = handle.read(4000)
-    return any(
-        f'"resourceType": "{kind}"' in head or f'"resourceType":"{kind}"' in head
-        for kind in SUPPORTING
-    )
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-
-
-def _print_summary(summary: object) -> None:
-    from dashboard.store.importing import ImportSummary
-
-    assert isinstance(summary, ImportSummary)
-    name = Path(summary.file_name).name
-    if summary.already_imported is not None:
-        print(
-            f"{name}: already imported (import #{summary.already_imported}); nothing changed: "
-            f"{counted(summary.records, 'row')} read = {summary.duplicates:,} duplicates"
+    try:
+        return ProgramConfig.from_toml(
+            Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
         )
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    from dashboard.imports import headline
+
+    print(headline(summary))
+    if summary.already_imported is not None:
         return
-    extra = []
-    if summary.new_versions:
-        extra.append(f"{summary.new_versions:,} as new versions of earlier submissions")
-    if summary.outside_episode:
-        extra.append(f"{summary.outside_episode:,} dated outside every episode (kept, marked)")
-    print(
-        f"{name} ({summary.format}, import #{summary.import_id}): "
-        f"{counted(summary.records, 'row')} read = "
-        f"{summary.accepted:,} accepted + {summary.duplicates:,} duplicates + "
-        f"{summary.rejected:,} rejected" + (f"; {'; '.join(extra)}" if extra else "")
-    )
     if summary.new_clients:
         shown = ", ".join(summary.new_clients[:20])
         more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
@@ -170,36 +139,45 @@ def _print_summary(summary: object) -> None:
             f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
             "(check for typos; --known-clients-only rejects them instead)"
         )
-    for row in summary.warnings.head(10).iter_rows(named=True):
+    for row in summary.warnings.head(ROWS_SHOWN).iter_rows(named=True):
         print(f"  row {row['row']} (accepted): {'; '.join(row['problems'])}")
-    if summary.warnings.height > 10:
-        print(f"  ... {summary.warnings.height - 10:,} more accepted rows with problems")
-    for row in summary.rejections.head(10).iter_rows(named=True):
+    if summary.warnings.height > ROWS_SHOWN:
+        print(f"  ... {summary.warnings.height - ROWS_SHOWN:,} more accepted rows with problems")
+    for row in summary.rejections.head(ROWS_SHOWN).iter_rows(named=True):
         print(f"  row {row['row']}: {'; '.join(row['reasons'])}")
-    if summary.rejected > 10:
-        print(f"  ... {summary.rejected - 10:,} more rejected rows: see the import's quarantine")
+    if summary.rejected > ROWS_SHOWN:
+        print(
+            f"  ... {summary.rejected - ROWS_SHOWN:,} more rejected rows: see the import's "
+            "quarantine"
+        )
 
 
 class _Progress:
-    """A rich progress bar for files with more than a few thousand records."""
+    """A rich progress bar for each file with more than a few thousand records."""
 
     def __enter__(self) -> _Progress:
-        self.bar = None
+        self.bar: Progress | None = None
         return self
 
-    def __call__(self, total: int) -> object:
+    def __call__(self, total: int) -> Callable[[int], None] | None:
+        self._stop()
         if total < PROGRESS_FROM or (not sys.stderr.isatty() and not _forced()):
             return None
         from rich.progress import Progress
 
-        self.bar = Progress(transient=False)
-        self.bar.start()
-        task = self.bar.add_task("writing", total=total)
-        return lambda n: self.bar.advance(task, n)
+        bar = Progress(transient=False)
+        bar.start()
+        task = bar.add_task("writing", total=total)
+        self.bar = bar
+        return lambda n: bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
 
 
 def _forced() -> bool:

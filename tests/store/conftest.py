@@ -1,4 +1,4 @@
-"""Helpers for the store tests: write small CSV files and import them."""
+"""Helpers for the store tests: write small CSV files and import them as the command line does."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard.importers.run import ImportRequest, import_file
+from dashboard.auth.viewer import operator_viewer
+from dashboard.imports import ImportOptions, ImportResult, import_files
 from dashboard.store.importing import ImportSummary
 from measures import load_catalog
+from measures.program import ProgramConfig
 
 HEADER = "client_id,measure,administered_on," + ",".join(f"item_{n}" for n in range(1, 10))
 
@@ -27,14 +29,33 @@ def write_csv(tmp_path):
 
 
 @pytest.fixture
-def do_import(engine):
-    """Import a file into the test database; returns the summary."""
+def run_import(engine):
+    """Import files into the test database through the import use-case; returns its result."""
     catalog = load_catalog()
+    program = ProgramConfig.from_toml(None, catalog=catalog)
 
-    def run(path: Path, **options) -> ImportSummary:
-        return import_file(
-            engine, ImportRequest(path=path, **options), catalog=catalog, imported_by="test"
+    def run(*paths: Path, **options) -> ImportResult:
+        return import_files(
+            engine,
+            paths,
+            viewer=operator_viewer("test"),
+            catalog=catalog,
+            program=program,
+            options=ImportOptions(**options),
         )
+
+    return run
+
+
+@pytest.fixture
+def do_import(run_import):
+    """Import one file (with its supporting FHIR files); returns its summary."""
+
+    def run(path: Path, *, supporting: tuple[Path, ...] = (), **options) -> ImportSummary:
+        result = run_import(path, *supporting, **options)
+        assert not result.unusable, [s.message for s in result.unusable]
+        (summary,) = result.summaries
+        return summary
 
     return run
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard.importers.run import ImportRequest, import_file
+from dashboard.auth.viewer import operator_viewer
+from dashboard.imports import import_files
 from dashboard.store import schema
 from dashboard.store.engine import make_engine, read
 from dashboard.store.exports import scores_table
 from measures import load_catalog
+from measures.program import ProgramConfig
 from tests.store.conftest import count
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures"
@@ -35,14 +37,21 @@ TABLES = (
 )
 
 
-def _import_all(engine: sa.Engine) -> list:
+def _import(engine: sa.Engine, *paths: Path) -> list:
     catalog = load_catalog()
-    return [
-        import_file(
-            engine, ImportRequest(path=FIXTURES / name), catalog=catalog, imported_by="test"
-        )
-        for name in FILES
-    ]
+    result = import_files(
+        engine,
+        paths,
+        viewer=operator_viewer("test"),
+        catalog=catalog,
+        program=ProgramConfig.from_toml(None, catalog=catalog),
+    )
+    assert result.set_aside == ()
+    return list(result.summaries)
+
+
+def _import_all(engine: sa.Engine) -> list:
+    return _import(engine, *(FIXTURES / name for name in FILES))
 
 
 def test_every_fixture_row_is_accounted_for_and_a_second_import_changes_nothing(engine):
@@ -68,7 +77,7 @@ def test_the_score_export_round_trips(engine, tmp_path):
     fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
     fresh = make_engine(fresh_url)
     schema.upgrade(fresh)
-    summary = import_file(fresh, ImportRequest(path=exported), catalog=catalog, imported_by="test")
+    (summary,) = _import(fresh, exported)
     assert (summary.accepted, summary.rejected) == (first.height, 0)
     with read(fresh) as connection:
         second = scores_table(connection, catalog)

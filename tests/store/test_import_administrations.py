@@ -8,7 +8,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from dashboard.store.batch import UnusableFile
 from dashboard.store.engine import read
 from dashboard.store.exports import scores_table
 from measures import load_catalog
@@ -110,9 +109,15 @@ def test_administrations_outside_every_episode_are_kept_and_marked(engine, write
         ("", "empty"),
     ],
 )
-def test_unusable_csvs_are_refused_with_one_clear_message(write_csv, do_import, text, message):
-    with pytest.raises(UnusableFile, match=re.escape(message)):
-        do_import(write_csv("bad.csv", text), format="csv")
+def test_unusable_csvs_are_refused_with_one_clear_message(
+    engine, write_csv, run_import, text, message
+):
+    result = run_import(write_csv("bad.csv", text), format="csv")
+    assert result.summaries == ()
+    (unusable,) = result.unusable
+    assert re.search(re.escape(message), unusable.message)
+    assert "\n" not in unusable.message
+    assert count(engine, "imports") == 0
 
 
 def test_messy_but_readable_csvs_import_what_is_good(engine, write_csv, do_import):

@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
-from dashboard.importers.run import ImportRequest, import_file
-from dashboard.store.batch import UnusableFile
-from dashboard.store.engine import DatabaseLocked, read
-from measures.formatting import counted
+from dashboard.auth.viewer import Viewer
+from dashboard.imports import (
+    FORMATS,
+    ImportOptions,
+    ImportResult,
+    headline,
+    import_files,
+    looks_like_redcap,
+)
+from dashboard.store.engine import read
+
+#: The format choice that leaves each file's format to detection.
+DETECTED = "detected from each file"
+#: Bytes of an upload read to tell a REDCap export by its header.
+HEAD_BYTES = 1 << 16
 
 
 def render() -> None:
     """Draw the imports page."""
     context, viewer = page_viewer("admin_imports")
     st.title("Imports")
-    with st.expander("Import a file", expanded=False):
-        upload = st.file_uploader(
-            "CSV (administrations, episodes, clinicians, care levels, attendance) or FHIR JSON",
-            type=["csv", "json", "ndjson"],
-        )
-        known_only = st.checkbox("Reject rows of client ids not yet registered")
-        if upload is not None and st.button("Import", type="primary"):
-            _import(context, viewer.username, upload, known_only=known_only)
+    with st.expander("Import files", expanded=False):
+        _import_form(context, viewer)
     with read(context.engine) as connection:
         imports = access.imports(connection, viewer)
     st.dataframe(imports, hide_index=True)
@@ -43,27 +51,99 @@ def render() -> None:
     st.dataframe(rows, hide_index=True)
 
 
-def _import(context: AppContext, username: str, upload: UploadedFile, *, known_only: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="iop-upload-") as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            with st.spinner("Importing..."):
-                summary = import_file(
-                    context.engine,
-                    ImportRequest(path=path, known_clients_only=known_only),
-                    catalog=context.catalog,
-                    imported_by=username,
-                )
-        except (UnusableFile, DatabaseLocked) as exc:
-            st.error(str(exc))
-            return
-    if summary.already_imported is not None:
-        st.info(f"Already imported (import #{summary.already_imported}); nothing changed.")
-        return
-    st.success(
-        f"{counted(summary.records, 'row')} read = {summary.accepted:,} accepted + "
-        f"{summary.duplicates:,} duplicates + {summary.rejected:,} rejected."
+def _import_form(context: AppContext, viewer: Viewer) -> None:
+    """The upload widgets; on Import, the import use-case and what it did."""
+    chosen = st.selectbox("Format", [DETECTED, *FORMATS], key="import_format")
+    uploads = st.file_uploader(
+        "Files: CSV (administrations, clinicians, episodes, care levels, attendance), "
+        "a REDCap records export, or FHIR JSON/ndjson with the Questionnaires they use",
+        type=["csv", "json", "ndjson"],
+        accept_multiple_files=True,
+        key="import_files",
     )
-    if summary.new_clients:
-        st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+    redcap = chosen == "redcap" or any(
+        looks_like_redcap(u.name, u.getvalue()[:HEAD_BYTES]) for u in uploads
+    )
+    dictionary = mapping = None
+    if redcap:
+        dictionary = st.file_uploader(
+            "REDCap data dictionary (CSV)", type=["csv"], key="redcap_dictionary"
+        )
+        mapping = st.file_uploader(
+            "REDCap field mapping (TOML)", type=["toml"], key="redcap_mapping"
+        )
+    known_only = st.checkbox("Reject rows of client ids not yet registered")
+    if not uploads or not st.button("Import", type="primary"):
+        return
+    with _staged(uploads, dictionary, mapping) as (paths, dictionary_path, mapping_path):
+        options = ImportOptions(
+            format=None if chosen == DETECTED else chosen,
+            known_clients_only=known_only,
+            redcap_dictionary=dictionary_path,
+            redcap_mapping=mapping_path,
+        )
+        bar = st.progress(0.0, text="Importing...")
+        result = import_files(
+            context.engine,
+            paths,
+            viewer=viewer,
+            catalog=context.catalog,
+            program=context.program,
+            options=options,
+            progress=_progress(bar),
+        )
+        bar.empty()
+    _draw(result)
+
+
+def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
+    """The use-case's progress callback, drawn on ``bar`` for each file in turn."""
+
+    def start(total: int) -> Callable[[int], None]:
+        written = 0
+
+        def step(count: int) -> None:
+            nonlocal written
+            written += count
+            bar.progress(min(written / max(total, 1), 1.0), text=f"{written:,} of {total:,} rows")
+
+        return step
+
+    return start
+
+
+def _draw(result: ImportResult) -> None:
+    """Each file's summary, then every file set aside with its reason."""
+    for summary in result.summaries:
+        if summary.already_imported is not None:
+            st.info(headline(summary))
+            continue
+        st.success(headline(summary))
+        if summary.new_clients:
+            st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+    for item in result.set_aside:
+        (st.error if item.problem else st.info)(item.message)
+    if result.reference_refreshed:
+        st.caption("The program's expected ranges were updated.")
+
+
+@contextmanager
+def _staged(
+    uploads: Sequence[UploadedFile], dictionary: UploadedFile | None, mapping: UploadedFile | None
+) -> Iterator[tuple[list[Path], Path | None, Path | None]]:
+    """The uploaded files written to a private folder (under their own names) for the
+    length of the import; yields the files' paths, the dictionary's and the mapping's."""
+    with tempfile.TemporaryDirectory(prefix="iop-upload-") as folder:
+
+        def keep(upload: UploadedFile, where: str) -> Path:
+            path = Path(folder) / where / Path(upload.name).name
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(upload.getvalue())
+            return path
+
+        paths = [keep(upload, str(number)) for number, upload in enumerate(uploads)]
+        yield (
+            paths,
+            keep(dictionary, "dictionary") if dictionary is not None else None,
+            keep(mapping, "mapping") if mapping is not None else None,
+        )

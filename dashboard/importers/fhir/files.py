@@ -64,6 +64,43 @@ def load_file(path: Path) -> list[Entry]:
     return entries
 
 
+def resource_types(path: Path) -> Iterator[str | None]:
+    """The ``resourceType`` of each resource in a file, in reading order, lazily.
+
+    Yields the file's own resource type, or each entry's for a Bundle (nested
+    Bundles unpacked) and each line's for ndjson; None for an ndjson line that
+    is not a resource. Raises :class:`UnusableFile` as :func:`load_file` does
+    when the file as a whole cannot be read.
+    """
+    text = _read_text(path)
+    if path.suffix.lower() not in _NDJSON_SUFFIXES:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if not (exc.msg == "Extra data" and _first_line_is_resource(text)):
+                raise UnusableFile(_json_message(path.name, text, exc)) from None
+        else:
+            yield from _types(document)
+            return
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                yield from _types(json.loads(line))
+            except json.JSONDecodeError:
+                yield None
+
+
+def _types(document: object) -> Iterator[str | None]:
+    if not _is_resource(document):
+        yield None
+    elif document["resourceType"] != "Bundle":
+        yield str(document["resourceType"])
+    else:
+        for item in document.get("entry") or ():
+            inner = item.get("resource") if isinstance(item, Mapping) else None
+            yield from _types(inner)
+
+
 def release_problem(resource: Json) -> str | None:
     """Why a resource is from a FHIR release this reader does not read (DSTU2), if it is.
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from dashboard.importers.fhir.files import Json
+from dashboard.importers.fhir.files import Json, resource_types
 
 #: Resource types that describe records rather than being records.
 SUPPORTING = frozenset({"Questionnaire", "ValueSet", "CodeSystem"})
@@ -25,6 +26,18 @@ _WEIGHT_PROPERTIES = frozenset({"itemWeight", "ordinalValue", "weight"})
 #: A coding as (system, code); None where the coding names no system.
 Key = tuple[str | None, str]
 Weight = int | float
+
+
+def holds_only_supporting(path: Path) -> bool:
+    """Whether every resource of a file (a Bundle's entries, ndjson lines) is a
+    Questionnaire, ValueSet or CodeSystem: a file that describes records, holding none.
+
+    Decided from the parsed ``resourceType`` of each resource, stopping at the first
+    other one. Raises :class:`UnusableFile` for a file that cannot be read.
+    """
+    kinds = resource_types(path)
+    first = next(kinds, None)
+    return first in SUPPORTING and all(kind in SUPPORTING for kind in kinds)
 
 
 def number(element: Json, keys: Iterable[str] = ("valueDecimal", "valueInteger")) -> Weight | None:

@@ -1,0 +1,29 @@
+"""The import use-case, shared by the command line, the upload page and the demo builder."""
+
+from dashboard.imports.kinds import FORMATS, KIND_ORDER, looks_like_redcap
+from dashboard.imports.plan import (
+    DEFAULT_OPTIONS,
+    ImportOptions,
+    ImportPlan,
+    PlannedFile,
+    SetAside,
+    plan_imports,
+)
+from dashboard.imports.run import ImportResult, Progress, import_files
+from dashboard.imports.wording import headline
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "FORMATS",
+    "KIND_ORDER",
+    "ImportOptions",
+    "ImportPlan",
+    "ImportResult",
+    "PlannedFile",
+    "Progress",
+    "SetAside",
+    "headline",
+    "import_files",
+    "looks_like_redcap",
+    "plan_imports",
+]
