@@ -11,15 +11,19 @@ from pathlib import Path
 from typing import Any, cast
 
 from measures.definition import (
+    AskedIf,
     Band,
     Caseness,
+    CasenessBy,
     Codes,
     CriticalItem,
     Instrument,
     Item,
     MissingRule,
     ReliableChange,
+    RiskRule,
     Score,
+    Triage,
 )
 
 #: Columns every administration frame has besides the items.
@@ -100,7 +104,7 @@ def load_catalog(*extra_dirs: str | os.PathLike[str]) -> Catalog:
     --------
     >>> catalog = load_catalog()
     >>> sorted(catalog.ids)[:3]
-    ['bam_r', 'confidence_nrs', 'craving_nrs']
+    ['audit_c', 'bam_r', 'barc10']
     """
     paths = sorted(builtin_definitions_dir().glob("*.toml"))
     for folder in extra_dirs:
@@ -159,11 +163,14 @@ _INSTRUMENT_KEYS = {
     "item_defaults",
     "scores",
     "critical_items",
+    "triage",
     "codes",
 }
-#: An item or score table may set any field of the dataclass, and nothing else.
+#: An item, score or triage table may set any field of the dataclass, and nothing else.
 _ITEM_KEYS = {f.name for f in fields(Item)}
 _SCORE_KEYS = {f.name for f in fields(Score)}
+_TRIAGE_KEYS = {f.name for f in fields(Triage)}
+_RISK_RULE_KEYS = {f.name for f in fields(RiskRule)}
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -178,7 +185,8 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
     defaults = data.get("item_defaults", {})
     items = tuple(_build_item({**defaults, **raw}) for raw in data["items"])
     all_ids = tuple(i.id for i in items if i.scored)
-    scores = tuple(_build_score(raw, all_ids) for raw in data["scores"])
+    scores = tuple(_build_score(raw, all_ids) for raw in data.get("scores", []))
+    triage = data.get("triage")
     licence = data["licence"]
     codes = data.get("codes", {})
     return Instrument(
@@ -198,6 +206,7 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
         recall_period_days=data.get("recall_period_days"),
         recall_source=data.get("recall_source"),
         critical_items=tuple(CriticalItem(**c) for c in data.get("critical_items", [])),
+        triage=_build_triage(triage) if triage is not None else None,
         codes=Codes(
             source=codes.get("source"),
             loinc_panel=codes.get("loinc_panel"),
@@ -224,6 +233,7 @@ def _build_item(raw: dict[str, Any]) -> Item:
         optional=bool(raw.get("optional", False)),
         values=tuple(int(v) for v in raw.get("values", ())),
         reverse=bool(raw.get("reverse", False)),
+        asked_if=AskedIf(**raw["asked_if"]) if "asked_if" in raw else None,
     )
 
 
@@ -247,8 +257,41 @@ def _build_score(raw: dict[str, Any], all_items: tuple[str, ...]) -> Score:
         bands=tuple(Band(**b) for b in raw.get("bands", [])),
         bands_source=raw.get("bands_source"),
         caseness=Caseness(**caseness) if caseness else None,
+        caseness_by=tuple(CasenessBy(**c) for c in raw.get("caseness_by", [])),
         reliable_change=ReliableChange(**reliable) if reliable else None,
     )
+
+
+def _build_triage(raw: dict[str, Any]) -> Triage:
+    _only(raw, _TRIAGE_KEYS, "triage")
+    rules = []
+    for rule in raw["rules"]:
+        _only(rule, _RISK_RULE_KEYS, f"triage rule {rule.get('level')}")
+        rules.append(
+            RiskRule(
+                level=rule["level"],
+                items=_strings(rule["items"], f"triage rule {rule['level']} items"),
+                above=int(rule["above"]),
+                source=rule["source"],
+                note=rule.get("note"),
+            )
+        )
+    return Triage(
+        levels=_strings(raw["levels"], "triage levels"),
+        rules=tuple(rules),
+        otherwise=raw["otherwise"],
+        source=raw["source"],
+        otherwise_source=raw["otherwise_source"],
+        loinc=raw.get("loinc"),
+        note=raw.get("note"),
+    )
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        msg = f"{where}: must be a list of strings, got {value!r}"
+        raise TypeError(msg)
+    return tuple(value)
 
 
 def _check_unique_columns(instruments: Iterable[Instrument]) -> None:

@@ -16,10 +16,28 @@ Domain = Literal["mood", "craving", "self_efficacy", "substance_use", "other"]
 #: The z value for a two-tailed p < .05, Jacobson & Truax (1991).
 RCI_Z = 1.96
 
+#: The column a screener's risk level (:class:`Triage`) is written to.
+RISK_LEVEL = "risk_level"
+
+
+@dataclass(frozen=True)
+class AskedIf:
+    """A form's skip rule: the item is asked only when ``item`` was answered above ``above``."""
+
+    item: str
+    above: int
+    source: str
+    note: str | None = None
+
 
 @dataclass(frozen=True)
 class Item:
-    """One question: its column id, short label, optional full wording and range."""
+    """One question: its column id, short label, optional full wording and range.
+
+    ``asked_if`` is the form's skip rule. An item the form skipped (unanswered
+    while its condition is answered and not met) counts as not endorsed in the
+    safety flags and the triage; scores still see it as missing.
+    """
 
     id: str
     label: str
@@ -32,6 +50,7 @@ class Item:
     optional: bool = False
     values: tuple[int, ...] = ()
     reverse: bool = False
+    asked_if: AskedIf | None = None
 
     @property
     def allowed_values(self) -> tuple[int, ...]:
@@ -84,6 +103,22 @@ class Caseness:
     def is_case(self, score: float | pl.Expr) -> bool | pl.Expr:
         """Whether ``score`` (a number or a polars expression) is on the clinical side."""
         return score >= self.cutoff if self.rule == ">=" else score <= self.cutoff
+
+
+@dataclass(frozen=True)
+class CasenessBy:
+    """A published cut-off that applies to one value of a client attribute (e.g. sex).
+
+    The scoring engine does not apply it: caseness stays unknown until the
+    attribute is recorded.
+    """
+
+    attribute: str
+    value: str
+    cutoff: float
+    rule: CasenessRule
+    source: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +187,7 @@ class Score:
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
     caseness: Caseness | None = None
+    caseness_by: tuple[CasenessBy, ...] = ()
     reliable_change: ReliableChange | None = None
 
     @property
@@ -176,6 +212,52 @@ class CriticalItem:
     meaning: str
     action: str
     source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    """Risk level ``level`` when any of ``items`` is answered above ``above``."""
+
+    level: str
+    items: tuple[str, ...]
+    above: int
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Triage:
+    """A screener's published triage: answers to a risk level, without a total.
+
+    ``levels`` run from lowest to highest; the highest level whose rule is met
+    wins. ``otherwise`` is the level when every rule is known to be unmet. A rule
+    that cannot be decided (an item needed for it unanswered) leaves the level
+    unknown, unless a higher level is met anyway.
+    """
+
+    levels: tuple[str, ...]
+    rules: tuple[RiskRule, ...]
+    otherwise: str
+    source: str
+    otherwise_source: str
+    loinc: str | None = None
+    note: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The column the risk level is written to."""
+        return RISK_LEVEL
+
+    def rank(self, level: str) -> int:
+        """The position of ``level``, lowest first.
+
+        Examples
+        --------
+        >>> Triage(("Low", "High"), (), "Low", "s", "s").rank("High")
+        1
+        """
+        return self.levels.index(level)
 
 
 @dataclass(frozen=True)
@@ -209,6 +291,7 @@ class Instrument:
     recall_source: str | None
     instructions: str | None = None
     critical_items: tuple[CriticalItem, ...] = ()
+    triage: Triage | None = None
     codes: Codes = field(default_factory=Codes)
     path: str | None = None
 
@@ -224,8 +307,13 @@ class Instrument:
 
     @property
     def higher_is_better(self) -> bool:
-        """Direction of the primary score (of the first score without one)."""
-        return (self.primary or self.scores[0]).higher_is_better
+        """Direction of the primary score (of the first score without one).
+
+        An instrument without any score (a triage screener) is read as "higher
+        is worse", like its risk levels.
+        """
+        score = self.primary or next(iter(self.scores), None)
+        return False if score is None else score.higher_is_better
 
     def item(self, item_id: str) -> Item:
         """The item with id ``item_id``."""

@@ -6,7 +6,7 @@ import itertools
 import re
 from typing import get_args
 
-from measures.definition import CasenessRule, Domain, Formula, Instrument, Score
+from measures.definition import CasenessRule, Domain, Formula, Instrument, Score, Triage
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOMAINS = set(get_args(Domain))
@@ -19,8 +19,8 @@ def check_instrument(instrument: Instrument) -> list[str]:
 
     The checks make a definition trustworthy before anything is scored with it:
     items numbered ``item_1 ... item_N``, score ranges that follow from the items
-    and the formula, bands that tile the range, cut-offs inside it, and a source
-    for every clinical value.
+    and the formula, bands that tile the range, cut-offs inside it, triage rules
+    on known items and levels, and a source for every clinical value.
     """
     problems: list[str] = []
     if not _ID.match(instrument.id):
@@ -31,14 +31,16 @@ def check_instrument(instrument: Instrument) -> list[str]:
     problems += _check_sources(instrument)
     if sum(s.primary for s in instrument.scores) > 1:
         problems.append("more than one score is marked primary")
-    if not instrument.scores:
-        problems.append("no scores defined")
+    if not instrument.scores and instrument.triage is None:
+        problems.append("no scores defined (and no triage)")
     for score in instrument.scores:
         problems += [f"score {score.id}: {p}" for p in _check_score(instrument, score)]
     item_ids = {i.id for i in instrument.items}
     for critical in instrument.critical_items:
         if critical.item not in item_ids:
             problems.append(f"critical item {critical.item} is not an item")
+    if instrument.triage is not None:
+        problems += [f"triage: {p}" for p in _check_triage(instrument, instrument.triage)]
     return problems
 
 
@@ -58,6 +60,52 @@ def _check_items(instrument: Instrument) -> list[str]:
                 problems.append(f"{item.id}: anchor {value} is outside {item.min}-{item.max}")
         if item.text and not instrument.show_item_wording:
             problems.append(f"{item.id}: has wording but the licence does not allow showing it")
+        problems += _check_asked_if(instrument, item.id)
+    return problems
+
+
+def _check_asked_if(instrument: Instrument, item_id: str) -> list[str]:
+    """A skip rule names an earlier item and a threshold inside its range."""
+    ids = [i.id for i in instrument.items]
+    condition = instrument.item(item_id).asked_if
+    if condition is None:
+        return []
+    if condition.item not in ids[: ids.index(item_id)]:
+        return [f"{item_id}: asked_if names {condition.item!r}, which is not an earlier item"]
+    asked_by = instrument.item(condition.item)
+    if not asked_by.min <= condition.above < asked_by.max:
+        return [
+            f"{item_id}: asked_if above {condition.above} is outside "
+            f"{condition.item}'s range {asked_by.min}-{asked_by.max}"
+        ]
+    return []
+
+
+def _check_triage(instrument: Instrument, triage: Triage) -> list[str]:
+    """Levels unique, rules on known levels and items, thresholds inside the items' ranges."""
+    problems = []
+    items = {i.id: i for i in instrument.items}
+    if not triage.levels or len(set(triage.levels)) != len(triage.levels):
+        problems.append(f"levels {list(triage.levels)} must be a non-empty list without repeats")
+    if triage.otherwise not in triage.levels:
+        problems.append(f"otherwise {triage.otherwise!r} is not one of the levels")
+    if not triage.rules:
+        problems.append("no rules")
+    for rule in triage.rules:
+        where = f"rule {rule.level!r}"
+        if rule.level not in triage.levels:
+            problems.append(f"{where}: level is not one of {list(triage.levels)}")
+        if not rule.items:
+            problems.append(f"{where}: no items")
+        unknown = [i for i in rule.items if i not in items]
+        if unknown:
+            problems.append(f"{where}: unknown item(s) {unknown}")
+        for item in (items[i] for i in rule.items if i in items):
+            if not item.min <= rule.above < item.max:
+                problems.append(
+                    f"{where}: above {rule.above} is outside {item.id}'s range "
+                    f"{item.min}-{item.max} (no answer could meet it, or every answer would)"
+                )
     return problems
 
 
@@ -67,13 +115,20 @@ def _check_sources(instrument: Instrument) -> list[str]:
         keys += [score.source, score.bands_source, score.missing.source]
         keys += [score.caseness.source if score.caseness else None]
         keys += [score.reliable_change.source if score.reliable_change else None]
+        keys += [c.source for c in score.caseness_by]
     keys += [c.source for c in instrument.critical_items]
+    keys += [i.asked_if.source for i in instrument.items if i.asked_if is not None]
+    triage = instrument.triage
+    if triage is not None:
+        keys += [triage.source, triage.otherwise_source, *(r.source for r in triage.rules)]
     missing = sorted({k for k in keys if k is not None and k not in instrument.sources})
     problems = [f"source {k!r} is cited but not listed under [sources]" for k in missing]
     if instrument.recall_period_days is not None and instrument.recall_source is None:
         problems.append("recall_period_days needs a recall_source")
     codes = instrument.codes
-    if (codes.loinc_panel or codes.loinc_total or codes.loinc_answers) and not codes.source:
+    coded = [codes.loinc_panel, codes.loinc_total, codes.loinc_answers]
+    coded += [i.loinc for i in instrument.items] + [triage.loinc if triage else None]
+    if any(coded) and not codes.source:
         problems.append("LOINC codes need a source")
     return problems
 
@@ -106,6 +161,7 @@ def _check_score(instrument: Instrument, score: Score) -> list[str]:
             problems.append(f"caseness cut-off {score.caseness.cutoff:g} is outside the range")
         if score.caseness.rule not in _RULES:
             problems.append(f"caseness rule {score.caseness.rule!r} is not >= or <=")
+    problems += _check_caseness_by(score)
     rc = score.reliable_change
     if rc is not None and rc.points is None and rc.se_difference is None:
         problems.append("reliable_change needs points, or sd and reliability")
@@ -114,6 +170,27 @@ def _check_score(instrument: Instrument, score: Score) -> list[str]:
         problems.append(f"missing.max_missing {missing.max_missing} is out of range")
     if missing.max_missing > 0 and (missing.method == "none" or missing.source is None):
         problems.append("prorating missing items needs a method and a published source")
+    return problems
+
+
+def _check_caseness_by(score: Score) -> list[str]:
+    """Attribute-dependent cut-offs: inside the range, one per value, never beside ``caseness``."""
+    if not score.caseness_by:
+        return []
+    problems = []
+    if score.caseness is not None:
+        problems.append("caseness and caseness_by exclude each other")
+    keys = [(c.attribute, c.value) for c in score.caseness_by]
+    if len(set(keys)) != len(keys):
+        problems.append("caseness_by lists an attribute value more than once")
+    for case in score.caseness_by:
+        where = f"caseness_by {case.attribute}={case.value}"
+        if not case.attribute or not case.value:
+            problems.append(f"{where}: attribute and value must not be empty")
+        if not score.min <= case.cutoff <= score.max:
+            problems.append(f"{where}: cut-off {case.cutoff:g} is outside the range")
+        if case.rule not in _RULES:
+            problems.append(f"{where}: rule {case.rule!r} is not >= or <=")
     return problems
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     instrument, frame = read
     checks = _unusual(frame, instrument, catalog, now=now)
     columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
+    columns += triage_columns([instrument])
     table = _scores(frame, instrument).with_columns(pl.lit("").alias("problems")).select(columns)
     partial = out.with_name(out.name + ".partial")
     # polars lets go of the GIL: the checks run while the scores are written
@@ -95,6 +97,19 @@ def _write_csv(table: pl.LazyFrame, path: Path) -> pl.exceptions.PolarsError | N
     except pl.exceptions.PolarsError as exc:
         return exc
     return None
+
+
+def triage_columns(instruments: Sequence[Instrument]) -> list[str]:
+    """The risk-level column, once, where any of ``instruments`` has a triage.
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> catalog = load_catalog()
+    >>> triage_columns([catalog["phq9"]]), triage_columns(list(catalog))
+    ([], ['risk_level'])
+    """
+    return list(dict.fromkeys(i.triage.column for i in instruments if i.triage is not None))
 
 
 def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:

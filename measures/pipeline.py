@@ -11,7 +11,8 @@ from typing import Any
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
-from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, try_score_csv
+from measures.definition import RISK_LEVEL
+from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, triage_columns, try_score_csv
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import RESULT_COLUMNS, score_administrations
@@ -38,7 +39,7 @@ class ScoreRun:
 
     @property
     def unscored(self) -> int:
-        """Valid rows with a score that could not be computed (too many missing items)."""
+        """Valid rows with a score (or risk level) that could not be computed."""
         return int((~self.table["rejected"] & ~self.table["complete"]).sum())
 
 
@@ -53,9 +54,9 @@ def score_csv(
     now = now or dt.datetime.now()
     fast = try_score_csv(Path(path), catalog, now=now)
     if fast is not None:
-        measure = fast["measure"][0]
-        subscales = [s.column for s in catalog[measure].subscales]
-        table = fast.select("row", *SCORE_TABLE_COLUMNS, *subscales, "rejected", "complete")
+        instrument = catalog[fast["measure"][0]]
+        extra = [s.column for s in instrument.subscales] + triage_columns([instrument])
+        table = fast.select("row", *SCORE_TABLE_COLUMNS, *extra, "rejected", "complete")
         return ScoreRun(table, empty_validation(table), ())
     return score_parsed(read_administrations_csv(path, catalog), catalog, now=now)
 
@@ -74,6 +75,7 @@ def score_parsed(
     validation = validate_administrations(parsed, catalog, now=now)
     present = set(parsed.frame["measure"].drop_nulls().unique().to_list())
     subscales = [s.column for i in catalog if i.id in present for s in i.subscales]
+    subscales += triage_columns([i for i in catalog if i.id in present])
     extra = [c for c in ("source_id", "total") if c in parsed.frame.columns]
     keep = ["row", *SCORE_TABLE_COLUMNS, *subscales, *extra, "rejected", "complete"]
     valid = score_administrations(validation.valid.drop("administered_at"), catalog)
@@ -114,8 +116,9 @@ def _score_rejected(validation: Validation, catalog: Catalog) -> pl.DataFrame:
                 .alias(name)
             )
     scored = score_administrations(rejected.drop("administered_at"), catalog)
-    # the flag stays (read from the valid raw answers); the problems become the reasons
-    kept = {"critical", "problems"}
+    # the safety flag and risk level stay (read from the valid raw answers); the
+    # problems become the reasons
+    kept = {"critical", RISK_LEVEL, "problems"}
     cleared = {*(c for c in RESULT_COLUMNS if c not in kept), *catalog.subscale_columns}
     blanked = [c for c in scored.columns if c in cleared]
     return scored.join(validation.reasons, on="row", how="left").with_columns(
@@ -130,7 +133,8 @@ def _all_scores_present(catalog: Catalog, columns: list[str]) -> pl.Expr:
     """True where every score of the row's instrument has a value."""
     chain: Any = pl.when(False).then(False)
     for instrument in catalog:
-        present = [pl.col(s.column).is_not_null() for s in instrument.scores if s.column in columns]
+        outputs = [s.column for s in instrument.scores] + triage_columns([instrument])
+        present = [pl.col(c).is_not_null() for c in outputs if c in columns]
         if not present:
             continue
         chain = chain.when(pl.col("measure") == instrument.id).then(pl.all_horizontal(present))

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
-from measures.definition import Instrument, Score
+from measures.definition import RISK_LEVEL, Instrument, Score, Triage
 from measures.formatting import number_text
 
 #: The result columns every scored frame has, whatever its instruments.
@@ -18,6 +18,7 @@ RESULT_COLUMNS = (
     "items_answered",
     "prorated",
     "critical",
+    RISK_LEVEL,
     "problems",
 )
 
@@ -34,9 +35,11 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
 
     Adds ``score`` (the primary score: WHO-5 as its 0-100 percentage),
     ``severity``, ``caseness``, ``items_answered``, ``prorated``, ``critical``
-    (true, false, or null where the safety item is unanswered), ``problems`` (a
-    list of plain-language reasons), and for every other score (subscale,
-    composite) its value, ``<id>_band`` and ``<id>_case``.
+    (true, false, or null where the safety item is unanswered), ``risk_level``
+    (a screener's triage level, null where an answer it needs is missing or the
+    instrument has no triage), ``problems`` (a list of plain-language reasons),
+    and for every other score (subscale, composite) its value, ``<id>_band``
+    and ``<id>_case``.
 
     Examples
     --------
@@ -48,6 +51,18 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
     >>> scored = score_administrations(frame)
     >>> scored.select("score", "severity", "prorated", "critical").rows()
     [(9.0, 'Mild', False, True), (18.0, 'Moderately severe', True, True)]
+
+    The C-SSRS screener has no total, only a risk level; items 3-5 are asked
+    only after a yes to item 2, so leaving them out after a no is not missing:
+
+    >>> screens = pl.DataFrame(
+    ...     {"measure": ["cssrs_screen"] * 3}
+    ...     | {"item_1": [1, 1, 1], "item_2": [0, 1, 1], "item_3": [None, 1, None]}
+    ...     | {"item_4": [None, 0, None], "item_5": [None, 0, None]}
+    ...     | {"item_6": [0, 0, 0], "item_7": [None, None, None]}
+    ... )
+    >>> score_administrations(screens).select("score", "risk_level", "critical").rows()
+    [(None, 'Low', False), (None, 'Moderate', False), (None, None, None)]
     """
     catalog = catalog or load_catalog()
     frame = _with_item_columns(frame, catalog)
@@ -108,7 +123,9 @@ def value_exprs(instrument: Instrument, *, complete: bool) -> tuple[list[pl.Expr
         problems.append(problem)
     critical, critical_problems = _critical_exprs(instrument)
     values.append(critical.alias("critical"))
-    return values, problems + critical_problems
+    risk, risk_problems = _triage_exprs(instrument, instrument.triage)
+    values.append(risk.alias(RISK_LEVEL))
+    return values, problems + critical_problems + risk_problems
 
 
 def label_exprs(instrument: Instrument) -> list[pl.Expr]:
@@ -238,6 +255,21 @@ def _band_and_case(score: Score) -> list[pl.Expr]:
     return [band.alias(band_col), case.alias(case_col)]
 
 
+def _endorsed(instrument: Instrument, item_id: str, above: int) -> pl.Expr:
+    """Whether the raw answer to ``item_id`` is above ``above``: true, false or null.
+
+    Null means unknown: the item is unanswered although it was, or may have
+    been, asked. An item its form skipped (its ``asked_if`` is answered and not
+    met) is false, not unknown. Answers are read raw, never reverse-keyed.
+    """
+    answer = pl.col(item_id) > above
+    condition = instrument.item(item_id).asked_if
+    if condition is None:
+        return answer
+    asked = _endorsed(instrument, condition.item, condition.above)
+    return pl.when(pl.col(item_id).is_not_null()).then(answer).when(~asked).then(False)
+
+
 def _critical_exprs(instrument: Instrument) -> tuple[pl.Expr, list[pl.Expr]]:
     """Critical flag from the raw items; an unanswered safety item is unknown."""
     if not instrument.critical_items:
@@ -245,11 +277,11 @@ def _critical_exprs(instrument: Instrument) -> tuple[pl.Expr, list[pl.Expr]]:
     flags = []
     problems: list[pl.Expr] = []
     for critical in instrument.critical_items:
-        col = pl.col(critical.item)
         item = instrument.item(critical.item)
-        flags.append(pl.when(col.is_null()).then(None).otherwise(col > critical.above))
+        flag = _endorsed(instrument, critical.item, critical.above)
+        flags.append(flag)
         problems.append(
-            pl.when(col.is_null()).then(
+            pl.when(flag.is_null()).then(
                 pl.lit(
                     f"item {item.number} ({item.label}) unanswered: "
                     "safety status unknown, follow up in person"
@@ -260,6 +292,48 @@ def _critical_exprs(instrument: Instrument) -> tuple[pl.Expr, list[pl.Expr]]:
     unknown = pl.any_horizontal(f.is_null() for f in flags)
     flag = pl.when(endorsed).then(True).when(unknown).then(None).otherwise(False)
     return flag, problems
+
+
+def _triage_exprs(instrument: Instrument, triage: Triage | None) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The risk level: the highest level whose rule is met, unknown while a rule
+    above it cannot be decided; ``otherwise`` only when no rule can be met."""
+    if triage is None:
+        return pl.lit(None, pl.String), []
+    met: dict[str, pl.Expr] = {}
+    for name in triage.levels:
+        flags = [
+            _endorsed(instrument, item, rule.above)
+            for rule in triage.rules
+            if rule.level == name
+            for item in rule.items
+        ]
+        if flags:
+            met[name] = pl.any_horizontal(flags)
+    # highest level first: met -> that level; undecided -> unknown, whatever lies below
+    chain: Any = pl.when(False).then(pl.lit(None, pl.String))
+    for name in sorted(met, key=triage.rank, reverse=True):
+        chain = chain.when(met[name]).then(pl.lit(name))
+        chain = chain.when(met[name].is_null()).then(pl.lit(None, pl.String))
+    level: pl.Expr = chain.otherwise(pl.lit(triage.otherwise))
+    needed = [instrument.item(i) for i in dict.fromkeys(i for r in triage.rules for i in r.items)]
+    unknown = pl.concat_str(
+        [
+            pl.when(_endorsed(instrument, item.id, item.min).is_null()).then(
+                pl.lit(str(item.number))
+            )
+            for item in needed
+        ],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    problem = pl.when(level.is_null()).then(
+        pl.format(
+            f"{instrument.abbreviation} risk level unknown: item(s) {{}} unanswered; "
+            "never read as low, follow up in person",
+            unknown,
+        )
+    )
+    return level, [problem]
 
 
 def _total_problems() -> list[pl.Expr]:
@@ -293,5 +367,6 @@ def _unknown_instrument(part: pl.DataFrame, measure: object) -> pl.DataFrame:
         pl.lit(0, pl.Int64).alias("items_answered"),
         pl.lit(False).alias("prorated"),
         pl.lit(None, pl.Boolean).alias("critical"),
+        pl.lit(None, pl.String).alias(RISK_LEVEL),
         pl.lit([f"unknown instrument {measure!r}"], _PROBLEMS).alias("problems"),
     )

@@ -98,7 +98,13 @@ def cited_sources(instrument):
             cited.append((f"{score.id} reliable change", score.reliable_change.source))
         if score.missing.max_missing > 0:
             cited.append((f"{score.id} missing rule", score.missing.source))
+        cited += [(f"{score.id} caseness for {c.value}", c.source) for c in score.caseness_by]
     cited += [(f"critical {c.item}", c.source) for c in instrument.critical_items]
+    cited += [(f"{i.id} skip rule", i.asked_if.source) for i in instrument.items if i.asked_if]
+    if instrument.triage:
+        cited.append(("risk levels", instrument.triage.source))
+        cited.append(("risk level when no rule is met", instrument.triage.otherwise_source))
+        cited += [(f"risk level {r.level}", r.source) for r in instrument.triage.rules]
     codes = instrument.codes
     if codes.loinc_panel or codes.loinc_total or codes.loinc_answers:
         cited.append(("LOINC codes", codes.source))
@@ -150,10 +156,13 @@ def test_the_published_reliable_change_thresholds():
     assert thresholds == {"phq9": 6, "gad7": 4, "who5": 10}
 
 
-def test_the_phq9_safety_item_is_item9_read_above_zero():
+def test_the_safety_items_are_phq9_item9_and_the_cssrs_high_risk_answers():
     [critical] = BUILTIN["phq9"].critical_items
     assert (critical.item, critical.above) == ("item_9", 0)
-    assert all(not i.critical_items for i in BUILTIN if i.id != "phq9")
+    # Columbia: a recent yes to 4 or 5, or behaviour in the past 3 months (6b = item_7)
+    cssrs = [(c.item, c.above) for c in BUILTIN["cssrs_screen"].critical_items]
+    assert cssrs == [("item_4", 0), ("item_5", 0), ("item_7", 0)]
+    assert all(not i.critical_items for i in BUILTIN if i.id not in ("phq9", "cssrs_screen"))
 
 
 @pytest.mark.parametrize("instrument_id", NO_PUBLISHED_CUTOFFS)

@@ -247,7 +247,7 @@ def test_a_row_with_more_fields_than_the_header_stops_the_file(tmp_path, catalog
             "client_id,measure,administered_on,item_1,item_1",
             "duplicate column(s) in the header: item_1",
         ),
-        ("client_id,measure,administered_on,item_1,item_18", "unknown item column(s) item_18"),
+        ("client_id,measure,administered_on,item_1,item_21", "unknown item column(s) item_21"),
         ("client_id,measure,administered_on,q1,q2", "unknown item column(s) q1, q2"),
     ],
 )
