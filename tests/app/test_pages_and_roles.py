@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from dashboard.review.priorities import PRIORITIES
 from tests.app.conftest import MAIN, audit_rows
 from tests.conftest import viewer_of
 
@@ -206,3 +207,15 @@ def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, 
     hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Client"]
     riverside = open_app("riverside", "weekly_review").dataframe[0].value["Client"]
     assert set(hillcrest).isdisjoint(set(riverside))
+
+
+def test_the_counts_above_the_review_table_name_and_explain_each_group(open_app):
+    at = open_app("clinician", "weekly_review")
+    table = at.dataframe[0].value
+    by_short_name = {p.short_name: p for p in PRIORITIES}
+    shown = [m.label for m in at.metric]
+    assert shown == [p.short_name for p in PRIORITIES if p.name in set(table["Why now"])]
+    for metric in at.metric:
+        priority = by_short_name[metric.label]
+        assert metric.help == priority.explanation
+        assert int(metric.value) == (table["Why now"] == priority.name).sum()
