@@ -13,8 +13,6 @@ from measures.formatting import number_text
 from measures.program import ProgramConfig
 from measures.readiness import Readiness
 
-#: The measures shown as columns of the agenda, in this order.
-CORE_MEASURES = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs")
 #: Days of attendance shown on the agenda (the last two weeks).
 ATTENDANCE_DAYS = 14
 _CLIENT = ["client_id"]
@@ -76,8 +74,8 @@ def agenda_rows(
 
 
 def agenda_measures(catalog: Catalog) -> tuple[Instrument, ...]:
-    """The measures with a column on the agenda, in this order."""
-    return tuple(catalog[m] for m in CORE_MEASURES if m in catalog)
+    """The measures with a column on the agenda (``[display] agenda``), in display order."""
+    return catalog.where(lambda d: d.agenda)
 
 
 def _abbreviation(catalog: Catalog) -> pl.Expr:
@@ -243,7 +241,7 @@ def _shown(rows: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
 def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Per client, one text cell per agenda measure: latest score, band and change."""
     core = [i.id for i in agenda_measures(catalog)]
-    daily = [i.id for i in agenda_measures(catalog) if len(i.items) == 1]
+    daily = [i.id for i in agenda_measures(catalog) if i.display.daily]
     series = scored.filter(pl.col("measure").is_in(core) & pl.col("score").is_not_null()).sort(
         "administered_at"
     )

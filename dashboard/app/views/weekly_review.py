@@ -103,7 +103,7 @@ def _table(agenda: Agenda, context: AppContext) -> None:
     st.dataframe(shown, hide_index=True, row_height=48, height=min(shown.height, 25) * 48 + 42)
     st.caption(
         "Scores: latest score and band, and the change from the first score of the "
-        "episode where a reliable-change threshold is published (0-10 ratings: the mean "
+        "episode where a reliable-change threshold is published (daily ratings: the mean "
         "of the last 7 days and the trend). Readiness informs the team's decision; it "
         "never makes it."
     )
