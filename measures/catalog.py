@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
 from measures.definition import (
+    DEFAULT_ORDER,
     AskedIf,
     Band,
     Caseness,
     CasenessBy,
     Codes,
     CriticalItem,
+    Display,
     Instrument,
     Item,
     MissingRule,
@@ -71,6 +73,31 @@ class Catalog:
     def ids(self) -> tuple[str, ...]:
         """Instrument ids in catalog order."""
         return tuple(self.instruments)
+
+    def ordered(self) -> tuple[Instrument, ...]:
+        """Every instrument in display order (``[display] order``; ties keep catalog order).
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> [i.id for i in load_catalog().ordered()][:4]
+        ['phq9', 'phq8', 'phq2', 'gad7']
+        """
+        return tuple(sorted(self, key=lambda instrument: instrument.display.order))
+
+    def where(self, shown: Callable[[Display], bool]) -> tuple[Instrument, ...]:
+        """The instruments whose ``[display]`` settings pass ``shown``, in display order.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> catalog = load_catalog()
+        >>> [i.abbreviation for i in catalog.where(lambda d: d.symptoms)]
+        ['PHQ-9', 'GAD-7']
+        >>> [i.id for i in catalog.where(lambda d: d.daily)]
+        ['craving_nrs', 'confidence_nrs', 'mood_nrs']
+        """
+        return tuple(i for i in self.ordered() if shown(i.display))
 
     @property
     def max_items(self) -> int:
@@ -165,12 +192,24 @@ _INSTRUMENT_KEYS = {
     "critical_items",
     "triage",
     "codes",
+    "display",
 }
 #: An item, score or triage table may set any field of the dataclass, and nothing else.
 _ITEM_KEYS = {f.name for f in fields(Item)}
 _SCORE_KEYS = {f.name for f in fields(Score)}
 _TRIAGE_KEYS = {f.name for f in fields(Triage)}
 _RISK_RULE_KEYS = {f.name for f in fields(RiskRule)}
+#: The keys of a ``[display]`` table and the kind of value each takes.
+_DISPLAY_TYPES: dict[str, type] = {
+    "order": int,
+    "client_name": str,
+    "charted": bool,
+    "daily": bool,
+    "agenda": bool,
+    "report": bool,
+    "symptoms": bool,
+}
+_KINDS = {int: "a whole number", str: "text", bool: "true or false"}
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -189,6 +228,7 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
     triage = data.get("triage")
     licence = data["licence"]
     codes = data.get("codes", {})
+    recall_days = data.get("recall_period_days")
     return Instrument(
         id=data["id"],
         name=data["name"],
@@ -203,8 +243,13 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
         licence_source=licence.get("source"),
         show_item_wording=bool(licence["show_item_wording"]),
         recall_period=data["recall_period"],
-        recall_period_days=data.get("recall_period_days"),
+        recall_period_days=recall_days,
         recall_source=data.get("recall_source"),
+        display=_build_display(
+            data.get("display", {}),
+            name=data["name"],
+            daily=len(items) == 1 and recall_days is None,
+        ),
         critical_items=tuple(CriticalItem(**c) for c in data.get("critical_items", [])),
         triage=_build_triage(triage) if triage is not None else None,
         codes=Codes(
@@ -216,6 +261,33 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
         ),
         path=path,
     )
+
+
+def _build_display(raw: dict[str, Any], *, name: str, daily: bool) -> Display:
+    """The ``[display]`` table over the defaults of :class:`Display`; types are checked."""
+    if not isinstance(raw, dict):
+        msg = f"display should be a table ([display]), not {raw!r}"
+        raise TypeError(msg)
+    _only(raw, set(_DISPLAY_TYPES), "display")
+    defaults: dict[str, Any] = {
+        "order": DEFAULT_ORDER,
+        "client_name": name,
+        "charted": True,
+        "daily": daily,
+        "agenda": False,
+        "report": False,
+        "symptoms": False,
+    }
+    for key, value in raw.items():
+        wanted = _DISPLAY_TYPES[key]
+        # a bool is an int in Python: `order = true` is refused all the same
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            msg = f"display: {key} should be {_KINDS[wanted]}, not {value!r}"
+            raise TypeError(msg)
+        if isinstance(value, str) and not value.strip():
+            msg = f"display: {key} should not be empty"
+            raise ValueError(msg)
+    return Display(**(defaults | raw))
 
 
 def _build_item(raw: dict[str, Any]) -> Item:

@@ -178,6 +178,14 @@ def episode_change(
     )
 
 
+#: The instruments the NHS Talking Therapies paired outcome is defined on, by name.
+TALKING_THERAPIES_MEASURES = ("phq9", "gad7")
+#: The columns :func:`talking_therapies_outcome` reads: first and last score of each.
+TALKING_THERAPIES_COLUMNS = tuple(
+    f"{measure}_{end}" for measure in TALKING_THERAPIES_MEASURES for end in ("first", "last")
+)
+
+
 @dataclass(frozen=True)
 class TalkingTherapiesRule:
     """The NHS Talking Therapies (IAPT) paired PHQ-9 + GAD-7 outcome definitions.

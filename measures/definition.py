@@ -271,9 +271,34 @@ class Codes:
     loinc_answers: tuple[tuple[str, int], ...] = ()
 
 
+#: The place in every list of an instrument whose definition gives no ``order``.
+DEFAULT_ORDER = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Display:
+    """Where the application shows an instrument: its ``[display]`` table.
+
+    Every list of instruments (charts, the check-in, the agenda's columns, the
+    PDF) follows ``order``. A definition without the table, or without one of
+    its keys, gets the defaults that show a program's own instrument like a
+    built-in: ``order`` :data:`DEFAULT_ORDER` (after the built-ins),
+    ``client_name`` its ``name``, ``charted`` true, ``daily`` true for a single
+    item without a recall period, and ``agenda``, ``report``, ``symptoms`` false.
+    """
+
+    order: int
+    client_name: str
+    charted: bool
+    daily: bool
+    agenda: bool
+    report: bool
+    symptoms: bool
+
+
 @dataclass(frozen=True)
 class Instrument:
-    """A questionnaire: items, scores, flags, codes, licence and sources."""
+    """A questionnaire: items, scores, flags, codes, licence, sources and display."""
 
     id: str
     name: str
@@ -289,6 +314,7 @@ class Instrument:
     recall_period: str
     recall_period_days: int | None
     recall_source: str | None
+    display: Display
     instructions: str | None = None
     critical_items: tuple[CriticalItem, ...] = ()
     triage: Triage | None = None

@@ -54,15 +54,21 @@ class ProgramConfig:
         """The defaults merged with the program's file at ``path`` (None: defaults only).
 
         The program's file is applied over the defaults file, table by table.
-        Unknown sections or keys, values of the wrong kind and scheduled
-        instruments missing from ``catalog`` are errors naming the file and key;
-        ``other_sections`` are sections the application reads itself (skipped here).
+        Every instrument of ``catalog`` (default: the built-ins) is scheduled:
+        one the defaults do not name gets
+        :func:`~measures.schedule.unnamed_schedule` before the program's file
+        is applied. Unknown sections or keys, values of the wrong kind and
+        scheduled instruments missing from ``catalog`` are errors naming the
+        file and key; ``other_sections`` are sections the application reads
+        itself (skipped here).
         """
+        catalog = catalog or load_catalog()
         defaults = cls._layer(cls(), defaults_path(), ())
+        defaults = replace(defaults, schedule=defaults.schedule.covering(catalog))
         program = Path(path) if path is not None else None
         config = cls._layer(defaults, program, other_sections) if program is not None else defaults
         where = program or defaults_path()
-        unknown = sorted(set(config.schedule.instruments) - set((catalog or load_catalog()).ids))
+        unknown = sorted(set(config.schedule.instruments) - set(catalog.ids))
         if unknown:
             msg = f"{where}: [schedule] has no instrument definition for {', '.join(unknown)}"
             raise ConfigError(msg)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from measures.config import ConfigError, table_keys, updated
 from measures.formatting import counted
 from measures.readiness_config import SUBSTANCE_TRACKS
+
+if TYPE_CHECKING:
+    from measures.catalog import Catalog
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,8 +70,28 @@ class InstrumentSchedule:
         return f"every {days // 7} weeks" if days % 7 == 0 else f"every {days} days"
 
 
+def unnamed_schedule(*, daily: bool) -> InstrumentSchedule:
+    """The schedule of an instrument the program's schedule does not name.
+
+    A daily rating is due on every program day, anything else once at admission.
+
+    Examples
+    --------
+    >>> unnamed_schedule(daily=True).cadence, unnamed_schedule(daily=False).cadence
+    ('every program day', 'at admission')
+    """
+    if daily:
+        return InstrumentSchedule(program_day=True, min_interval_days=1)
+    return InstrumentSchedule()
+
+
 def default_instruments() -> dict[str, InstrumentSchedule]:
-    """The demo program's schedule (issue 5); the substance-use measures for those tracks."""
+    """The demo program's schedule (issue 5); the substance-use measures for those tracks.
+
+    Off: the PHQ-2 (its two items are the PHQ-9's first two, and the PHQ-9 is
+    asked weekly), the screening instruments a program chooses to give, and the
+    C-SSRS screener (asked when a safety answer is followed up).
+    """
     daily = InstrumentSchedule(program_day=True, min_interval_days=1)
     substance = SUBSTANCE_TRACKS
     return {
@@ -83,6 +106,10 @@ def default_instruments() -> dict[str, InstrumentSchedule]:
         "who5": InstrumentSchedule(every_days=14, min_interval_days=14),
         "gse": InstrumentSchedule(every_days=14, min_interval_days=14),
         "bam_r": InstrumentSchedule(every_days=28, min_interval_days=28, tracks=substance),
+        **{
+            off: InstrumentSchedule(enabled=False)
+            for off in ("phq2", "phq8", "pcl5", "barc10", "audit_c", "dast10", "cssrs_screen")
+        },
     }
 
 
@@ -92,7 +119,8 @@ class ScheduleConfig:
 
     ``program_days`` (empty by default: program policy) is used for an episode
     without its own program days. An instrument table the defaults lack starts
-    from an at-admission-only schedule.
+    from :func:`unnamed_schedule` where :meth:`covering` gave it one, else from
+    an at-admission-only schedule.
 
     Examples
     --------
@@ -141,6 +169,26 @@ class ScheduleConfig:
             instruments[key] = updated(start, value, f"schedule.{key}")
         config = updated(default, scalars, "schedule")
         return ScheduleConfig(program_days=config.program_days, instruments=instruments)
+
+    def covering(self, catalog: Catalog) -> ScheduleConfig:
+        """This schedule with every instrument of ``catalog`` it does not name added.
+
+        Each added instrument gets :func:`unnamed_schedule`: every program day
+        for a daily rating, else once at admission.
+
+        Examples
+        --------
+        >>> from measures.catalog import load_catalog
+        >>> config = ScheduleConfig(instruments={}).covering(load_catalog())
+        >>> config.instruments["mood_nrs"].cadence, config.instruments["phq9"].cadence
+        ('every program day', 'at admission')
+        """
+        added = {
+            i.id: unnamed_schedule(daily=i.display.daily)
+            for i in catalog
+            if i.id not in self.instruments
+        }
+        return replace(self, instruments={**self.instruments, **added})
 
 
 def due_measures(

@@ -1,4 +1,4 @@
-"""The house plan, checked: no private names across packages (layers: lint-imports)."""
+"""The house plan, checked: no private names across packages, no instrument ids in dashboard/."""
 
 from __future__ import annotations
 
@@ -53,3 +53,57 @@ def test_the_check_finds_a_private_import(tmp_path, monkeypatch):
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     monkeypatch.setattr(f"{__name__}.PACKAGES", ("dashboard",))
     assert private_imports_across_packages() == ["dashboard/review/agenda.py:1 _hidden"]
+
+
+#: Where instrument ids may be spelled: the synthetic data and the demo build them by id.
+IDS_ALLOWED = ("dashboard/synthetic/", "dashboard/demo.py")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ``id()`` of every docstring node of a module, class or function."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def instrument_ids_in_dashboard() -> list[str]:
+    """Every string constant in dashboard/ that is an instrument id (docstrings aside).
+
+    The views list instruments from the catalog's ``[display]`` settings: an id
+    spelled in the code is a list a new instrument would be missing from.
+    """
+    from measures import load_catalog
+
+    ids = set(load_catalog().ids)
+    found = []
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        if where.startswith(IDS_ALLOWED):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = _docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in ids and id(node) not in docstrings:
+                found.append(f"{where}:{node.lineno} {node.value}")
+    return found
+
+
+def test_no_instrument_id_is_spelled_in_the_dashboard():
+    assert instrument_ids_in_dashboard() == []
+
+
+def test_the_check_finds_an_instrument_id(tmp_path, monkeypatch):
+    views = tmp_path / "dashboard" / "app" / "views"
+    views.mkdir(parents=True)
+    (views / "page.py").write_text(
+        '"""A page that says phq9 in its docstring only."""\n\nSHOWN = ("gad7",)\n'
+    )
+    synthetic = tmp_path / "dashboard" / "synthetic"
+    synthetic.mkdir()
+    (synthetic / "responses.py").write_text('MEASURES = ("phq9",)\n')
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert instrument_ids_in_dashboard() == ["dashboard/app/views/page.py:3 gad7"]

@@ -13,18 +13,16 @@ from measures import Catalog
 from measures.program import ProgramConfig
 from measures.schedule import due_measures
 
-#: The order a check-in asks in: the quick daily ratings first, then the questionnaires.
-ORDER = (
-    "mood_nrs",
-    "craving_nrs",
-    "confidence_nrs",
-    "phq9",
-    "gad7",
-    "pacs",
-    "who5",
-    "gse",
-    "bam_r",
-)
+
+def checkin_order(catalog: Catalog) -> tuple[str, ...]:
+    """The order a check-in asks in: the quick daily ratings first, then the rest.
+
+    Each group follows the instruments' ``[display] order``.
+    """
+    ordered = catalog.ordered()
+    return tuple(i.id for i in ordered if i.display.daily) + tuple(
+        i.id for i in ordered if not i.display.daily
+    )
 
 
 def due_today(
@@ -62,9 +60,9 @@ def due_today(
         as_of=as_of,
         config=program.schedule,
     ).filter(pl.col("due") & pl.col("measure").is_in(list(catalog.ids)))
-    rank = {m: i for i, m in enumerate(ORDER)}
+    rank = {m: i for i, m in enumerate(checkin_order(catalog))}
     return (
-        due.with_columns(pl.col("measure").replace_strict(rank, default=len(ORDER)).alias("order"))
+        due.with_columns(pl.col("measure").replace_strict(rank).alias("order"))
         .sort("order")
         .select("measure", "overdue_days", "reason")
     )

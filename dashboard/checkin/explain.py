@@ -8,19 +8,6 @@ from dashboard.review.record import ClientRecord
 from measures import Catalog
 from measures.change import DETERIORATED, IMPROVED
 
-#: How each measure is named to clients (the short name stays in brackets).
-FRIENDLY = {
-    "phq9": "low mood score",
-    "phq2": "low mood check",
-    "gad7": "worry score",
-    "who5": "well-being score",
-    "pacs": "alcohol craving score",
-    "craving_nrs": "daily craving rating",
-    "confidence_nrs": "confidence rating",
-    "mood_nrs": "daily mood rating",
-    "gse": "coping confidence score",
-}
-
 LIMITS = (
     "What these scores can and cannot tell you: they show how you felt when you answered. "
     "Over several weeks they can show a trend. They cannot diagnose you, and they cannot "
@@ -34,15 +21,18 @@ def _number(value: float) -> str:
 
 
 def measure_sentences(record: ClientRecord, catalog: Catalog) -> dict[str, str]:
-    """One short paragraph per measure with at least two scores in the episode."""
+    """One short paragraph per measure with at least two scores in the episode.
+
+    A measure is named by its ``[display] client_name``, its abbreviation in brackets.
+    """
     primary = record.change.filter(pl.col("score_id") == "score")
     texts = {}
     for row in primary.sort("measure").iter_rows(named=True):
         measure = row["measure"]
-        if measure not in FRIENDLY or row["n"] < 2:
+        if measure not in catalog or row["n"] < 2:
             continue
         instrument = catalog[measure]
-        name = f"Your {FRIENDLY[measure]} ({instrument.abbreviation})"
+        name = f"Your {instrument.display.client_name} ({instrument.abbreviation})"
         start, now = row["baseline"], row["latest"]
         if now == start:
             moved = f"is the same as when you started: {_number(now)}."

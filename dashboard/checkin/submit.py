@@ -18,7 +18,7 @@ from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
 from dashboard.store.engine import read, write
 from dashboard.store.importing import write_administrations
-from measures import Catalog, parse_administrations, validate_administrations
+from measures import Catalog, parse_administrations
 
 TRIGGER_CATEGORIES = ("emotional", "environmental", "social", "own words")
 HELPED = ("yes", "somewhat", "no")
@@ -71,6 +71,14 @@ def save_draft(engine: sa.Engine, viewer: Viewer, content: dict[str, Any]) -> No
         )
 
 
+class _RejectedError(Exception):
+    """Some answer failed validation: the check-in's transaction is rolled back."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
 def submit_checkin(
     engine: sa.Engine,
     viewer: Viewer,
@@ -85,78 +93,90 @@ def submit_checkin(
     """Validate and save a check-in in one transaction: answers, notes, draft removed.
 
     ``answers`` maps an instrument id to its items (``item_1``: value). The
-    answers pass the same validation as an import; if any fails, nothing is
-    saved and the reasons are returned.
+    answers are written the way an import is, with its validation; if any is
+    rejected, the whole check-in is rolled back (no answer, no notes, the draft
+    kept) and the reasons are returned.
     """
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    with write(engine) as connection:
-        code = _client_code(connection, viewer)
-        rows = [
-            {"client_id": code, "measure": measure, "administered_on": now.isoformat()} | items
-            for measure, items in answers.items()
-        ]
-        saved = 0
-        if rows:
-            raw = pl.DataFrame(rows, infer_schema_length=None)
-            parsed = parse_administrations(
-                raw.with_columns(pl.col(c).cast(pl.String) for c in raw.columns), catalog
-            )
-            # the same rules as any import; a minute's grace for the clock
-            validation = validate_administrations(
-                parsed, catalog, now=now + dt.timedelta(minutes=1)
-            )
-            if not validation.errors.is_empty():
-                return Submitted(saved=False, errors=tuple(validation.errors["reason"]))
-            batch = ImportBatch(
-                format="self-report",
-                parsed=parsed,
-                raw=pl.DataFrame(
-                    {"row": parsed.frame["row"], "raw": [json.dumps(r) for r in rows]},
-                    schema=RAW_SCHEMA,
-                ),
-                records=len(rows),
-            )
-            summary = write_administrations(
-                connection,
-                batch,
-                file_name="check-in",
-                content_hash=uuid.uuid4().hex,
-                imported_by=viewer.username,
-                catalog=catalog,
-                source="self-report",
-                kind="check-in",
-                known_clients_only=True,
-                now=now + dt.timedelta(minutes=1),
-            )
-            saved = summary.accepted
-        if triggers or coping or reflection.strip():
-            connection.execute(
-                t.checkin_notes.insert().values(
-                    client_id=viewer.client_pk,
-                    episode_id=_episode_now(connection, viewer, now),
-                    submitted_at=now,
-                    triggers=json.dumps(triggers),
-                    coping=json.dumps(coping),
-                    reflection=reflection if reflection.strip() else None,
-                    recorded_by=viewer.username,
+    try:
+        with write(engine) as connection:
+            code = _client_code(connection, viewer)
+            saved = _write_answers(connection, viewer, code, answers, catalog, now)
+            if triggers or coping or reflection.strip():
+                connection.execute(
+                    t.checkin_notes.insert().values(
+                        client_id=viewer.client_pk,
+                        episode_id=_episode_now(connection, viewer, now),
+                        submitted_at=now,
+                        triggers=json.dumps(triggers),
+                        coping=json.dumps(coping),
+                        reflection=reflection if reflection.strip() else None,
+                        recorded_by=viewer.username,
+                    )
                 )
+            connection.execute(
+                t.checkin_drafts.delete().where(t.checkin_drafts.c.client_id == viewer.client_pk)
             )
-        connection.execute(
-            t.checkin_drafts.delete().where(t.checkin_drafts.c.client_id == viewer.client_pk)
-        )
-        record_event(
-            connection,
-            actor=viewer.username,
-            action="check-in",
-            resource_type="client",
-            resource_id=code,
-            detail={"measures": sorted(answers)},
-        )
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="check-in",
+                resource_type="client",
+                resource_id=code,
+                detail={"measures": sorted(answers)},
+            )
+    except _RejectedError as rejected:
+        return Submitted(saved=False, errors=rejected.reasons)
     return Submitted(
         saved=True,
         safety_item_endorsed=safety_item_endorsed(answers, catalog),
         administrations=saved,
     )
+
+
+def _write_answers(
+    connection: sa.Connection,
+    viewer: Viewer,
+    code: str,
+    answers: dict[str, dict[str, int | None]],
+    catalog: Catalog,
+    now: dt.datetime,
+) -> int:
+    """Write the answers as one self-report import; raise :class:`_RejectedError` if any fails."""
+    rows = [
+        {"client_id": code, "measure": measure, "administered_on": now.isoformat()} | items
+        for measure, items in answers.items()
+    ]
+    if not rows:
+        return 0
+    raw = pl.DataFrame(rows, infer_schema_length=None)
+    parsed = parse_administrations(
+        raw.with_columns(pl.col(c).cast(pl.String) for c in raw.columns), catalog
+    )
+    batch = ImportBatch(
+        format="self-report",
+        parsed=parsed,
+        raw=pl.DataFrame(
+            {"row": parsed.frame["row"], "raw": [json.dumps(r) for r in rows]},
+            schema=RAW_SCHEMA,
+        ),
+        records=len(rows),
+    )
+    summary = write_administrations(
+        connection,
+        batch,
+        file_name="check-in",
+        content_hash=uuid.uuid4().hex,
+        imported_by=viewer.username,
+        catalog=catalog,
+        source="self-report",
+        kind="check-in",
+        known_clients_only=True,
+        now=now + dt.timedelta(minutes=1),  # a minute's grace for the clock
+    )
+    if summary.rejected:
+        raise _RejectedError(tuple(r for reasons in summary.rejections["reasons"] for r in reasons))
+    return summary.accepted
 
 
 def safety_item_endorsed(answers: dict[str, dict[str, int | None]], catalog: Catalog) -> bool:

@@ -11,7 +11,11 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.auth.viewer import Viewer
 from measures import Catalog
-from measures.change import talking_therapies_outcome
+from measures.change import (
+    TALKING_THERAPIES_COLUMNS,
+    TALKING_THERAPIES_MEASURES,
+    talking_therapies_outcome,
+)
 
 #: Counts from 1 to 10 are never shown: the CMS cell size suppression policy
 #: (https://resdac.org/articles/cms-cell-size-suppression-policy).
@@ -43,7 +47,10 @@ def episode_outcomes(
         connection, catalog, episode_pks=episodes["episode_pk"].to_list()
     )
     firsts_lasts = (
-        scored.filter(pl.col("measure").is_in(["phq9", "gad7"]) & pl.col("score").is_not_null())
+        scored.filter(
+            pl.col("measure").is_in(list(TALKING_THERAPIES_MEASURES))
+            & pl.col("score").is_not_null()
+        )
         .sort("administered_at")
         .group_by("episode_id", "measure")
         .agg(
@@ -54,20 +61,17 @@ def episode_outcomes(
         .filter(pl.col("n") >= 2)
         .pivot(on="measure", index="episode_id", values=["first", "last"])
     )
-    for column in ("first_phq9", "last_phq9", "first_gad7", "last_gad7"):
+    # the pivot names its columns first_<measure>; the outcome reads <measure>_first
+    pivoted = {
+        f"{end}_{measure}": f"{measure}_{end}"
+        for measure in TALKING_THERAPIES_MEASURES
+        for end in ("first", "last")
+    }
+    for column in pivoted:
         if column not in firsts_lasts.columns:
             firsts_lasts = firsts_lasts.with_columns(pl.lit(None, pl.Float64).alias(column))
-    paired = firsts_lasts.rename(
-        {
-            "first_phq9": "phq9_first",
-            "last_phq9": "phq9_last",
-            "first_gad7": "gad7_first",
-            "last_gad7": "gad7_last",
-        }
-    )
-    outcomes = talking_therapies_outcome(
-        paired.drop_nulls(["phq9_first", "phq9_last", "gad7_first", "gad7_last"])
-    )
+    paired = firsts_lasts.rename(pivoted)
+    outcomes = talking_therapies_outcome(paired.drop_nulls(list(TALKING_THERAPIES_COLUMNS)))
     return episodes.join(outcomes, on="episode_id", how="left").select(
         "site",
         "track_name",
@@ -75,10 +79,7 @@ def episode_outcomes(
         ((pl.col("discharged_on") - pl.col("admitted_on")).dt.total_days() / 7).alias(
             "length_weeks"
         ),
-        "phq9_first",
-        "phq9_last",
-        "gad7_first",
-        "gad7_last",
+        *TALKING_THERAPIES_COLUMNS,
         "case_at_start",
         "recovered",
         "reliable_improvement",

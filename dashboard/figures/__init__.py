@@ -2,11 +2,10 @@
 
 from dashboard.figures.attendance import attendance_figure, weekly_attendance
 from dashboard.figures.items import item_heatmap
-from dashboard.figures.trajectory import is_daily_rating, trajectory_figure
+from dashboard.figures.trajectory import trajectory_figure
 
 __all__ = [
     "attendance_figure",
-    "is_daily_rating",
     "item_heatmap",
     "trajectory_figure",
     "weekly_attendance",

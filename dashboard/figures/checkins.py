@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 
 import plotly.graph_objects as go
 import polars as pl
@@ -11,6 +12,7 @@ from plotly.subplots import make_subplots
 from dashboard.figures.common import base_layout, empty_figure
 from dashboard.figures.palette import OKABE_ITO, SCORE
 from dashboard.review.record import ClientRecord, program_week
+from measures import Catalog
 
 #: One row per kind of trigger, each with its own colour and marker shape.
 TRIGGER_ROWS = {
@@ -19,26 +21,33 @@ TRIGGER_ROWS = {
     "social": (OKABE_ITO["reddish_purple"], "diamond"),
     "own words": (OKABE_ITO["orange"], "triangle-up"),
 }
-_RATINGS = {
-    "craving_nrs": ("Craving (0-10)", SCORE),
-    "confidence_nrs": ("Confidence (0-10)", OKABE_ITO["sky_blue"]),
-}
+#: The daily ratings drawn above the triggers: those of these domains, in display order.
+RATING_DOMAINS = ("craving", "self_efficacy")
+RATING_COLOURS = (SCORE, OKABE_ITO["sky_blue"], OKABE_ITO["black"])
 
 
-def triggers_figure(record: ClientRecord, notes: pl.DataFrame) -> go.Figure:
+def triggers_figure(record: ClientRecord, notes: pl.DataFrame, *, catalog: Catalog) -> go.Figure:
     """Daily craving and confidence on top; below, each check-in's triggers by kind.
 
     Hovering a trigger shows the coping actions of that check-in and whether
     they helped, so the team can talk about what set off a craving peak.
     """
     title = "Triggers and coping next to craving"
-    ratings = record.scores.filter(pl.col("measure").is_in(list(_RATINGS)))
+    shown = {
+        i.id: score
+        for i in catalog.where(lambda d: d.daily)
+        if i.domain in RATING_DOMAINS and (score := i.primary) is not None
+    }
+    ratings = record.scores.filter(pl.col("measure").is_in(list(shown)))
     if notes.is_empty() and ratings.is_empty():
         return empty_figure("No check-in notes or daily ratings yet", title=title)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08
     )
-    for measure, (label, colour) in _RATINGS.items():
+    for (measure, score), colour in zip(
+        shown.items(), itertools.cycle(RATING_COLOURS), strict=False
+    ):
+        label = score.label
         series = ratings.filter(pl.col("measure") == measure).sort("administered_at")
         if series.is_empty():
             continue
@@ -74,7 +83,9 @@ def triggers_figure(record: ClientRecord, notes: pl.DataFrame) -> go.Figure:
             col=1,
         )
     base_layout(fig, title=title, height=460)
-    fig.update_yaxes(title_text="Rating", range=[-0.5, 10.5], row=1, col=1)
+    low = min((score.min for score in shown.values()), default=0.0)
+    high = max((score.max for score in shown.values()), default=10.0)
+    fig.update_yaxes(title_text="Rating", range=[low - 0.5, high + 0.5], row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=list(TRIGGER_ROWS), row=2, col=1)
     fig.update_xaxes(title_text="Program week", dtick=1, row=2, col=1)
     return fig

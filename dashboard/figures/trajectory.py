@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import plotly.graph_objects as go
 import polars as pl
@@ -21,16 +21,7 @@ from dashboard.figures.overlays import (
 from dashboard.review.record import ClientRecord
 from measures import Catalog, Instrument, Score
 
-#: The daily single-item 0-10 ratings: drawn as light points and a 7-day mean.
-DAILY_RATINGS = frozenset({"craving_nrs", "confidence_nrs", "mood_nrs"})
 AXIS_PAD = 0.03
-
-
-def is_daily_rating(instrument: Instrument) -> bool:
-    """Whether an instrument is a daily single-item rating (craving, confidence, mood)."""
-    return instrument.id in DAILY_RATINGS or (
-        len(instrument.items) == 1 and instrument.recall_period_days is None
-    )
 
 
 def trajectory_figure(
@@ -50,7 +41,7 @@ def trajectory_figure(
     expected = expected_rows(record, definition, score)
     add_expected(fig, expected)
     add_care_levels(fig, record.care_levels)
-    if is_daily_rating(definition):
+    if definition.display.daily:  # light points and a 7-day mean
         add_daily(fig, rows, score)
     else:
         add_scores(fig, rows, score)
@@ -210,14 +201,18 @@ def acknowledgement(flag: dict[str, Any]) -> str:
 
 def week_span(record: ClientRecord, rows: pl.DataFrame, expected: pl.DataFrame) -> float:
     """The last program week the x-axis must show: data, expected range and today."""
-    last = [float(rows["week"].max())]
+    last = [_last_week(rows)]
     if not expected.is_empty():
-        last.append(float(expected["week"].max()) + 0.5)
+        last.append(_last_week(expected) + 0.5)
     if not record.care_levels.is_empty():
-        last.append(float(record.care_levels["week"].max()))
+        last.append(_last_week(record.care_levels))
     if record.episode.get("discharged_on") is None:
         last.append((record.as_of - record.episode["admitted_on"]).days / 7 + 1)
     return max(last)
+
+
+def _last_week(frame: pl.DataFrame) -> float:
+    return float(cast("float", frame["week"].max()))
 
 
 def set_axes(fig: go.Figure, score: Score, last_week: float) -> None:

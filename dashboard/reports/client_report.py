@@ -18,21 +18,6 @@ from dashboard.reports.document import Document
 from dashboard.review.record import ClientRecord
 from measures import Catalog
 
-#: Measures charted in the report, where the episode has them.
-CHARTED = ("phq9", "gad7", "craving_nrs", "confidence_nrs")
-#: Scores-table order: mood, then substance use, then the daily ratings; others after.
-ORDER = (
-    "phq9",
-    "gad7",
-    "who5",
-    "phq2",
-    "pacs",
-    "bam_r",
-    "gse",
-    "craving_nrs",
-    "confidence_nrs",
-    "mood_nrs",
-)
 CHART_PX = (540, 350)
 NOT_REQUESTED = "they were left out on request"
 
@@ -86,7 +71,7 @@ def level_of_care(record: ClientRecord) -> str:
         return f"discharged {discharged:%d %b %Y}" + (f" ({reason})" if reason else "")
     if record.care_levels.is_empty():
         return "not recorded"
-    level = record.care_levels.sort("changed_on")["level_of_care"][-1]
+    level = str(record.care_levels.sort("changed_on")["level_of_care"][-1])
     return LEVEL_NAMES.get(level, level)
 
 
@@ -146,12 +131,12 @@ def answer_text(catalog: Catalog, item_name: str, value: int) -> str:
 
 
 def score_rows(record: ClientRecord, catalog: Catalog) -> list[tuple[str, ...]]:
-    """Per measure: first and latest score, change, its classification and the band now."""
-    rank = {measure: i for i, measure in enumerate(ORDER)}
+    """Per measure, in display order: first and latest score, change, class, band now."""
+    rank = {instrument.id: i for i, instrument in enumerate(catalog.ordered())}
     change = record.change.with_columns(
-        pl.col("measure").replace_strict(rank, default=len(ORDER)).alias("_rank")
+        pl.col("measure").replace_strict(rank, default=len(rank)).alias("_rank")
     ).sort("_rank", maintain_order=True)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for row in change.iter_rows(named=True):
         instrument = catalog[row["measure"]]
         if instrument.primary is not None and row["score_id"] != "score":
@@ -202,12 +187,12 @@ def scores_section(pdf: Document, record: ClientRecord, catalog: Catalog) -> Non
 
 
 def report_figures(record: ClientRecord, catalog: Catalog) -> list[go.Figure]:
-    """The trajectories the report charts: the charted measures this episode has scores for."""
+    """The report's charts: its ``[display] report`` measures with scores, in display order."""
     present = set(record.scores.filter(pl.col("score").is_not_null())["measure"].unique())
     figures = []
-    for measure in CHARTED:
-        if measure in present and measure in catalog.instruments:
-            fig = trajectory_figure(record, measure, catalog=catalog)
+    for instrument in catalog.where(lambda d: d.report):
+        if instrument.id in present:
+            fig = trajectory_figure(record, instrument.id, catalog=catalog)
             set_height(fig, CHART_PX[1], top=64)
             fig.update_layout(margin={"l": 56, "r": 12})
             figures.append(fig)

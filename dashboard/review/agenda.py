@@ -12,7 +12,8 @@ from dashboard import access
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import week_of
-from dashboard.review.agenda_table import PRIORITIES, agenda_rows
+from dashboard.review.agenda_table import agenda_rows
+from dashboard.review.priorities import PRIORITY_NAMES
 from dashboard.review.record import safety_flags
 from dashboard.review.reference import Reference
 from measures import Catalog
@@ -66,7 +67,7 @@ class Agenda:
         if self.rows.is_empty():
             return {}
         counted = dict(self.rows.group_by("priority_label").len().iter_rows())
-        return {label: counted[label] for label in PRIORITIES if label in counted}
+        return {label: counted[label] for label in PRIORITY_NAMES if label in counted}
 
 
 def build_agenda(
@@ -94,16 +95,17 @@ def build_agenda(
         return Agenda(as_of=as_of, rows=pl.DataFrame(), choices=choices)
     pks = episodes["client_pk"].to_list()
     window = episodes.select("client_pk", "client_id", "episode_id", "admitted_on", "track")
+    earliest: dt.date = episodes.select(pl.col("admitted_on").min()).item()
     scored = _in_episode(
         access.scored_administrations(
-            connection, viewer, catalog, client_pks=pks, since=episodes["admitted_on"].min()
+            connection, viewer, catalog, client_pks=pks, since=earliest
         ).drop("episode_id", strict=False),
         window,
         "administered_at",
         as_of,
     )
     attendance = _in_episode(
-        access.attendance(connection, viewer, client_pks=pks, since=episodes["admitted_on"].min()),
+        access.attendance(connection, viewer, client_pks=pks, since=earliest),
         window,
         "session_on",
         as_of,

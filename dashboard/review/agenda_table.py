@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import polars as pl
 
-from measures import Catalog
+from dashboard.review.priorities import priority_expression, priority_label
+from measures import Catalog, Instrument
+from measures.change import DETERIORATED
 from measures.formatting import number_text
 from measures.program import ProgramConfig
 from measures.readiness import Readiness
 
-#: The measures shown as columns of the agenda, in this order.
-CORE_MEASURES = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs")
-#: Agenda order: the first reason that applies decides a client's place. Each group
-#: with its short name for the counts above the weekly review table.
-PRIORITY_SHORT_NAMES = {
-    "Safety answer to acknowledge": "Safety answers",
-    "Reliable deterioration": "Deteriorating",
-    "Not on track": "Not on track",
-    "Overdue measures": "Overdue measures",
-    "Attendance below threshold": "Low attendance",
-    "Step-down candidate": "Step-down candidates",
-    "Other": "Other",
-}
-#: The agenda groups in agenda order.
-PRIORITIES = tuple(PRIORITY_SHORT_NAMES)
 #: Days of attendance shown on the agenda (the last two weeks).
 ATTENDANCE_DAYS = 14
+_CLIENT = ["client_id"]
 
 
 def agenda_rows(
@@ -47,22 +34,72 @@ def agenda_rows(
     catalog: Catalog,
     as_of: dt.date,
 ) -> pl.DataFrame:
-    """One row per client, built with group-bys and joins (no loop over clients)."""
-    names = {i.id: i.abbreviation for i in catalog}
-    abbreviation = pl.col("measure").replace_strict(names, default=pl.col("measure"))
-    client = ["client_id"]
+    """One row per client, built with group-bys and joins (no loop over clients).
+
+    Each client's facts are joined into one frame (``unacknowledged``,
+    ``deteriorated``, ``behind``, ``overdue``, ``low_attendance``,
+    ``readiness``...), the rules of :data:`~dashboard.review.priorities.PRIORITIES`
+    are read over it, and the agenda's columns selected.
+    """
+    primary = change.filter(pl.col("score_id") == "score")
+    abbreviation = _abbreviation(catalog)
+    worse = primary.filter(pl.col("change_class") == DETERIORATED)
+    behind = off_track.filter(pl.col("not_on_track").fill_null(False))
+    facts = [
+        _attended(attendance, as_of),
+        _unacknowledged(flags),
+        _named(worse, "deteriorated", abbreviation),
+        _named(behind, "behind", abbreviation),
+        _overdue(due, abbreviation),
+        _readiness_status(readiness),
+        plans,
+        _measure_cells(scored, primary, catalog),
+    ]
+    rows = episodes.join(_decision(decisions), on="episode_pk", how="left")
+    for frame in facts:
+        rows = rows.join(frame, on=_CLIENT, how="left")
     threshold = program.readiness.attendance.attendance_min
+    rows = _with_derived(rows, threshold=threshold, as_of=as_of)
+    measures = [m.abbreviation for m in agenda_measures(catalog) if m.abbreviation in rows.columns]
+    return _shown(
+        rows.with_columns(
+            priority_expression().alias("priority"),
+            _flag_texts(threshold).list.join("; ").alias("flags"),
+            _attendance_text().alias("attendance_2w"),
+        )
+        .with_columns(priority_label().alias("priority_label"))
+        .with_columns(pl.col(m).fill_null("") for m in measures),
+        measures,
+    )
+
+
+def agenda_measures(catalog: Catalog) -> tuple[Instrument, ...]:
+    """The measures with a column on the agenda (``[display] agenda``), in display order."""
+    return catalog.where(lambda d: d.agenda)
+
+
+def _abbreviation(catalog: Catalog) -> pl.Expr:
+    names = {i.id: i.abbreviation for i in catalog}
+    return pl.col("measure").replace_strict(names, default=pl.col("measure"))
+
+
+def _attended(attendance: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Program days attended and scheduled in the last :data:`ATTENDANCE_DAYS` days."""
     recent = attendance.filter(pl.col("session_on") > as_of - dt.timedelta(days=ATTENDANCE_DAYS))
-    attended = (
+    return (
         recent.group_by("client_id", "session_on")
         .agg(pl.col("attended").any())
-        .group_by(client)
+        .group_by(_CLIENT)
         .agg(pl.col("attended").sum().alias("days_attended"), pl.len().alias("days_scheduled"))
     )
-    unacknowledged = (
+
+
+def _unacknowledged(flags: pl.DataFrame) -> pl.DataFrame:
+    """Safety answers nobody has acknowledged: how many, and a line for each."""
+    return (
         flags.filter(pl.col("acknowledged_at").is_null())
         .sort("administered_at")
-        .group_by(client)
+        .group_by(_CLIENT)
         .agg(
             pl.len().alias("unacknowledged"),
             pl.format(
@@ -73,32 +110,37 @@ def agenda_rows(
             ).alias("safety_text"),
         )
     )
-    primary = change.filter(pl.col("score_id") == "score")
-    deteriorated = (
-        primary.filter(pl.col("change_class") == "reliably deteriorated")
-        .group_by(client)
-        .agg(abbreviation.sort().str.join(", ").alias("deteriorated"))
-    )
-    behind = (
-        off_track.filter(pl.col("not_on_track").fill_null(False))
-        .group_by(client)
-        .agg(abbreviation.sort().str.join(", ").alias("behind"))
-    )
-    overdue = (
+
+
+def _named(rows: pl.DataFrame, alias: str, abbreviation: pl.Expr) -> pl.DataFrame:
+    """The abbreviations of each client's measures in ``rows``, as one text."""
+    return rows.group_by(_CLIENT).agg(abbreviation.sort().str.join(", ").alias(alias))
+
+
+def _overdue(due: pl.DataFrame, abbreviation: pl.Expr) -> pl.DataFrame:
+    """Overdue measures, most overdue first ("PHQ-9 3 d"), and the most days overdue."""
+    return (
         due.filter(pl.col("overdue_days") > 0)
         .sort("overdue_days", descending=True)
-        .group_by(client, maintain_order=True)
+        .group_by(_CLIENT, maintain_order=True)
         .agg(
             pl.format("{} {} d", abbreviation, "overdue_days").str.join(", ").alias("overdue"),
             pl.col("overdue_days").max(),
         )
     )
-    status = pl.DataFrame(
+
+
+def _readiness_status(readiness: dict[str, Readiness]) -> pl.DataFrame:
+    return pl.DataFrame(
         [(c, r.status) for c, r in readiness.items()],
         schema={"client_id": pl.String, "readiness": pl.String},
         orient="row",
     )
-    decision = (
+
+
+def _decision(decisions: pl.DataFrame) -> pl.DataFrame:
+    """The latest decision of each episode this week, with who made it."""
+    return (
         decisions.sort("decided_at", descending=True)
         .unique("episode_pk", keep="first")
         .select(
@@ -108,117 +150,98 @@ def agenda_rows(
             ),
         )
     )
-    rows = (
-        episodes.join(attended, on=client, how="left")
-        .join(unacknowledged, on=client, how="left")
-        .join(deteriorated, on=client, how="left")
-        .join(behind, on=client, how="left")
-        .join(overdue, on=client, how="left")
-        .join(status, on=client, how="left")
-        .join(decision, on="episode_pk", how="left")
-        .join(plans, on=client, how="left")
-        .join(_measure_cells(scored, primary, catalog), on=client, how="left")
-        .with_columns(
-            pl.col("unacknowledged").fill_null(0),
-            pl.col("overdue_days").fill_null(0),
-            pl.col("readiness").fill_null("not enough data"),
-            pl.col("decision").fill_null(""),
-            pl.when(pl.col("plan_saved_at").is_null())
-            .then(pl.lit("no plan yet"))
-            .otherwise(
-                pl.format(
-                    "v{}, saved {}", "plan_version", pl.col("plan_saved_at").dt.strftime("%d %b")
-                )
-            )
-            .alias("plan"),
-            (pl.col("days_attended") / pl.col("days_scheduled")).alias("attendance_rate"),
-            ((pl.lit(as_of) - pl.col("admitted_on")).dt.total_days() // 7 + 1).alias(
-                "program_week"
-            ),
+
+
+def _with_derived(rows: pl.DataFrame, *, threshold: float | None, as_of: dt.date) -> pl.DataFrame:
+    """Defaults for clients without a fact, and the columns computed from the facts."""
+    rate = pl.col("attendance_rate")
+    return rows.with_columns(
+        pl.col("unacknowledged").fill_null(0),
+        pl.col("overdue_days").fill_null(0),
+        pl.col("readiness").fill_null("not enough data"),
+        pl.col("decision").fill_null(""),
+        pl.when(pl.col("plan_saved_at").is_null())
+        .then(pl.lit("no plan yet"))
+        .otherwise(
+            pl.format("v{}, saved {}", "plan_version", pl.col("plan_saved_at").dt.strftime("%d %b"))
         )
+        .alias("plan"),
+        (pl.col("days_attended") / pl.col("days_scheduled")).alias("attendance_rate"),
+        ((pl.lit(as_of) - pl.col("admitted_on")).dt.total_days() // 7 + 1).alias("program_week"),
+    ).with_columns(
+        (rate < threshold if threshold is not None else pl.lit(False))
+        .fill_null(False)
+        .alias("low_attendance")
     )
-    low = (
-        pl.col("attendance_rate") < threshold if threshold is not None else pl.lit(False)
-    ).fill_null(False)
-    reasons = [
-        pl.col("unacknowledged") > 0,
-        pl.col("deteriorated").is_not_null(),
-        pl.col("behind").is_not_null(),
-        pl.col("overdue").is_not_null(),
-        low,
-        pl.col("readiness").is_in(["ready", "approaching"]),
-    ]
-    priority: Any = pl.when(reasons[0]).then(1)
-    for number, reason in enumerate(reasons[1:], start=2):
-        priority = priority.when(reason).then(number)
-    priority = priority.otherwise(len(PRIORITIES))
-    flag_texts = pl.concat_list(
+
+
+def _flag_texts(threshold: float | None) -> pl.Expr:
+    """Every reason for concern of a client, as a list of short texts."""
+    return pl.concat_list(
         pl.col("safety_text").fill_null([]),
         pl.concat_list(pl.format("reliable deterioration: {}", "deteriorated")),
         pl.concat_list(pl.format("not on track: {}", "behind")),
         pl.concat_list(pl.format("overdue: {}", "overdue")),
         pl.concat_list(
-            pl.when(low).then(
+            pl.when(pl.col("low_attendance")).then(
                 pl.format(
                     "attendance {}% (below {}%)",
-                    (pl.col("attendance_rate") * 100).round(0).cast(pl.Int64),
+                    _percent(pl.col("attendance_rate")),
                     round((threshold or 0) * 100),
                 )
             )
         ),
     ).list.drop_nulls()
-    measures = [catalog[m].abbreviation for m in CORE_MEASURES if m in catalog]
+
+
+def _percent(share: pl.Expr) -> pl.Expr:
+    return (share * 100).round(0).cast(pl.Int64)
+
+
+def _attendance_text() -> pl.Expr:
     return (
-        rows.with_columns(
-            priority.alias("priority"),
-            flag_texts.list.join("; ").alias("flags"),
-            pl.when(pl.col("days_scheduled") > 0)
-            .then(
-                pl.format(
-                    "{}/{} days ({}%)",
-                    "days_attended",
-                    "days_scheduled",
-                    (pl.col("attendance_rate") * 100).round(0).cast(pl.Int64),
-                )
+        pl.when(pl.col("days_scheduled") > 0)
+        .then(
+            pl.format(
+                "{}/{} days ({}%)",
+                "days_attended",
+                "days_scheduled",
+                _percent(pl.col("attendance_rate")),
             )
-            .otherwise(pl.lit("no sessions"))
-            .alias("attendance_2w"),
         )
-        .with_columns(
-            pl.col("priority")
-            .replace_strict(dict(enumerate(PRIORITIES, start=1)), return_dtype=pl.String)
-            .alias("priority_label"),
-        )
-        .with_columns(pl.col(m).fill_null("") for m in measures if m in rows.columns)
-        .select(
-            "priority",
-            "priority_label",
-            "client_id",
-            "display_name",
-            "episode_id",
-            "episode_pk",
-            "program_week",
-            "site",
-            pl.col("track_name").alias("track"),
-            "clinician",
-            "attendance_2w",
-            "attendance_rate",
-            *[m for m in measures if m in rows.columns],
-            "flags",
-            "readiness",
-            "decision",
-            "plan",
-            "unacknowledged",
-            "overdue_days",
-        )
-        .sort(["priority", "overdue_days", "display_name"], descending=[False, True, False])
+        .otherwise(pl.lit("no sessions"))
     )
 
 
+def _shown(rows: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
+    """The agenda's columns, most urgent first."""
+    return rows.select(
+        "priority",
+        "priority_label",
+        "client_id",
+        "display_name",
+        "episode_id",
+        "episode_pk",
+        "program_week",
+        "site",
+        pl.col("track_name").alias("track"),
+        "clinician",
+        "attendance_2w",
+        "attendance_rate",
+        *measures,
+        "flags",
+        "readiness",
+        "decision",
+        "plan",
+        "unacknowledged",
+        "overdue_days",
+    ).sort(["priority", "overdue_days", "display_name"], descending=[False, True, False])
+
+
 def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """Per client, one text cell per core measure: latest score, band and change."""
-    core = [m for m in CORE_MEASURES if m in catalog]
-    daily = [m for m in core if len(catalog[m].items) == 1]
+    """Per client, one text cell per agenda measure: latest score, band and change."""
+    core = [i.id for i in agenda_measures(catalog)]
+    daily = [i.id for i in agenda_measures(catalog) if i.display.daily]
     series = scored.filter(pl.col("measure").is_in(core) & pl.col("score").is_not_null()).sort(
         "administered_at"
     )
@@ -230,6 +253,19 @@ def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog
     facts = primary.filter(pl.col("measure").is_in(core)).join(
         latest, on=["client_id", "measure"], how="left"
     )
+    names = {m: catalog[m].abbreviation for m in core}
+    cells = facts.select(
+        "client_id",
+        pl.col("measure").replace_strict(names),
+        _cell_text(daily).alias("cell"),
+    )
+    if cells.is_empty():
+        return pl.DataFrame(schema={"client_id": pl.String})
+    return cells.pivot(on="measure", index="client_id", values="cell")
+
+
+def _cell_text(daily: list[str]) -> pl.Expr:
+    """A measure's cell: the 7-day mean of a daily rating, else score, band and change."""
     slope = pl.col("slope_per_week")
     trend = (
         pl.when((pl.col("n") < 3) | slope.is_null())
@@ -250,7 +286,7 @@ def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog
         "{}, {} from {}", with_band, pl.col("change_class"), number_text(pl.col("baseline"))
     )
     daily_text = pl.format("{} (7-day mean)", pl.col("week_mean").round(1))
-    cell = (
+    return (
         pl.when(pl.col("measure").is_in(daily))
         .then(
             pl.when(trend.is_not_null())
@@ -263,12 +299,3 @@ def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog
         .then(pl.format("{} ({})", with_band, trend))
         .otherwise(with_band)
     )
-    names = {m: catalog[m].abbreviation for m in core}
-    cells = facts.select(
-        "client_id",
-        pl.col("measure").replace_strict(names),
-        cell.alias("cell"),
-    )
-    if cells.is_empty():
-        return pl.DataFrame(schema={"client_id": pl.String})
-    return cells.pivot(on="measure", index="client_id", values="cell")

@@ -45,10 +45,10 @@ def _count(engine, sql):
 def test_todays_due_questionnaires_are_asked_one_at_a_time_with_nothing_prefilled(open_app):
     at = open_app("client")
     assert at.title[0].value == "Check-in"
-    assert at.session_state["checkin"]["measures"][:3] == [
-        "mood_nrs",
+    assert at.session_state["checkin"]["measures"][:3] == [  # the daily ratings first
         "craving_nrs",
         "confidence_nrs",
+        "mood_nrs",
     ]
     assert "phq9" in at.session_state["checkin"]["measures"]
     answers = [r for r in at.radio if r.key and r.key.startswith("answer_")]

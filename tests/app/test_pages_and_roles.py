@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app.pages import PAGES as PAGE_TABLE
 from dashboard.app.pages import pages_of
 from dashboard.auth.viewer import ACCOUNT_ROLES, Role, operator_viewer
+from dashboard.review.priorities import PRIORITIES
 from tests.app.conftest import MAIN, audit_rows, sign_in_as
 
 SCREENS = MAIN.parent / "screens"
@@ -241,3 +242,15 @@ def test_picking_only_the_first_day_of_the_period_asks_for_the_last(open_app):
     assert not at.exception
     assert [i.value for i in at.info] == ["Choose the last day of the period too."]
     assert not at.dataframe
+
+
+def test_the_counts_above_the_review_table_name_and_explain_each_group(open_app):
+    at = open_app("clinician", "weekly_review")
+    table = at.dataframe[0].value
+    by_short_name = {p.short_name: p for p in PRIORITIES}
+    shown = [m.label for m in at.metric]
+    assert shown == [p.short_name for p in PRIORITIES if p.name in set(table["Why now"])]
+    for metric in at.metric:
+        priority = by_short_name[metric.label]
+        assert metric.help == priority.explanation
+        assert int(metric.value) == (table["Why now"] == priority.name).sum()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from measures import DefinitionError, load_catalog, load_definition, score_administrations
 from measures.catalog import builtin_definitions_dir
+from measures.definition import DEFAULT_ORDER, Display
 from measures.definition_checks import check_instrument
 from tests.measures.conftest import administration, frame
 
@@ -316,3 +319,113 @@ def test_a_definition_that_is_not_toml_is_refused_naming_the_file(tmp_path):
     with pytest.raises(DefinitionError) as error:
         load_catalog(tmp_path)
     assert str(error.value).startswith(f"{path}: ")
+
+
+def test_a_definition_without_display_is_shown_like_a_builtin_after_them(tmp_path):
+    write(tmp_path, "example.toml", EXAMPLE)
+    catalog = load_catalog(tmp_path)
+    display = catalog["example_scale"].display
+    assert display == Display(
+        order=DEFAULT_ORDER,
+        client_name="Example Scale (fictional)",
+        charted=True,
+        daily=False,
+        agenda=False,
+        report=False,
+        symptoms=False,
+    )
+    assert catalog.ordered()[-1].id == "example_scale"
+    assert [i.id for i in catalog.where(lambda d: d.charted)][-1] == "example_scale"
+
+
+SINGLE_ITEM = """\
+id = "example_rating"
+name = "Example rating (fictional)"
+abbreviation = "EXR"
+construct = "Nothing real"
+domain = "other"
+recall_period = "Today"
+
+[licence]
+text = "Fictional instrument for tests."
+show_item_wording = false
+source = "manual"
+
+[[items]]
+id = "item_1"
+label = "Only"
+min = 0
+max = 10
+
+[[scores]]
+id = "exr_rating"
+label = "EXR (0-10)"
+primary = true
+items = "all"
+formula = "sum"
+min = 0
+max = 10
+higher_is_better = true
+source = "manual"
+missing = { max_missing = 0 }
+
+[sources]
+manual = "Example rating manual (fictional)."
+"""
+
+
+def test_a_single_item_without_a_recall_period_is_a_daily_rating_by_default(tmp_path):
+    assert load_definition(write(tmp_path, "rating.toml", SINGLE_ITEM)).display.daily
+    weekly = changed(
+        SINGLE_ITEM,
+        'recall_period = "Today"',
+        'recall_period = "Past week"\nrecall_period_days = 7\nrecall_source = "manual"',
+    )
+    assert not load_definition(write(tmp_path, "weekly.toml", weekly)).display.daily
+    assert not load_definition(write(tmp_path, "example.toml", EXAMPLE)).display.daily
+
+
+def test_a_display_table_sets_only_the_keys_it_names(tmp_path):
+    shown = changed(EXAMPLE, "[licence]", "[display]\norder = 5\nagenda = true\n\n[licence]")
+    display = load_definition(write(tmp_path, "example.toml", shown)).display
+    assert (display.order, display.agenda, display.charted) == (5, True, True)
+    assert display.client_name == "Example Scale (fictional)"
+    assert load_catalog(tmp_path).ordered()[0].id == "example_scale"
+
+
+BROKEN_DISPLAY = {
+    "unknown_key": ('colour = "blue"', "display: unknown key(s) colour"),
+    "order_as_text": ('order = "first"', "display: order should be a whole number, not 'first'"),
+    "order_as_bool": ("order = true", "display: order should be a whole number, not True"),
+    "charted_as_text": ('charted = "yes"', "display: charted should be true or false, not 'yes'"),
+    "client_name_as_number": ("client_name = 3", "display: client_name should be text, not 3"),
+    "empty_client_name": ('client_name = " "', "display: client_name should not be empty"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_DISPLAY))
+def test_a_broken_display_table_is_refused_naming_the_file(tmp_path, case):
+    line, problem = BROKEN_DISPLAY[case]
+    path = write(
+        tmp_path, f"{case}.toml", changed(EXAMPLE, "[licence]", f"[display]\n{line}\n\n[licence]")
+    )
+    with pytest.raises(DefinitionError) as error:
+        load_catalog(tmp_path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert problem in str(error.value)
+
+
+def test_display_as_a_value_instead_of_a_table_is_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "example.toml",
+        changed(EXAMPLE, 'domain = "other"', 'domain = "other"\ndisplay = 3'),
+    )
+    with pytest.raises(DefinitionError, match=r"display should be a table \(\[display\]\), not 3"):
+        load_definition(path)
+
+
+def test_every_builtin_definition_sets_every_display_key():
+    for path in BUILTIN_FILES:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))["display"]
+        assert set(table) == {f.name for f in dataclasses.fields(Display)}, path.name

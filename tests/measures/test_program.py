@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from measures.catalog import load_catalog
 from measures.config import ConfigError, table_keys
 from measures.program import ProgramConfig, defaults_path
+from tests.measures.test_catalog import EXAMPLE, SINGLE_ITEM
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "demo_program.toml"
 
@@ -106,3 +108,26 @@ def test_a_program_file_changes_only_what_it_names(tmp_path):
     assert config.readiness.mood.cutoff is None
     assert config.schedule.instruments["who5"].every_days == 28
     assert config.schedule.instruments["who5"].min_interval_days == 14
+
+
+def test_every_catalog_instrument_is_scheduled_and_the_phq2_is_off():
+    config = ProgramConfig.from_toml(None)
+    assert set(config.schedule.instruments) == set(load_catalog().ids)
+    assert not config.schedule.instruments["phq2"].enabled
+    assert "the PHQ-9 is asked weekly" in defaults_path().read_text()
+
+
+def test_a_programs_own_instrument_is_due_daily_if_a_daily_rating_else_at_admission(tmp_path):
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    (folder / "example.toml").write_text(EXAMPLE)
+    (folder / "rating.toml").write_text(SINGLE_ITEM)
+    catalog = load_catalog(folder)
+    schedule = ProgramConfig.from_toml(None, catalog=catalog).schedule.instruments
+    assert schedule["example_scale"].cadence == "at admission"
+    assert schedule["example_scale"].at_admission
+    assert schedule["example_rating"].cadence == "every program day"
+    program = write(tmp_path, "[schedule.example_rating]\ngrace_days = 1\n")
+    changed = ProgramConfig.from_toml(program, catalog=catalog).schedule.instruments
+    assert changed["example_rating"].cadence == "every program day"  # from its default
+    assert changed["example_rating"].grace_days == 1

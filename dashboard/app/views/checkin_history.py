@@ -20,7 +20,9 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
         notes = access.checkin_notes(connection, viewer, record.client_id)
     episode = notes.filter(pl.col("submitted_at").dt.date() >= record.episode["admitted_on"])
     st.plotly_chart(
-        triggers_figure(record, episode), config={"displaylogo": False}, key="triggers_chart"
+        triggers_figure(record, episode, catalog=context.catalog),
+        config={"displaylogo": False},
+        key="triggers_chart",
     )
     if episode.is_empty():
         st.write("No check-in notes in this episode yet.")

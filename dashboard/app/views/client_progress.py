@@ -18,8 +18,6 @@ from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
 from dashboard.review.record import ClientRecord
 
-_CHART_ORDER = ("phq9", "gad7", "who5", "pacs", "craving_nrs", "confidence_nrs", "mood_nrs", "gse")
-
 
 def render() -> None:
     """Draw the client progress page."""
@@ -118,7 +116,8 @@ def _header(record: ClientRecord) -> None:
 
 def _charts(context: AppContext, record: ClientRecord) -> None:
     present = set(record.scores["measure"].unique().to_list())
-    shown = [m for m in _CHART_ORDER if m in present]
+    charted = [i for i in context.catalog.where(lambda d: d.charted) if i.id in present]
+    shown = [i.id for i in charted if i.primary is not None]
     for left, right in zip(shown[::2], [*shown[1::2], None], strict=False):
         one, two = st.columns(2)
         with one:
@@ -134,25 +133,28 @@ def _charts(context: AppContext, record: ClientRecord) -> None:
                     config={"displaylogo": False},
                     key=f"chart_{right}",
                 )
-    if "bam_r" in present:
-        cols = st.columns(3)
-        for column, score_id in zip(cols, ("use", "risk", "protective"), strict=True):
+    for instrument in (i for i in charted if i.primary is None):
+        # no total (the BAM-R): its subscales side by side
+        columns = st.columns(len(instrument.subscales))
+        for column, score in zip(columns, instrument.subscales, strict=True):
             with column:
                 st.plotly_chart(
-                    trajectory_figure(record, "bam_r", score_id=score_id, catalog=context.catalog),
+                    trajectory_figure(
+                        record, instrument.id, score_id=score.id, catalog=context.catalog
+                    ),
                     config={"displaylogo": False},
-                    key=f"chart_bam_{score_id}",
+                    key=f"chart_{instrument.id}_{score.id}",
                 )
     for measure, note in record.expected_notes.items():
         st.caption(f"{context.catalog[measure].abbreviation}: no expected range shown: {note}")
 
 
 def _symptoms(context: AppContext, record: ClientRecord) -> None:
-    for measure in ("phq9", "gad7"):
+    for instrument in context.catalog.where(lambda d: d.symptoms):
         st.plotly_chart(
-            item_heatmap(record, measure, catalog=context.catalog),
+            item_heatmap(record, instrument.id, catalog=context.catalog),
             config={"displaylogo": False},
-            key=f"heatmap_{measure}",
+            key=f"heatmap_{instrument.id}",
         )
 
 

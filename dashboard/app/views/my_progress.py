@@ -21,8 +21,6 @@ from dashboard.figures import attendance_figure, trajectory_figure
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
-_ORDER = ("phq9", "gad7", "who5", "mood_nrs", "craving_nrs", "pacs", "confidence_nrs", "gse")
-
 
 def render() -> None:
     """Draw the client's own progress page (their record only, no clinician notes)."""
@@ -44,7 +42,8 @@ def render() -> None:
     record = replace(record, flags=record.flags.clear())
     st.write(f"Week {record.program_week} of your program.")
     sentences = measure_sentences(record, context.catalog)
-    for measure in [m for m in _ORDER if m in sentences]:
+    charted = [i.id for i in context.catalog.where(lambda d: d.charted) if i.primary is not None]
+    for measure in [m for m in charted if m in sentences]:
         st.subheader(context.catalog[measure].abbreviation)
         st.write(sentences[measure])
         st.plotly_chart(

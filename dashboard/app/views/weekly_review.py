@@ -14,7 +14,8 @@ from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
 from dashboard.review.agenda import Agenda, Filters
-from dashboard.review.agenda_table import CORE_MEASURES, PRIORITY_SHORT_NAMES
+from dashboard.review.agenda_table import agenda_measures
+from dashboard.review.priorities import PRIORITIES
 from dashboard.store.tables import DECISIONS
 
 _DECISION_LABELS = {
@@ -71,13 +72,14 @@ _HEADINGS = {
 def _summary(agenda: Agenda) -> None:
     counts = agenda.counts
     columns = st.columns(len(counts))
-    for column, (label, count) in zip(columns, counts.items(), strict=True):
-        column.metric(PRIORITY_SHORT_NAMES[label], count, help=label)
+    shown = [p for p in PRIORITIES if p.name in counts]
+    for column, priority in zip(columns, shown, strict=True):
+        column.metric(priority.short_name, counts[priority.name], help=priority.explanation)
 
 
 def _agenda_columns(agenda: Agenda, context: AppContext) -> list[str]:
     """The agenda's columns after the client, shared by the table and the packet."""
-    measures = [context.catalog[m].abbreviation for m in CORE_MEASURES]
+    measures = [m.abbreviation for m in agenda_measures(context.catalog)]
     return [
         "program_week",
         "track",
@@ -101,7 +103,7 @@ def _table(agenda: Agenda, context: AppContext) -> None:
     st.dataframe(shown, hide_index=True, row_height=48, height=min(shown.height, 25) * 48 + 42)
     st.caption(
         "Scores: latest score and band, and the change from the first score of the "
-        "episode where a reliable-change threshold is published (0-10 ratings: the mean "
+        "episode where a reliable-change threshold is published (daily ratings: the mean "
         "of the last 7 days and the trend). Readiness informs the team's decision; it "
         "never makes it."
     )
