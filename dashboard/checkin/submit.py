@@ -61,13 +61,21 @@ def load_draft(engine: sa.Engine, viewer: Viewer) -> dict[str, Any] | None:
 def save_draft(engine: sa.Engine, viewer: Viewer, content: dict[str, Any]) -> None:
     """Keep a half-finished check-in as a draft (never as an administration)."""
     with write(engine, changes=False) as connection:
-        _client_code(connection, viewer)
+        code = _client_code(connection, viewer)
         d = t.checkin_drafts.c
         connection.execute(t.checkin_drafts.delete().where(d.client_id == viewer.client_pk))
         connection.execute(
             t.checkin_drafts.insert().values(
                 client_id=viewer.client_pk, content=json.dumps(content, sort_keys=True)
             )
+        )
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="save-draft",
+            resource_type="client",
+            resource_id=code,
+            detail={"measures": sorted(content.get("answers", {}))},
         )
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the database stack is imported only by commands that use it
 
     from dashboard.auth.viewer import Viewer
     from measures import Catalog
+    from measures.program import ProgramConfig
 
 # the exit codes live in output.py; importing.py and users.py import them from here
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "EXIT_USAGE",
     "DbOption",
     "as_operator",
+    "load_program",
     "load_program_catalog",
     "open_database",
     "operator",
@@ -71,6 +73,21 @@ def load_program_catalog() -> Catalog:
     try:
         return load_catalog(*([settings.instruments_dir] if settings.instruments_dir else []))
     except DefinitionError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def load_program(catalog: Catalog) -> ProgramConfig:
+    """The program's settings (IOP_PROGRAM_CONFIG over the defaults); a bad file exits 2."""
+    from dashboard.config import Settings
+    from dashboard.program_settings import APP_SECTIONS
+    from measures.config import ConfigError
+    from measures.program import ProgramConfig
+
+    try:
+        return ProgramConfig.from_toml(
+            Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
+        )
+    except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
 
 

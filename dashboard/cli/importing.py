@@ -15,6 +15,7 @@ from dashboard.cli.common import (
     EXIT_USAGE,
     DbOption,
     as_operator,
+    load_program,
     load_program_catalog,
     open_database,
 )
@@ -25,8 +26,6 @@ if TYPE_CHECKING:  # the import stack is loaded by the command, not by `iop --he
 
     from dashboard.imports import ImportResult
     from dashboard.store.importing import ImportSummary
-    from measures import Catalog
-    from measures.program import ProgramConfig
 
 #: Files with more records than this get a progress bar.
 PROGRESS_FROM = 2_000
@@ -86,7 +85,7 @@ def import_files(
         fail(str(exc), EXIT_USAGE)
     engine = open_database(db)
     catalog = load_program_catalog()
-    program = _program(catalog)
+    program = load_program(catalog)
     with _Progress() as progress:
         result = run_import(
             engine,
@@ -109,21 +108,6 @@ def _status(result: ImportResult) -> int:
     if result.unusable:
         return EXIT_USAGE
     return EXIT_REJECTED if result.rejected else EXIT_OK
-
-
-def _program(catalog: Catalog) -> ProgramConfig:
-    """The program's settings (IOP_PROGRAM_CONFIG): the expected ranges are stored with them."""
-    from dashboard.config import Settings
-    from dashboard.program_settings import APP_SECTIONS
-    from measures.config import ConfigError
-    from measures.program import ProgramConfig
-
-    try:
-        return ProgramConfig.from_toml(
-            Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
-        )
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dashboard.cli.common import DbOption, load_program_catalog, open_database, operator
+from dashboard.cli.common import (
+    DbOption,
+    load_program,
+    load_program_catalog,
+    open_database,
+    operator,
+)
 from dashboard.cli.output import EXIT_REJECTED, EXIT_USAGE, fail, write_atomically
 
 if TYPE_CHECKING:  # the database stack is imported only when the command runs
@@ -35,45 +41,31 @@ def report(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write a client's progress report (one to two A4 pages) as a PDF. The export is audited."""
-    from dashboard.auth.permissions import Action, NotPermitted, require
+    """Write a client's progress report (A4) as a PDF. The export is audited."""
+    from dashboard.auth.permissions import NotPermitted
     from dashboard.reports.charts import NO_BROWSER, find_browser
-    from dashboard.reports.client_report import client_report_pdf
-    from dashboard.review.record import load_client_record
-    from dashboard.store.audit import record_event
-    from dashboard.store.engine import read, write
+    from dashboard.reports.export import export_client_report
+    from dashboard.review.reference import current_reference
 
     engine = open_database(db)
     catalog = load_program_catalog()
+    program = load_program(catalog)
     viewer = _viewer(engine, as_user)
-    actor = operator()
-
-    def _audit(outcome: str, detail: dict[str, object]) -> None:
-        with write(engine, changes=False) as connection:
-            record_event(
-                connection,
-                actor=actor,
-                action="export-report",
-                resource_type="client",
-                resource_id=client_id,
-                outcome=outcome,
-                detail=detail,
-            )
-
     try:
-        require(viewer, Action.EXPORT_CLIENT)
-        with read(engine) as connection:
-            record = load_client_record(
-                connection, viewer, client_id, catalog=catalog, as_of=dt.date.today()
-            )
+        pdf = export_client_report(
+            engine,
+            viewer,
+            client_id,
+            catalog=catalog,
+            program=program,
+            reference=current_reference(engine, catalog, program.expected_response),
+            as_of=dt.date.today(),
+            charts=not no_charts,
+            requested_by=operator(),
+        )
     except NotPermitted as exc:
-        _audit("refused", {"as_user": viewer.username})
         fail(str(exc), EXIT_REJECTED)
-    pdf = client_report_pdf(
-        record, catalog=catalog, generated_by=f"{actor} as {viewer.username}", charts=not no_charts
-    )
     write_atomically(out, pdf)
-    _audit("ok", {"as_user": viewer.username, "charts": not no_charts, "bytes": len(pdf)})
     if not no_charts and find_browser() is None:
         typer.echo(f"note: charts are not included: {NO_BROWSER}", err=True)
     typer.echo(f"wrote {out}")

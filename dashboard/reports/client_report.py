@@ -1,4 +1,4 @@
-"""The client progress report: one to two A4 pages for the chart and the weekly review."""
+"""The client progress report on A4: readiness, safety items, scores, charts, decisions."""
 
 from __future__ import annotations
 

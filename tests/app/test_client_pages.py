@@ -91,6 +91,9 @@ def test_a_half_finished_check_in_is_kept_as_a_draft_not_as_answers(open_app, ap
     assert "Saved as a draft" in at.success[0].value
     assert _count(app_db, "SELECT COUNT(*) FROM administrations") == before
     assert _count(app_db, "SELECT COUNT(*) FROM checkin_drafts") == 1
+    assert [(r.actor, r.resource_id) for r in audit_rows(app_db, "save-draft")] == [
+        ("client", "C0215")
+    ]
     again = open_app("client")
     assert "Welcome back" in again.info[0].value
     restored = next(r for r in again.radio if r.key and r.key.startswith("answer_"))
@@ -187,3 +190,12 @@ def test_the_plan_page_saves_a_new_version(open_app, app_db):
         .iloc[0]["Relapse-prevention plan"]
         .startswith("v1, saved")
     )
+
+
+def test_preparing_a_clients_pdf_report_is_audited_with_the_client(open_app, app_db):
+    at = open_app("clinician", "client_progress")
+    client = at.selectbox[0].value
+    next(b for b in at.button if b.label == "Prepare PDF report").click().run()
+    assert not at.exception
+    rows = audit_rows(app_db, "export-report")
+    assert [(r.actor, r.resource_id, r.outcome) for r in rows] == [("clinician", client, "ok")]

@@ -262,12 +262,16 @@ def test_iop_report_writes_the_pdf_and_an_audit_row(demo_copy, tmp_path):
     assert result.exit_code == 0, result.output
     text, reader = pdf_text(out.read_bytes())
     assert f"({DEMO_CLIENT})" in text
-    assert 1 <= len(reader.pages) <= 2
+    # with the readiness criteria and their sources, as the app's report has them
+    assert 1 <= len(reader.pages) <= 3
     assert "as clinician." in text
     assert not list(tmp_path.glob("*.partial"))
+    assert "Readiness not assessed" not in text  # read with the program's readiness criteria
+    assert "Status:" in text
     (row,) = audit_rows(demo_copy)
     assert (row.resource_type, row.resource_id, row.outcome) == ("client", DEMO_CLIENT, "ok")
-    assert '"as_user": "clinician"' in row.detail
+    assert row.actor == "clinician"  # whose access read the record
+    assert '"requested_by": "cli:' in row.detail  # who ran the command
 
 
 def test_iop_report_refuses_an_account_without_access_and_audits_it(demo_copy, tmp_path):
@@ -278,7 +282,7 @@ def test_iop_report_refuses_an_account_without_access_and_audits_it(demo_copy, t
     assert result.exit_code == 3
     assert not out.exists()
     (row,) = audit_rows(demo_copy)
-    assert (row.resource_id, row.outcome) == (DEMO_CLIENT, "refused")
+    assert (row.actor, row.resource_id, row.outcome) == ("admin", DEMO_CLIENT, "refused")
     unknown = CliRunner().invoke(
         app, ["report", DEMO_CLIENT, "--out", str(out), "--db", demo_copy, "--as", "nobody"]
     )

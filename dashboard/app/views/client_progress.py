@@ -211,23 +211,27 @@ def _decisions(record: ClientRecord) -> None:
 
 
 def _report(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
-    from dashboard.reports.client_report import client_report_pdf
+    from dashboard.reports.export import export_client_report
 
     if st.button("Prepare PDF report", icon=":material/picture_as_pdf:"):
         with st.spinner("Drawing the report..."):
             st.session_state["report_pdf"] = (
                 record.client_id,
-                client_report_pdf(record, catalog=context.catalog, generated_by=viewer.username),
+                export_client_report(
+                    context.engine,
+                    viewer,
+                    record.client_id,
+                    catalog=context.catalog,
+                    program=context.program,
+                    reference=cache.reference(context, cache.data_version(context)),
+                    as_of=record.as_of,
+                ),
             )
     prepared = st.session_state.get("report_pdf")
-    if (
-        prepared
-        and prepared[0] == record.client_id
-        and st.download_button(
+    if prepared and prepared[0] == record.client_id:
+        st.download_button(
             "Download the PDF report",
             data=prepared[1],
             file_name=f"report-{record.client_id}.pdf",
             mime="application/pdf",
         )
-    ):
-        audit_client_view(context.engine, viewer, record.client_id, what="export-report")

@@ -1,0 +1,73 @@
+"""A client's progress report leaving the system: checked and audited with its client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, NotPermitted, require
+from dashboard.auth.viewer import Viewer
+from dashboard.reports.client_report import client_report_pdf
+from dashboard.review.record import load_client_record, with_assessments
+from dashboard.review.reference import Reference
+from dashboard.store.audit import record_event
+from dashboard.store.engine import read, write
+from measures import Catalog
+from measures.program import ProgramConfig
+
+
+def export_client_report(
+    engine: sa.Engine,
+    viewer: Viewer,
+    client_id: str,
+    *,
+    catalog: Catalog,
+    program: ProgramConfig,
+    reference: Reference,
+    as_of: dt.date,
+    charts: bool = True,
+    requested_by: str | None = None,
+    browser_path: str | Path | None = None,
+) -> bytes:
+    """The client's progress report as PDF bytes, read with ``viewer``'s access.
+
+    Needs ``EXPORT_CLIENT`` and a client the viewer may read; every attempt is
+    audited as ``export-report`` with the client's id (``refused`` when the
+    viewer may not, then :class:`NotPermitted` is raised). ``requested_by`` names
+    who asked when that is not the viewer (the command line's operator running
+    ``iop report --as``).
+    """
+    detail: dict[str, object] = {"charts": charts}
+    if requested_by is not None:
+        detail["requested_by"] = requested_by
+    try:
+        require(viewer, Action.EXPORT_CLIENT)
+        with read(engine) as connection:
+            record = load_client_record(connection, viewer, client_id, catalog=catalog, as_of=as_of)
+    except NotPermitted:
+        _audit(engine, viewer, client_id, outcome="refused", detail=detail)
+        raise
+    assessed = with_assessments(record, catalog=catalog, program=program, reference=reference)
+    by = viewer.username if requested_by is None else f"{requested_by} as {viewer.username}"
+    pdf = client_report_pdf(
+        assessed, catalog=catalog, generated_by=by, charts=charts, browser_path=browser_path
+    )
+    _audit(engine, viewer, client_id, outcome="ok", detail=detail | {"bytes": len(pdf)})
+    return pdf
+
+
+def _audit(
+    engine: sa.Engine, viewer: Viewer, client_id: str, *, outcome: str, detail: dict[str, object]
+) -> None:
+    with write(engine, changes=False) as connection:
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="export-report",
+            resource_type="client",
+            resource_id=client_id,
+            outcome=outcome,
+            detail=detail,
+        )
