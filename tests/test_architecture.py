@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,3 +108,27 @@ def test_the_check_finds_an_instrument_id(tmp_path, monkeypatch):
     (synthetic / "responses.py").write_text('MEASURES = ("phq9",)\n')
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     assert instrument_ids_in_dashboard() == ["dashboard/app/views/page.py:3 gad7"]
+
+
+def _contract_layers() -> list[set[str]]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [
+        c["layers"] for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
+    ]
+    return [{name.strip() for name in layer.split("|")} for layer in layers]
+
+
+def test_every_package_is_in_a_layer_and_architecture_md_names_them_in_order():
+    on_disk = {
+        f"dashboard.{p.name}"
+        for p in (ROOT / "dashboard").iterdir()
+        if (p / "__init__.py").exists()
+    } | {f"dashboard.{p.stem}" for p in (ROOT / "dashboard").glob("*.py") if p.stem != "__init__"}
+    layers = _contract_layers()
+    assert set().union(*layers) - {"measures"} == on_disk
+    table = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8").split("## The layers")[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    documented = [set(re.findall(r"`(\w+)`", row.split("|")[1])) for row in rows]
+    assert documented == [{name.split(".")[-1] for name in layer} for layer in layers]
