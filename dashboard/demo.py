@@ -94,6 +94,7 @@ def build_demo(
         username="clinician",
         role=Role.CLINICIAN,
         password=DEMO_PASSWORD,
+        demo_password=True,
         display_name="Demo Clinician",
         sites=[episode["site"]],
         clinician_code=episode["clinician_id"],
@@ -104,6 +105,7 @@ def build_demo(
         username="director",
         role=Role.DIRECTOR,
         password=DEMO_PASSWORD,
+        demo_password=True,
         display_name="Demo Director",
         sites=sites,
     )
@@ -113,6 +115,7 @@ def build_demo(
         username="admin",
         role=Role.ADMIN,
         password=DEMO_PASSWORD,
+        demo_password=True,
         display_name="Demo Administrator",
     )
     create_user(
@@ -121,6 +124,7 @@ def build_demo(
         username="client",
         role=Role.CLIENT,
         password=DEMO_PASSWORD,
+        demo_password=True,
         display_name="Demo Client",
         client_code=manifest["demo_client_id"],
     )

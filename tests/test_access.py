@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.auth.oidc import viewer_from_identity
 from dashboard.auth.permissions import NotPermitted
+from dashboard.auth.viewer import Role
 from dashboard.review.actions import acknowledge_flag, record_decision
 from dashboard.review.record import load_client_record
 from dashboard.store.engine import read
@@ -166,7 +167,7 @@ def test_only_an_administrator_or_the_operator_manages_accounts(demo_copy):
         with pytest.raises(NotPermitted):
             reset_password(demo_copy, viewer, "admin", "x")
     set_active(demo_copy, viewer_of(demo_copy, "admin"), "director", active=False)
-    reset_password(demo_copy, operator_viewer("cli:someone"), "director", "new")
+    reset_password(demo_copy, operator_viewer("cli:someone"), "director", "quiet harbour pencil 27")
     with demo_copy.connect() as connection:
         actors = connection.execute(
             sa.text(
@@ -211,3 +212,66 @@ def test_the_operator_reads_no_client_record_and_only_it_exports_every_score(dem
     assert [tuple(a) for a in audited] == [
         ("cli:someone", f'{{"file": "out.csv", "rows": {scores.height}}}')
     ]
+
+
+def test_a_weak_password_is_refused_for_every_account_in_the_data_layer(demo_copy):
+    from dashboard.auth.accounts import AccountError, create_user, reset_password
+
+    admin = viewer_of(demo_copy, "admin")
+    for weak, why in (
+        ("x", r"at least 12 characters \(this one has 1\)"),
+        ("password1234", "too easy to guess"),
+        ("{name}-{name}-{name}", "too easy to guess"),  # made of the username
+    ):
+        with pytest.raises(AccountError, match=why):
+            create_user(
+                demo_copy,
+                admin,
+                username="nurse",
+                role=Role.ADMIN,
+                password=weak.format(name="nurse"),
+            )
+        with pytest.raises(AccountError, match=why):
+            reset_password(demo_copy, admin, "director", weak.format(name="director"))
+    create_user(
+        demo_copy, admin, username="nurse", role=Role.ADMIN, password="quiet harbour pencil 27"
+    )
+
+
+def test_a_refused_sign_in_verifies_a_hash_whether_or_not_the_username_exists(demo_copy):
+    """No username enumeration by timing: unknown and disabled names cost a hash check too."""
+    import sys
+
+    from argon2 import PasswordHasher
+
+    from dashboard.auth.accounts import set_active, sign_in
+
+    def verifications(username: str) -> int:
+        calls = []
+
+        def watch(frame, event, arg):
+            if event == "call" and frame.f_code is PasswordHasher.verify.__code__:
+                calls.append(frame)
+
+        sys.setprofile(watch)
+        try:
+            assert sign_in(demo_copy, username, "wrong password here").viewer is None
+        finally:
+            sys.setprofile(None)
+        return len(calls)
+
+    set_active(demo_copy, viewer_of(demo_copy, "admin"), "client", active=False)
+    assert verifications("director") == verifications("no-such-person") == 1
+    assert verifications("client") == 1  # disabled
+
+
+def test_what_is_typed_as_an_unknown_username_never_reaches_the_audit_log(demo_copy):
+    from dashboard.auth.accounts import UNKNOWN_ACCOUNT, sign_in
+
+    sign_in(demo_copy, "Tr0ub4dor&3-my-password", "whatever")
+    with demo_copy.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT actor, detail FROM audit_log WHERE action = 'sign-in' ORDER BY id")
+        ).all()
+    assert rows[-1].actor == UNKNOWN_ACCOUNT
+    assert not any("Tr0ub4dor" in str(value) for row in rows for value in row)

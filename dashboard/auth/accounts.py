@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard.auth.password_policy import PasswordPolicy
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import ACCOUNT_ROLES, Role, Viewer
@@ -19,6 +22,8 @@ from dashboard.store.engine import read, write
 #: authentication guidance: lock out after a small number of failures).
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+#: The audit actor of a sign-in with a username no account has.
+UNKNOWN_ACCOUNT = "unknown account"
 
 
 class AccountError(ValueError):
@@ -45,15 +50,22 @@ def create_user(
     client_code: str | None = None,
     clinician_code: str | None = None,
     email: str | None = None,
+    policy: PasswordPolicy | None = None,
+    demo_password: bool = False,
 ) -> int:
     """Create an account; sites by name, a client account linked to its client record.
 
     ``viewer`` (an administrator or the operator) must be allowed to manage accounts.
+    The password must pass ``policy`` (default: the deployment's,
+    :meth:`PasswordPolicy.from_env`); ``demo_password`` waives it for the demo
+    database's documented accounts only.
     """
     require(viewer, Action.MANAGE_USERS)
     if role not in ACCOUNT_ROLES:
         msg = f"an account cannot have the role {role.value!r}"
         raise AccountError(msg)
+    if password is not None and not demo_password:
+        check_password(password, policy=policy, user_inputs=(username, display_name, email))
     with write(engine, changes=False) as connection:
         if connection.execute(
             sa.select(t.users.c.id).where(t.users.c.username == username)
@@ -121,9 +133,17 @@ def set_active(engine: sa.Engine, viewer: Viewer, username: str, *, active: bool
         )
 
 
-def reset_password(engine: sa.Engine, viewer: Viewer, username: str, password: str) -> None:
-    """Set a new password and lift any lock-out."""
+def reset_password(
+    engine: sa.Engine,
+    viewer: Viewer,
+    username: str,
+    password: str,
+    *,
+    policy: PasswordPolicy | None = None,
+) -> None:
+    """Set a new password (it must pass ``policy``, as for a new account) and lift any lock-out."""
     require(viewer, Action.MANAGE_USERS)
+    check_password(password, policy=policy, user_inputs=(username,))
     with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
@@ -140,6 +160,23 @@ def reset_password(engine: sa.Engine, viewer: Viewer, username: str, password: s
         )
 
 
+def check_password(
+    password: str, *, policy: PasswordPolicy | None, user_inputs: Iterable[str | None]
+) -> None:
+    """Raise :class:`AccountError` with the reasons unless ``password`` passes the policy."""
+    rules = policy or PasswordPolicy.from_env()
+    problems = rules.problems(password, user_inputs=[u for u in user_inputs if u])
+    if problems:
+        raise AccountError(" ".join(problems))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no account, so that a refusal takes as
+    long whether or not the username exists (no enumeration by timing)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def sign_in(
     engine: sa.Engine, username: str, password: str, *, now: dt.datetime | None = None
 ) -> SignIn:
@@ -152,12 +189,14 @@ def sign_in(
     with write(engine, changes=False) as connection:
         row = connection.execute(sa.select(t.users).where(t.users.c.username == username)).first()
         if row is None or not row.active:
+            verify_password(_dummy_hash(), password)
+            # what was typed as a username may be a password: it never reaches the log
             record_event(
                 connection,
-                actor=username[:100] or "(empty)",
+                actor=UNKNOWN_ACCOUNT if row is None else row.username,
                 action="sign-in",
                 outcome="refused",
-                detail={"reason": "unknown or disabled"},
+                detail={"reason": "unknown" if row is None else "disabled"},
             )
             return SignIn(None, refused)
         if row.locked_until is not None and row.locked_until > now:

@@ -227,7 +227,7 @@ def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, 
         operator_viewer("test"),
         username="riverside",
         role=Role.CLINICIAN,
-        password="x",
+        password="quiet harbour pencil 27",
         sites=["Riverside"],
     )
     hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Client"]

@@ -14,6 +14,7 @@ import pytest
 from tests.test_readme import COMMANDS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures"
+STRONG = "quiet harbour pencil 27"  # passes the default password policy
 HEADER = "client_id,measure,administered_on," + ",".join(f"item_{n}" for n in range(1, 10))
 
 
@@ -151,7 +152,7 @@ def test_accounts_are_managed_from_the_command_line(tmp_path):
         "--site",
         "Riverside",
         "--password",
-        "first-pass",
+        "copper kettle winter 9",
         "--db",
         db,
     )
@@ -165,16 +166,21 @@ def test_accounts_are_managed_from_the_command_line(tmp_path):
     operator = iop("users", "add", "op", "--role", "operator", "--password", "x", "--db", db)
     assert operator.returncode == 2
     assert "role must be one of client, clinician, director, admin" in operator.stderr
-    assert iop("users", "reset-password", "ana", "--password", "second", "--db", db).returncode == 0
+    assert (
+        iop(
+            "users", "reset-password", "ana", "--password", "second lantern orchard", "--db", db
+        ).returncode
+        == 0
+    )
     assert iop("users", "disable", "ana", "--db", db).returncode == 0
     from dashboard.auth.accounts import sign_in
     from dashboard.store.engine import make_engine
 
     engine = make_engine(db)
-    assert sign_in(engine, "ana", "second").viewer is None  # disabled
+    assert sign_in(engine, "ana", "second lantern orchard").viewer is None  # disabled
     assert iop("users", "enable", "ana", "--db", db).returncode == 0
-    assert sign_in(engine, "ana", "second").viewer is not None
-    assert sign_in(engine, "ana", "first-pass").viewer is None
+    assert sign_in(engine, "ana", "second lantern orchard").viewer is not None
+    assert sign_in(engine, "ana", "copper kettle winter 9").viewer is None
     engine.dispose()
 
 
@@ -200,7 +206,9 @@ def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
     assert iop("db", "upgrade", "--db", db, env={"IOP_OPERATOR": "ana"}).returncode == 0
     assert iop("db", "upgrade", "--db", db).returncode == 0  # nothing to migrate, not audited
     as_cy = {"IOP_OPERATOR": "cy"}
-    added = iop("users", "add", "bo", "--role", "admin", "--password", "x", "--db", db, env=as_cy)
+    added = iop(
+        "users", "add", "bo", "--role", "admin", "--password", STRONG, "--db", db, env=as_cy
+    )
     assert added.returncode == 0
     out = str(tmp_path / "scores.csv")
     exported = iop("export", "scores", "--out", out, "--db", db, env={"IOP_OPERATOR": "di"})
