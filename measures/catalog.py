@@ -99,6 +99,20 @@ class Catalog:
         """
         return tuple(i for i in self.ordered() if shown(i.display))
 
+    def with_safety_items(self) -> tuple[Instrument, ...]:
+        """The instruments that ask about safety (``[[critical_items]]``), in display order.
+
+        Only their rows can have an unknown safety status: an empty ``critical``
+        of any other instrument means it was never asked.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> [i.id for i in load_catalog().with_safety_items()]
+        ['phq9', 'cssrs_screen']
+        """
+        return tuple(i for i in self.ordered() if i.critical_items)
+
     @property
     def max_items(self) -> int:
         """The largest item count: the wide frame has ``item_1 ... item_N``."""

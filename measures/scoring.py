@@ -35,7 +35,8 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
 
     Adds ``score`` (the primary score: WHO-5 as its 0-100 percentage),
     ``severity``, ``caseness``, ``items_answered``, ``prorated``, ``critical``
-    (true, false, or null where the safety item is unanswered), ``risk_level``
+    (true, false, or null: null where the instrument has no safety item, "not
+    asked", or its safety item is unanswered, "unknown"), ``risk_level``
     (a screener's triage level, null where an answer it needs is missing or the
     instrument has no triage), ``problems`` (a list of plain-language reasons),
     and for every other score (subscale, composite) its value, ``<id>_band``
@@ -51,6 +52,12 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
     >>> scored = score_administrations(frame)
     >>> scored.select("score", "severity", "prorated", "critical").rows()
     [(9.0, 'Mild', False, True), (18.0, 'Moderately severe', True, True)]
+
+    The GAD-7 asks nothing about self-harm: its ``critical`` is null, not false:
+
+    >>> gad7 = pl.DataFrame({"measure": ["gad7"]} | {f"item_{n}": [1] for n in range(1, 8)})
+    >>> score_administrations(gad7).select("score", "critical").rows()
+    [(7.0, None)]
 
     The C-SSRS screener has no total, only a risk level; items 3-5 are asked
     only after a yes to item 2, so leaving them out after a no is not missing:
@@ -87,6 +94,28 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
     scored = pl.concat([_labels_as_text(p) for p in parts], how="diagonal_relaxed")
     scored = scored.sort("__row")
     return scored.drop("__row")
+
+
+def safety_unknown(catalog: Catalog) -> pl.Expr:
+    """True where a scored row's safety status is unknown: its instrument has a
+    safety item but ``critical`` is null (unanswered, or a total only).
+
+    A null ``critical`` of an instrument without a safety item means "not
+    asked" and is false here; an unknown instrument is unknown.
+
+    Examples
+    --------
+    >>> scored = pl.DataFrame(
+    ...     {"measure": ["phq9", "phq9", "gad7", "mystery"], "critical": [None, False, None, None]},
+    ...     schema_overrides={"critical": pl.Boolean},
+    ... )
+    >>> scored.select(safety_unknown(load_catalog()))["critical"].to_list()
+    [True, False, False, True]
+    """
+    asked = {i.id for i in catalog.with_safety_items()}
+    silent = [i.id for i in catalog if i.id not in asked]
+    not_asked = pl.col("measure").is_in(silent).fill_null(False)
+    return pl.col("critical").is_null() & ~not_asked
 
 
 def _labels_as_text(scored: pl.DataFrame) -> pl.DataFrame:
@@ -271,9 +300,14 @@ def _endorsed(instrument: Instrument, item_id: str, above: int) -> pl.Expr:
 
 
 def _critical_exprs(instrument: Instrument) -> tuple[pl.Expr, list[pl.Expr]]:
-    """Critical flag from the raw items; an unanswered safety item is unknown."""
+    """Critical flag from the raw items; an unanswered safety item is unknown.
+
+    An instrument without a safety item never asked about safety: its flag is
+    null ("not asked"), never false, which would read as "no self-harm". A
+    reader tells it from "unknown" by the instrument (:func:`safety_unknown`).
+    """
     if not instrument.critical_items:
-        return pl.lit(False), []
+        return pl.lit(None, pl.Boolean), []
     flags = []
     problems: list[pl.Expr] = []
     for critical in instrument.critical_items:
