@@ -345,6 +345,9 @@ def _build_score(raw: dict[str, Any], all_items: tuple[str, ...]) -> Score:
         caseness=Caseness(**caseness) if caseness else None,
         caseness_by=tuple(CasenessBy(**c) for c in raw.get("caseness_by", [])),
         reliable_change=ReliableChange(**reliable) if reliable else None,
+        total_scale=raw.get("total_scale"),
+        total_unit=raw.get("total_unit"),
+        loinc=raw.get("loinc"),
     )
 
 

@@ -189,11 +189,32 @@ class Score:
     caseness: Caseness | None = None
     caseness_by: tuple[CasenessBy, ...] = ()
     reliable_change: ReliableChange | None = None
+    total_scale: str | None = None
+    total_unit: str | None = None
+    loinc: str | None = None
 
     @property
     def column(self) -> str:
         """The column this score is written to: ``score`` for the primary score."""
         return "score" if self.primary else self.id
+
+    @property
+    def step(self) -> float | None:
+        """The distance between possible values of a sum of whole answers, or None.
+
+        A sum moves in whole points, a ``sum_times`` score in steps of its
+        multiplier; a mean can take any value in its range.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> who5 = load_catalog()["who5"]
+        >>> who5.score("who5_percent").step, who5.score("who5_raw").step
+        (4.0, 1.0)
+        """
+        if self.formula == "mean":
+            return None
+        return self.multiplier if self.formula == "sum_times" else 1.0
 
     def band_of(self, value: float) -> str | None:
         """The label of the band holding ``value``, or None without bands."""
@@ -330,6 +351,40 @@ class Instrument:
     def subscales(self) -> tuple[Score, ...]:
         """Every score other than the primary one."""
         return tuple(s for s in self.scores if not s.primary)
+
+    @property
+    def total_scales(self) -> tuple[Score, ...]:
+        """The scores a stored total may be given on (``total_scale``), the primary first.
+
+        With two or more, a total must say which (the ``total_scale`` column):
+        a WHO-5 total of 20 is a raw total (80%) or a percentage (raw 5).
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> [s.total_scale for s in load_catalog()["who5"].total_scales]
+        ['percentage', 'raw']
+        >>> load_catalog()["phq9"].total_scales
+        ()
+        """
+        scales = [s for s in self.scores if s.total_scale is not None]
+        return tuple(sorted(scales, key=lambda s: not s.primary))
+
+    def scale_factor(self, score: Score) -> float:
+        """What a total on ``score``'s scale is multiplied by to be on the primary's.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> who5 = load_catalog()["who5"]
+        >>> who5.scale_factor(who5.score("who5_raw")), who5.scale_factor(who5.score("score"))
+        (4.0, 1.0)
+        """
+        primary = self.primary
+        if primary is None or primary.step is None or score.step is None:
+            msg = f"{self.id}: {score.id} and the primary score are not sums of the same items"
+            raise ValueError(msg)
+        return primary.step / score.step
 
     @property
     def higher_is_better(self) -> bool:

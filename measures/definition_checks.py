@@ -41,6 +41,44 @@ def check_instrument(instrument: Instrument) -> list[str]:
             problems.append(f"critical item {critical.item} is not an item")
     if instrument.triage is not None:
         problems += [f"triage: {p}" for p in _check_triage(instrument, instrument.triage)]
+    problems += _check_total_scales(instrument)
+    return problems
+
+
+def _check_total_scales(instrument: Instrument) -> list[str]:
+    """Scales a total may be given on: the primary's among them, each a sum of its
+    items (so a total converts exactly), named once; codes only on a scale."""
+    problems = []
+    scales = instrument.total_scales
+    for score in instrument.scores:
+        if score.total_scale is None and (score.total_unit or score.loinc):
+            problems.append(f"score {score.id}: total_unit and loinc need a total_scale")
+    if not scales:
+        return problems
+    primary = instrument.primary
+    names = [s.total_scale for s in scales]
+    if primary is None or primary.total_scale is None:
+        problems.append("total_scale is set on a score but not on the primary score")
+    if len(set(names)) != len(names):
+        problems.append(f"total_scale names {names} repeat")
+    for score in scales:
+        where = f"score {score.id}"
+        if not _ID.match(score.total_scale or ""):
+            problems.append(f"{where}: total_scale {score.total_scale!r} must be a lower-case word")
+        if primary is not None and (
+            score.step is None or primary.step is None or set(score.items) != set(primary.items)
+        ):
+            problems.append(
+                f"{where}: a total_scale must be a sum (or sum_times) of the primary's items, "
+                "so that a total converts exactly"
+            )
+    if len(scales) > 1 and instrument.codes.loinc_total:
+        problems.append(
+            "codes.loinc_total cannot tell the scales of a total apart: give each scale's "
+            "code as loinc on its score"
+        )
+    if any(s.loinc for s in scales) and not instrument.codes.source:
+        problems.append("LOINC codes need a source")
     return problems
 
 

@@ -9,6 +9,7 @@ import polars as pl
 from measures.catalog import Catalog, load_catalog
 from measures.definition import RISK_LEVEL, Instrument, Score, Triage
 from measures.formatting import number_text
+from measures.totals import TOTAL_SCALE, on_primary_scale
 
 #: The result columns every scored frame has, whatever its instruments.
 RESULT_COLUMNS = (
@@ -193,13 +194,24 @@ def _score_part(part: pl.DataFrame, instrument: Instrument, *, complete: bool) -
     values, problem_exprs = value_exprs(instrument, complete=not needs_problems)
     scored = part.with_columns(values)
     if has_total and instrument.primary is not None:
+        stored = on_primary_scale(instrument, part.columns)
         total_only = (pl.col("items_answered") == 0) & pl.col("total").is_not_null()
+        # a total on one scale gives the others too (WHO-5: percentage and raw)
+        companions = [
+            pl.when(total_only)
+            .then(stored / instrument.scale_factor(score))
+            .otherwise(pl.col(score.column))
+            .alias(score.column)
+            for score in instrument.total_scales
+            if not score.primary
+        ]
         scored = scored.with_columns(
-            pl.when(total_only).then(pl.col("total")).otherwise(pl.col("score")).alias("score"),
+            pl.when(total_only).then(stored).otherwise(pl.col("score")).alias("score"),
+            *companions,
             pl.when(total_only).then(None).otherwise(pl.col("critical")).alias("critical"),
         )
         problem_exprs = [pl.when(~total_only).then(p) for p in problem_exprs]
-        problem_exprs += _total_problems()
+        problem_exprs += _total_problems(instrument, part.columns)
     labels = label_exprs(instrument)
     if needs_problems:
         labels.append(pl.concat_list(problem_exprs).list.drop_nulls().alias("problems"))
@@ -370,24 +382,41 @@ def _triage_exprs(instrument: Instrument, triage: Triage | None) -> tuple[pl.Exp
     return level, [problem]
 
 
-def _total_problems() -> list[pl.Expr]:
-    """Compare a total stored by the source with the score computed from items."""
+def _total_problems(instrument: Instrument, columns: list[str]) -> list[pl.Expr]:
+    """Compare a total stored by the source with the score computed from items.
+
+    The comparison is on the primary score's scale; the message gives both on
+    the scale the total was given on.
+    """
     computed = pl.col("score")
-    stored = pl.col("total")
+    given = pl.col("total")
+    stored = on_primary_scale(instrument, columns)
     answered = pl.col("items_answered")
-    only = pl.when((answered == 0) & stored.is_not_null()).then(
+    scale: pl.Expr = pl.lit("")
+    factor: pl.Expr = pl.lit(1.0)
+    if TOTAL_SCALE in columns and instrument.total_scales:
+        name = pl.col(TOTAL_SCALE)
+        scale = pl.when(name.is_not_null()).then(pl.format(" ({})", name)).otherwise(pl.lit(""))
+        chain: Any = pl.when(False).then(pl.lit(1.0))
+        for score in instrument.total_scales:
+            chain = chain.when(name == score.total_scale).then(
+                pl.lit(instrument.scale_factor(score))
+            )
+        factor = chain.otherwise(pl.lit(1.0))
+    only = pl.when((answered == 0) & given.is_not_null()).then(
         pl.lit("total only (no item answers): item-level flags unknown")
     )
     disagree = pl.when(
-        stored.is_not_null()
+        given.is_not_null()
         & computed.is_not_null()
         & (answered > 0)
         & ((stored - computed).abs() > 1e-9)
     ).then(
         pl.format(
-            "stored total {} disagrees with the answers ({}); the computed score is used",
-            number_text(stored),
-            number_text(computed),
+            "stored total {}{} disagrees with the answers ({}); the computed score is used",
+            number_text(given),
+            scale,
+            number_text(computed / factor),
         )
     )
     return [only, disagree]

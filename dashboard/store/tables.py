@@ -125,6 +125,7 @@ administrations = sa.Table(
     sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
     # raw item answers as a JSON array, null = unanswered; never only a total
     sa.Column("items", sa.Text, nullable=False),
+    # a total the source gave, on the primary score's scale (a WHO-5 raw 20 as 80)
     sa.Column("stored_total", sa.Float, nullable=True),
     sa.Column("total_only", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("outside_episode", sa.Boolean, nullable=False, server_default=sa.false()),
