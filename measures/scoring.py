@@ -229,8 +229,9 @@ def _score_expr(
     missing-item arithmetic (same result, fewer passes over a large frame).
     """
     defs = [instrument.item(i) for i in score.items]
-    # reverse-keyed items count as (min + max - answer); critical flags read raw answers
-    cols = [d.scored_value(pl.col(d.id)) for d in defs]
+    # reverse-keyed items count as (min + max - answer); critical flags read raw answers;
+    # an item the form skipped counts as its rule's scored_as, where it names one
+    cols = [d.scored_value(_answer(instrument, d.id, complete=complete)) for d in defs]
     n = len(cols)
     answered = pl.sum_horizontal(c.is_not_null() for c in cols)
     missing = n - answered
@@ -273,6 +274,22 @@ def _score_expr(
         pl.format(f"{prefix}{{}} of {n} items missing ({{}} {{}}); {rule}", missing, noun, which)
     )
     return value, prorated, problem
+
+
+def _answer(instrument: Instrument, item_id: str, *, complete: bool) -> pl.Expr:
+    """The raw answer a score counts: a skipped item as its ``asked_if.scored_as``.
+
+    The BAM-R skips item 5 (days of heavy drinking) after 0 days of drinking
+    (item 4): with ``scored_as = 0`` the Use composite counts it as 0 days, a
+    choice its definition explains. Unanswered while the skip is undecided (item
+    4 unanswered too), it stays missing.
+    """
+    answer = pl.col(item_id)
+    condition = instrument.item(item_id).asked_if
+    if complete or condition is None or condition.scored_as is None:
+        return answer
+    skipped = (~_endorsed(instrument, condition.item, condition.above)).fill_null(False)
+    return pl.when(answer.is_null() & skipped).then(condition.scored_as).otherwise(answer)
 
 
 def _band_and_case(score: Score) -> list[pl.Expr]:

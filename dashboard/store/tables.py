@@ -133,6 +133,9 @@ administrations = sa.Table(
     sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=True, index=True),
     sa.Column("recorded_at", sa.DateTime, nullable=False, server_default=_now()),
     sa.Column("recorded_by", sa.String(100), nullable=False),
+    # the record as its source gave it, where the reader keeps it (a check-in: the
+    # answers as entered, e.g. the days of a BAM-R day item before its bin)
+    sa.Column("raw", sa.Text, nullable=True),
     sa.UniqueConstraint(
         "client_id",
         "instrument",

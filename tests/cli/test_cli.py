@@ -226,8 +226,10 @@ def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
         rows = connection.execute(
             "SELECT actor, action, resource_id FROM audit_log ORDER BY id"
         ).fetchall()
+    from dashboard.store.schema import HEAD
+
     assert rows == [
-        ("ana", "upgrade-schema", "0005"),
+        ("ana", "upgrade-schema", HEAD),
         ("cy", "create-user", "bo"),
         ("di", "export", None),
     ]
