@@ -115,7 +115,17 @@ def on_primary_scale(instrument: Instrument, columns: Sequence[str]) -> pl.Expr:
 
 
 def primary_totals(instruments: Sequence[Instrument], columns: Sequence[str]) -> pl.Expr:
-    """:func:`on_primary_scale` for a frame of several instruments (``measure``)."""
+    """:func:`on_primary_scale` for a frame of several instruments (``measure``).
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> frame = pl.DataFrame(
+    ...     {"measure": ["who5", "phq9"], "total": [20.0, 12.0], "total_scale": ["raw", None]}
+    ... )
+    >>> frame.select(primary_totals(list(load_catalog()), frame.columns))["total"].to_list()
+    [80.0, 12.0]
+    """
     total = pl.col("total")
     if TOTAL_SCALE not in columns:
         return total

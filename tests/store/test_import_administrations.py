@@ -210,10 +210,13 @@ def test_a_raw_who5_total_is_stored_as_its_percentage_and_exported_with_its_scal
         stored = connection.exec_driver_sql(
             "SELECT stored_total FROM administrations ORDER BY id"
         ).all()
+        # a file's lines stay in the file (and in the quarantine); only a check-in keeps raw
+        kept_raw = connection.exec_driver_sql("SELECT raw FROM administrations").all()
         quarantined = connection.exec_driver_sql(
             "SELECT row, raw, reasons FROM rejected_rows ORDER BY row"
         ).all()
     assert [s for (s,) in stored] == [80.0, 80.0]
+    assert kept_raw == [(None,), (None,)]
     assert [(row, raw.split(",")[0]) for row, raw, _ in quarantined] == [(3, "C2"), (4, "C3")]
     assert "not a multiple of 4" in json.loads(quarantined[1][2])[0]
     with read(engine) as connection:
