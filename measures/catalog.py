@@ -18,6 +18,8 @@ from measures.definition import (
     CasenessBy,
     Codes,
     CriticalItem,
+    DayBin,
+    DayBins,
     Display,
     Instrument,
     Item,
@@ -98,6 +100,20 @@ class Catalog:
         ['craving_nrs', 'confidence_nrs', 'mood_nrs']
         """
         return tuple(i for i in self.ordered() if shown(i.display))
+
+    def with_safety_items(self) -> tuple[Instrument, ...]:
+        """The instruments that ask about safety (``[[critical_items]]``), in display order.
+
+        Only their rows can have an unknown safety status: an empty ``critical``
+        of any other instrument means it was never asked.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> [i.id for i in load_catalog().with_safety_items()]
+        ['phq9', 'cssrs_screen']
+        """
+        return tuple(i for i in self.ordered() if i.critical_items)
 
     @property
     def max_items(self) -> int:
@@ -192,6 +208,7 @@ _INSTRUMENT_KEYS = {
     "critical_items",
     "triage",
     "codes",
+    "day_bins",
     "display",
 }
 #: An item, score or triage table may set any field of the dataclass, and nothing else.
@@ -251,6 +268,7 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
             daily=len(items) == 1 and recall_days is None,
         ),
         critical_items=tuple(CriticalItem(**c) for c in data.get("critical_items", [])),
+        day_bins=_build_day_bins(data["day_bins"]) if "day_bins" in data else None,
         triage=_build_triage(triage) if triage is not None else None,
         codes=Codes(
             source=codes.get("source"),
@@ -306,6 +324,30 @@ def _build_item(raw: dict[str, Any]) -> Item:
         values=tuple(int(v) for v in raw.get("values", ())),
         reverse=bool(raw.get("reverse", False)),
         asked_if=AskedIf(**raw["asked_if"]) if "asked_if" in raw else None,
+        days=bool(raw.get("days", False)),
+    )
+
+
+_DAY_BINS_KEYS = {f.name for f in fields(DayBins)}
+_DAY_BIN_KEYS = {f.name for f in fields(DayBin)}
+
+
+def _build_day_bins(raw: dict[str, Any]) -> DayBins:
+    """The ``[day_bins]`` table: ``max_days``, its sources and a ``bins`` list."""
+    if not isinstance(raw, dict):
+        msg = f"day_bins should be a table ([day_bins]), not {raw!r}"
+        raise TypeError(msg)
+    _only(raw, _DAY_BINS_KEYS, "day_bins")
+    bins = []
+    for entry in raw["bins"]:
+        _only(entry, _DAY_BIN_KEYS, "day_bins bin")
+        bins.append(DayBin(min=int(entry["min"]), max=int(entry["max"]), code=int(entry["code"])))
+    return DayBins(
+        max_days=int(raw["max_days"]),
+        bins=tuple(bins),
+        source=raw["source"],
+        codes_source=raw["codes_source"],
+        note=raw.get("note"),
     )
 
 
@@ -331,6 +373,9 @@ def _build_score(raw: dict[str, Any], all_items: tuple[str, ...]) -> Score:
         caseness=Caseness(**caseness) if caseness else None,
         caseness_by=tuple(CasenessBy(**c) for c in raw.get("caseness_by", [])),
         reliable_change=ReliableChange(**reliable) if reliable else None,
+        total_scale=raw.get("total_scale"),
+        total_unit=raw.get("total_unit"),
+        loinc=raw.get("loinc"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -22,12 +23,69 @@ RISK_LEVEL = "risk_level"
 
 @dataclass(frozen=True)
 class AskedIf:
-    """A form's skip rule: the item is asked only when ``item`` was answered above ``above``."""
+    """A form's skip rule: the item is asked only when ``item`` was answered above ``above``.
+
+    ``scored_as`` is what the scores count for the item when the form skipped
+    it (None: missing, the default). It is a choice the definition makes and
+    must explain in ``note``: a skip is not a scoring rule.
+    """
 
     item: str
     above: int
     source: str
     note: str | None = None
+    scored_as: int | None = None
+
+
+@dataclass(frozen=True)
+class DayBin:
+    """Days ``min`` to ``max`` (inclusive) are answered as ``code``."""
+
+    min: int
+    max: int
+    code: int
+
+
+@dataclass(frozen=True)
+class DayBins:
+    """How an item asked as a number of days (``days = true``) is scored: a code per bin.
+
+    ``source`` is where the bins come from, ``codes_source`` where each bin's
+    code does (they may differ: the BAM's bins are on the VA form, its 0-4
+    codes only in a vendor's summary).
+    """
+
+    max_days: int
+    bins: tuple[DayBin, ...]
+    source: str
+    codes_source: str
+    note: str | None = None
+
+    def code(self, days: int) -> int:
+        """The code of ``days``; :class:`ValueError` outside 0 to ``max_days``.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> bins = load_catalog()["bam_r"].day_bins
+        >>> [bins.code(d) for d in (0, 1, 3, 4, 8, 9, 15, 16, 30)]
+        [0, 1, 1, 2, 2, 3, 3, 4, 4]
+        >>> bins.code(31)
+        Traceback (most recent call last):
+        ...
+        ValueError: 31 days is more than the 30 days asked about
+        """
+        if isinstance(days, bool) or not isinstance(days, int):
+            msg = f"{days!r} is not a whole number of days"
+            raise ValueError(msg)
+        if days < 0:
+            msg = f"{days} days is below 0"
+            raise ValueError(msg)
+        for day_bin in self.bins:
+            if day_bin.min <= days <= day_bin.max:
+                return day_bin.code
+        msg = f"{days} days is more than the {self.max_days} days asked about"
+        raise ValueError(msg)
 
 
 @dataclass(frozen=True)
@@ -36,7 +94,9 @@ class Item:
 
     ``asked_if`` is the form's skip rule. An item the form skipped (unanswered
     while its condition is answered and not met) counts as not endorsed in the
-    safety flags and the triage; scores still see it as missing.
+    safety flags and the triage; scores see it as missing unless the rule says
+    what it is ``scored_as``. ``days`` marks an item asked as a number of days
+    and scored into its instrument's ``day_bins``.
     """
 
     id: str
@@ -51,6 +111,7 @@ class Item:
     values: tuple[int, ...] = ()
     reverse: bool = False
     asked_if: AskedIf | None = None
+    days: bool = False
 
     @property
     def allowed_values(self) -> tuple[int, ...]:
@@ -189,11 +250,32 @@ class Score:
     caseness: Caseness | None = None
     caseness_by: tuple[CasenessBy, ...] = ()
     reliable_change: ReliableChange | None = None
+    total_scale: str | None = None
+    total_unit: str | None = None
+    loinc: str | None = None
 
     @property
     def column(self) -> str:
         """The column this score is written to: ``score`` for the primary score."""
         return "score" if self.primary else self.id
+
+    @property
+    def step(self) -> float | None:
+        """The distance between possible values of a sum of whole answers, or None.
+
+        A sum moves in whole points, a ``sum_times`` score in steps of its
+        multiplier; a mean can take any value in its range.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> who5 = load_catalog()["who5"]
+        >>> who5.score("who5_percent").step, who5.score("who5_raw").step
+        (4.0, 1.0)
+        """
+        if self.formula == "mean":
+            return None
+        return self.multiplier if self.formula == "sum_times" else 1.0
 
     def band_of(self, value: float) -> str | None:
         """The label of the band holding ``value``, or None without bands."""
@@ -319,6 +401,7 @@ class Instrument:
     critical_items: tuple[CriticalItem, ...] = ()
     triage: Triage | None = None
     codes: Codes = field(default_factory=Codes)
+    day_bins: DayBins | None = None
     path: str | None = None
 
     @property
@@ -330,6 +413,40 @@ class Instrument:
     def subscales(self) -> tuple[Score, ...]:
         """Every score other than the primary one."""
         return tuple(s for s in self.scores if not s.primary)
+
+    @property
+    def total_scales(self) -> tuple[Score, ...]:
+        """The scores a stored total may be given on (``total_scale``), the primary first.
+
+        With two or more, a total must say which (the ``total_scale`` column):
+        a WHO-5 total of 20 is a raw total (80%) or a percentage (raw 5).
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> [s.total_scale for s in load_catalog()["who5"].total_scales]
+        ['percentage', 'raw']
+        >>> load_catalog()["phq9"].total_scales
+        ()
+        """
+        scales = [s for s in self.scores if s.total_scale is not None]
+        return tuple(sorted(scales, key=lambda s: not s.primary))
+
+    def scale_factor(self, score: Score) -> float:
+        """What a total on ``score``'s scale is multiplied by to be on the primary's.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> who5 = load_catalog()["who5"]
+        >>> who5.scale_factor(who5.score("who5_raw")), who5.scale_factor(who5.score("score"))
+        (4.0, 1.0)
+        """
+        primary = self.primary
+        if primary is None or primary.step is None or score.step is None:
+            msg = f"{self.id}: {score.id} and the primary score are not sums of the same items"
+            raise ValueError(msg)
+        return primary.step / score.step
 
     @property
     def higher_is_better(self) -> bool:
@@ -360,3 +477,57 @@ class Instrument:
     def cite(self, key: str | None) -> str | None:
         """The full citation behind a source key."""
         return None if key is None else self.sources[key]
+
+    def skipped(self, item_id: str, answers: Mapping[str, int | None]) -> bool:
+        """Whether the form skips ``item_id`` after ``answers`` (item id -> answer).
+
+        Only a condition answered and not met skips an item: while it is
+        unanswered the item is asked.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> bam = load_catalog()["bam_r"]
+        >>> bam.skipped("item_5", {"item_4": 0}), bam.skipped("item_5", {"item_4": 2})
+        (True, False)
+        >>> bam.skipped("item_5", {}), bam.skipped("item_4", {"item_4": 0})
+        (False, False)
+        """
+        condition = self.item(item_id).asked_if
+        if condition is None:
+            return False
+        if self.skipped(condition.item, answers):
+            return True
+        answer = answers.get(condition.item)
+        return answer is not None and answer <= condition.above
+
+    def codes_of_days(self, days: Mapping[str, int | None]) -> dict[str, int | None]:
+        """The answers (codes) of items asked as days, from the days given (None: unanswered).
+
+        Raises :class:`ValueError` naming the item for an item not asked in
+        days or a number of days outside the recall period.
+
+        Examples
+        --------
+        >>> from measures import load_catalog
+        >>> bam = load_catalog()["bam_r"]
+        >>> bam.codes_of_days({"item_2": 12, "item_4": 0, "item_5": None})
+        {'item_2': 3, 'item_4': 0, 'item_5': None}
+        >>> bam.codes_of_days({"item_1": 3})
+        Traceback (most recent call last):
+        ...
+        ValueError: BAM-R item 1 (Physical health) is not asked as a number of days
+        """
+        codes: dict[str, int | None] = {}
+        for item_id, value in days.items():
+            item = self.item(item_id)
+            where = f"{self.abbreviation} item {item.number} ({item.label})"
+            if not item.days or self.day_bins is None:
+                msg = f"{where} is not asked as a number of days"
+                raise ValueError(msg)
+            try:
+                codes[item_id] = None if value is None else self.day_bins.code(value)
+            except ValueError as exc:
+                msg = f"{where}: {exc}"
+                raise ValueError(msg) from None
+        return codes

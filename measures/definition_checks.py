@@ -41,6 +41,75 @@ def check_instrument(instrument: Instrument) -> list[str]:
             problems.append(f"critical item {critical.item} is not an item")
     if instrument.triage is not None:
         problems += [f"triage: {p}" for p in _check_triage(instrument, instrument.triage)]
+    problems += _check_total_scales(instrument)
+    problems += _check_day_bins(instrument)
+    return problems
+
+
+def _check_day_bins(instrument: Instrument) -> list[str]:
+    """Bins that tile 0..max_days with rising codes, each code an answer of every day item."""
+    day_items = [i for i in instrument.items if i.days]
+    bins = instrument.day_bins
+    if bins is None:
+        return [f"{i.id}: days = true needs a [day_bins] table" for i in day_items]
+    problems = [] if day_items else ["day_bins is given but no item has days = true"]
+    ordered = sorted(bins.bins, key=lambda b: b.min)
+    if not ordered or ordered[0].min != 0 or ordered[-1].max != bins.max_days:
+        problems.append(f"day_bins must cover 0-{bins.max_days} days")
+    for lower, upper in itertools.pairwise(ordered):
+        if upper.min != lower.max + 1:
+            problems.append(
+                f"day_bins {lower.min}-{lower.max} and {upper.min}-{upper.max} "
+                "leave a gap or overlap"
+            )
+        if upper.code <= lower.code:
+            problems.append("day_bins codes must rise with the days")
+    if any(b.min > b.max for b in ordered):
+        problems.append("a day bin's min is above its max")
+    codes = {b.code for b in ordered}
+    for item in day_items:
+        if codes != set(item.allowed_values):
+            problems.append(
+                f"{item.id}: its answers {list(item.allowed_values)} are not the day_bins codes "
+                f"{sorted(codes)}"
+            )
+    return problems
+
+
+def _check_total_scales(instrument: Instrument) -> list[str]:
+    """Scales a total may be given on: the primary's among them, each a sum of its
+    items (so a total converts exactly), named once; codes only on a scale."""
+    problems = []
+    scales = instrument.total_scales
+    for score in instrument.scores:
+        if score.total_scale is None and (score.total_unit or score.loinc):
+            problems.append(f"score {score.id}: total_unit and loinc need a total_scale")
+    if not scales:
+        return problems
+    primary = instrument.primary
+    names = [s.total_scale for s in scales]
+    if primary is None or primary.total_scale is None:
+        problems.append("total_scale is set on a score but not on the primary score")
+    if len(set(names)) != len(names):
+        problems.append(f"total_scale names {names} repeat")
+    for score in scales:
+        where = f"score {score.id}"
+        if not _ID.match(score.total_scale or ""):
+            problems.append(f"{where}: total_scale {score.total_scale!r} must be a lower-case word")
+        if primary is not None and (
+            score.step is None or primary.step is None or set(score.items) != set(primary.items)
+        ):
+            problems.append(
+                f"{where}: a total_scale must be a sum (or sum_times) of the primary's items, "
+                "so that a total converts exactly"
+            )
+    if len(scales) > 1 and instrument.codes.loinc_total:
+        problems.append(
+            "codes.loinc_total cannot tell the scales of a total apart: give each scale's "
+            "code as loinc on its score"
+        )
+    if any(s.loinc for s in scales) and not instrument.codes.source:
+        problems.append("LOINC codes need a source")
     return problems
 
 
@@ -78,6 +147,11 @@ def _check_asked_if(instrument: Instrument, item_id: str) -> list[str]:
             f"{item_id}: asked_if above {condition.above} is outside "
             f"{condition.item}'s range {asked_by.min}-{asked_by.max}"
         ]
+    if condition.scored_as is not None:
+        if condition.scored_as not in instrument.item(item_id).allowed_values:
+            return [f"{item_id}: asked_if scored_as {condition.scored_as} is not an answer"]
+        if not condition.note:
+            return [f"{item_id}: asked_if scored_as needs a note saying why (a skip is no score)"]
     return []
 
 
@@ -118,6 +192,8 @@ def _check_sources(instrument: Instrument) -> list[str]:
         keys += [c.source for c in score.caseness_by]
     keys += [c.source for c in instrument.critical_items]
     keys += [i.asked_if.source for i in instrument.items if i.asked_if is not None]
+    if instrument.day_bins is not None:
+        keys += [instrument.day_bins.source, instrument.day_bins.codes_source]
     triage = instrument.triage
     if triage is not None:
         keys += [triage.source, triage.otherwise_source, *(r.source for r in triage.rules)]

@@ -14,8 +14,9 @@ import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
 
-#: Optional columns the wide format understands besides the items.
-OPTIONAL_COLUMNS = ("total", "source_id")
+#: Optional columns the wide format understands besides the items: a stored total,
+#: the scale it is on (``raw``, ``percentage``: see :mod:`measures.totals`), the source's id.
+OPTIONAL_COLUMNS = ("total", "total_scale", "source_id")
 #: The columns of a cell-level error report.
 ERROR_SCHEMA = pl.Schema(
     {"row": pl.Int64(), "column": pl.String(), "value": pl.String(), "reason": pl.String()}
@@ -100,6 +101,8 @@ def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
             errors.append(error)
     if "source_id" in raw.columns:
         casts.append(_text(pl.col("source_id")).alias("source_id"))
+    if "total_scale" in raw.columns:
+        casts.append(_text(pl.col("total_scale")).str.to_lowercase().alias("total_scale"))
     frame = raw.with_columns(casts)
     frame, date_errors = _parse_dates(frame)
     errors.append(date_errors)

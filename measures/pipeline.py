@@ -76,7 +76,7 @@ def score_parsed(
     present = set(parsed.frame["measure"].drop_nulls().unique().to_list())
     subscales = [s.column for i in catalog if i.id in present for s in i.subscales]
     subscales += triage_columns([i for i in catalog if i.id in present])
-    extra = [c for c in ("source_id", "total") if c in parsed.frame.columns]
+    extra = [c for c in ("source_id", "total", "total_scale") if c in parsed.frame.columns]
     keep = ["row", *SCORE_TABLE_COLUMNS, *subscales, *extra, "rejected", "complete"]
     valid = score_administrations(validation.valid.drop("administered_at"), catalog)
     valid = valid.with_columns(

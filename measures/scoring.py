@@ -9,6 +9,7 @@ import polars as pl
 from measures.catalog import Catalog, load_catalog
 from measures.definition import RISK_LEVEL, Instrument, Score, Triage
 from measures.formatting import number_text
+from measures.totals import TOTAL_SCALE, on_primary_scale
 
 #: The result columns every scored frame has, whatever its instruments.
 RESULT_COLUMNS = (
@@ -35,7 +36,8 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
 
     Adds ``score`` (the primary score: WHO-5 as its 0-100 percentage),
     ``severity``, ``caseness``, ``items_answered``, ``prorated``, ``critical``
-    (true, false, or null where the safety item is unanswered), ``risk_level``
+    (true, false, or null: null where the instrument has no safety item, "not
+    asked", or its safety item is unanswered, "unknown"), ``risk_level``
     (a screener's triage level, null where an answer it needs is missing or the
     instrument has no triage), ``problems`` (a list of plain-language reasons),
     and for every other score (subscale, composite) its value, ``<id>_band``
@@ -51,6 +53,12 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
     >>> scored = score_administrations(frame)
     >>> scored.select("score", "severity", "prorated", "critical").rows()
     [(9.0, 'Mild', False, True), (18.0, 'Moderately severe', True, True)]
+
+    The GAD-7 asks nothing about self-harm: its ``critical`` is null, not false:
+
+    >>> gad7 = pl.DataFrame({"measure": ["gad7"]} | {f"item_{n}": [1] for n in range(1, 8)})
+    >>> score_administrations(gad7).select("score", "critical").rows()
+    [(7.0, None)]
 
     The C-SSRS screener has no total, only a risk level; items 3-5 are asked
     only after a yes to item 2, so leaving them out after a no is not missing:
@@ -87,6 +95,28 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
     scored = pl.concat([_labels_as_text(p) for p in parts], how="diagonal_relaxed")
     scored = scored.sort("__row")
     return scored.drop("__row")
+
+
+def safety_unknown(catalog: Catalog) -> pl.Expr:
+    """True where a scored row's safety status is unknown: its instrument has a
+    safety item but ``critical`` is null (unanswered, or a total only).
+
+    A null ``critical`` of an instrument without a safety item means "not
+    asked" and is false here; an unknown instrument is unknown.
+
+    Examples
+    --------
+    >>> scored = pl.DataFrame(
+    ...     {"measure": ["phq9", "phq9", "gad7", "mystery"], "critical": [None, False, None, None]},
+    ...     schema_overrides={"critical": pl.Boolean},
+    ... )
+    >>> scored.select(safety_unknown(load_catalog()))["critical"].to_list()
+    [True, False, False, True]
+    """
+    asked = {i.id for i in catalog.with_safety_items()}
+    silent = [i.id for i in catalog if i.id not in asked]
+    not_asked = pl.col("measure").is_in(silent).fill_null(False)
+    return pl.col("critical").is_null() & ~not_asked
 
 
 def _labels_as_text(scored: pl.DataFrame) -> pl.DataFrame:
@@ -164,13 +194,24 @@ def _score_part(part: pl.DataFrame, instrument: Instrument, *, complete: bool) -
     values, problem_exprs = value_exprs(instrument, complete=not needs_problems)
     scored = part.with_columns(values)
     if has_total and instrument.primary is not None:
+        stored = on_primary_scale(instrument, part.columns)
         total_only = (pl.col("items_answered") == 0) & pl.col("total").is_not_null()
+        # a total on one scale gives the others too (WHO-5: percentage and raw)
+        companions = [
+            pl.when(total_only)
+            .then(stored / instrument.scale_factor(score))
+            .otherwise(pl.col(score.column))
+            .alias(score.column)
+            for score in instrument.total_scales
+            if not score.primary
+        ]
         scored = scored.with_columns(
-            pl.when(total_only).then(pl.col("total")).otherwise(pl.col("score")).alias("score"),
+            pl.when(total_only).then(stored).otherwise(pl.col("score")).alias("score"),
+            *companions,
             pl.when(total_only).then(None).otherwise(pl.col("critical")).alias("critical"),
         )
         problem_exprs = [pl.when(~total_only).then(p) for p in problem_exprs]
-        problem_exprs += _total_problems()
+        problem_exprs += _total_problems(instrument, part.columns)
     labels = label_exprs(instrument)
     if needs_problems:
         labels.append(pl.concat_list(problem_exprs).list.drop_nulls().alias("problems"))
@@ -188,8 +229,9 @@ def _score_expr(
     missing-item arithmetic (same result, fewer passes over a large frame).
     """
     defs = [instrument.item(i) for i in score.items]
-    # reverse-keyed items count as (min + max - answer); critical flags read raw answers
-    cols = [d.scored_value(pl.col(d.id)) for d in defs]
+    # reverse-keyed items count as (min + max - answer); critical flags read raw answers;
+    # an item the form skipped counts as its rule's scored_as, where it names one
+    cols = [d.scored_value(_answer(instrument, d.id, complete=complete)) for d in defs]
     n = len(cols)
     answered = pl.sum_horizontal(c.is_not_null() for c in cols)
     missing = n - answered
@@ -234,6 +276,22 @@ def _score_expr(
     return value, prorated, problem
 
 
+def _answer(instrument: Instrument, item_id: str, *, complete: bool) -> pl.Expr:
+    """The raw answer a score counts: a skipped item as its ``asked_if.scored_as``.
+
+    The BAM-R skips item 5 (days of heavy drinking) after 0 days of drinking
+    (item 4): with ``scored_as = 0`` the Use composite counts it as 0 days, a
+    choice its definition explains. Unanswered while the skip is undecided (item
+    4 unanswered too), it stays missing.
+    """
+    answer = pl.col(item_id)
+    condition = instrument.item(item_id).asked_if
+    if complete or condition is None or condition.scored_as is None:
+        return answer
+    skipped = (~_endorsed(instrument, condition.item, condition.above)).fill_null(False)
+    return pl.when(answer.is_null() & skipped).then(condition.scored_as).otherwise(answer)
+
+
 def _band_and_case(score: Score) -> list[pl.Expr]:
     value = pl.col(score.column)
     band_col = "severity" if score.primary else f"{score.column}_band"
@@ -271,9 +329,14 @@ def _endorsed(instrument: Instrument, item_id: str, above: int) -> pl.Expr:
 
 
 def _critical_exprs(instrument: Instrument) -> tuple[pl.Expr, list[pl.Expr]]:
-    """Critical flag from the raw items; an unanswered safety item is unknown."""
+    """Critical flag from the raw items; an unanswered safety item is unknown.
+
+    An instrument without a safety item never asked about safety: its flag is
+    null ("not asked"), never false, which would read as "no self-harm". A
+    reader tells it from "unknown" by the instrument (:func:`safety_unknown`).
+    """
     if not instrument.critical_items:
-        return pl.lit(False), []
+        return pl.lit(None, pl.Boolean), []
     flags = []
     problems: list[pl.Expr] = []
     for critical in instrument.critical_items:
@@ -336,24 +399,41 @@ def _triage_exprs(instrument: Instrument, triage: Triage | None) -> tuple[pl.Exp
     return level, [problem]
 
 
-def _total_problems() -> list[pl.Expr]:
-    """Compare a total stored by the source with the score computed from items."""
+def _total_problems(instrument: Instrument, columns: list[str]) -> list[pl.Expr]:
+    """Compare a total stored by the source with the score computed from items.
+
+    The comparison is on the primary score's scale; the message gives both on
+    the scale the total was given on.
+    """
     computed = pl.col("score")
-    stored = pl.col("total")
+    given = pl.col("total")
+    stored = on_primary_scale(instrument, columns)
     answered = pl.col("items_answered")
-    only = pl.when((answered == 0) & stored.is_not_null()).then(
+    scale: pl.Expr = pl.lit("")
+    factor: pl.Expr = pl.lit(1.0)
+    if TOTAL_SCALE in columns and instrument.total_scales:
+        name = pl.col(TOTAL_SCALE)
+        scale = pl.when(name.is_not_null()).then(pl.format(" ({})", name)).otherwise(pl.lit(""))
+        chain: Any = pl.when(False).then(pl.lit(1.0))
+        for score in instrument.total_scales:
+            chain = chain.when(name == score.total_scale).then(
+                pl.lit(instrument.scale_factor(score))
+            )
+        factor = chain.otherwise(pl.lit(1.0))
+    only = pl.when((answered == 0) & given.is_not_null()).then(
         pl.lit("total only (no item answers): item-level flags unknown")
     )
     disagree = pl.when(
-        stored.is_not_null()
+        given.is_not_null()
         & computed.is_not_null()
         & (answered > 0)
         & ((stored - computed).abs() > 1e-9)
     ).then(
         pl.format(
-            "stored total {} disagrees with the answers ({}); the computed score is used",
-            number_text(stored),
-            number_text(computed),
+            "stored total {}{} disagrees with the answers ({}); the computed score is used",
+            number_text(given),
+            scale,
+            number_text(computed / factor),
         )
     )
     return [only, disagree]

@@ -12,6 +12,7 @@ from measures.catalog import Catalog, load_catalog
 from measures.definition import Instrument
 from measures.parsing import Parsed, no_errors
 from measures.rules import Rule, Validation, check_rules, rules_schema, split
+from measures.totals import TOTAL_SCALE, total_rules
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -63,8 +64,7 @@ def administration_rules(
     ]
     for column in (c for c in catalog.item_columns if c in columns):
         rules += _item_rules(present, column)
-    if "total" in columns:
-        rules.append(_total_rule(present))
+    rules += total_rules(present, columns)
     return rules
 
 
@@ -77,6 +77,7 @@ def administration_types(catalog: Catalog) -> dict[str, Any]:
         "administered_on": pl.String,
         "administered_at": pl.Datetime("us"),
         "total": pl.Float64,
+        TOTAL_SCALE: pl.String,
         "source_id": pl.String,
     } | dict.fromkeys(catalog.item_columns, pl.Int64)
 
@@ -213,28 +214,3 @@ def _shared_range_screen(catalog: Sequence[Instrument], column: str) -> pl.Expr 
     ((low, high),) = ranges
     value = pl.col(column)
     return ((value.min() < low) | (value.max() > high)).fill_null(False)
-
-
-def _total_rule(catalog: Sequence[Instrument]) -> Rule:
-    total = pl.col("total")
-    measure = pl.col("measure")
-    ok: Any = pl.when(False).then(True)
-    text: Any = pl.when(False).then(pl.lit(""))
-    for instrument in catalog:
-        primary = instrument.primary
-        if primary is None:
-            ok = ok.when(measure == instrument.id).then(False)
-            text = text.when(measure == instrument.id).then(
-                pl.lit(f"{instrument.abbreviation} has no total score")
-            )
-        else:
-            ok = ok.when(measure == instrument.id).then(total.is_between(primary.min, primary.max))
-            text = text.when(measure == instrument.id).then(
-                pl.lit(f"{instrument.abbreviation} totals are {primary.min:g}-{primary.max:g}")
-            )
-    return Rule(
-        "total_in_range",
-        "total",
-        total.is_not_null() & ~ok.otherwise(True),
-        pl.format("total is {}; {}", total, text.otherwise(pl.lit(""))),
-    )

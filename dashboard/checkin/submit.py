@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,20 +97,25 @@ def submit_checkin(
     coping: list[dict[str, str]],
     reflection: str,
     catalog: Catalog,
+    days: Mapping[str, Mapping[str, int | None]] | None = None,
     now: dt.datetime | None = None,
 ) -> Submitted:
     """Validate and save a check-in in one transaction: answers, notes, draft removed.
 
-    ``answers`` maps an instrument id to its items (``item_1``: value). The
+    ``answers`` maps an instrument id to its items (``item_1``: value);
+    ``days`` the items asked as a number of days (a BAM-R's) to the days
+    entered: each is scored into its instrument's day bin (which replaces any
+    answer given for it) and the days are kept with the administration. The
     answers are written the way an import is, with its validation; if any is
     rejected, the whole check-in is rolled back (no answer, no notes, the draft
     kept) and the reasons are returned.
     """
     now = (now or dt.datetime.now()).replace(microsecond=0)
     try:
+        answers = _with_day_codes(answers, days or {}, catalog)
         with write(engine) as connection:
             code = _client_code(connection, viewer)
-            saved = _write_answers(connection, viewer, code, answers, catalog, now)
+            saved = _write_answers(connection, viewer, code, answers, catalog, now, days or {})
             if triggers or coping or reflection.strip():
                 connection.execute(
                     t.checkin_notes.insert().values(
@@ -142,6 +148,27 @@ def submit_checkin(
     )
 
 
+def _with_day_codes(
+    answers: dict[str, dict[str, int | None]],
+    days: Mapping[str, Mapping[str, int | None]],
+    catalog: Catalog,
+) -> dict[str, dict[str, int | None]]:
+    """The answers with every day item's code from the days entered (the definition's bins)."""
+    coded = {measure: dict(items) for measure, items in answers.items()}
+    reasons = []
+    for measure, entered in days.items():
+        if measure not in catalog:
+            reasons.append(f"unknown instrument '{measure}'")
+            continue
+        try:
+            coded.setdefault(measure, {}).update(catalog[measure].codes_of_days(entered))
+        except ValueError as exc:
+            reasons.append(str(exc))
+    if reasons:
+        raise _RejectedError(tuple(reasons))
+    return coded
+
+
 def _write_answers(
     connection: sa.Connection,
     viewer: Viewer,
@@ -149,11 +176,20 @@ def _write_answers(
     answers: dict[str, dict[str, int | None]],
     catalog: Catalog,
     now: dt.datetime,
+    days: Mapping[str, Mapping[str, int | None]],
 ) -> int:
-    """Write the answers as one self-report import; raise :class:`_RejectedError` if any fails."""
+    """Write the answers as one self-report import; raise :class:`_RejectedError` if any fails.
+
+    Each row's raw record (kept with its administration) is the answers as
+    given, with the days entered for day items under ``days``.
+    """
     rows = [
         {"client_id": code, "measure": measure, "administered_on": now.isoformat()} | items
         for measure, items in answers.items()
+    ]
+    raws = [
+        json.dumps(row | ({"days": dict(days[measure])} if days.get(measure) else {}))
+        for measure, row in zip(answers, rows, strict=True)
     ]
     if not rows:
         return 0
@@ -164,11 +200,9 @@ def _write_answers(
     batch = ImportBatch(
         format="self-report",
         parsed=parsed,
-        raw=pl.DataFrame(
-            {"row": parsed.frame["row"], "raw": [json.dumps(r) for r in rows]},
-            schema=RAW_SCHEMA,
-        ),
+        raw=pl.DataFrame({"row": parsed.frame["row"], "raw": raws}, schema=RAW_SCHEMA),
         records=len(rows),
+        keep_raw=True,
     )
     summary = write_administrations(
         connection,

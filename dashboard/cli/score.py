@@ -39,6 +39,8 @@ def score(
 
     Output columns: client_id, measure, administered_on, score, severity,
     items_answered, prorated, critical, problems, then one column per subscale.
+    critical is true, false, or empty where the instrument has no safety item
+    (not asked) or its safety item was not answered (unknown).
     Exit 0 when every row scored, 3 when some rows were rejected or could not be
     scored (all still listed, with the reason in 'problems'), 2 for unusable input.
     """

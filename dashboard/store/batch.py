@@ -32,7 +32,9 @@ class ImportBatch:
     source, Float64) and ``source_id`` (the source's own id for the record).
     ``parsed.errors`` has one row per problem (row, column, value, reason);
     a row with any error is rejected by the store, never silently dropped.
-    ``raw`` keeps the original text of every record, for the quarantine.
+    ``raw`` keeps the original text of every record, for the quarantine;
+    with ``keep_raw`` it is stored with each accepted administration too (a
+    check-in: the answers as entered, e.g. days before their bin).
     ``records`` counts the input records read: accepted + duplicate + rejected
     must add up to it.
     """
@@ -41,6 +43,7 @@ class ImportBatch:
     parsed: Parsed
     raw: pl.DataFrame
     records: int
+    keep_raw: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from dashboard.store.reads import read_administrations
 from measures import Catalog, score_administrations
 from measures.fastpath import SCORE_TABLE_COLUMNS
+from measures.totals import primary_scale_names
 
 
 def scores_table(
@@ -15,8 +16,9 @@ def scores_table(
 ) -> pl.DataFrame:
     """Every current administration (narrowed by ``where``) scored by the measures library.
 
-    Columns: those of ``iop score``, the raw items and any stored total (so the file
-    can be imported again), then ``source``, ``source_id`` and ``import_id``.
+    Columns: those of ``iop score``, the raw items and any stored total with its
+    ``total_scale`` (so the file can be imported again), then ``source``,
+    ``source_id`` and ``import_id``.
     """
     stored = read_administrations(connection, catalog, where=where, history=True)
     when = pl.col("administered_at")
@@ -25,6 +27,13 @@ def scores_table(
         .then(when.dt.strftime("%Y-%m-%d"))
         .otherwise(when.dt.strftime("%Y-%m-%dT%H:%M:%S"))
         .alias("administered_on")
+    )
+    # a stored total is on the primary score's scale: say which where there are two
+    scales = primary_scale_names(list(catalog))
+    stored = stored.with_columns(
+        pl.when(pl.col("total").is_not_null())
+        .then(pl.col("measure").replace_strict(scales, default=None, return_dtype=pl.String))
+        .alias("total_scale")
     )
     scored = score_administrations(stored, catalog)
     present = set(scored["measure"].unique().to_list())
@@ -37,6 +46,7 @@ def scores_table(
         *SCORE_TABLE_COLUMNS[:3],
         *items,
         "total",
+        "total_scale",
         *SCORE_TABLE_COLUMNS[3:],
         *subscales,
         "source",

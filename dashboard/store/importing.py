@@ -158,6 +158,10 @@ def write_administrations(
     rows = with_episodes(connection, rows.join(known, on="client_id"))
     rows = classify_versions(connection, rows)
     fresh = rows.filter(~pl.col("duplicate"))
+    if batch.keep_raw:
+        fresh = fresh.join(batch.raw, on="row", how="left")
+    else:
+        fresh = fresh.with_columns(pl.lit(None, pl.String).alias("raw"))
     _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
     _supersede(connection, fresh)
     quarantine(connection, import_id, reasons, batch.raw)
@@ -245,6 +249,7 @@ def _insert_administrations(
         "content_hash",
         pl.lit(import_id).alias("import_id"),
         pl.lit(by).alias("recorded_by"),
+        "raw",
     ).to_dicts()
     for start in range(0, len(records), CHUNK):
         connection.execute(t.administrations.insert(), records[start : start + CHUNK])

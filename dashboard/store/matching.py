@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from measures import Catalog
+from measures.totals import primary_totals
 
 _T = TypeVar("_T")
 
@@ -23,7 +24,8 @@ def chunks(values: Sequence[_T], size: int = 500) -> Iterator[Sequence[_T]]:
 
 
 def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """Items as a JSON array (raw answers, null = unanswered) and a content hash."""
+    """Items as a JSON array (raw answers, null = unanswered), the stored total on the
+    primary score's scale, and a content hash."""
     counts = {i.id: len(i.items) for i in catalog}
     present = [c for c in catalog.item_columns if c in valid.columns]
     answers = pl.concat_list(present).list.head(pl.col("measure").replace_strict(counts))
@@ -32,7 +34,12 @@ def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         answers.list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(","),
         pl.lit("]"),
     )
-    total = pl.col("total") if "total" in valid.columns else pl.lit(None, pl.Float64)
+    # a stored total is kept on the primary score's scale (a WHO-5 raw 20 as 80)
+    total = (
+        primary_totals(list(catalog), valid.columns)
+        if "total" in valid.columns
+        else pl.lit(None, pl.Float64)
+    )
     source_id = pl.col("source_id") if "source_id" in valid.columns else pl.lit(None, pl.String)
     frame = valid.select(
         "row",

@@ -125,6 +125,7 @@ administrations = sa.Table(
     sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
     # raw item answers as a JSON array, null = unanswered; never only a total
     sa.Column("items", sa.Text, nullable=False),
+    # a total the source gave, on the primary score's scale (a WHO-5 raw 20 as 80)
     sa.Column("stored_total", sa.Float, nullable=True),
     sa.Column("total_only", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("outside_episode", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -132,6 +133,9 @@ administrations = sa.Table(
     sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=True, index=True),
     sa.Column("recorded_at", sa.DateTime, nullable=False, server_default=_now()),
     sa.Column("recorded_by", sa.String(100), nullable=False),
+    # the record as its source gave it, where the reader keeps it (a check-in: the
+    # answers as entered, e.g. the days of a BAM-R day item before its bin)
+    sa.Column("raw", sa.Text, nullable=True),
     sa.UniqueConstraint(
         "client_id",
         "instrument",

@@ -62,6 +62,23 @@ def test_score_writes_every_row_in_input_order_with_exit_0(tmp_path):
     assert "2 rows: 2 scored" in result.stderr
 
 
+@pytest.mark.parametrize("out", [True, False], ids=["fast path", "full path"])
+def test_score_leaves_critical_empty_for_an_instrument_that_asks_no_safety_item(tmp_path, out):
+    # a PHQ-2 never asked about self-harm: "not asked" is empty, never false ("no self-harm")
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "client_id,measure,administered_on,item_1,item_2\n"
+        "C1,phq2,2025-01-06,0,1\nC2,phq2,2025-01-06,3,3\n"
+    )
+    target = tmp_path / "out.csv"
+    result = iop("score", str(source), *(["--out", str(target)] if out else []))
+    assert result.returncode == 0, result.stderr
+    text = target.read_text() if out else result.stdout
+    table = pl.read_csv(text.encode(), infer_schema=False)
+    assert table["critical"].to_list() == [None, None]
+    assert text.splitlines()[1] == 'C1,phq2,2025-01-06,1,Screen negative,2,false,,""'
+
+
 def test_score_exits_3_when_rows_are_rejected_and_still_lists_them(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text(HEADER + "\nC1,phq9,2025-01-06,1,1,1,1,1,1,1,1,1\nC2,phq9,2025-01-06,9\n")
@@ -217,8 +234,10 @@ def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
         rows = connection.execute(
             "SELECT actor, action, resource_id FROM audit_log ORDER BY id"
         ).fetchall()
+    from dashboard.store.schema import HEAD
+
     assert rows == [
-        ("ana", "upgrade-schema", "0005"),
+        ("ana", "upgrade-schema", HEAD),
         ("cy", "create-user", "bo"),
         ("di", "export", None),
     ]

@@ -490,3 +490,52 @@ def test_an_observation_derived_from_a_response_not_given_is_a_record(catalog, t
     assert batch.records == 1
     (result,) = scored(batch, catalog)
     assert (result["score"], result["critical"]) == (11, None)
+
+
+# --- totals on two scales (a program's own WHO-5-like instrument with fictional codes) ----
+
+TWO_SCALES = load_catalog(Path(__file__).parent / "data" / "instruments")
+
+
+def test_a_total_whose_code_names_its_scale_is_read_on_that_scale():
+    batch = read_fhir([DATA / "two_scale_total_raw.json"], TWO_SCALES)
+    assert batch.parsed.frame["total_scale"].to_list() == ["raw"]
+    (result,) = scored(batch, TWO_SCALES)
+    assert (result["rejected"], result["score"], result["twb_raw"]) == (False, 80, 20)
+
+
+def test_a_total_whose_unit_is_percent_is_a_percentage(tmp_path):
+    panel = load("two_scale_total_raw.json")
+    panel["code"]["coding"][0]["code"] = "99990-1"  # the panel: its code says no scale
+    panel["valueQuantity"] = {"value": 80, "unit": "%", "system": "http://unitsofmeasure.org"}
+    panel["valueQuantity"]["code"] = "%"
+    (result,) = scored(read_fhir([write(tmp_path, "a.json", panel)], TWO_SCALES), TWO_SCALES)
+    assert (result["rejected"], result["score"], result["twb_raw"]) == (False, 80, 20)
+
+
+def test_a_total_whose_code_and_unit_do_not_say_its_scale_is_rejected(tmp_path):
+    panel = load("two_scale_total_raw.json")
+    panel["code"]["coding"][0]["code"] = "99990-1"
+    batch = read_fhir([write(tmp_path, "a.json", panel)], TWO_SCALES)
+    assert reasons(batch) == [
+        "total (TWB): a TWB total may be percentage (0-100) or raw (0-25), and neither its code "
+        "nor its unit says which (unit '%': percentage; code 99991-9: percentage; "
+        "code 99992-7: raw)"
+    ]
+    (result,) = scored(batch, TWO_SCALES)
+    assert (result["rejected"], result["score"]) == (True, None)
+
+
+def test_a_total_whose_code_and_unit_disagree_is_rejected(tmp_path):
+    raw = load("two_scale_total_raw.json")
+    raw["valueQuantity"] |= {"unit": "%", "code": "%"}
+    batch = read_fhir([write(tmp_path, "a.json", raw)], TWO_SCALES)
+    assert reasons(batch) == [
+        "total (99992-7): the code and the unit of the TWB total disagree (percentage and raw)"
+    ]
+
+
+def test_a_who5_total_observation_is_not_recognised_without_verified_codes(catalog):
+    # no LOINC code of the WHO-5 was verified, so a WHO-5 Observation is never guessed
+    assert not any(s.loinc for s in catalog["who5"].scores)
+    assert catalog["who5"].codes.loinc_total is None

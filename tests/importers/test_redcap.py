@@ -319,6 +319,78 @@ def test_bam_r_yes_no_item_and_optional_item(tmp_path: Path, catalog: Catalog) -
     assert (row["risk"], row["protective"]) == (6, 9)
 
 
+# -- totals on two scales (WHO-5: raw 0-25 or percentage 0-100) ---------------------
+
+WHO5_CHOICES = "0, 0 | 1, 1 | 2, 2 | 3, 3 | 4, 4 | 5, 5"
+WHO5_MAPPING = """
+[instruments.who5]
+date_field = "who5_date"
+total_field = "who5_total"
+[instruments.who5.items]
+""" + "".join(f'item_{n} = "who5_{n}"\n' for n in range(1, 6))
+
+
+def who5_project(tmp_path: Path, records: str, mapping: str) -> tuple[Path, Path, Path]:
+    fields = [("record_id", "intake", "text"), ("who5_date", "who5", "text", "", "date_ymd")]
+    fields += [(f"who5_{n}", "who5", "radio", WHO5_CHOICES) for n in range(1, 6)]
+    fields += [("who5_total", "who5", "calc")]
+    header = "record_id,who5_date," + ",".join(f"who5_{n}" for n in range(1, 6))
+    return write_project(tmp_path, fields, header + ",who5_total\n" + records, mapping)
+
+
+def test_a_who5_total_field_must_say_its_scale(tmp_path: Path, catalog: Catalog) -> None:
+    paths = who5_project(tmp_path, "1,2026-03-02,,,,,,20\n", WHO5_MAPPING)
+    with pytest.raises(UnusableFile) as raised:
+        read_redcap(*paths, catalog)
+    assert (
+        '[instruments.who5]: a WHO-5 total may be "percentage" (0-100) or "raw" (0-25): say '
+        "which total_field 'who5_total' holds with total_scale"
+    ) in str(raised.value)
+
+
+def test_a_raw_who5_calc_total_is_read_on_its_scale(tmp_path: Path, catalog: Catalog) -> None:
+    # a total-only raw 20 is 80%; a full form whose raw calc agrees is not reported;
+    # a fractional calc value cannot be a raw total (a sum of whole answers)
+    mapping = WHO5_MAPPING.replace(
+        'total_field = "who5_total"', 'total_field = "who5_total"\ntotal_scale = "raw"'
+    )
+    records = "1,2026-03-02,,,,,,20\n2,2026-03-02,3,3,3,3,3,15\n3,2026-03-02,,,,,,12.5\n"
+    batch = read_redcap(*who5_project(tmp_path, records, mapping), catalog)
+    table = score_parsed(batch.parsed, catalog, now=NOW).table
+    assert table["score"].to_list() == [80, 60, None]
+    assert table["problems"].to_list()[1:] == [
+        [],
+        ["WHO-5 total 12.5 (raw) is not a whole number: a raw total is a sum of whole answers"],
+    ]
+    assert table["rejected"].to_list() == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            'total_field = "who5_total"\ntotal_scale = "pct"',
+            "total_scale 'pct' is not a scale of WHO-5 totals",
+        ),
+        ('total_scale = "raw"', "total_scale is given without a total_field"),
+    ],
+)
+def test_a_total_scale_that_does_not_fit_the_mapping_is_unusable(
+    tmp_path: Path, catalog: Catalog, line: str, message: str
+) -> None:
+    mapping = WHO5_MAPPING.replace('total_field = "who5_total"\n', line + "\n")
+    with pytest.raises(UnusableFile, match=message):
+        read_redcap(*who5_project(tmp_path, "1,2026-03-02,,,,,,20\n", mapping), catalog)
+
+
+def test_a_total_scale_for_an_instrument_with_one_scale_is_unusable(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    mapping = PHQ2_MAPPING.replace("date_field", 'total_scale = "raw"\ndate_field')
+    with pytest.raises(UnusableFile, match="total_scale is given without a total_field"):
+        phq2_batch(tmp_path, catalog, "1,,2026-03-02,0,1\n", mapping=mapping)
+
+
 # -- dates -------------------------------------------------------------------------
 
 

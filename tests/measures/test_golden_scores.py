@@ -96,7 +96,7 @@ def test_gad7_total_band_and_caseness(catalog, items, total, band, case):
     # Spitzer 2006: bands 0-4, 5-9, 10-14, 15-21; caseness >= 10.
     row = scored(catalog, administration("gad7", *items))[0]
     assert (row["score"], row["severity"], row["caseness"]) == (total, band, case)
-    assert row["critical"] is False  # the GAD-7 has no safety item
+    assert row["critical"] is None  # the GAD-7 has no safety item: not asked, never "no"
 
 
 def test_gad7_has_no_published_missing_item_rule(catalog):

@@ -22,7 +22,7 @@ from measures import (
     score_administrations,
     validate_administrations,
 )
-from measures.scoring import RESULT_COLUMNS
+from measures.scoring import RESULT_COLUMNS, safety_unknown
 from measures.validation import administration_rules
 
 BUILTIN = load_catalog()
@@ -84,13 +84,25 @@ def test_every_score_is_in_range_or_null_exactly_when_too_many_items_are_missing
     rows = data.draw(st.lists(answers(instrument), min_size=1, max_size=8))
     for row, out in zip(rows, score_rows(instrument, rows), strict=True):
         for score in instrument.scores:
-            missing = sum(row[i] is None for i in score.items)
+            # an item the form skipped counts as its rule's scored_as (BAM-R item 5)
+            missing = sum(
+                row[i] is None and not _scored_when_skipped(instrument, i, row) for i in score.items
+            )
             value = out[score.column]
             if missing > score.missing.max_missing:
                 assert value is None, (score.id, row)
             else:
                 assert value is not None, (score.id, row)
                 assert score.min <= value <= score.max, (score.id, row, value)
+
+
+def _scored_when_skipped(instrument: Instrument, item_id: str, row: dict[str, int | None]) -> bool:
+    condition = instrument.item(item_id).asked_if
+    return (
+        condition is not None
+        and condition.scored_as is not None
+        and instrument.skipped(item_id, row)
+    )
 
 
 @per_instrument
@@ -169,6 +181,31 @@ def test_an_unanswered_item9_makes_critical_unknown_never_false(rows):
     for out in score_rows(PHQ9, rows):
         assert out["critical"] is None
         assert any("safety status unknown" in p for p in out["problems"])
+
+
+NO_SAFETY_ITEM = [i for i in BUILTIN if not i.critical_items]
+
+
+@pytest.mark.parametrize("instrument", NO_SAFETY_ITEM, ids=[i.id for i in NO_SAFETY_ITEM])
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_an_instrument_without_a_safety_item_leaves_critical_empty_never_false(instrument, data):
+    # a PHQ-2 or a GAD-7 never asked about self-harm: "not asked", not "no self-harm"
+    rows = data.draw(st.lists(answers(instrument), min_size=1, max_size=5))
+    for out in score_rows(instrument, rows):
+        assert out["critical"] is None
+        assert not any("safety" in p for p in out["problems"])
+
+
+def test_safety_unknown_tells_an_unanswered_safety_item_from_one_never_asked():
+    rows = [
+        {"measure": "phq9", **{f"item_{n}": 1 for n in range(1, 9)}, "item_9": None},
+        {"measure": "gad7", **{f"item_{n}": 1 for n in range(1, 8)}},
+        {"measure": "phq9", **{f"item_{n}": 0 for n in range(1, 10)}},
+    ]
+    scored = score_administrations(typed_frame(rows), BUILTIN)
+    assert scored["critical"].to_list() == [None, None, False]
+    assert scored.select(safety_unknown(BUILTIN))["critical"].to_list() == [True, False, False]
 
 
 @st.composite

@@ -160,7 +160,7 @@ def test_pcl5_makes_the_widest_instrument_20_items(catalog):
 def test_phq8_total_band_and_caseness(catalog, items, total, band, case):
     row = one(catalog, "phq8", *items)
     assert (row["score"], row["severity"], row["caseness"]) == (total, band, case)
-    assert row["critical"] is False  # no self-harm item
+    assert row["critical"] is None  # no self-harm item: not asked, never "no"
 
 
 def test_phq8_items_are_the_first_eight_phq9_items(catalog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -190,3 +191,41 @@ def test_the_conformance_response_imports_with_its_disagreeing_total_reported(en
     with read(engine) as connection:
         scored = scores_table(connection, load_catalog())
     assert scored.select("client_id", "score", "critical").row(0) == ("proband", 10.0, True)
+
+
+def test_a_raw_who5_total_is_stored_as_its_percentage_and_exported_with_its_scale(
+    engine, write_csv, do_import, tmp_path
+):
+    text = (
+        "client_id,measure,administered_on,item_1,item_2,item_3,item_4,item_5,total,total_scale\n"
+        "C1,who5,2025-01-06,,,,,,20,raw\n"  # 80%: above the screening threshold
+        "C2,who5,2025-01-06,,,,,,20,\n"  # which scale? quarantined, never read as 20%
+        "C3,who5,2025-01-06,,,,,,50,percentage\n"  # no raw total gives 50%
+        "C4,who5,2025-01-06,4,4,4,4,4,20,raw\n"
+    )
+    summary = do_import(write_csv("who5.csv", text))
+    assert (summary.records, summary.accepted, summary.rejected) == (4, 2, 2)
+    assert summary.adds_up
+    with engine.connect() as connection:
+        stored = connection.exec_driver_sql(
+            "SELECT stored_total FROM administrations ORDER BY id"
+        ).all()
+        # a file's lines stay in the file (and in the quarantine); only a check-in keeps raw
+        kept_raw = connection.exec_driver_sql("SELECT raw FROM administrations").all()
+        quarantined = connection.exec_driver_sql(
+            "SELECT row, raw, reasons FROM rejected_rows ORDER BY row"
+        ).all()
+    assert [s for (s,) in stored] == [80.0, 80.0]
+    assert kept_raw == [(None,), (None,)]
+    assert [(row, raw.split(",")[0]) for row, raw, _ in quarantined] == [(3, "C2"), (4, "C3")]
+    assert "not a multiple of 4" in json.loads(quarantined[1][2])[0]
+    with read(engine) as connection:
+        exported = scores_table(connection, load_catalog())
+    assert exported.select("client_id", "score", "total", "total_scale", "who5_raw").rows() == [
+        ("C1", 80.0, 80.0, "percentage", 20.0),
+        ("C4", 80.0, 80.0, "percentage", 20.0),
+    ]
+    # the export imports again as it is: the same totals, on the scale it names
+    again = tmp_path / "again.csv"
+    exported.with_columns(pl.col("problems").list.join("; ")).write_csv(again)
+    assert do_import(again).duplicates == 2

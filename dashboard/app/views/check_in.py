@@ -21,7 +21,7 @@ from dashboard.checkin.submit import (
     submit_checkin,
 )
 from dashboard.store.engine import read
-from measures import Instrument
+from measures import Instrument, Item
 
 COPING_ACTIONS = (
     "Called or texted someone",
@@ -77,6 +77,7 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
             "measures": measures,
             "step": 0,
             "answers": {m: v for m, v in draft.get("answers", {}).items() if m in measures},
+            "days": {m: v for m, v in draft.get("days", {}).items() if m in measures},
             "notes": draft.get("notes", {}),
             "from_draft": bool(draft),
         }
@@ -92,18 +93,26 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
     if instrument.recall_period:
         st.caption(f"Time frame: {instrument.recall_period}.")
     saved = state["answers"].get(instrument.id, {})
+    days = state.setdefault("days", {}).get(instrument.id, {})
     for item in instrument.items:
-        values = list(item.allowed_values)
-        previous = saved.get(item.id)
+        if instrument.skipped(item.id, saved):  # the form's skip: BAM-R item 5 after 0 days
+            saved[item.id] = None
+            days.pop(item.id, None)
+            continue
         question = item.text if instrument.show_item_wording and item.text else item.label
-        value = st.radio(
-            f"{item.number}. {question}" + (" (optional)" if item.optional else ""),
-            values,
-            index=values.index(previous) if previous in values else None,
-            format_func=lambda v, item=item: _option(item, v),
-            horizontal=len(values) > 5,
-            key=f"answer_{instrument.id}_{item.id}",
-        )
+        if item.days and instrument.day_bins is not None:
+            value = _days_answer(instrument, item, f"{item.number}. {question}", days)
+        else:
+            values = list(item.allowed_values)
+            previous = saved.get(item.id)
+            value = st.radio(
+                f"{item.number}. {question}" + (" (optional)" if item.optional else ""),
+                values,
+                index=values.index(previous) if previous in values else None,
+                format_func=lambda v, item=item: _option(item, v),
+                horizontal=len(values) > 5,
+                key=f"answer_{instrument.id}_{item.id}",
+            )
         if safety_item_endorsed({instrument.id: {item.id: value}}, context.catalog):
             if saved.get(item.id) != value:
                 # the moment it is answered: a toast shows wherever the page is scrolled
@@ -112,13 +121,47 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
             _crisis(context)
         saved[item.id] = value
     state["answers"][instrument.id] = saved
+    if days:
+        state["days"][instrument.id] = days
     if not single_question:  # the attribution questionnaires ask for
         st.caption(instrument.licence)
+
+
+def _days_answer(
+    instrument: Instrument, item: Item, label: str, days: dict[str, Any]
+) -> int | None:
+    """Ask a day item as the number of days; its answer is the days' bin (the definition's)."""
+    bins = instrument.day_bins
+    if bins is None:  # pragma: no cover - the caller checked
+        return None
+    optional = ", optional" if item.optional else ""
+    entered = st.number_input(
+        f"{label} (0-{bins.max_days} days{optional})",
+        min_value=0,
+        max_value=bins.max_days,
+        value=days.get(item.id),
+        step=1,
+        placeholder="Number of days",
+        key=f"days_{instrument.id}_{item.id}",
+    )
+    if entered is None:
+        days.pop(item.id, None)
+        return None
+    days[item.id] = int(entered)
+    return instrument.codes_of_days({item.id: int(entered)})[item.id]
 
 
 def _option(item: Any, value: int) -> str:
     label = item.option_label(value)
     return f"{value} · {label}" if label else str(value)
+
+
+def _entered(item: Item, value: int, days: dict[str, Any]) -> str:
+    """An answer as the client gave it: the days of a day item, else the option."""
+    if item.days and item.id in days:
+        n = days[item.id]
+        return f"{n} day{'' if n == 1 else 's'}"
+    return _option(item, value)
 
 
 def _crisis(context: AppContext) -> None:
@@ -181,7 +224,10 @@ def _buttons(
         state["step"] = step - 1
         st.rerun()
     if draft.button("Save and finish later", icon=":material/save:"):
-        save_draft(context.engine, viewer, {"answers": state["answers"], "notes": state["notes"]})
+        content = {"answers": state["answers"], "notes": state["notes"]}
+        if state.get("days"):
+            content["days"] = state["days"]
+        save_draft(context.engine, viewer, content)
         st.success("Saved as a draft. Your answers are kept until you come back.")
     if forward.button("Next", type="primary", icon=":material/arrow_forward:"):
         current = state["measures"][step] if step < len(state["measures"]) else None
@@ -197,8 +243,13 @@ def _missing(context: AppContext, state: dict[str, Any], measure: str | None) ->
     if measure is None:
         return 0
     answers = state["answers"].get(measure, {})
+    instrument = context.catalog[measure]
     return sum(
-        1 for i in context.catalog[measure].items if not i.optional and answers.get(i.id) is None
+        1
+        for i in instrument.items
+        if not i.optional
+        and answers.get(i.id) is None
+        and not instrument.skipped(i.id, answers)  # the form's skip is no missing answer
     )
 
 
@@ -206,10 +257,17 @@ def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
     st.subheader("Check your answers")
     for measure, items in state["answers"].items():
         instrument = context.catalog[measure]
+        days = state.get("days", {}).get(measure, {})
         st.markdown(f"**{plain(instrument.name)}**")
         lines = [
             f"- {plain(i.label)}: "
-            + (_option(i, items[i.id]) if items.get(i.id) is not None else "not answered")
+            + (
+                _entered(i, items[i.id], days)
+                if items.get(i.id) is not None
+                else "not asked"
+                if instrument.skipped(i.id, items)
+                else "not answered"
+            )
             for i in instrument.items
         ]
         st.markdown("\n".join(lines))
@@ -230,6 +288,7 @@ def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
             coping=_coping(notes),
             reflection=notes.get("reflection", ""),
             catalog=context.catalog,
+            days=state.get("days", {}),
         )
         if not result.saved:
             st.error("Some answers could not be saved: " + "; ".join(result.errors))

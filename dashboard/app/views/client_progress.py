@@ -17,6 +17,7 @@ from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
 from dashboard.review.record import ClientRecord
+from measures.scoring import safety_unknown
 
 
 def render() -> None:
@@ -187,11 +188,24 @@ def _administrations(context: AppContext, record: ClientRecord) -> None:
         pl.col("severity").alias("Band"),
         pl.col("items_answered").alias("Items answered"),
         pl.col("prorated").alias("Prorated"),
-        pl.col("critical").alias("Safety item endorsed"),
+        _safety_answer(context).alias("Safety item"),
         pl.col("problems").list.join("; ").alias("Problems"),
         pl.col("source").alias("Source"),
     )
     st.dataframe(table, hide_index=True)
+
+
+def _safety_answer(context: AppContext) -> pl.Expr:
+    """The safety flag in words: an empty flag is "unknown" only where it was asked."""
+    return (
+        pl.when(pl.col("critical"))
+        .then(pl.lit("endorsed"))
+        .when(~pl.col("critical"))
+        .then(pl.lit("not endorsed"))
+        .when(safety_unknown(context.catalog))
+        .then(pl.lit("unknown"))
+        .otherwise(pl.lit("not asked"))
+    )
 
 
 def _decisions(record: ClientRecord) -> None:

@@ -33,6 +33,8 @@ class CatalogCodes:
         self.instruments = tuple(i for i in catalog if _has_codes(i))
         self.panels = {i.codes.loinc_panel: i for i in self.instruments if i.codes.loinc_panel}
         self.totals = {i.codes.loinc_total: i for i in self.instruments if i.codes.loinc_total}
+        # a total whose instrument has two scales has a code per scale (on its score)
+        self.totals |= {s.loinc: i for i in self.instruments for s in i.total_scales if s.loinc}
         self.items: dict[str, list[Instrument]] = {}
         for instrument in self.instruments:
             for item in instrument.items:
@@ -45,6 +47,7 @@ class CatalogCodes:
         columns = {item.loinc: item.id for item in instrument.items if item.loinc}
         if instrument.codes.loinc_total:
             columns[instrument.codes.loinc_total] = "total"
+        columns |= {s.loinc: "total" for s in instrument.total_scales if s.loinc}
         return columns
 
     def answer(self, instrument: Instrument, coding: Mapping[str, Any]) -> int | None:
@@ -93,7 +96,8 @@ class CatalogCodes:
 
 def _has_codes(instrument: Instrument) -> bool:
     codes = instrument.codes
-    return bool(codes.loinc_panel or codes.loinc_total or any(i.loinc for i in instrument.items))
+    coded = codes.loinc_panel or codes.loinc_total or any(s.loinc for s in instrument.scores)
+    return bool(coded or any(i.loinc for i in instrument.items))
 
 
 def _names(instruments: Iterable[Instrument]) -> str:

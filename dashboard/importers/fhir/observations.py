@@ -9,6 +9,7 @@ from dashboard.importers.fhir.codes import LOINC, CatalogCodes
 from dashboard.importers.fhir.files import Json
 from dashboard.importers.fhir.record import Record, Unreadable
 from dashboard.importers.fhir.references import ResourceIndex, related_references
+from dashboard.importers.fhir.scales import total_scale
 from dashboard.importers.fhir.support import Support
 from measures.definition import Instrument
 
@@ -72,15 +73,16 @@ def read_observation(
     if total is not None:
         instrument = codes.totals[total]
         record.measure = instrument.id
+        where = f"total ({total})"
         try:
-            record.total = Answers(instrument, codes, support).read(
-                observation, "total", f"total ({total})"
-            )
+            record.total = Answers(instrument, codes, support).read(observation, "total", where)
+            if record.total is not None:
+                record.total_scale = total_scale(instrument, observation, coded, where)
         except Unreadable as exc:
             record.problems.append(exc.problem)
             return
         if record.total is None:
-            record.reject(f"total ({total}): the Observation has no value", "total")
+            record.reject(f"{where}: the Observation has no value", "total")
         return
     item = next((c for c in coded if c in codes.items), None)
     if item is not None:
@@ -137,12 +139,17 @@ def _read_panel(
             continue
         try:
             record.put(column, answers.read(part, column, where))
+            if column == "total" and record.total is not None:
+                record.total_scale = total_scale(instrument, part, _loinc_codes(part), where)
         except Unreadable as exc:
             record.problems.append(exc.problem)
     has_value = any(k.startswith("value") for k in observation)
     if "total" not in seen and has_value:
+        where = f"total ({instrument.abbreviation})"
         try:
-            record.total = answers.read(observation, "total", f"total ({instrument.abbreviation})")
+            record.total = answers.read(observation, "total", where)
+            if record.total is not None:
+                record.total_scale = total_scale(instrument, observation, (), where)
         except Unreadable as exc:
             record.problems.append(exc.problem)
     if not seen and not has_value and not record.problems:

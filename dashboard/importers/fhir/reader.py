@@ -155,6 +155,7 @@ def _read_record(
     if status == "entered-in-error":
         record.items.clear()
         record.total = None
+        record.total_scale = None
     return record
 
 
@@ -194,6 +195,7 @@ def _take_stored_total(
         usable = not summary.problems and not summary.items and summary.total is not None
         if usable and summary.measure == record.measure:
             record.total = summary.total
+            record.total_scale = summary.total_scale
 
 
 def _raw_text(resource: Json, index: ObservationIndex, derived: list[Json]) -> str:
@@ -216,6 +218,7 @@ def _parsed(records: list[Record], catalog: Catalog) -> Parsed:
     """The wide frame cast by the CSV rules, with a row for every record."""
     columns = ["client_id", "measure", "administered_on", *catalog.item_columns]
     columns += ["total"] if any(r.total is not None for r in records) else []
+    columns += ["total_scale"] if any(r.total_scale is not None for r in records) else []
     columns += ["source_id"]
     cells = [r.cells() for r in records]
     frame = pl.DataFrame(

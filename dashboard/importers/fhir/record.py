@@ -42,6 +42,7 @@ class Record:
     source_id: str | None = None
     items: dict[str, str] = field(default_factory=dict)
     total: str | None = None
+    total_scale: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     def reject(self, reason: str, column: str | None = None, value: str | None = None) -> None:
@@ -55,6 +56,7 @@ class Record:
             "measure": self.measure,
             "administered_on": self.administered_on,
             "total": self.total,
+            "total_scale": self.total_scale,
             "source_id": self.source_id,
             **self.items,
         }

@@ -8,6 +8,7 @@ from dashboard.importers.fhir.answers import Answers
 from dashboard.importers.fhir.codes import LOINC, CatalogCodes
 from dashboard.importers.fhir.files import Json
 from dashboard.importers.fhir.record import Record, Unreadable
+from dashboard.importers.fhir.scales import total_scale
 from dashboard.importers.fhir.support import CHOICE_TYPES, QuestionnaireView, Support
 from measures.definition import Instrument
 
@@ -57,6 +58,10 @@ def read_response(response: Json, record: Record, codes: CatalogCodes, support: 
             continue
         try:
             record.put(column, answers.read(values[0], column, where, question))
+            if column == "total" and record.total is not None:
+                found = _item_codes(item) + codes.codes_in(link_id)
+                found += [c for s, c in question.codes if s in (None, LOINC)] if question else []
+                record.total_scale = total_scale(instrument, values[0], found, where)
         except Unreadable as exc:
             record.problems.append(exc.problem)
 

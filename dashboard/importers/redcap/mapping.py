@@ -13,6 +13,9 @@ item, where the date is, and how to read choice codes that are not scores::
                                      # form's survey timestamp "<form>_timestamp"
     total_field = "phq9_total"       # optional: a total REDCap computed (calc field);
                                      # compared with the score of the answers
+    total_scale = "raw"              # required with a total_field of an instrument
+                                     # whose total has two scales (WHO-5: "raw" or
+                                     # "percentage"); not allowed otherwise
     events = ["baseline_arm_1"]      # optional: read only these events
 
     [instruments.phq9.items]         # every item, except those marked optional
@@ -48,7 +51,16 @@ from dashboard.store.batch import UnusableFile
 MISSING = "missing"
 
 _TOP_KEYS = {"record_id", "instruments"}
-_INSTRUMENT_KEYS = {"form", "date_field", "total_field", "events", "items", "codes", "field_codes"}
+_INSTRUMENT_KEYS = {
+    "form",
+    "date_field",
+    "total_field",
+    "total_scale",
+    "events",
+    "items",
+    "codes",
+    "field_codes",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class InstrumentMapping:
     date_field: str
     form: str | None = None
     total_field: str | None = None
+    total_scale: str | None = None
     events: tuple[str, ...] | None = None
     codes: Mapping[str, int | None] = field(default_factory=dict)
     field_codes: Mapping[str, Mapping[str, int | None]] = field(default_factory=dict)
@@ -158,6 +171,11 @@ def _instrument(name: str, table: Any) -> InstrumentMapping:
         form=_text(table["form"], f"{where} form") if "form" in table else None,
         total_field=(
             _text(table["total_field"], f"{where} total_field") if "total_field" in table else None
+        ),
+        total_scale=(
+            _text(table["total_scale"], f"{where} total_scale").lower()
+            if "total_scale" in table
+            else None
         ),
         events=tuple(events) if events is not None else None,
         codes=_codes(table.get("codes", {}), f"[instruments.{name}.codes]"),

@@ -31,6 +31,7 @@ class InstrumentPlan:
     date_order: DateOrder
     date_on_form: bool
     total_field: str | None = None
+    total_scale: str | None = None
     events: frozenset[str] | None = None
 
     @property
@@ -104,6 +105,7 @@ def _plan(
         date_order=date[0],
         date_on_form=date[1],
         total_field=m.total_field,
+        total_scale=m.total_scale,
         events=frozenset(m.events) if m.events is not None else None,
     )
 
@@ -177,10 +179,13 @@ def _check_total(
     m: InstrumentMapping, instrument: Instrument, dictionary: Dictionary, problems: list[str]
 ) -> None:
     if m.total_field is None:
+        if m.total_scale is not None:
+            problems.append(f"{m.where}: total_scale is given without a total_field")
         return
     if instrument.primary is None:
         problems.append(f"{m.where}: {instrument.abbreviation} has no total; drop total_field")
         return
+    _check_total_scale(m, instrument, problems)
     found = dictionary.fields.get(m.total_field)
     if found is None:
         problems.append(
@@ -190,6 +195,28 @@ def _check_total(
         problems.append(
             f"{m.where}: total_field '{m.total_field}' is {_describe(found)}, not a calc "
             "field or a number-validated text field"
+        )
+
+
+def _check_total_scale(m: InstrumentMapping, instrument: Instrument, problems: list[str]) -> None:
+    """A total that can be read on two scales (WHO-5 raw or percentage) says which."""
+    scales = [str(s.total_scale) for s in instrument.total_scales]
+    choices = " or ".join(
+        f'"{s.total_scale}" ({s.min:g}-{s.max:g})' for s in instrument.total_scales
+    )
+    if m.total_scale is None and len(scales) > 1:
+        problems.append(
+            f"{m.where}: a {instrument.abbreviation} total may be {choices}: say which "
+            f"total_field '{m.total_field}' holds with total_scale"
+        )
+    elif m.total_scale is not None and len(scales) < 2:
+        problems.append(
+            f"{m.where}: {instrument.abbreviation} totals have one scale; drop total_scale"
+        )
+    elif m.total_scale is not None and m.total_scale not in scales:
+        problems.append(
+            f"{m.where}: total_scale '{m.total_scale}' is not a scale of "
+            f"{instrument.abbreviation} totals ({choices})"
         )
 
 

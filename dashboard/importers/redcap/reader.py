@@ -191,6 +191,7 @@ def _read_administration(
             errors.append(("administered_on", raw_date, reason))
     if p.total_field and values[p.total_field]:
         frame_values["total"] = _total(values[p.total_field], p.total_field, errors)
+        frame_values["total_scale"] = p.total_scale
     status = values.get(p.complete_field, "")
     if status == "0":
         errors.append((None, status, "form marked Incomplete in REDCap"))
@@ -223,6 +224,8 @@ def _batch(administrations: list[_Administration], plan: Plan, catalog: Catalog)
     } | {c: pl.Int64() for c in catalog.item_columns}
     if any(p.total_field for p in plan.instruments):
         schema["total"] = pl.Float64()
+    if any(p.total_scale for p in plan.instruments):
+        schema["total_scale"] = pl.String()
     schema["source_id"] = pl.String()
     frame = pl.DataFrame(
         [[a.row, *(a.values.get(c) for c in list(schema)[1:])] for a in administrations],
