@@ -18,7 +18,7 @@ from dashboard.reports.document import Document
 from dashboard.review.record import ClientRecord
 from measures import Catalog
 
-CHART_PX = (540, 350)
+CHART_PX = (540, 390)  # room for the expected range's two-line legend
 NOT_REQUESTED = "they were left out on request"
 
 
