@@ -208,9 +208,10 @@ def outcome(
         f"warm: {WARM_RUNS} further runs in each process (cached agenda; two data_version "
         "queries a run); checked: no exception, one table row per active client",
         f"build_agenda: a cache miss (e.g. after a check-in): {AGENDA_RUNS} calls after a first "
-        "one, in a separate process; program_reference: paid once after new completed "
-        "episodes or an import (then stored in the database; imports and the demo store it "
-        "at once); the untimed first process stores it here",
+        "one, in a separate process; program_reference: paid once after any new answer "
+        "(every episode with a score is the reference) or an import (then stored in the "
+        "database; imports and the demo store it at once); the untimed first process stores "
+        "it here",
     ]
     facts = {
         "as_of": first["as_of"],

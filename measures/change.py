@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
+from measures.formatting import num
 
 IMPROVED = "reliably improved"
 NO_CHANGE = "no reliable change"
@@ -188,62 +189,213 @@ TALKING_THERAPIES_COLUMNS = tuple(
 
 @dataclass(frozen=True)
 class TalkingTherapiesRule:
-    """The NHS Talking Therapies (IAPT) paired PHQ-9 + GAD-7 outcome definitions.
+    """The NHS Talking Therapies (formerly IAPT) paired PHQ-9 + GAD-7 outcome definitions.
 
-    Departures from the per-measure rule: GAD-7 caseness is 8 here (10 on its
-    own, Spitzer 2006); a client is a case if either measure is; recovery needs
-    both below caseness at the last score; reliable improvement needs a
-    reliable drop on either measure. The extra condition "and no reliable change
-    in the opposite direction on the other measure" is used by the service but
-    was not verified from the Manual, so it is off unless asked for.
+    The NHS Talking Therapies Manual and NHS England's measure definitions could
+    not be retrieved; these are the definitions as published on the pages that
+    could be read (screening-instruments.md section 8):
 
-    Sources: PHE Fingertips IAPT glossary
-    https://fingertips.phe.org.uk/profile/common-mental-disorders/supporting-information/Glossary ;
-    NHS England service standards
-    http://www.england.nhs.uk/mental-health/adults/iapt/service-standards/ ;
-    reliable recovery, Gyani et al. 2013.
+    - **Caseness**: "a referral that scores highly enough on measures of
+      depression and anxiety so it can be classed as a clinical case ... above
+      the clinical/non-clinical cut-off on one of the followings or both:
+      anxiety score; depression score" (OHID Fingertips glossary,
+      https://fingertips.phe.org.uk/profile/common-mental-disorders/supporting-information/Glossary).
+      Cut-offs PHQ-9 >= 10 and GAD-7 >= 8 (the GAD-7 is 10 on its own, Spitzer
+      2006), reliable change 6 and 4 points: "scores of 10 or above indicate
+      clinical caseness for depression, and a reduction of 6 or more points is
+      used to indicate reliable improvement (NHS Digital, 2016)" and for the
+      GAD-7 "a cut-off of 8 or higher is used for caseness and 4 or more for
+      reliable improvement" (PMC8411661, Table 1,
+      https://pmc.ncbi.nlm.nih.gov/articles/PMC8411661/table/tbl0001).
+    - **Recovery**: a case at the first score and not at the last (both below
+      caseness): "defined as a clinical case at the start of their treatment and
+      not at the end of their treatment" (RCPsych Mental Health Watch,
+      https://mentalhealthwatch.rcpsych.ac.uk/indicators/nhstt-recovery-rate-).
+    - **Reliable improvement**, verbatim: "A patient has shown 'reliable
+      improvement' if there is both: a reliable decrease in one or both of the
+      scores; no reliable increase in either of them". UK Government, Ethnicity
+      facts and figures, "Outcomes for treatment for anxiety and depression",
+      latest version (NHS Talking Therapies referrals that ended April 2022 to
+      March 2023),
+      https://www.ethnicity-facts-figures.service.gov.uk/health/mental-health/outcomes-for-treatment-for-anxiety-and-depression/latest/
+      ; the same wording in version 3.2 (last updated 4 March 2021),
+      https://www.ethnicity-facts-figures.service.gov.uk/health/mental-health/outcomes-for-treatment-for-anxiety-and-depression/3.2
+      .
+    - **Reliable deterioration**: no verbatim definition was found (the same
+      page reports patients who "improved, deteriorated or showed no change").
+      The reading used here: a reliable increase in one or both scores, the
+      "reliable increase" the reliable-improvement definition excludes. So an
+      episode is never both reliably improved and reliably deteriorated, and
+      one with a reliable decrease on one measure and a reliable increase on
+      the other counts as reliably deteriorated, not improved.
+    - **Reliable recovery**: recovered and reliably improved (Gyani A, Shafran R,
+      Layard R, Clark DM. Enhancing recovery rates: lessons from year one of
+      IAPT. Behav Res Ther 2013;51:597-606).
     """
 
     phq9_caseness: int = 10
     gad7_caseness: int = 8
     phq9_reliable: int = 6
     gad7_reliable: int = 4
-    require_no_opposite_change: bool = False
 
 
 def talking_therapies_outcome(
     pairs: pl.DataFrame, *, rule: TalkingTherapiesRule | None = None
 ) -> pl.DataFrame:
-    """Paired PHQ-9 + GAD-7 outcome from first and last scores.
+    """Paired PHQ-9 + GAD-7 outcome from first and last scores (:class:`TalkingTherapiesRule`).
 
     ``pairs`` has ``phq9_first, phq9_last, gad7_first, gad7_last``; adds
     ``case_at_start``, ``recovered`` (null unless a case at start),
-    ``reliable_improvement``, ``reliable_deterioration`` and
+    ``reliable_improvement``, ``reliable_deterioration`` (never both true) and
     ``reliable_recovery``.
 
     Examples
     --------
-    >>> pairs = pl.DataFrame({"phq9_first": [15], "phq9_last": [8],
-    ...                       "gad7_first": [9], "gad7_last": [7]})
-    >>> talking_therapies_outcome(pairs).row(0, named=True)["reliable_recovery"]
-    True
+    >>> pairs = pl.DataFrame({"phq9_first": [15, 12], "phq9_last": [8, 4],
+    ...                       "gad7_first": [9, 5], "gad7_last": [7, 10]})
+    >>> outcome = talking_therapies_outcome(pairs)
+    >>> outcome["reliable_recovery"].to_list()
+    [True, False]
+    >>> outcome.select("reliable_improvement", "reliable_deterioration").rows()
+    [(True, False), (False, True)]
     """
     rule = rule or TalkingTherapiesRule()
     p0, p1 = pl.col("phq9_first"), pl.col("phq9_last")
     g0, g1 = pl.col("gad7_first"), pl.col("gad7_last")
     case_start = (p0 >= rule.phq9_caseness) | (g0 >= rule.gad7_caseness)
     case_end = (p1 >= rule.phq9_caseness) | (g1 >= rule.gad7_caseness)
-    p_better, g_better = (p0 - p1) >= rule.phq9_reliable, (g0 - g1) >= rule.gad7_reliable
-    p_worse, g_worse = (p1 - p0) >= rule.phq9_reliable, (g1 - g0) >= rule.gad7_reliable
-    improved = p_better | g_better
-    deteriorated = p_worse | g_worse
-    if rule.require_no_opposite_change:
-        improved, deteriorated = improved & ~deteriorated, deteriorated & ~(p_better | g_better)
+    decrease = ((p0 - p1) >= rule.phq9_reliable) | ((g0 - g1) >= rule.gad7_reliable)
+    increase = ((p1 - p0) >= rule.phq9_reliable) | ((g1 - g0) >= rule.gad7_reliable)
+    improved = decrease & ~increase
     recovered = pl.when(case_start).then(~case_end)
     return pairs.with_columns(
         case_start.alias("case_at_start"),
         recovered.alias("recovered"),
         improved.alias("reliable_improvement"),
-        deteriorated.alias("reliable_deterioration"),
+        increase.alias("reliable_deterioration"),
         (recovered & improved).alias("reliable_recovery"),
+    )
+
+
+#: The instrument the US depression response and remission measures are defined on.
+RESPONSE_MEASURE = "phq9"
+#: The columns :func:`response_remission` adds.
+RESPONSE_COLUMNS = ("index_elevated", "response", "remission")
+#: How the app names them: within an IOP episode the published windows are never reached.
+RESPONSE_TITLE = "PHQ-9 response and remission so far (not the HEDIS/MNCM measurement window)"
+#: The rule and its sources in one line, shown beside the verdict.
+RESPONSE_SOURCES = (
+    "Response: the latest PHQ-9 at least 50% lower than a first score above 9; remission: "
+    "the latest below 5 (NCQA HEDIS Depression Remission or Response, DRR-E; MN Community "
+    "Measurement, NQF 0710, 1884 and 1885). Those measures look 4 to 12 months after the "
+    "first score; here the episode's latest score is compared with its first."
+)
+
+
+@dataclass(frozen=True)
+class ResponseRemissionRule:
+    """PHQ-9 response and remission as NCQA HEDIS and MN Community Measurement define them.
+
+    - **Index score**: elevated means "initial PHQ-9 score greater than nine"
+      (MNCM / CMS eCQM CMS159 "Depression Remission at Twelve Months", NQF 0710,
+      v4 https://ecqi.healthit.gov/ecqm/measures/cms159v4 and v12; NQF 1884 and
+      1885, https://p4qm.org/measures/1884 , https://p4qm.org/measures/1885).
+      NCQA HEDIS DRR-E says only "an elevated PHQ-9 score": its numeric
+      threshold was not found, so the MNCM > 9 is used. Response and remission
+      are evaluated only from an elevated index score.
+    - **Response**: "the most recent PHQ-9 total score being at least 50 percent
+      lower than the PHQ-9 score associated with the IESD" (HEDIS DRR-E
+      numerator, Horizon BCBSNJ MY2023 provider tip sheet,
+      https://www.horizonblue.com/providers/resources/hedis-resources/hedis-measurement-year-my-2023-provider-tips-optimizing-hedis-results/depression-remission-or-response-adolescents-and-adults-drr-e
+      ); "PHQ-9 score that is reduced by 50% or greater from the initial PHQ-9
+      score" (NQF 1884, MNCM).
+    - **Remission**: "the most recent PHQ-9 score of <5 during the depression
+      follow-up period" (HEDIS DRR-E, same tip sheet); "PHQ-9 score of less than
+      five" (CMS159 / NQF 0710).
+    - **Measurement windows as published**: HEDIS DRR-E, "within 120-240 days
+      (4-8 months) of the elevated score"
+      (https://ncqa.org/report-cards/health-plans/state-of-health-care-quality-report/measures-list/depression-remission-or-response-for-adolescents-and-adults-drr-e
+      ); MNCM, response at six months (+/- 30 days, NQF 1884) and twelve months
+      (+/- 60 days, NQF 1885), remission at twelve months (+/- 30 days in CMS159
+      v4-v6, +/- 60 days from v7,
+      https://ecqi.healthit.gov/ecqm/ec/2023/cms159v11 ). A 6-12 week IOP
+      episode never reaches these windows: the app compares the episode's latest
+      score with its first and calls the result response or remission *so far*
+      (:data:`RESPONSE_TITLE`), never the HEDIS or MNCM measure.
+    """
+
+    index_above: float = 9
+    response_fraction: float = 0.5
+    remission_below: float = 5
+
+
+def response_remission(
+    frame: pl.DataFrame,
+    *,
+    first: str = "baseline",
+    last: str = "latest",
+    count: str | None = "n",
+    rule: ResponseRemissionRule | None = None,
+) -> pl.DataFrame:
+    """PHQ-9 response and remission so far (:class:`ResponseRemissionRule`) of each row.
+
+    ``first`` is the index (first) score of the episode and ``last`` the latest;
+    ``count`` (None: every row has a later score) the number of scores. Adds
+    ``index_elevated`` (the first score above 9), and ``response`` and
+    ``remission``: null unless the index is elevated and a later score exists.
+
+    Examples
+    --------
+    >>> scores = pl.DataFrame({"baseline": [22.0, 16.0, 8.0, 18.0],
+    ...                        "latest": [4.0, 9.0, 2.0, 18.0], "n": [6, 6, 6, 1]})
+    >>> response_remission(scores).select(RESPONSE_COLUMNS).rows()
+    [(True, True, True), (True, False, False), (False, None, None), (True, None, None)]
+    """
+    rule = rule or ResponseRemissionRule()
+    index, latest = pl.col(first), pl.col(last)
+    elevated = index > rule.index_above
+    later = elevated & (pl.col(count) >= 2) if count is not None else elevated
+    return frame.with_columns(
+        elevated.alias("index_elevated"),
+        pl.when(later).then(latest <= index * (1 - rule.response_fraction)).alias("response"),
+        pl.when(later).then(latest < rule.remission_below).alias("remission"),
+    )
+
+
+def response_so_far(change: pl.DataFrame, *, rule: ResponseRemissionRule | None = None) -> str:
+    """:data:`RESPONSE_TITLE`'s verdict in words, from :func:`episode_change` of one episode.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> long = pl.DataFrame({
+    ...     "client_id": ["C1"] * 2, "measure": ["phq9"] * 2, "score_id": ["score"] * 2,
+    ...     "administered_at": [dt.datetime(2026, 1, 5), dt.datetime(2026, 2, 9)],
+    ...     "value": [22.0, 9.0]})
+    >>> for part in response_so_far(episode_change(long)).split("; "):
+    ...     print(part)
+    PHQ-9 22 at the start, 9 now (59% lower): response so far (at least 50% lower)
+    no remission so far (below 5)
+    """
+    rule = rule or ResponseRemissionRule()
+    rows = change.filter((pl.col("measure") == RESPONSE_MEASURE) & (pl.col("score_id") == "score"))
+    if rows.is_empty():
+        return "no PHQ-9 in this episode yet"
+    row = response_remission(rows.head(1), rule=rule).row(0, named=True)
+    first, latest = float(row["baseline"]), float(row["latest"])
+    if not row["index_elevated"]:
+        return (
+            f"not evaluated: the first PHQ-9 ({num(first)}) is not above {num(rule.index_above)}; "
+            "response and remission are measured only from an elevated first score"
+        )
+    if row["response"] is None:
+        return f"PHQ-9 {num(first)} at the start; response and remission need a later score"
+    fall = (first - latest) / first
+    moved = f"{fall:.0%} lower" if fall >= 0 else f"{-fall:.0%} higher"
+    response = "response so far" if row["response"] else "no response so far"
+    remission = "remission so far" if row["remission"] else "no remission so far"
+    return (
+        f"PHQ-9 {num(first)} at the start, {num(latest)} now ({moved}): {response} "
+        f"(at least {rule.response_fraction:.0%} lower); {remission} "
+        f"(below {num(rule.remission_below)})"
     )

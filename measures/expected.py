@@ -1,19 +1,23 @@
-"""Expected response from the program's own completed episodes, and who is not on track."""
+"""Expected response from every episode with a score that week, and who is not on track."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
-from measures.config import updated
-from measures.formatting import num
+from measures.config import ConfigError, updated
+from measures.expected_words import ALL_BASELINES as ALL_BASELINES
+from measures.expected_words import ALL_TRACKS as ALL_TRACKS
+from measures.expected_words import evidence_text, gap_lookup, gap_table
 
-#: The baseline group of a measure without severity bands.
-ALL_BASELINES = "all"
+#: What a range says about the episode it describes, per week.
+RANGE_COLUMNS = ("n_episodes", "n_clients", "p10", "p50", "p90", "worse_than")
+_KEYS = ["measure", "baseline_band", "week"]
+#: A range group's statistics before ``worse_than`` is chosen from its two edges.
+_STATISTICS = ("n_episodes", "n_clients", "p10", "p50", "p90", "_lower", "_upper")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,14 +32,17 @@ class ExpectedConfig:
       higher is better).
     - ``consecutive_weeks`` (2): "worse than the configured percentile for two
       consecutive weeks" (issue text).
-    - ``completed_reasons`` (completed, stepped_down): the discharge reasons of
-      an episode that finished its course (not left early or stepped up).
+
+    The reference group of a week is every episode of the program with a score
+    that week, whatever its outcome: completed, stepped down, left early or
+    stepped up, active or discharged (IOP Outcomes issue 10: completers alone
+    made the ranges optimistic). The former ``completed_reasons`` key is
+    refused with that reason, so a program that set it learns its ranges changed.
     """
 
     min_reference_episodes: int = 20
     percentile_for_off_track: float = 90.0
     consecutive_weeks: int = 2
-    completed_reasons: tuple[str, ...] = ("completed", "stepped_down")
 
     def __post_init__(self) -> None:
         if self.min_reference_episodes < 1:
@@ -56,6 +63,13 @@ class ExpectedConfig:
         cls, data: Mapping[str, object], *, base: ExpectedConfig | None = None
     ) -> ExpectedConfig:
         """``base`` (default: the defaults) updated with an ``[expected_response]`` table."""
+        if "completed_reasons" in data:
+            msg = (
+                "[expected_response] completed_reasons is no longer used: the expected ranges "
+                "are built from every episode with a score that week, whatever its outcome "
+                "(IOP Outcomes issue 10); remove the key"
+            )
+            raise ConfigError(msg)
         return updated(base or cls(), data, "expected_response")
 
 
@@ -121,7 +135,8 @@ def reference_ranges(
     catalog = catalog or load_catalog()
     table = _all_ranges(weekly, catalog, config, episode)
     enough = pl.col("n_episodes") >= config.min_reference_episodes
-    return table.filter(enough), _gaps(table.filter(~enough), catalog, config)
+    program_wide = pl.col("track") == ALL_TRACKS
+    return table.filter(enough), gap_table(table.filter(~enough & program_wide), catalog, config)
 
 
 def expected_ranges(
@@ -131,16 +146,36 @@ def expected_ranges(
     config: ExpectedConfig | None = None,
     episode: str = "episode_id",
 ) -> pl.DataFrame:
-    """Percentiles per measure, baseline band and week, from enough reference episodes.
+    """Percentiles per measure, baseline band, track and week, from enough reference episodes.
 
-    ``weekly`` is :func:`weekly_scores` of the reference episodes; where it has
-    ``discharge_reason``, only ``completed_reasons`` count (otherwise the caller
-    chose completed episodes already). Columns: ``measure``, ``baseline_band``,
-    ``week``, ``n_episodes``, ``p10``, ``p50``, ``p90``, ``worse_than`` (the
-    configured percentile on the worse side), ``higher_is_better``. Groups with
-    fewer than ``min_reference_episodes`` are left out: see :func:`range_gaps`.
+    ``weekly`` is :func:`weekly_scores` of every episode of the program: the
+    reference group of a week is every episode with a score that week, whatever
+    its outcome. Columns: ``measure``, ``baseline_band``, ``track`` (the
+    episodes' track, or ``"all"`` for every track together), ``week``,
+    ``n_episodes``, ``n_clients`` (null without ``client_id``), ``p10``,
+    ``p50``, ``p90``, ``worse_than`` (the configured percentile on the worse
+    side), ``higher_is_better``. A track gets groups of its own only where
+    ``weekly`` has ``track``. Groups with fewer than ``min_reference_episodes``
+    are left out (see :func:`range_gaps`); :func:`ranges_for` picks a client's.
     Percentiles interpolate linearly between the ordered values (Hyndman & Fan
     type 7, the numpy and R default).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> rows = [
+    ...     {"episode_id": f"E{n}", "measure": "phq9", "track": "co_occurring",
+    ...      "administered_at": dt.datetime(2026, 1, 5 + 7 * w), "score": 12.0 - w + n % 3,
+    ...      "admitted_on": dt.date(2026, 1, 5)}
+    ...     for n in range(20) for w in range(2)
+    ... ]
+    >>> ranges = expected_ranges(weekly_scores(pl.DataFrame(rows)))
+    >>> for row in ranges.select("track", "week", "n_episodes", "p50").rows():
+    ...     print(row)
+    ('all', 1, 20, 13.0)
+    ('all', 2, 20, 12.0)
+    ('co_occurring', 1, 20, 13.0)
+    ('co_occurring', 2, 20, 12.0)
     """
     return reference_ranges(weekly, catalog=catalog, config=config, episode=episode)[0]
 
@@ -152,47 +187,102 @@ def range_gaps(
     config: ExpectedConfig | None = None,
     episode: str = "episode_id",
 ) -> pl.DataFrame:
-    """The groups :func:`expected_ranges` leaves out, each with the reason in plain words.
+    """The program-wide groups :func:`expected_ranges` leaves out, with the reason in words.
 
     Columns: ``measure``, ``baseline_band``, ``week``, ``n_episodes``, ``reason``
-    ("only 12 completed episodes with a Moderate PHQ-9 baseline have a score in
-    week 3; at least 20 needed").
+    ("only 12 episodes with a Moderate PHQ-9 baseline have a score in week 3;
+    at least 20 needed"). A track's own group with too few episodes is no gap:
+    its clients are compared with every track together.
     """
     return reference_ranges(weekly, catalog=catalog, config=config, episode=episode)[1]
 
 
-def _gaps(gaps: pl.DataFrame, catalog: Catalog, config: ExpectedConfig) -> pl.DataFrame:
-    reasons = [
-        _gap_reason(
-            row["measure"], row["baseline_band"], row["week"], row["n_episodes"], catalog, config
+def ranges_for(frame: pl.DataFrame, ranges: pl.DataFrame) -> pl.DataFrame:
+    """Each row of ``frame`` with its expected range: its track's own, else every track's.
+
+    ``frame`` has ``measure``, ``baseline_band``, ``week`` and optionally
+    ``track``; ``ranges`` is :func:`expected_ranges`. Adds :data:`RANGE_COLUMNS`
+    and ``reference_track`` (the row's track where its own group had enough
+    episodes, ``"all"`` where every track together is used, null where no
+    range exists).
+
+    Examples
+    --------
+    >>> ranges = pl.DataFrame({
+    ...     "measure": ["phq9"] * 2, "baseline_band": ["Moderate"] * 2,
+    ...     "track": ["all", "co_occurring"], "week": [2, 2], "n_episodes": [40, 21],
+    ...     "n_clients": [39, 21], "p10": [6.0, 7.0], "p50": [10.0, 11.0],
+    ...     "p90": [14.0, 15.0], "worse_than": [14.0, 15.0]})
+    >>> clients = pl.DataFrame({"measure": ["phq9"] * 2, "baseline_band": ["Moderate"] * 2,
+    ...                         "week": [2, 2], "track": ["co_occurring", "mental_health"]})
+    >>> ranges_for(clients, ranges).select("track", "reference_track", "n_episodes").rows()
+    [('co_occurring', 'co_occurring', 21), ('mental_health', 'all', 40)]
+    """
+    columns = list(RANGE_COLUMNS)
+    program = ranges.filter(pl.col("track") == ALL_TRACKS).select(*_KEYS, *columns)
+    frame = frame.drop(*columns, "reference_track", strict=False)
+    if "track" not in frame.columns:
+        return frame.join(program, on=_KEYS, how="left").with_columns(
+            pl.when(pl.col("n_episodes").is_not_null())
+            .then(pl.lit(ALL_TRACKS))
+            .alias("reference_track")
         )
-        for row in gaps.iter_rows(named=True)
-    ]
-    return gaps.select("measure", "baseline_band", "week", "n_episodes").with_columns(
-        pl.Series("reason", reasons, dtype=pl.String)
-    )
+    own = ranges.filter(pl.col("track") != ALL_TRACKS).select(*_KEYS, "track", *columns)
+    joined = frame.join(
+        own.rename({c: f"_own_{c}" for c in columns}), on=[*_KEYS, "track"], how="left"
+    ).join(program, on=_KEYS, how="left")
+    has_own = pl.col("_own_n_episodes").is_not_null()
+    return joined.with_columns(
+        *[pl.when(has_own).then(pl.col(f"_own_{c}")).otherwise(c).alias(c) for c in columns],
+        pl.when(has_own)
+        .then(pl.col("track"))
+        .when(pl.col("n_episodes").is_not_null())
+        .then(pl.lit(ALL_TRACKS))
+        .alias("reference_track"),
+    ).drop([f"_own_{c}" for c in columns])
+
+
+def track_ranges(ranges: pl.DataFrame, track: str | None) -> pl.DataFrame:
+    """Every week's range for a client of ``track`` (None: unknown), by :func:`ranges_for`.
+
+    One row per measure, baseline band and week that has a range (``track`` is
+    the client's, ``reference_track`` the group used).
+    """
+    weeks = ranges.filter(pl.col("track") == ALL_TRACKS).select(*_KEYS)
+    return ranges_for(weeks.with_columns(pl.lit(track, pl.String).alias("track")), ranges)
 
 
 def _all_ranges(
     weekly: pl.DataFrame, catalog: Catalog, config: ExpectedConfig, episode: str
 ) -> pl.DataFrame:
-    if "discharge_reason" in weekly.columns:
-        weekly = weekly.filter(pl.col("discharge_reason").is_in(config.completed_reasons))
     upper = config.percentile_for_off_track / 100
 
     def q(p: float) -> pl.Expr:
         return pl.col("value").quantile(p, "linear")
 
+    clients = (
+        pl.col("client_id").n_unique().cast(pl.Int64)
+        if "client_id" in weekly.columns
+        else pl.lit(None, pl.Int64)
+    )
+    statistics = [
+        pl.col(episode).n_unique().cast(pl.Int64).alias("n_episodes"),
+        clients.alias("n_clients"),
+        q(0.10).alias("p10"),
+        q(0.50).alias("p50"),
+        q(0.90).alias("p90"),
+        q(1 - upper).alias("_lower"),
+        q(upper).alias("_upper"),
+    ]
+    groups = [
+        weekly.group_by(_KEYS).agg(*statistics).with_columns(pl.lit(ALL_TRACKS).alias("track"))
+    ]
+    if "track" in weekly.columns:
+        tracked = weekly.filter(pl.col("track").is_not_null() & (pl.col("track") != ALL_TRACKS))
+        groups.append(tracked.group_by([*_KEYS, "track"]).agg(*statistics))
     return (
-        weekly.group_by("measure", "baseline_band", "week")
-        .agg(
-            pl.col(episode).n_unique().alias("n_episodes"),
-            q(0.10).alias("p10"),
-            q(0.50).alias("p50"),
-            q(0.90).alias("p90"),
-            q(1 - upper).alias("_lower"),
-            q(upper).alias("_upper"),
-        )
+        pl.concat(groups, how="diagonal_relaxed")
+        .select("measure", "baseline_band", "track", "week", *_STATISTICS)
         .join(_directions(catalog), on="measure", how="left")
         .with_columns(
             pl.when(pl.col("higher_is_better"))
@@ -201,7 +291,7 @@ def _all_ranges(
             .alias("worse_than")
         )
         .drop("_lower", "_upper")
-        .sort("measure", "baseline_band", "week")
+        .sort("measure", "baseline_band", "track", "week")
     )
 
 
@@ -216,23 +306,22 @@ def not_on_track(
 ) -> pl.DataFrame:
     """Per client (episode) and measure: not on track now, the weeks behind it, evidence.
 
-    ``weekly`` is :func:`weekly_scores` of the clients; ``ranges`` is
-    :func:`expected_ranges`. A client is not on track when the latest
-    ``consecutive_weeks`` program weeks (consecutive week numbers, ending at the
-    latest week with a score) are all worse than ``worse_than``. Columns: the
-    keys (``client_id`` and/or the episode column), ``measure``,
-    ``baseline_band``, ``week`` (latest), ``value``, ``not_on_track`` (null
-    where the latest week has no range), ``weeks`` (the run of worse weeks
-    ending at the latest week) and ``evidence``. ``gaps`` (from
-    :func:`range_gaps`) makes the reason for a missing range exact.
+    ``weekly`` is :func:`weekly_scores` of the clients (with ``track``, each is
+    compared with its own track where that group has enough episodes: see
+    :func:`ranges_for`); ``ranges`` is :func:`expected_ranges`. A client is not
+    on track when the latest ``consecutive_weeks`` program weeks (consecutive
+    week numbers, ending at the latest week with a score) are all worse than
+    ``worse_than``. Columns: the keys (``client_id`` and/or the episode
+    column), ``measure``, ``baseline_band``, ``week`` (latest), ``value``,
+    ``not_on_track`` (null where the latest week has no range), ``weeks`` (the
+    run of worse weeks ending at the latest week) and ``evidence``. ``gaps``
+    (from :func:`range_gaps`) makes the reason for a missing range exact.
     """
     config = config or ExpectedConfig()
     catalog = catalog or load_catalog()
     group = [c for c in ("client_id", episode) if c in weekly.columns]
     keys = [*group, "measure", "baseline_band"]
-    joined = weekly.join(
-        ranges.drop("higher_is_better"), on=["measure", "baseline_band", "week"], how="left"
-    ).join(_directions(catalog), on="measure", how="left")
+    joined = ranges_for(weekly, ranges).join(_directions(catalog), on="measure", how="left")
     limit = pl.col("worse_than")
     worse = (
         pl.when(limit.is_null())
@@ -249,10 +338,19 @@ def not_on_track(
         .sort("week")
         .group_by(keys, maintain_order=True)
         .agg(
-            pl.col("week", "value", "n_episodes", "p50", "worse_than", "higher_is_better").last(),
+            pl.col(
+                "week",
+                "value",
+                "n_episodes",
+                "p50",
+                "worse_than",
+                "higher_is_better",
+                "reference_track",
+            ).last(),
             pl.col("week").filter(in_run).alias("weeks"),
             pl.col("value").filter(in_run).alias("run_values"),
             pl.col("worse_than").filter(in_run).alias("run_limits"),
+            pl.col("n_episodes").filter(in_run).alias("run_sizes"),
         )
         .with_columns(
             pl.when(pl.col("worse_than").is_null())
@@ -261,9 +359,9 @@ def not_on_track(
             .alias("not_on_track")
         )
     )
-    gap_reasons = _gap_lookup(gaps)
+    gap_reasons = gap_lookup(gaps)
     evidence = [
-        _evidence(row, catalog, config, gap_reasons) for row in summary.iter_rows(named=True)
+        evidence_text(row, catalog, config, gap_reasons) for row in summary.iter_rows(named=True)
     ]
     return summary.select(*keys, "week", "value", "not_on_track", "weeks").with_columns(
         pl.Series("evidence", evidence, dtype=pl.String)
@@ -291,83 +389,4 @@ def _directions(catalog: Catalog) -> pl.DataFrame:
             "measure": [i.id for i in catalog],
             "higher_is_better": [i.higher_is_better for i in catalog],
         }
-    )
-
-
-def _who(band: str, measure: str, catalog: Catalog) -> str:
-    if band == ALL_BASELINES:
-        return "completed episodes"
-    return f"completed episodes with a {band} {_name(measure, catalog)} baseline"
-
-
-def _name(measure: str, catalog: Catalog) -> str:
-    return catalog[measure].abbreviation if measure in catalog else measure
-
-
-def _gap_reason(
-    measure: str, band: str, week: int, n: int, catalog: Catalog, config: ExpectedConfig
-) -> str:
-    return (
-        f"only {n} {_who(band, measure, catalog)} have a score in week {week}; "
-        f"at least {config.min_reference_episodes} needed"
-    )
-
-
-def _gap_lookup(gaps: pl.DataFrame | None) -> dict[tuple[str, str, int], str]:
-    if gaps is None:
-        return {}
-    return {
-        (r["measure"], r["baseline_band"], r["week"]): r["reason"]
-        for r in gaps.iter_rows(named=True)
-    }
-
-
-def _percentile(config: ExpectedConfig, higher_is_better: bool) -> str:
-    value = (
-        100 - config.percentile_for_off_track
-        if higher_is_better
-        else (config.percentile_for_off_track)
-    )
-    text = f"{value:g}"
-    suffix = (
-        "th"
-        if text.endswith(("11", "12", "13"))
-        else {"1": "st", "2": "nd", "3": "rd"}.get(text[-1], "th")
-    )
-    side = "below" if higher_is_better else "above"
-    return f"{side} the {text}{suffix} percentile"
-
-
-def _evidence(
-    row: dict[str, Any],
-    catalog: Catalog,
-    config: ExpectedConfig,
-    gaps: dict[tuple[str, str, int], str],
-) -> str:
-    measure, band, week = str(row["measure"]), str(row["baseline_band"]), row["week"]
-    name = _name(measure, catalog)
-    value = num(row["value"])
-    if row["not_on_track"] is None:
-        reason = gaps.get((measure, band, week)) or (
-            f"fewer than {config.min_reference_episodes} {_who(band, measure, catalog)} "
-            f"have a score in week {week}"
-        )
-        return f"{name} {value} in week {week}: no expected range ({reason})"
-    edge = _percentile(config, bool(row["higher_is_better"]))
-    who = f"{row['n_episodes']} {_who(band, measure, catalog)}"
-    weeks = row["weeks"]
-    if row["not_on_track"]:
-        pairs = ", ".join(
-            f"week {w}: {num(v)} vs {num(lim)}"
-            for w, v, lim in zip(weeks, row["run_values"], row["run_limits"], strict=True)
-        )
-        return f"not on track: {name} {edge} of {who} for {len(weeks)} weeks in a row ({pairs})"
-    if weeks:
-        return (
-            f"{name} {value} in week {week} is {edge} ({num(row['worse_than'])}) of {who}; "
-            f"{len(weeks)} of {config.consecutive_weeks} weeks in a row so far"
-        )
-    return (
-        f"{name} {value} in week {week} is not {edge} ({num(row['worse_than'])}) of {who}; "
-        f"their median is {num(row['p50'])}"
     )

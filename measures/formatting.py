@@ -45,3 +45,14 @@ def num(value: float) -> str:
     """
     number = float(value)
     return str(int(number)) if number.is_integer() else f"{number:.1f}"
+
+
+def track_words(track: str) -> str:
+    """A track id in words, as people write it.
+
+    Examples
+    --------
+    >>> track_words("co_occurring"), track_words("mental_health")
+    ('co-occurring', 'mental health')
+    """
+    return track.replace("co_", "co-").replace("_", " ")

@@ -9,23 +9,29 @@ from typing import Literal
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
-from measures.config import NOT_SET
 from measures.readiness_config import ASAM_DIMENSIONS, ReadinessConfig
-from measures.readiness_criteria import Outcome, Rule, prepare_rules
+from measures.readiness_criteria import CRITERIA, IMPROVING, Outcome, Rule, prepare_rules
 from measures.readiness_facts import gather_facts
 
 Status = Literal["ready", "approaching", "not ready", "not enough data"]
 
 #: Shown with every readiness summary.
 DISCLAIMER = "This summary informs the treatment team's step-down decision; it never makes it."
+#: The criteria that must be evaluated, and met, before the status can be "ready":
+#: all of them. Each answers a question the team must answer before a step-down
+#: (symptoms, safety, craving, use, confidence, supports, attendance, time in IOP);
+#: one the program does not use is turned off in its file (``enabled = false``).
+CORE_CRITERIA = CRITERIA
 
 __all__ = [
+    "CORE_CRITERIA",
     "DISCLAIMER",
     "CriterionResult",
     "Readiness",
     "Status",
     "assess_caseload",
     "assess_readiness",
+    "readiness_status",
 ]
 
 
@@ -34,8 +40,12 @@ class CriterionResult:
     """One criterion at the review: met (None: not evaluated), evidence and source.
 
     ``no_recent_data`` marks a criterion that could not be evaluated for want of
-    recent data (it makes the status "not enough data"); ``note`` says why a
-    criterion was not evaluated or what else to know.
+    recent data (it makes the status "not enough data"); ``settings`` names the
+    program settings a criterion needs and the program left empty (also where
+    another of its conditions already fails it); ``note`` says why a criterion
+    was not evaluated or what else to know; ``improving`` marks mood or anxiety
+    reliably improved but still above the cut-off (not met); ``applicable``
+    False a criterion that does not apply to the client.
     """
 
     id: str
@@ -47,35 +57,84 @@ class CriterionResult:
     note: str | None = None
     no_recent_data: bool = False
     met_at_previous_review: bool | None = None
+    improving: bool = False
+    applicable: bool = True
+    settings: tuple[str, ...] = ()
 
     @property
     def asam_name(self) -> str:
         """The name of the ASAM dimension this criterion informs."""
         return ASAM_DIMENSIONS[self.asam_dimension]
 
+    @property
+    def mark(self) -> str:
+        """The verdict in a word or two: "Met", "Not met", "Improving, still above the
+        cut-off", "Not evaluated", "Not enough recent data" or "Not applicable"."""
+        if self.met:
+            return "Met"
+        if self.improving:
+            return IMPROVING.capitalize()
+        if self.met is False:
+            return "Not met"
+        if not self.applicable:
+            return "Not applicable"
+        return "Not enough recent data" if self.no_recent_data else "Not evaluated"
+
+    @property
+    def verdict(self) -> str:
+        """The verdict as the page shows it, with what is missing where not evaluated.
+
+        "Met", "Not met", "Improving, still above the cut-off", "Not evaluated:
+        set [readiness.attendance] attendance_min in the program file", "Not
+        enough recent data: give the PHQ-9" or "Not applicable to ...".
+        """
+        note = self.note or ""
+        if self.met is not None or not note:
+            return self.mark
+        if not self.applicable or self.no_recent_data:
+            return note[:1].upper() + note[1:]
+        return f"{self.mark}: {note}"
+
+    @property
+    def aside(self) -> str | None:
+        """A note beside a verdict that does not already carry it (e.g. item 9 unanswered)."""
+        return self.note if self.met is not None else None
+
 
 @dataclass(frozen=True)
 class Readiness:
     """A client's step-down readiness at ``as_of``: status, why, and every criterion.
 
-    It informs the treatment team's decision; it never makes it. Status rules,
-    in this order, over the enabled criteria that apply to the client's track:
+    It informs the treatment team's decision; it never makes it. It fails
+    closed: a criterion that cannot be evaluated (a program threshold left
+    empty, too little or no recent data) is never met, and says what is
+    missing. Every criterion is core (:data:`CORE_CRITERIA`): time in IOP,
+    mood, anxiety, safety, craving, substance use, confidence to stay
+    abstinent, recovery supports and attendance, each where it applies to the
+    client's track. Status rules, in this order, over the enabled criteria
+    that apply (:func:`readiness_status`):
 
     1. **not enough data**: a criterion that needs data has none recent enough
-       (no PHQ-9 within its recall period, no attendance recorded while a
-       minimum is set, ...). A threshold the program has not set needs no data.
-    2. **ready**: every evaluated criterion is met at ``as_of`` *and* at the
-       previous weekly review (``as_of`` minus ``review_interval_days``), each
-       review using only the data up to its own date.
-    3. **approaching**: every evaluated criterion is met at ``as_of`` only, or
-       all but one are met and the unmet one is not the safety criterion.
-    4. **not ready**: anything else.
+       (no PHQ-9 within its recall period, too few ratings for a trend, no
+       attendance recorded while a minimum is set, ...).
+    2. **ready**: every criterion is evaluated and met at ``as_of`` *and* at
+       the previous weekly review (``as_of`` minus ``review_interval_days``),
+       each review using only the data up to its own date.
+    3. **approaching**: every criterion is met at ``as_of`` but not all were at
+       the previous review; or all but one are met now and that one (not met,
+       improving but still above the cut-off, or not evaluated) is not the
+       safety criterion.
+    4. **not ready**: anything else, e.g. the safety criterion not met or not
+       evaluated.
 
-    A criterion is *evaluated* when it gives met / not met; one whose threshold
-    the program left empty ("not set by the program") or that does not apply to
-    the track ("not applicable") never blocks. Where the track is not recorded,
-    a substance-use criterion applies only if its measures were given in the
-    episode.
+    Mood and anxiety are met only when the latest score is below the
+    instrument's caseness cut-off and not reliably deteriorated: a reliable
+    improvement still above the cut-off is "improving, still above the
+    cut-off", not met (Jacobson & Truax 1991: clinically significant change
+    needs the cut-off crossed). A criterion whose threshold the program left
+    empty is "not evaluated" and names the setting (:attr:`missing_settings`).
+    Where the track is not recorded, a substance-use criterion applies only if
+    its measures were given in the episode.
     """
 
     client_id: str
@@ -92,6 +151,12 @@ class Readiness:
                 return result
         msg = f"no criterion {criterion_id!r} in this review"
         raise KeyError(msg)
+
+    @property
+    def missing_settings(self) -> tuple[str, ...]:
+        """The program settings left empty that keep a criterion from being evaluated."""
+        found = (s for c in self.criteria if c.applicable for s in c.settings)
+        return tuple(dict.fromkeys(found))
 
     def by_dimension(self) -> dict[int, tuple[CriterionResult, ...]]:
         """The criteria grouped by ASAM dimension, in dimension order."""
@@ -148,8 +213,8 @@ def assess_readiness(
     ...     safety_flags=no_flags, as_of=dt.date(2026, 11, 17), track="mental_health")
     >>> result.criterion("mood").value
     'PHQ-9 8 on 2026-11-16 (below 10); change from 16: reliably improved'
-    >>> result.status
-    'approaching'
+    >>> result.status, result.missing_settings
+    ('not ready', ('[readiness.min_weeks] weeks', '[readiness.attendance] attendance_min'))
     """
     episodes = pl.DataFrame(
         {"client_id": [client_id], "admitted_on": [admitted_on], "track": [track]},
@@ -208,7 +273,7 @@ def assess_caseload(
     for client_id in episodes["client_id"].cast(pl.String).to_list():
         now, before = facts[client_id, 0], facts[client_id, 1]
         criteria = tuple(_result(rule, rule.apply(now), rule.apply(before).met) for rule in rules)
-        status, reason = _status(criteria, previous)
+        status, reason = readiness_status(criteria, previous_review=previous)
         results[client_id] = Readiness(client_id, as_of, previous, status, reason, criteria)
     return results
 
@@ -224,30 +289,71 @@ def _result(rule: Rule, outcome: Outcome, previous: bool | None) -> CriterionRes
         note=outcome.note,
         no_recent_data=outcome.no_recent_data,
         met_at_previous_review=previous,
+        improving=outcome.improving,
+        applicable=outcome.applicable,
+        settings=outcome.settings,
     )
 
 
-def _status(criteria: tuple[CriterionResult, ...], previous: dt.date) -> tuple[Status, str]:
-    missing = [c.label for c in criteria if c.no_recent_data]
-    evaluated = [c for c in criteria if c.met is not None]
-    unmet = [c for c in evaluated if not c.met]
-    also = f"; not met: {_names(unmet)}" if unmet else ""
+def readiness_status(
+    criteria: tuple[CriterionResult, ...], *, previous_review: dt.date
+) -> tuple[Status, str]:
+    """The status and its reason from the criteria of one review (rules in :class:`Readiness`).
+
+    Examples
+    --------
+    >>> def result(id, met, **kw):
+    ...     return CriterionResult(id, id.capitalize(), 3, met, "", "",
+    ...                            met_at_previous_review=met, **kw)
+    >>> week = dt.date(2026, 11, 13)
+    >>> readiness_status((result("mood", True), result("safety", True)), previous_review=week)
+    ('ready', 'All 2 criteria met at this review and at the previous one (2026-11-13).')
+    >>> unset = result("attendance", None, note="set attendance_min")
+    >>> readiness_status((result("mood", True), unset), previous_review=week)[1]
+    'All but one of 2 criteria met; not evaluated: Attendance (set attendance_min).'
+    >>> readiness_status((result("mood", True), result("safety", None)), previous_review=week)
+    ('not ready', 'Not evaluated: Safety.')
+    """
+    # a criterion outside CORE_CRITERIA (none today) counts only where evaluated
+    applicable = [
+        c for c in criteria if c.applicable and (c.met is not None or c.id in CORE_CRITERIA)
+    ]
+    missing = [c for c in applicable if c.no_recent_data]
+    unevaluated = [c for c in applicable if c.met is None and not c.no_recent_data]
+    open_ = [c for c in applicable if c.met is False] + unevaluated
     if missing:
-        return "not enough data", f"Not enough recent data for: {', '.join(missing)}{also}."
-    if not evaluated:
-        return "not enough data", f"No criterion could be evaluated ({NOT_SET} or not applicable)."
-    count = f"{len(evaluated)} evaluated {'criterion' if len(evaluated) == 1 else 'criteria'}"
-    if not unmet:
-        lapsed = [c for c in evaluated if c.met_at_previous_review is not True]
+        also = f"; {_describe(open_)}" if open_ else ""
+        return "not enough data", f"Not enough recent data for: {_names(missing)}{also}."
+    if not applicable:
+        return "not enough data", "No criterion applies to this client."
+    count = f"{len(applicable)} {'criterion' if len(applicable) == 1 else 'criteria'}"
+    if not open_:
+        lapsed = [c for c in applicable if c.met and c.met_at_previous_review is not True]
         if not lapsed:
-            return "ready", f"All {count} met at this review and at the previous one ({previous})."
+            met = f"met at this review and at the previous one ({previous_review})"
+            return "ready", f"All {count} {met}."
         return "approaching", (
-            f"All {count} met now, but not all at the previous review ({previous}): "
+            f"All {count} met now, but not all at the previous review ({previous_review}): "
             f"{_names(lapsed)} not met then."
         )
-    if len(unmet) == 1 and unmet[0].id != "safety":
-        return "approaching", f"All but one of {count} met; not met: {unmet[0].label}."
-    return "not ready", f"Not met: {_names(unmet)}."
+    if len(open_) == 1 and open_[0].id != "safety":
+        return "approaching", f"All but one of {count} met; {_describe(open_)}."
+    text = _describe(open_)
+    return "not ready", f"{text[:1].upper()}{text[1:]}."
+
+
+def _describe(criteria: list[CriterionResult]) -> str:
+    """The criteria that keep a client from ready, grouped: not met, improving, not evaluated."""
+    groups = [
+        ("not met", [c.label for c in criteria if c.met is False and not c.improving]),
+        (IMPROVING, [c.label for c in criteria if c.improving]),
+        ("not evaluated", [_unevaluated(c) for c in criteria if c.met is None]),
+    ]
+    return "; ".join(f"{name}: {', '.join(labels)}" for name, labels in groups if labels)
+
+
+def _unevaluated(criterion: CriterionResult) -> str:
+    return f"{criterion.label} ({criterion.note})" if criterion.note else criterion.label
 
 
 def _names(criteria: list[CriterionResult]) -> str:

@@ -39,7 +39,7 @@ def episode_administrations(
     connection: sa.Connection, catalog: Catalog, *, episode_pks: Sequence[int]
 ) -> pl.DataFrame:
     """Scored administrations of these episodes (episodes a scoped read returned, or
-    the completed episodes behind expected ranges).
+    the episodes behind the expected ranges).
 
     Only aggregates computed from these ever reach a page, never the rows themselves.
     """
@@ -49,13 +49,17 @@ def episode_administrations(
     return score_administrations(frame, catalog)
 
 
-def reference_episodes(connection: sa.Connection, reasons: Sequence[str]) -> pl.DataFrame:
-    """Admission dates of the program's episodes discharged for ``reasons`` (no identities)."""
+def reference_episodes(connection: sa.Connection) -> pl.DataFrame:
+    """Every episode of the program, whatever its outcome (the expected ranges' reference):
+    its admission date and track, no identities."""
     e = t.episodes.c
     query = sa.select(
-        e.id.label("episode_pk"), sa.type_coerce(e.admitted_on, sa.String).label("admitted_on")
-    ).where(e.discharge_reason.in_(list(reasons)))
-    return read_frame(connection, query, {"episode_pk": pl.Int64, "admitted_on": pl.Date})
+        e.id.label("episode_pk"),
+        sa.type_coerce(e.admitted_on, sa.String).label("admitted_on"),
+        t.tracks.c.code.label("track"),
+    ).select_from(t.episodes.join(t.tracks, e.track_id == t.tracks.c.id))
+    schema = {"episode_pk": pl.Int64, "admitted_on": pl.Date, "track": pl.String}
+    return read_frame(connection, query, schema)
 
 
 def data_version(connection: sa.Connection) -> tuple[int, ...]:

@@ -88,10 +88,20 @@ def _expected(record: ClientRecord, measure: str, higher_is_better: bool) -> str
     if rows.is_empty():
         return ""
     low, high = rows["p10"][0], rows["p90"][0]
+    people = _group_size(rows)
+    size = f" ({people} people)" if people else ""
     return (
-        f" In week {week}, most people here who started where you did scored between "
+        f" In week {week}, most people here who started where you did{size} scored between "
         f"{_number(round(low))} and {_number(round(high))}."
     )
+
+
+def _group_size(rows: pl.DataFrame) -> int | None:
+    """How many people stand behind the range: clients, else episodes (one per stay)."""
+    for column in ("n_clients", "n_episodes"):
+        if column in rows.columns and rows[column][0] is not None:
+            return int(rows[column][0])
+    return None
 
 
 def attendance_streaks(attendance: pl.DataFrame) -> tuple[int, int]:

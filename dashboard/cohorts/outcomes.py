@@ -12,8 +12,11 @@ from dashboard import access
 from dashboard.auth.viewer import Viewer
 from measures import Catalog
 from measures.change import (
+    RESPONSE_COLUMNS,
+    RESPONSE_MEASURE,
     TALKING_THERAPIES_COLUMNS,
     TALKING_THERAPIES_MEASURES,
+    response_remission,
     talking_therapies_outcome,
 )
 
@@ -35,9 +38,15 @@ def episode_outcomes(
     """One row per discharged episode at the viewer's sites: no names, no client ids.
 
     Columns: site, track, discharge_reason, length_weeks, the first and last
-    PHQ-9 and GAD-7 of the episode, and the NHS Talking Therapies paired outcome
-    (case at start, recovered, reliable improvement/deterioration/recovery).
+    PHQ-9 and GAD-7 of the episode, the NHS Talking Therapies paired outcome
+    (case at start, recovered, reliable improvement/deterioration/recovery) and
+    the PHQ-9 response and remission so far (``index_elevated``, ``response``,
+    ``remission``: the episode's last PHQ-9 against its first, as
+    :class:`measures.change.ResponseRemissionRule` defines them, not the
+    HEDIS/MNCM 4-12 month window; response and remission null unless the first
+    PHQ-9 is above 9, all three null without two PHQ-9 scores in the episode).
     """
+    paired_measures = tuple(dict.fromkeys((*TALKING_THERAPIES_MEASURES, RESPONSE_MEASURE)))
     episodes = access.discharged_episodes(
         connection, viewer, discharged_from=discharged_from, discharged_to=discharged_to
     )
@@ -48,8 +57,7 @@ def episode_outcomes(
     )
     firsts_lasts = (
         scored.filter(
-            pl.col("measure").is_in(list(TALKING_THERAPIES_MEASURES))
-            & pl.col("score").is_not_null()
+            pl.col("measure").is_in(list(paired_measures)) & pl.col("score").is_not_null()
         )
         .sort("administered_at")
         .group_by("episode_id", "measure")
@@ -64,7 +72,7 @@ def episode_outcomes(
     # the pivot names its columns first_<measure>; the outcome reads <measure>_first
     pivoted = {
         f"{end}_{measure}": f"{measure}_{end}"
-        for measure in TALKING_THERAPIES_MEASURES
+        for measure in paired_measures
         for end in ("first", "last")
     }
     for column in pivoted:
@@ -72,19 +80,30 @@ def episode_outcomes(
             firsts_lasts = firsts_lasts.with_columns(pl.lit(None, pl.Float64).alias(column))
     paired = firsts_lasts.rename(pivoted)
     outcomes = talking_therapies_outcome(paired.drop_nulls(list(TALKING_THERAPIES_COLUMNS)))
-    return episodes.join(outcomes, on="episode_id", how="left").select(
-        "site",
-        "track_name",
-        "discharge_reason",
-        ((pl.col("discharged_on") - pl.col("admitted_on")).dt.total_days() / 7).alias(
-            "length_weeks"
-        ),
-        *TALKING_THERAPIES_COLUMNS,
-        "case_at_start",
-        "recovered",
-        "reliable_improvement",
-        "reliable_deterioration",
-        "reliable_recovery",
+    response = response_remission(
+        paired.drop_nulls([f"{RESPONSE_MEASURE}_first", f"{RESPONSE_MEASURE}_last"]),
+        first=f"{RESPONSE_MEASURE}_first",
+        last=f"{RESPONSE_MEASURE}_last",
+        count=None,
+    ).select("episode_id", *RESPONSE_COLUMNS)
+    return (
+        episodes.join(outcomes, on="episode_id", how="left")
+        .join(response, on="episode_id", how="left")
+        .select(
+            "site",
+            "track_name",
+            "discharge_reason",
+            ((pl.col("discharged_on") - pl.col("admitted_on")).dt.total_days() / 7).alias(
+                "length_weeks"
+            ),
+            *TALKING_THERAPIES_COLUMNS,
+            "case_at_start",
+            "recovered",
+            "reliable_improvement",
+            "reliable_deterioration",
+            "reliable_recovery",
+            *RESPONSE_COLUMNS,
+        )
     )
 
 

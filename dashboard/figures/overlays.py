@@ -9,6 +9,8 @@ from dashboard.figures import palette
 from dashboard.figures.common import number
 from dashboard.review.record import ClientRecord
 from measures import Instrument, Score
+from measures.expected import ALL_TRACKS
+from measures.formatting import track_words
 
 LEVEL_NAMES = {"php": "PHP", "iop": "IOP", "op": "OP", "residential": "residential care"}
 #: Levels of care from least to most intensive (a move up is a step up).
@@ -120,7 +122,7 @@ def add_reliable_change(fig: go.Figure, score: Score, baseline: float) -> None:
 
 
 def expected_rows(record: ClientRecord, instrument: Instrument, score: Score) -> pl.DataFrame:
-    """The expected range of similar clients for this score, by week (may be empty)."""
+    """The expected range of clients like this one for this score, by week (may be empty)."""
     frame = record.expected
     if frame is None or frame.is_empty() or not {"measure", "week"} <= set(frame.columns):
         return pl.DataFrame()
@@ -132,16 +134,84 @@ def expected_rows(record: ClientRecord, instrument: Instrument, score: Score) ->
     return rows.drop_nulls(["p10", "p50", "p90"]).sort("week")
 
 
-def add_expected(fig: go.Figure, expected: pl.DataFrame) -> None:
-    """Similar clients' middle 80% (p10-p90) as a ribbon and their median as a dashed line."""
+def _sizes(expected: pl.DataFrame, column: str) -> list[int | None]:
+    if column not in expected.columns:
+        return [None] * expected.height
+    return [None if n is None else int(n) for n in expected[column]]
+
+
+def _span(sizes: list[int | None], *, joiner: str = "–") -> str:
+    """The group sizes of the weeks shown: "37", or "21–37" where they differ."""
+    known = [n for n in sizes if n is not None]
+    if not known:
+        return "?"
+    low, high = min(known), max(known)
+    return f"{low}" if low == high else f"{low}{joiner}{high}"
+
+
+def _week_group(track: str | None, n: int | None) -> str:
+    whose = (
+        "episodes (all tracks)"
+        if track in (None, ALL_TRACKS)
+        else (f"{track_words(str(track))}-track episodes")
+    )
+    return f"{'?' if n is None else n} {whose}"
+
+
+def expected_labels(expected: pl.DataFrame, *, for_client: bool) -> tuple[str, str, list[str]]:
+    """The band's legend name, the median's and each week's hover text.
+
+    For the team the reference group and its size: "clients like this one,
+    middle 80% (all episodes with a score that week, n = 37)", and each week's
+    group in the hover (its track's own where it has enough episodes, else all
+    tracks). For the client plain words without statistics: "most people here
+    who started where you did (37 people)".
+    """
+    weeks = expected["week"].to_list()
+    low, mid, high = (expected[c].to_list() for c in ("p10", "p50", "p90"))
+    if for_client:
+        people = _sizes(expected, "n_clients")
+        people = [
+            p if p is not None else e
+            for p, e in zip(people, _sizes(expected, "n_episodes"), strict=True)
+        ]
+        band = (
+            f"most people here who started where you did<br>({_span(people, joiner=' to ')} people)"
+        )
+        hover = [
+            f"Week {int(w)}: most people here who started<br>where you did "
+            f"({'?' if n is None else n} people) scored {number(lo)}–{number(hi)}"
+            for w, lo, hi, n in zip(weeks, low, high, people, strict=True)
+        ]
+        return band, "half of those people scored below this line", hover
+    sizes = _sizes(expected, "n_episodes")
+    tracks = (
+        expected["reference_track"].to_list()
+        if "reference_track" in expected.columns
+        else [ALL_TRACKS] * expected.height
+    )
+    band = (
+        "clients like this one, middle 80%<br>"
+        f"(all episodes with a score that week, n = {_span(sizes)})"
+    )
+    hover = [
+        f"Week {int(w)}: {_week_group(t, n)}<br>that started in the same band and have a score "
+        f"that week<br>middle 80% {number(lo)}–{number(hi)}, median {number(m)}"
+        for w, lo, m, hi, n, t in zip(weeks, low, mid, high, sizes, tracks, strict=True)
+    ]
+    return band, "clients like this one, median", hover
+
+
+def add_expected(fig: go.Figure, expected: pl.DataFrame, *, for_client: bool = False) -> None:
+    """Clients like this one: the middle 80% (p10-p90) as a ribbon, the median dashed.
+
+    The legend and hover say who they are and how many (:func:`expected_labels`).
+    """
     if expected.is_empty():
         return
     x = [week + 0.5 for week in expected["week"]]
-    hover = [
-        f"Week {int(w)}: similar clients' middle 80% {number(lo)}–{number(hi)}, "
-        f"median {number(mid)}"
-        for w, lo, mid, hi in expected.select("week", "p10", "p50", "p90").iter_rows()
-    ]
+    band, median, hover = expected_labels(expected, for_client=for_client)
+    fig.update_layout(legend_traceorder="normal")  # the band first, then its median
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -150,7 +220,7 @@ def add_expected(fig: go.Figure, expected: pl.DataFrame) -> None:
             line={"width": 0},
             hoverinfo="skip",
             showlegend=False,
-            name="similar clients: 10th percentile",
+            name="expected range: lower edge",
         )
     )
     fig.add_trace(
@@ -161,7 +231,7 @@ def add_expected(fig: go.Figure, expected: pl.DataFrame) -> None:
             line={"width": 0},
             fill="tonexty",
             fillcolor=palette.EXPECTED_FILL,
-            name="similar clients: middle 80%",
+            name=band,
             text=hover,
             hovertemplate="%{text}<extra></extra>",
         )
@@ -171,7 +241,7 @@ def add_expected(fig: go.Figure, expected: pl.DataFrame) -> None:
             x=x,
             y=expected["p50"].to_list(),
             mode="lines",
-            name="similar clients: median",
+            name=median,
             line={"color": palette.EXPECTED, "width": 2, "dash": "dash"},
             text=hover,
             hovertemplate="%{text}<extra></extra>",

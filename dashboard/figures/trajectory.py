@@ -25,9 +25,18 @@ AXIS_PAD = 0.03
 
 
 def trajectory_figure(
-    record: ClientRecord, instrument: str, *, score_id: str = "score", catalog: Catalog
+    record: ClientRecord,
+    instrument: str,
+    *,
+    score_id: str = "score",
+    catalog: Catalog,
+    for_client: bool = False,
 ) -> go.Figure:
-    """One score of one measure by program week, with everything needed to read it."""
+    """One score of one measure by program week, with everything needed to read it.
+
+    ``for_client``: the client's own view (My progress), the expected range in
+    plain words without statistics.
+    """
     definition = catalog[instrument]
     score = definition.score(score_id)
     title = f"{score.label} by program week ({direction_words(score)})"
@@ -39,7 +48,7 @@ def trajectory_figure(
     add_reliable_change(fig, score, rows["value"][0])
     add_cutoff(fig, score)
     expected = expected_rows(record, definition, score)
-    add_expected(fig, expected)
+    add_expected(fig, expected, for_client=for_client)
     add_care_levels(fig, record.care_levels)
     if definition.display.daily:  # light points and a 7-day mean
         add_daily(fig, rows, score)

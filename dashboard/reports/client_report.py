@@ -17,8 +17,10 @@ from dashboard.reports.charts import Rendered, render_png
 from dashboard.reports.document import Document
 from dashboard.review.record import ClientRecord
 from measures import Catalog
+from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
+from measures.readiness import DISCLAIMER, Readiness
 
-CHART_PX = (540, 350)
+CHART_PX = (540, 390)  # room for the expected range's two-line legend
 NOT_REQUESTED = "they were left out on request"
 
 
@@ -40,7 +42,7 @@ def client_report_pdf(
     name = record.display_name or "name not recorded"
     pdf.title_line(f"Progress report: {name} ({record.client_id})")
     pdf.paragraph(episode_facts(record))
-    readiness_section(pdf, record.readiness)
+    readiness_section(pdf, record.readiness, record.change)
     flags_section(pdf, record.flags, catalog)
     scores_section(pdf, record, catalog)
     charts_section(pdf, record, catalog, charts=charts, browser_path=browser_path)
@@ -75,30 +77,34 @@ def level_of_care(record: ClientRecord) -> str:
     return LEVEL_NAMES.get(level, level)
 
 
-def readiness_section(pdf: Document, readiness: Any) -> None:
-    """The step-down readiness status and each criterion with its evidence and source."""
+def readiness_section(pdf: Document, readiness: Readiness | None, change: pl.DataFrame) -> None:
+    """The step-down readiness status, each criterion with its evidence and source, what
+    the program has not set, and PHQ-9 response and remission so far."""
     pdf.heading("Step-down readiness")
     if readiness is None:
         pdf.paragraph("Readiness not assessed.")
         return
-    pdf.paragraph(f"Status: {readiness.status}. {getattr(readiness, 'reason', '')}", bold=True)
+    pdf.paragraph(f"Status: {readiness.status}. {readiness.reason}", bold=True)
+    if readiness.missing_settings:
+        pdf.paragraph(
+            f"Not evaluated until the program sets {', '.join(readiness.missing_settings)} "
+            "in the program file: a criterion that cannot be evaluated is never met, so the "
+            "status cannot be ready.",
+            size=9,
+        )
     rows = []
     for c in readiness.criteria:
-        met = {True: "met", False: "not met", None: "not evaluated"}[c.met]
-        note = getattr(c, "note", None)
-        dimension = f"{c.asam_dimension} {getattr(c, 'asam_name', '')}".strip()
-        rows.append((c.label, met, c.value + (f" ({note})" if note else ""), dimension, c.source))
+        evidence = f"{c.value} ({c.note})" if c.value and c.note else c.value or c.note or ""
+        dimension = f"{c.asam_dimension} {c.asam_name}"
+        rows.append((c.label, c.mark, evidence, dimension, c.source))
     pdf.grid(
-        ("Criterion", "Met", "Evidence", "ASAM dimension", "Source"),
+        ("Criterion", "Verdict", "Evidence", "ASAM dimension", "Source"),
         rows,
-        widths=(22, 10, 34, 16, 18),
+        widths=(18, 16, 32, 16, 18),
         size=8,
     )
-    try:
-        from measures.readiness import DISCLAIMER
-    except ImportError:  # pragma: no cover - readiness ships with measures
-        return
-    pdf.paragraph(DISCLAIMER, size=8)
+    pdf.paragraph(f"{RESPONSE_TITLE}: {response_so_far(change)}.", size=9)
+    pdf.paragraph(f"{RESPONSE_SOURCES} {DISCLAIMER}", size=8)
 
 
 def flags_section(pdf: Document, flags: pl.DataFrame, catalog: Catalog) -> None:

@@ -15,7 +15,7 @@ from dashboard.auth.viewer import Viewer
 from dashboard.review.reference import Reference
 from measures import Catalog
 from measures.change import episode_change, long_scores
-from measures.expected import weekly_scores
+from measures.expected import track_ranges, weekly_scores
 from measures.program import ProgramConfig
 from measures.readiness import Readiness, assess_readiness
 
@@ -39,9 +39,12 @@ class ClientRecord:
     - ``flags``: safety-item endorsements: ``administration_id``, ``administered_at``,
       ``week``, ``item``, ``value``, ``acknowledged_by``, ``acknowledged_at``.
     - ``decisions``: ``week_of``, ``decision``, ``note``, ``decided_by``, ``decided_at``.
-    - ``expected``: per ``measure`` and ``week``: ``p10``, ``p50``, ``p90`` for clients
-      like this one (same baseline band), only where enough reference episodes
-      exist; ``expected_notes`` says why a measure has none.
+    - ``expected``: per ``measure`` and ``week``: ``p10``, ``p50``, ``p90`` of clients
+      like this one (every episode with the same baseline band and a score that
+      week; the client's own track where it has enough episodes, else every
+      track), with the group's size (``n_episodes``, ``n_clients``) and
+      ``reference_track``, only where enough reference episodes exist;
+      ``expected_notes`` says why a measure has none.
     - ``readiness``: the step-down readiness result (``measures.readiness``), or None.
     """
 
@@ -199,8 +202,13 @@ def with_assessments(
         catalog=catalog,
     )
     bands = weekly.select("measure", "baseline_band").unique()
-    expected = reference.ranges.join(bands, on=["measure", "baseline_band"]).select(
-        "measure", "week", "p10", "p50", "p90"
+    expected = (
+        track_ranges(reference.ranges, episode["track"])
+        .join(bands, on=["measure", "baseline_band"])
+        .select(
+            "measure", "week", "p10", "p50", "p90", "n_episodes", "n_clients", "reference_track"
+        )
+        .sort("measure", "week")
     )
     notes = {}
     for measure, band in bands.rows():
@@ -209,8 +217,6 @@ def with_assessments(
                 (pl.col("measure") == measure) & (pl.col("baseline_band") == band)
             )
             notes[measure] = (
-                gap["reason"][0]
-                if gap.height
-                else "no completed episodes of the program to compare with yet"
+                gap["reason"][0] if gap.height else "no episodes of the program to compare with yet"
             )
     return replace(record, readiness=readiness, expected=expected, expected_notes=notes)

@@ -1,4 +1,4 @@
-"""Expected-response ranges from the program's own completed episodes."""
+"""Expected-response ranges from every episode of the program with a score that week."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ from dashboard.store.engine import read, write
 from measures import Catalog
 from measures.expected import ExpectedConfig, reference_ranges, weekly_scores
 
-#: Completed episodes read (and scored) together when the ranges are computed.
+#: Episodes read (and scored) together when the ranges are computed.
 EPISODES_PER_READ = 2_000
+#: Part of the fingerprint: a change of how the ranges are built recomputes stored ones
+#: (2: every episode with a score that week, by track, with the group's size).
+REFERENCE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,14 @@ class Reference:
 def program_reference(
     connection: sa.Connection, catalog: Catalog, config: ExpectedConfig
 ) -> Reference:
-    """Ranges from every episode of the program discharged for one of the program's
-    ``completed_reasons`` (by default completed or stepped down).
+    """Ranges from every episode of the program with a score that week, whatever its
+    outcome (completed, stepped down, left early, stepped up or still active), per
+    track and for every track together (:func:`measures.expected.expected_ranges`).
 
     Program-wide aggregates: they carry no identity and are only shown where
     at least ``config.min_reference_episodes`` episodes stand behind a range.
     """
-    starts = access.reference_episodes(connection, config.completed_reasons)
+    starts = access.reference_episodes(connection)
     pks = starts["episode_pk"].to_list()
     # weekly means are per episode: a batch of episodes at a time keeps memory flat
     # (the whole history of a large program at once took 3.3 GB)
@@ -58,24 +62,30 @@ def program_reference(
 
 
 def fingerprint(connection: sa.Connection, catalog: Catalog, config: ExpectedConfig) -> str:
-    """What the ranges depend on: the completed episodes, the imports, the settings.
+    """What the ranges depend on: every administration and episode, the imports, the settings.
 
-    A check-in of an active client leaves it unchanged; a discharge or an import
-    of past data changes it.
+    The reference is every episode with a score, so any new administration of
+    any episode (a check-in too) changes it: the count and largest id of the
+    administrations (a new version of an answer is a new row). The count and
+    largest id of the episodes and the latest import (which may change an
+    episode's track, dates or outcome) cover the rest. A decision, an
+    acknowledgement or a plan leaves it unchanged, unlike the data version.
     """
-    e, i = t.episodes.c, t.imports.c
-    count, last = connection.execute(
-        sa.select(sa.func.count(e.id), sa.func.max(e.id)).where(
-            e.discharge_reason.in_(config.completed_reasons)
-        )
+    a, e, i = t.administrations.c, t.episodes.c, t.imports.c
+    administrations, last_administration = connection.execute(
+        sa.select(sa.func.count(a.id), sa.func.max(a.id))
     ).one()
-    last_import = connection.execute(
-        sa.select(sa.func.max(i.id)).where(i.kind != "check-in")
-    ).scalar()
+    episodes, last_episode = connection.execute(
+        sa.select(sa.func.count(e.id), sa.func.max(e.id))
+    ).one()
+    last_import = connection.execute(sa.select(sa.func.max(i.id))).scalar()
     settings = hashlib.sha1(
-        f"{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
+        f"{REFERENCE_VERSION}|{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    return f"{count}:{last}:{last_import}:{settings}"
+    return (
+        f"{administrations}:{last_administration}:{episodes}:{last_episode}:{last_import}:"
+        f"{settings}"
+    )
 
 
 def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> Reference:

@@ -319,7 +319,7 @@ data_changes = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False, server_default=_now()),
 )
 
-# The program's expected-response ranges (aggregates of completed episodes, no
+# The program's expected-response ranges (aggregates of every episode with a score, no
 # identities), stored so a fresh server does not recompute them on its first page.
 reference_cache = sa.Table(
     "reference_cache",

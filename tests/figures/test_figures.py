@@ -167,28 +167,56 @@ def test_care_level_changes_are_labelled_lines(records):
     assert care_label("iop", "readmission", None) == "Readmitted to IOP"
 
 
+EXPECTED = pl.DataFrame(
+    {
+        "measure": ["phq9"] * 3 + ["gad7"],
+        "week": [1, 2, 3, 1],
+        "p10": [10.0, 8.0, 6.0, 5.0],
+        "p50": [16.0, 13.0, 11.0, 9.0],
+        "p90": [22.0, 20.0, 18.0, 15.0],
+        "n_episodes": [37, 30, 24, 40],
+        "n_clients": [36, 29, 24, 39],
+        "reference_track": ["co_occurring", "co_occurring", "all", "all"],
+    }
+)
+BAND = "clients like this one, middle 80%<br>(all episodes with a score that week, n = 24–37)"
+
+
 def test_expected_range_is_drawn_mid_week_where_there_is_one(records):
     record = records[DEMO_CLIENT]
-    assert "similar clients: median" not in [
+    assert "clients like this one, median" not in [
         t.name for t in trajectory_figure(record, "phq9", catalog=CATALOG).data
     ]
-    expected = pl.DataFrame(
-        {
-            "measure": ["phq9"] * 3 + ["gad7"],
-            "week": [1, 2, 3, 1],
-            "p10": [10.0, 8.0, 6.0, 5.0],
-            "p50": [16.0, 13.0, 11.0, 9.0],
-            "p90": [22.0, 20.0, 18.0, 15.0],
-        }
-    )
-    fig = trajectory_figure(dataclasses.replace(record, expected=expected), "phq9", catalog=CATALOG)
-    ribbon = trace(fig, "similar clients: middle 80%")
-    median = trace(fig, "similar clients: median")
+    fig = trajectory_figure(dataclasses.replace(record, expected=EXPECTED), "phq9", catalog=CATALOG)
+    ribbon = trace(fig, BAND)
+    median = trace(fig, "clients like this one, median")
     assert list(ribbon.x) == [1.5, 2.5, 3.5]
     assert list(ribbon.y) == [22.0, 20.0, 18.0]
     assert ribbon.fill == "tonexty"
     assert list(median.y) == [16.0, 13.0, 11.0]
     assert median.line.dash == "dash"
+
+
+def test_the_expected_range_says_who_is_in_it_and_how_many(records):
+    record = dataclasses.replace(records[DEMO_CLIENT], expected=EXPECTED)
+    ribbon = trace(trajectory_figure(record, "phq9", catalog=CATALOG), BAND)
+    assert ribbon.text[0] == (
+        "Week 1: 37 co-occurring-track episodes<br>that started in the same band and have a "
+        "score that week<br>middle 80% 10–22, median 16"
+    )
+    assert ribbon.text[2].startswith("Week 3: 24 episodes (all tracks)<br>that started")
+
+
+def test_a_client_sees_the_expected_range_in_plain_words(records):
+    record = dataclasses.replace(records[DEMO_CLIENT], expected=EXPECTED)
+    fig = trajectory_figure(record, "phq9", catalog=CATALOG, for_client=True)
+    ribbon = trace(fig, "most people here who started where you did<br>(24 to 36 people)")
+    assert ribbon.text[0] == (
+        "Week 1: most people here who started<br>where you did (36 people) scored 10–22"
+    )
+    words = " ".join([*(t.name or "" for t in fig.data), *ribbon.text]).lower()
+    for jargon in ("percentile", "median", "episode", "track", "80%", "n ="):
+        assert jargon not in words
 
 
 def test_daily_ratings_are_light_points_and_a_seven_day_mean(records):

@@ -1,6 +1,8 @@
-"""Reliable change (Jacobson & Truax 1991) and the NHS Talking Therapies paired outcome.
+"""Reliable change (Jacobson & Truax 1991), the NHS Talking Therapies paired outcome and
+PHQ-9 response and remission (NCQA HEDIS DRR-E, MN Community Measurement).
 
-measures.md 2.1 and 2.2 give the rules and the worked illustration reproduced here.
+measures.md 2.1 and 2.2 and screening-instruments.md 7 and 8 give the rules and the
+worked illustration reproduced here.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from measures.change import (
     DETERIORATED,
     IMPROVED,
     NO_CHANGE,
-    TalkingTherapiesRule,
+    RESPONSE_TITLE,
     episode_change,
     reliable_change_index,
+    response_remission,
+    response_so_far,
     talking_therapies_outcome,
 )
 from measures.definition import ReliableChange
@@ -247,6 +251,22 @@ def test_talking_therapies_reliable_improvement_on_either_measure(phq9, gad7, im
     assert outcome(*phq9, *gad7)["reliable_improvement"] is improved
 
 
+def test_an_episode_is_never_both_reliably_improved_and_reliably_deteriorated():
+    # "a reliable decrease in one or both of the scores; no reliable increase in either"
+    row = outcome(12, 4, 5, 10)
+    assert (row["reliable_improvement"], row["reliable_deterioration"]) == (False, True)
+    assert row["reliable_recovery"] is False
+
+
+@pytest.mark.parametrize(
+    ("phq9", "gad7"),
+    [((16, 10), (4, 8)), ((10, 16), (12, 8)), ((16, 10), (12, 8)), ((4, 10), (4, 8))],
+)
+def test_reliable_improvement_and_deterioration_exclude_each_other(phq9, gad7):
+    row = outcome(*phq9, *gad7)
+    assert not (row["reliable_improvement"] and row["reliable_deterioration"])
+
+
 @pytest.mark.parametrize(
     ("phq9", "gad7", "deteriorated"),
     [((4, 10), (4, 4), True), ((4, 4), (4, 8), True), ((4, 9), (4, 7), False)],
@@ -262,20 +282,61 @@ def test_talking_therapies_reliable_recovery_is_recovery_with_reliable_improveme
     assert recovered_only["reliable_recovery"] is False
 
 
-def test_opposite_reliable_changes_count_both_ways_by_default():
-    row = outcome(16, 10, 4, 8)
-    assert (row["reliable_improvement"], row["reliable_deterioration"]) == (True, True)
-
-
-def test_require_no_opposite_change_cancels_opposite_reliable_changes():
-    rule = TalkingTherapiesRule(require_no_opposite_change=True)
-    row = outcome(16, 10, 4, 8, rule=rule)
-    assert (row["reliable_improvement"], row["reliable_deterioration"]) == (False, False)
-
-
-def test_require_no_opposite_change_keeps_a_change_on_one_measure_alone():
-    rule = TalkingTherapiesRule(require_no_opposite_change=True)
-    improved = outcome(16, 10, 8, 8, rule=rule)
-    worse = outcome(4, 10, 8, 8, rule=rule)
+def test_a_reliable_change_on_one_measure_alone_is_improvement_or_deterioration():
+    improved = outcome(16, 10, 8, 8)
+    worse = outcome(4, 10, 8, 8)
     assert (improved["reliable_improvement"], improved["reliable_deterioration"]) == (True, False)
     assert (worse["reliable_improvement"], worse["reliable_deterioration"]) == (False, True)
+
+
+def response(first: float, *later: float) -> dict:
+    [row] = response_remission(episode_change(series("phq9", first, *later))).to_dicts()
+    return row
+
+
+@pytest.mark.parametrize(("first", "evaluated"), [(9, False), (10, True), (27, True)])
+def test_response_and_remission_need_an_elevated_first_phq9_above_9(first, evaluated):
+    row = response(first, 2)
+    assert row["index_elevated"] is evaluated
+    assert (row["response"] is not None, row["remission"] is not None) == (evaluated, evaluated)
+
+
+@pytest.mark.parametrize(
+    ("first", "latest", "responded"),
+    [(16, 8, True), (16, 9, False), (11, 5, True), (20, 11, False)],
+)
+def test_response_is_a_fall_of_at_least_half_of_the_first_score(first, latest, responded):
+    assert response(first, 14, latest)["response"] is responded
+
+
+@pytest.mark.parametrize(("latest", "remitted"), [(4, True), (5, False), (0, True)])
+def test_remission_is_a_latest_phq9_below_5(latest, remitted):
+    assert response(18, 12, latest)["remission"] is remitted
+
+
+def test_response_is_the_latest_score_not_the_best_one():
+    row = response(20, 4, 12)
+    assert (row["response"], row["remission"]) == (False, False)
+
+
+def test_a_single_phq9_gives_no_response_or_remission_yet():
+    row = response(18)
+    assert row["index_elevated"] is True
+    assert (row["response"], row["remission"]) == (None, None)
+
+
+def test_response_so_far_says_what_it_is_and_is_not():
+    assert RESPONSE_TITLE == (
+        "PHQ-9 response and remission so far (not the HEDIS/MNCM measurement window)"
+    )
+    change = episode_change(series("phq9", 18, 12, 4))
+    assert response_so_far(change) == (
+        "PHQ-9 18 at the start, 4 now (78% lower): response so far (at least 50% lower); "
+        "remission so far (below 5)"
+    )
+    low = episode_change(series("phq9", 8, 2))
+    assert response_so_far(low) == (
+        "not evaluated: the first PHQ-9 (8) is not above 9; response and remission are "
+        "measured only from an elevated first score"
+    )
+    assert response_so_far(episode_change(series("gad7", 12, 4))) == "no PHQ-9 in this episode yet"

@@ -13,6 +13,8 @@ from measures.expected import (
     expected_ranges,
     not_on_track,
     range_gaps,
+    ranges_for,
+    track_ranges,
     weekly_scores,
 )
 
@@ -37,13 +39,24 @@ def administrations(episode: str, measure: str, scores: dict[int, float], **extr
     ]
 
 
-def reference(measure: str, series: list[dict[int, float]], reason: str = "completed"):
+def reference(
+    measure: str,
+    series: list[dict[int, float]],
+    reason: str | None = "completed",
+    *,
+    track: str | None = None,
+    prefix: str = "R",
+):
     rows = [
         r
         for n, scores in enumerate(series)
-        for r in administrations(f"R{n}", measure, scores, discharge_reason=reason)
+        for r in administrations(
+            f"{prefix}{n}", measure, scores, discharge_reason=reason, track=track
+        )
     ]
-    return weekly_scores(pl.DataFrame(rows))
+    return weekly_scores(
+        pl.DataFrame(rows, schema_overrides={"discharge_reason": pl.String, "track": pl.String})
+    )
 
 
 def client(measure: str, scores: dict[int, float]) -> pl.DataFrame:
@@ -51,7 +64,7 @@ def client(measure: str, scores: dict[int, float]) -> pl.DataFrame:
     return weekly_scores(pl.DataFrame(rows))
 
 
-# Five completed episodes with a Moderate PHQ-9 baseline (12): week 2 scores 10..14,
+# Five episodes with a Moderate PHQ-9 baseline (12): week 2 scores 10..14,
 # week 3 scores 6..10, so the percentiles are known by hand.
 MODERATE = [{1: 12, 2: 10 + n, 3: 6 + n, 4: 5 + n} for n in range(5)]
 
@@ -104,7 +117,7 @@ def test_too_few_reference_episodes_show_no_range_and_say_why():
     assert expected_ranges(weekly, config=FIVE).is_empty()
     gaps = range_gaps(weekly, config=FIVE)
     assert gaps.filter(pl.col("week") == 2)["reason"].to_list() == [
-        "only 3 completed episodes with a Moderate PHQ-9 baseline have a score in week 2; "
+        "only 3 episodes (all tracks) with a Moderate PHQ-9 baseline have a score in week 2; "
         "at least 5 needed"
     ]
 
@@ -117,11 +130,83 @@ def test_the_default_minimum_is_20_episodes():
     assert expected_ranges(twenty)["n_episodes"].to_list() == [20, 20]
 
 
-def test_episodes_that_did_not_complete_are_not_the_reference():
+def test_every_episode_with_a_score_that_week_is_the_reference_whatever_its_outcome():
+    # completers only made the ranges optimistic (issue 10): those who left early,
+    # stepped up or are still in the program count too
     weekly = pl.concat(
-        [reference("phq9", MODERATE), reference("phq9", MODERATE, reason="left_early")]
+        [
+            reference("phq9", MODERATE),
+            reference("phq9", MODERATE, reason="left_early", prefix="L"),
+            reference("phq9", MODERATE[:2], reason=None, prefix="A"),
+        ]
     )
-    assert expected_ranges(weekly, config=FIVE)["n_episodes"].unique().to_list() == [5]
+    ranges = expected_ranges(weekly, config=FIVE)
+    assert ranges.filter(pl.col("week") == 2)["n_episodes"].to_list() == [12]
+
+
+def test_an_episode_counts_only_in_the_weeks_it_has_a_score():
+    stayed = [{1: 12, 2: 10, 3: 6 + n} for n in range(5)]
+    left_in_week_2 = [{1: 12, 2: 20} for _ in range(3)]
+    weekly = pl.concat(
+        [reference("phq9", stayed), reference("phq9", left_in_week_2, "left_early", prefix="L")]
+    )
+    ranges = expected_ranges(weekly, config=FIVE)
+    assert ranges.select("week", "n_episodes").rows() == [(1, 8), (2, 8), (3, 5)]
+    week2 = ranges.filter(pl.col("week") == 2).row(0, named=True)
+    assert week2["p90"] == pytest.approx(20.0)  # the ones who left early were doing worst
+
+
+def tracks_reference() -> pl.DataFrame:
+    """Six co-occurring episodes scoring high in week 2, four mental-health ones scoring low."""
+    co = reference("phq9", [{1: 12, 2: 14 + n % 2} for n in range(6)], track="co_occurring")
+    mental = reference(
+        "phq9", [{1: 12, 2: 8 + n % 2} for n in range(4)], track="mental_health", prefix="M"
+    )
+    return pl.concat([co, mental])
+
+
+def test_a_track_with_enough_episodes_gets_its_own_range_the_others_the_program_wide():
+    ranges = expected_ranges(tracks_reference(), config=FIVE).filter(pl.col("week") == 2)
+    assert ranges.select("track", "n_episodes").rows() == [("all", 10), ("co_occurring", 6)]
+    clients = pl.DataFrame(
+        {
+            "measure": ["phq9"] * 3,
+            "baseline_band": ["Moderate"] * 3,
+            "week": [2] * 3,
+            "track": ["co_occurring", "mental_health", None],
+        }
+    )
+    chosen = ranges_for(clients, ranges).select("track", "reference_track", "n_episodes")
+    assert chosen.rows() == [
+        ("co_occurring", "co_occurring", 6),
+        ("mental_health", "all", 10),
+        (None, "all", 10),
+    ]
+    assert track_ranges(ranges, "co_occurring")["n_episodes"].to_list() == [6]
+
+
+def test_not_on_track_compares_a_client_with_their_own_track_and_says_so():
+    weekly = tracks_reference()
+    ranges = expected_ranges(weekly, config=FIVE)
+    client_rows = administrations(
+        "E1", "phq9", {1: 12, 2: 14}, client_id="C1", track="co_occurring"
+    )
+    mine = weekly_scores(pl.DataFrame(client_rows))
+    row = not_on_track(mine, ranges, config=FIVE).row(0, named=True)
+    assert row["evidence"] == (
+        "PHQ-9 14 in week 2 is not above the 90th percentile (15) of the 6 co-occurring-track "
+        "episodes with a Moderate PHQ-9 baseline and a score in week 2; their median is 14.5"
+    )
+    other = weekly_scores(
+        pl.DataFrame(
+            administrations("E2", "phq9", {1: 12, 2: 14}, client_id="C2", track="mental_health")
+        )
+    )
+    row = not_on_track(other, ranges, config=FIVE).row(0, named=True)
+    assert row["evidence"].startswith(
+        "PHQ-9 14 in week 2 is not above the 90th percentile (15) of the 10 episodes (all "
+        "tracks) with a Moderate PHQ-9 baseline"
+    )
 
 
 def test_not_on_track_only_after_two_consecutive_worse_weeks():
@@ -131,16 +216,17 @@ def test_not_on_track_only_after_two_consecutive_worse_weeks():
     assert row["not_on_track"] is False
     assert row["weeks"] == [2]
     assert row["evidence"] == (
-        "PHQ-9 15 in week 2 is above the 90th percentile (13.6) of 5 completed episodes "
-        "with a Moderate PHQ-9 baseline; 1 of 2 weeks in a row so far"
+        "PHQ-9 15 in week 2 is above the 90th percentile (13.6) of the 5 episodes (all tracks) "
+        "with a Moderate PHQ-9 baseline and a score in week 2; 1 of 2 weeks in a row so far"
     )
     two_weeks = not_on_track(client("phq9", {1: 12, 2: 15, 3: 11}), ranges, config=FIVE)
     row = two_weeks.row(0, named=True)
     assert row["not_on_track"] is True
     assert row["weeks"] == [2, 3]
     assert row["evidence"] == (
-        "not on track: PHQ-9 above the 90th percentile of 5 completed episodes with a Moderate "
-        "PHQ-9 baseline for 2 weeks in a row (week 2: 15 vs 13.6, week 3: 11 vs 9.6)"
+        "not on track: PHQ-9 above the 90th percentile of the episodes (all tracks) with a "
+        "Moderate PHQ-9 baseline and a score that week for 2 weeks in a row "
+        "(week 2: 15 vs 13.6, n = 5; week 3: 11 vs 9.6, n = 5)"
     )
 
 
@@ -150,8 +236,8 @@ def test_a_better_week_ends_the_run():
     assert row["not_on_track"] is False
     assert row["weeks"] == []
     assert row["evidence"] == (
-        "PHQ-9 8 in week 3 is not above the 90th percentile (9.6) of 5 completed episodes "
-        "with a Moderate PHQ-9 baseline; their median is 8"
+        "PHQ-9 8 in week 3 is not above the 90th percentile (9.6) of the 5 episodes (all tracks) "
+        "with a Moderate PHQ-9 baseline and a score in week 3; their median is 8"
     )
 
 
@@ -187,7 +273,7 @@ def test_no_range_for_the_latest_week_gives_no_verdict_and_the_reason():
     )
     assert row["not_on_track"] is None
     assert row["evidence"] == (
-        "PHQ-9 16 in week 4: no expected range (fewer than 5 completed episodes with a "
+        "PHQ-9 16 in week 4: no expected range (fewer than 5 episodes (all tracks) with a "
         "Moderate PHQ-9 baseline have a score in week 4)"
     )
 
@@ -199,7 +285,7 @@ def test_gaps_make_the_missing_range_reason_exact():
     gaps = range_gaps(weekly, config=config)
     row = not_on_track(client("phq9", {1: 12, 2: 15}), ranges, config=config, gaps=gaps)
     assert row["evidence"].to_list() == [
-        "PHQ-9 15 in week 2: no expected range (only 3 completed episodes with a Moderate "
+        "PHQ-9 15 in week 2: no expected range (only 3 episodes (all tracks) with a Moderate "
         "PHQ-9 baseline have a score in week 2; at least 5 needed)"
     ]
 
@@ -210,7 +296,7 @@ def test_a_measure_without_bands_uses_one_baseline_group():
     assert ranges["baseline_band"].unique().to_list() == ["all"]
     row = not_on_track(client("pacs", {1: 20, 2: 19}), ranges, config=FIVE).row(0, named=True)
     assert row["not_on_track"] is True
-    assert "of 5 completed episodes for 2 weeks in a row" in row["evidence"]
+    assert "of the episodes (all tracks) with a score that week for 2 weeks" in row["evidence"]
 
 
 def test_the_off_track_percentile_is_configurable():
@@ -226,3 +312,8 @@ def test_config_from_the_expected_response_table():
         ExpectedConfig.from_mapping({"percentile_for_off_track": 10})
     with pytest.raises(ConfigError, match=r"\[expected_response\] unknown key 'min_episodes'"):
         ExpectedConfig.from_mapping({"min_episodes": 10})
+
+
+def test_completed_reasons_is_refused_with_the_reason():
+    with pytest.raises(ConfigError, match="completed_reasons is no longer used: the expected"):
+        ExpectedConfig.from_mapping({"completed_reasons": ["completed"]})

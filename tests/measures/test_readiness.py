@@ -10,7 +10,13 @@ import pytest
 
 from measures import Catalog
 from measures.config import ConfigError
-from measures.readiness import assess_caseload, assess_readiness
+from measures.readiness import (
+    CORE_CRITERIA,
+    CriterionResult,
+    assess_caseload,
+    assess_readiness,
+    readiness_status,
+)
 from measures.readiness_config import ReadinessConfig
 
 ADMITTED = dt.date(2026, 10, 12)  # a Monday
@@ -19,15 +25,13 @@ MONDAYS = [ADMITTED + dt.timedelta(weeks=w) for w in range(6)]  # 10-12 ... 11-1
 PROGRAM_DAYS = [
     ADMITTED + dt.timedelta(days=d) for d in range(40) if d % 7 in (0, 2, 4)
 ]  # Mon/Wed/Fri up to 11-20
-DEMO_POLICY = ReadinessConfig.from_mapping(
-    {
-        "min_weeks": {"weeks": 4},
-        "attendance": {"attendance_min": 0.75},
-        "craving": {"craving_nrs_max": 3},
-        "self_efficacy": {"confidence_nrs_min": 7},
-    },
-    policy_source="demo_program.toml",
-)
+POLICY = {
+    "min_weeks": {"weeks": 4},
+    "attendance": {"attendance_min": 0.75},
+    "craving": {"craving_nrs_max": 3},
+    "self_efficacy": {"confidence_nrs_min": 7},
+}
+DEMO_POLICY = ReadinessConfig.from_mapping(POLICY, policy_source="demo_program.toml")
 SCHEMA = {
     "measure": pl.String,
     "administered_at": pl.Datetime("us"),
@@ -120,7 +124,7 @@ def test_ready_when_every_criterion_is_met_at_two_consecutive_reviews(catalog):
     result = assess(doing_well(), catalog=catalog)
     assert result.status == "ready"
     assert result.reason == (
-        "All 9 evaluated criteria met at this review and at the previous one (2026-11-13)."
+        "All 9 criteria met at this review and at the previous one (2026-11-13)."
     )
     assert all(c.met and c.met_at_previous_review for c in result.criteria)
     mood = result.criterion("mood")
@@ -164,7 +168,7 @@ def test_approaching_when_met_at_this_review_only(catalog):
     result = assess(doing_well(phq9=[16, 15, 14, 13, 12, 8]), catalog=catalog)
     assert result.status == "approaching"
     assert result.reason == (
-        "All 9 evaluated criteria met now, but not all at the previous review (2026-11-13): "
+        "All 9 criteria met now, but not all at the previous review (2026-11-13): "
         "Mood (PHQ-9) not met then."
     )
     mood = result.criterion("mood")
@@ -176,7 +180,7 @@ def test_approaching_when_all_but_one_criterion_is_met(catalog):
     half = attendance(lambda day: day.day % 2 == 0)
     result = assess(doing_well(), attended=half, catalog=catalog)
     assert result.status == "approaching"
-    assert result.reason == "All but one of 9 evaluated criteria met; not met: Attendance."
+    assert result.reason == "All but one of 9 criteria met; not met: Attendance."
     assert result.criterion("attendance").value == (
         "attended 3 of 6 program days in the 14 days to 2026-11-20 (50%; program minimum 75%)"
     )
@@ -252,12 +256,35 @@ def test_reliable_deterioration_fails_mood_even_below_caseness(catalog):
     assert mood.value == "PHQ-9 9 on 2026-11-16 (below 10); change from 2: reliably deteriorated"
 
 
-def test_reliable_improvement_meets_mood_while_still_a_case(catalog):
-    mood = assess(doing_well(phq9=[22, 20, 18, 16, 15, 13]), catalog=catalog).criterion("mood")
-    assert mood.met is True
+def test_reliable_improvement_still_above_the_cut_off_is_improving_not_met(catalog):
+    # Jacobson & Truax: clinically significant change needs the cut-off crossed
+    result = assess(doing_well(phq9=[22, 20, 18, 16, 15, 13]), catalog=catalog)
+    mood = result.criterion("mood")
+    assert mood.met is False
+    assert mood.improving
+    assert mood.verdict == "Improving, still above the cut-off"
     assert (
         mood.value == "PHQ-9 13 on 2026-11-16 (at or above 10); change from 22: reliably improved"
     )
+    assert "Jacobson NS, Truax P" in mood.source
+    assert result.status == "approaching"
+
+
+def test_a_phq9_of_18_after_reliable_improvement_keeps_the_status_at_approaching(catalog):
+    result = assess(doing_well(phq9=[26, 25, 23, 21, 20, 18]), catalog=catalog)
+    assert result.status == "approaching"
+    assert result.reason == (
+        "All but one of 9 criteria met; improving, still above the cut-off: Mood (PHQ-9)."
+    )
+    assert result.criterion("mood").verdict == "Improving, still above the cut-off"
+
+
+def test_improving_on_mood_and_anxiety_still_above_both_cut_offs_is_not_ready(catalog):
+    rows = [r for r in doing_well(phq9=[26, 25, 23, 21, 20, 18]) if r["measure"] != "gad7"]
+    rows += weekly("gad7", [19, 18, 17, 16, 15, 14])
+    result = assess(rows, catalog=catalog)
+    assert result.status == "not ready"
+    assert result.reason == ("Improving, still above the cut-off: Mood (PHQ-9), Anxiety (GAD-7).")
 
 
 def test_a_case_without_reliable_improvement_is_not_met(catalog):
@@ -310,6 +337,15 @@ def test_substance_criteria_need_data_when_the_track_is_unknown(catalog):
     assert result.status == "ready"
 
 
+def test_craving_needs_the_pacs_and_the_daily_rating(catalog):
+    result = assess(doing_well(drop=("pacs",)), catalog=catalog)
+    craving = result.criterion("craving")
+    assert craving.met is None
+    assert craving.verdict == "Not enough recent data: give the PACS and the daily craving rating"
+    assert result.status == "not enough data"
+    assert result.reason == "Not enough recent data for: Craving."
+
+
 def test_a_substance_use_client_without_craving_data_has_not_enough_data(catalog):
     result = assess(doing_well(drop=("pacs", "craving_nrs")), catalog=catalog)
     craving = result.criterion("craving")
@@ -320,21 +356,111 @@ def test_a_substance_use_client_without_craving_data_has_not_enough_data(catalog
     assert result.status == "not enough data"
 
 
-def test_policy_settings_left_empty_are_shown_as_not_set_and_never_block(catalog):
+def test_policy_settings_left_empty_are_not_evaluated_and_keep_the_status_from_ready(catalog):
     result = assess(doing_well(), config=ReadinessConfig(), catalog=catalog)
-    assert result.status == "ready"
-    assert result.reason.startswith("All 7 evaluated criteria met")
-    for key in ("min_weeks", "attendance"):
-        criterion = result.criterion(key)
-        assert criterion.met is None
-        assert criterion.note == "not set by the program"
-    assert result.criterion("attendance").value == (
+    assert result.status == "not ready"
+    assert result.missing_settings == (
+        "[readiness.min_weeks] weeks",
+        "[readiness.craving] craving_nrs_max",
+        "[readiness.self_efficacy] confidence_nrs_min",
+        "[readiness.attendance] attendance_min",
+    )
+    assert result.reason == (
+        "Not evaluated: Time in IOP (set [readiness.min_weeks] weeks in the program file), "
+        "Craving (set [readiness.craving] craving_nrs_max in the program file), "
+        "Confidence to stay abstinent (set [readiness.self_efficacy] confidence_nrs_min in "
+        "the program file), Attendance (set [readiness.attendance] attendance_min in the "
+        "program file)."
+    )
+    attendance = result.criterion("attendance")
+    assert attendance.met is None
+    assert attendance.verdict == (
+        "Not evaluated: set [readiness.attendance] attendance_min in the program file"
+    )
+    assert attendance.value == (
         "attended 6 of 6 program days in the 14 days to 2026-11-20 "
         "(100%; program minimum not set by the program)"
     )
     craving = result.criterion("craving")
-    assert craving.met is True
+    assert craving.met is None
     assert "(program maximum not set by the program)" in craving.value
+
+
+def test_high_craving_and_low_confidence_with_the_library_defaults_are_never_ready(catalog):
+    # with no program thresholds, a flat trend alone used to meet both criteria
+    rows = doing_well(drop=("craving_nrs", "confidence_nrs"))
+    rows += daily("craving_nrs", lambda w: 9.0) + daily("confidence_nrs", lambda w: 1.0)
+    result = assess(rows, config=ReadinessConfig(), catalog=catalog)
+    assert result.status != "ready"
+    assert result.status == "not ready"
+    craving, confidence = result.criterion("craving"), result.criterion("self_efficacy")
+    assert (craving.met, confidence.met) == (None, None)
+    assert craving.verdict == (
+        "Not evaluated: set [readiness.craving] craving_nrs_max in the program file"
+    )
+    assert confidence.value == (
+        "Confidence 0-10 mean 1 over 6 ratings since 2026-11-09 (program minimum not set by "
+        "the program); trend 0 a week (not falling)"
+    )
+    with_policy = assess(rows, catalog=catalog)
+    assert with_policy.criterion("craving").met is False
+    assert with_policy.criterion("self_efficacy").met is False
+    assert with_policy.status == "not ready"
+
+
+def test_one_threshold_left_empty_keeps_a_client_who_meets_the_rest_at_approaching(catalog):
+    policy = {k: v for k, v in POLICY.items() if k != "attendance"}
+    config = ReadinessConfig.from_mapping(policy, policy_source="demo_program.toml")
+    result = assess(doing_well(), config=config, catalog=catalog)
+    assert result.status == "approaching"
+    assert result.reason == (
+        "All but one of 9 criteria met; not evaluated: Attendance (set [readiness.attendance] "
+        "attendance_min in the program file)."
+    )
+    assert result.missing_settings == ("[readiness.attendance] attendance_min",)
+
+
+def criterion(id: str, met: bool | None, **extra: object) -> CriterionResult:
+    label = {"safety": "Safety flags followed up"}.get(id, id.replace("_", " ").capitalize())
+    return CriterionResult(id, label, 3, met, "", "", met_at_previous_review=met, **extra)
+
+
+def test_every_criterion_is_core():
+    assert set(CORE_CRITERIA) == {
+        "min_weeks",
+        "mood",
+        "anxiety",
+        "safety",
+        "craving",
+        "use",
+        "self_efficacy",
+        "recovery_environment",
+        "attendance",
+    }
+
+
+def test_a_safety_criterion_that_cannot_be_evaluated_blocks_ready_and_approaching():
+    others = tuple(criterion(c, True) for c in CORE_CRITERIA if c != "safety")
+    unknown = criterion("safety", None, note="item 9 not asked")
+    status, reason = readiness_status((*others, unknown), previous_review=AS_OF)
+    assert (status, reason) == (
+        "not ready",
+        "Not evaluated: Safety flags followed up (item 9 not asked).",
+    )
+    no_data = criterion("safety", None, note="not enough recent data", no_recent_data=True)
+    status, reason = readiness_status((*others, no_data), previous_review=AS_OF)
+    assert (status, reason) == (
+        "not enough data",
+        "Not enough recent data for: Safety flags followed up.",
+    )
+
+
+def test_a_criterion_that_does_not_apply_never_blocks():
+    met = tuple(criterion(c, True) for c in CORE_CRITERIA if c != "craving")
+    other_track = criterion("craving", None, note="not applicable to the track", applicable=False)
+    status, reason = readiness_status((*met, other_track), previous_review=AS_OF)
+    assert status == "ready"
+    assert reason.startswith("All 8 criteria met")
 
 
 def test_craving_rising_is_not_met_even_when_low(catalog):
@@ -370,12 +496,16 @@ def test_confidence_falling_is_not_met(catalog):
     assert confidence.asam_dimension == 4
 
 
-def test_too_few_ratings_for_a_trend(catalog):
+def test_too_few_ratings_for_a_trend_is_not_enough_data(catalog):
     rows = [r for r in doing_well() if r["measure"] != "confidence_nrs"]
     rows += [row("confidence_nrs", d, 8.0) for d in PROGRAM_DAYS[-2:]]
-    confidence = assess(rows, catalog=catalog).criterion("self_efficacy")
-    assert confidence.met is True
+    result = assess(rows, catalog=catalog)
+    confidence = result.criterion("self_efficacy")
+    assert confidence.met is None
+    assert confidence.no_recent_data
     assert confidence.value.endswith("; trend needs 3 ratings")
+    assert confidence.verdict == "Not enough recent data: give the daily confidence rating"
+    assert result.status == "not enough data"
 
 
 def test_a_bam_r_older_than_its_recall_period_is_not_recent(catalog):
@@ -387,7 +517,7 @@ def test_a_bam_r_older_than_its_recall_period_is_not_recent(catalog):
 
 
 def test_time_in_iop_below_the_program_minimum(catalog):
-    config = ReadinessConfig.from_mapping({"min_weeks": {"weeks": 6}})
+    config = ReadinessConfig.from_mapping({"min_weeks": {"weeks": 6}}, base=DEMO_POLICY)
     result = assess(doing_well(), config=config, catalog=catalog)
     assert result.criterion("min_weeks").met is False
     assert result.status == "approaching"

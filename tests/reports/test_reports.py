@@ -20,10 +20,13 @@ from dashboard.reports import document
 from dashboard.reports.charts import NO_BROWSER, find_browser, render_png
 from dashboard.reports.client_report import client_report_pdf
 from dashboard.reports.review_packet import review_packet_pdf
-from dashboard.review.record import ClientRecord, load_client_record
+from dashboard.review.record import ClientRecord, load_client_record, with_assessments
+from dashboard.review.reference import program_reference
 from dashboard.store import tables as t
 from dashboard.store.engine import make_engine, read
 from measures import load_catalog
+from measures.change import RESPONSE_TITLE
+from measures.program import ProgramConfig
 from measures.readiness import CriterionResult, Readiness
 from tests.conftest import viewer_of
 
@@ -140,6 +143,31 @@ def test_report_without_readiness_says_it_was_not_assessed(records):
     assert "Readiness not assessed." in text
     assert "No safety-item endorsements in this episode." in text
     assert "No decisions recorded in this episode yet." in text
+
+
+def test_report_says_which_program_settings_keep_criteria_from_being_evaluated(
+    records, demo_engine
+):
+    program = ProgramConfig.from_toml(None)  # the library defaults: no program thresholds
+    with read(demo_engine) as connection:
+        reference = program_reference(connection, CATALOG, program.expected_response)
+    record = with_assessments(
+        records[DEMO_CLIENT], catalog=CATALOG, program=program, reference=reference
+    )
+    data = client_report_pdf(record, catalog=CATALOG, generated_by="x", charts=False)
+    text, _ = pdf_text(data)
+    assert "Status: ready." not in text
+    assert (
+        "Not evaluated until the program sets [readiness.min_weeks] weeks, "
+        "[readiness.craving] craving_nrs_max, [readiness.self_efficacy] confidence_nrs_min, "
+        "[readiness.attendance] attendance_min in the program file"
+    ) in text
+    assert "Time in IOP Not evaluated " in text
+    assert (
+        "(program minimum not set by the program) (set [readiness.min_weeks] weeks in the "
+        "program file)" in text
+    )
+    assert f"{RESPONSE_TITLE}: PHQ-9 " in text
 
 
 def test_report_builds_without_chromium_and_says_so(records, tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""The program's expected-response ranges: the same whatever the size of the reads."""
+"""The program's expected-response ranges: every episode, the same whatever the size of the
+reads, stored under a fingerprint that changes with every administration."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from dashboard.checkin.submit import submit_checkin
 from dashboard.program_settings import APP_SECTIONS
 from dashboard.review import reference
+from dashboard.review.actions import record_decision
 from dashboard.store.engine import read
 from measures import load_catalog
 from measures.program import ProgramConfig
+from tests.conftest import viewer_of
 
 PROGRAM = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "demo_program.toml"
 
@@ -28,3 +32,63 @@ def test_ranges_do_not_depend_on_how_many_episodes_are_read_at_once(demo_engine,
         columns = before.columns
         assert_frame_equal(before.sort(columns), after.sort(columns))
     assert whole.ranges.filter(pl.col("measure") == "phq9").height > 0
+
+
+def stored_key(engine) -> str | None:
+    with read(engine) as connection:
+        return connection.exec_driver_sql("SELECT fingerprint FROM reference_cache").scalar()
+
+
+def test_a_check_in_of_an_active_client_changes_the_stored_ranges_and_a_decision_does_not(
+    demo_copy,
+):
+    catalog = load_catalog()
+    program = ProgramConfig.from_toml(PROGRAM, catalog=catalog, other_sections=APP_SECTIONS)
+    config = program.expected_response
+    reference.current_reference(demo_copy, catalog, config)
+    before = stored_key(demo_copy)
+    with read(demo_copy) as connection:
+        assert reference.fingerprint(connection, catalog, config) == before
+    record_decision(
+        demo_copy,
+        viewer_of(demo_copy, "clinician"),
+        episode_id="E0234",
+        decision="continue",
+        note="",
+    )
+    with read(demo_copy) as connection:
+        assert reference.fingerprint(connection, catalog, config) == before
+    # every episode with a score that week is the reference: an active client's answer counts
+    saved = submit_checkin(
+        demo_copy,
+        viewer_of(demo_copy, "client"),
+        answers={"mood_nrs": {"item_1": 6}},
+        triggers=[],
+        coping=[],
+        reflection="",
+        catalog=catalog,
+    )
+    assert saved.saved
+    with read(demo_copy) as connection:
+        after = reference.fingerprint(connection, catalog, config)
+    assert after != before
+    reference.current_reference(demo_copy, catalog, config)
+    assert stored_key(demo_copy) == after
+
+
+def test_the_ranges_rest_on_every_episode_and_on_each_track_with_enough(demo_engine):
+    catalog = load_catalog()
+    program = ProgramConfig.from_toml(PROGRAM, catalog=catalog, other_sections=APP_SECTIONS)
+    with read(demo_engine) as connection:
+        ranges = reference.program_reference(connection, catalog, program.expected_response).ranges
+        discharged = connection.exec_driver_sql(
+            "SELECT COUNT(*) FROM episodes WHERE discharge_reason IN ('completed', 'stepped_down')"
+        ).scalar()
+    week1 = ranges.filter(
+        (pl.col("measure") == "phq9") & (pl.col("week") == 1) & (pl.col("track") == "all")
+    )
+    # more episodes than the completed ones stand behind the first week's ranges
+    assert week1["n_episodes"].sum() > discharged
+    assert set(ranges["track"].unique()) > {"all"}
+    assert (ranges["n_episodes"] >= program.expected_response.min_reference_episodes).all()
+    assert (ranges["n_clients"] <= ranges["n_episodes"]).all()

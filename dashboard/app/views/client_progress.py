@@ -17,6 +17,8 @@ from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
 from dashboard.review.record import ClientRecord
+from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
+from measures.readiness import DISCLAIMER
 from measures.scoring import safety_unknown
 
 
@@ -165,17 +167,24 @@ def _readiness(record: ClientRecord) -> None:
         st.write("Readiness is not assessed for this episode.")
         return
     st.markdown(f"**Status: {readiness.status}.** {readiness.reason}")
+    if readiness.missing_settings:
+        st.warning(
+            "Not evaluated until the program sets "
+            + ", ".join(f"`{s}`" for s in readiness.missing_settings)
+            + " in the program file (IOP_PROGRAM_CONFIG): a criterion that cannot be "
+            "evaluated is never met, so the status cannot be ready."
+        )
     for dimension, criteria in readiness.by_dimension().items():
         st.markdown(f"**ASAM dimension {dimension}: {criteria[0].asam_name}**")
         for criterion in criteria:
-            mark = {True: "Met", False: "Not met", None: "Not evaluated"}[criterion.met]
             st.markdown(
-                f"- **{criterion.label}**: {mark}. {criterion.value}"
-                + (f" _{criterion.note}_" if criterion.note else "")
-                + f" (source: {criterion.source})"
+                f"- **{criterion.label}**: {criterion.verdict}."
+                + (f" Evidence: {criterion.value}" if criterion.value else "")
+                + (f" _{criterion.aside}_" if criterion.aside else "")
+                + (f" (source: {criterion.source})" if criterion.source else "")
             )
-    from measures.readiness import DISCLAIMER
-
+    st.markdown(f"**{RESPONSE_TITLE}**: {response_so_far(record.change)}.")
+    st.caption(RESPONSE_SOURCES)
     st.caption(DISCLAIMER)
 
 

@@ -47,7 +47,7 @@ def render() -> None:
         st.subheader(context.catalog[measure].abbreviation)
         st.write(sentences[measure])
         st.plotly_chart(
-            trajectory_figure(record, measure, catalog=context.catalog),
+            trajectory_figure(record, measure, catalog=context.catalog, for_client=True),
             config={"displaylogo": False, "displayModeBar": False},
             key=f"mine_{measure}",
         )
