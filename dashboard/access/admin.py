@@ -84,7 +84,7 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
             i.rejected.label("rejected"),
             i.new_versions.label("new_versions"),
         )
-        .where(i.kind != "check-in")
+        .where(i.kind != t.CHECK_IN)
         .order_by(i.id.desc())
         .limit(limit)
     )

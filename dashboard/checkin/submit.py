@@ -212,7 +212,7 @@ def _write_answers(
         imported_by=viewer.username,
         catalog=catalog,
         source="self-report",
-        kind="check-in",
+        kind=t.CHECK_IN,
         known_clients_only=True,
         now=now + dt.timedelta(minutes=1),  # a minute's grace for the clock
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.store import tables as t
 from dashboard.store.engine import read, write
+from dashboard.store.tables import CHECK_IN
 from measures import Catalog
 from measures.expected import ExpectedConfig, reference_ranges, weekly_scores
 
@@ -61,31 +63,35 @@ def program_reference(
     return Reference(ranges, gaps)
 
 
-def fingerprint(connection: sa.Connection, catalog: Catalog, config: ExpectedConfig) -> str:
-    """What the ranges depend on: every administration and episode, the imports, the settings.
+def fingerprint(
+    connection: sa.Connection,
+    catalog: Catalog,
+    config: ExpectedConfig,
+    *,
+    today: dt.date | None = None,
+) -> str:
+    """What the stored ranges are keyed by: the day, the episodes, the imports, the settings.
 
-    The reference is every episode with a score, so any new administration of
-    any episode (a check-in too) changes it: the count and largest id of the
-    administrations (a new version of an answer is a new row). The count and
-    largest id of the episodes and the latest import (which may change an
-    episode's track, dates or outcome) cover the rest. A decision, an
-    acknowledgement or a plan leaves it unchanged, unlike the data version.
+    The ranges are percentiles of every episode with a score that week: one new
+    answer barely moves them, so check-ins refresh them once a day (the day is
+    part of the key) rather than after every answer, which would make the next
+    page view of the whole program pay for a full recomputation. An import of a
+    file (it may add history or change an episode's track, dates or outcome)
+    and a new episode refresh them at once. A decision, an acknowledgement or a
+    plan leaves them unchanged.
     """
-    a, e, i = t.administrations.c, t.episodes.c, t.imports.c
-    administrations, last_administration = connection.execute(
-        sa.select(sa.func.count(a.id), sa.func.max(a.id))
-    ).one()
+    e, i = t.episodes.c, t.imports.c
     episodes, last_episode = connection.execute(
         sa.select(sa.func.count(e.id), sa.func.max(e.id))
     ).one()
-    last_import = connection.execute(sa.select(sa.func.max(i.id))).scalar()
+    last_import = connection.execute(
+        sa.select(sa.func.max(i.id)).where(i.kind != CHECK_IN)
+    ).scalar()
     settings = hashlib.sha1(
         f"{REFERENCE_VERSION}|{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    return (
-        f"{administrations}:{last_administration}:{episodes}:{last_episode}:{last_import}:"
-        f"{settings}"
-    )
+    day = (today or dt.date.today()).isoformat()
+    return f"{day}:{episodes}:{last_episode}:{last_import}:{settings}"
 
 
 def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> Reference:

@@ -19,6 +19,8 @@ metadata = sa.MetaData(
 DISCHARGE_REASONS = ("completed", "stepped_down", "left_early", "stepped_up", "other")
 LEVELS_OF_CARE = ("php", "iop", "op", "residential", "other")
 SOURCES = ("csv", "redcap", "fhir", "self-report")
+#: The import kind of a client's own check-in (every other kind is a file).
+CHECK_IN = "check-in"
 
 
 def _now() -> sa.ColumnElement[dt.datetime]:
