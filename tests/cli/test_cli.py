@@ -210,7 +210,7 @@ def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
             "SELECT actor, action, resource_id FROM audit_log ORDER BY id"
         ).fetchall()
     assert rows == [
-        ("ana", "upgrade-schema", "0005"),
+        ("ana", "upgrade-schema", "0006"),
         ("cy", "create-user", "bo"),
         ("di", "export", None),
     ]
