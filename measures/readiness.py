@@ -173,6 +173,7 @@ def assess_readiness(
     attendance: pl.DataFrame,
     safety_flags: pl.DataFrame,
     as_of: dt.date,
+    follow_ups: pl.DataFrame | None = None,
     track: str | None = None,
     client_id: str = "client",
     config: ReadinessConfig | None = None,
@@ -183,18 +184,29 @@ def assess_readiness(
     ``scored``: the client's scored administrations (as from
     :func:`measures.score_administrations`) with ``measure`` (String),
     ``administered_at`` (Datetime, local time), ``score`` (Float), ``critical``
-    (Boolean, null where PHQ-9 item 9 is unanswered) and, for BAM-R rows, the
+    (Boolean: a safety item endorsed; null where one is unanswered or only a
+    total was given) and, for BAM-R rows, the
     composites ``use`` and ``protective``. Rows before ``admitted_on`` are not
     part of the episode and are ignored.
 
     ``attendance``: one row per scheduled session, ``session_on`` (Date) and
     ``attended`` (Boolean); a day with several sessions is one program day,
-    attended if any of its sessions was. ``safety_flags``: the client's safety
-    flags (PHQ-9 item 9 endorsements), ``administered_at`` (Datetime) of the
-    administration that raised each and optionally ``acknowledged_at``
-    (Datetime, null while unacknowledged; without it every row counts as
-    unacknowledged). A flag counts at a review when it was raised in the safety
-    window and not yet acknowledged by the end of that day. ``track``: the
+    attended if any of its sessions was.
+
+    Safety: a *flag* is a safety item answered above its threshold (an
+    instrument's ``critical_items``), and an *unknown* is an administration of an
+    instrument with safety items whose ``critical`` is null; both are read from
+    ``scored`` by instrument, per instrument and day. An instrument without
+    safety items never asked, so its null is not unknown. ``safety_flags`` adds
+    flags ``scored`` cannot show (answers given in a check-in not yet finished):
+    ``administered_at`` (Datetime) and optionally ``measure`` and ``kind``
+    (``endorsed``, the default, or ``unknown``). ``follow_ups``: what the team
+    recorded, per flag: ``measure``, ``kind``, ``flagged_on`` (Date),
+    ``recorded_at`` (Datetime), ``closes`` and ``elevated`` (Boolean). The safety
+    criterion is met at a review only when every flag and unknown raised in its
+    window had, by the end of that day, a latest follow-up that closes it, and no
+    follow-up of them found elevated risk. An acknowledgement is not a follow-up.
+    ``track``: the
     episode's track (``substance_use``, ``mental_health``, ``co_occurring``),
     or None where unknown.
 
@@ -226,6 +238,7 @@ def assess_readiness(
         episodes,
         attendance.with_columns(own),
         safety_flags.with_columns(own),
+        follow_ups=None if follow_ups is None else follow_ups.with_columns(own),
         as_of=as_of,
         config=config,
         catalog=catalog,
@@ -240,13 +253,14 @@ def assess_caseload(
     safety_flags: pl.DataFrame,
     *,
     as_of: dt.date,
+    follow_ups: pl.DataFrame | None = None,
     config: ReadinessConfig | None = None,
     catalog: Catalog | None = None,
 ) -> dict[str, Readiness]:
     """Step-down readiness of every client in ``episodes`` (one current episode each).
 
-    The frames are those of :func:`assess_readiness` with a ``client_id``
-    column (String) each; ``episodes`` has ``client_id``, ``admitted_on``
+    The frames are those of :func:`assess_readiness` (``follow_ups`` too) with a
+    ``client_id`` column (String) each; ``episodes`` has ``client_id``, ``admitted_on``
     (Date) and optionally ``track`` (String). All clients are summarised with
     polars group-bys at once; only the small per-client summaries are read in
     Python.
@@ -264,6 +278,7 @@ def assess_caseload(
         episodes,
         attendance,
         safety_flags,
+        follow_ups=follow_ups,
         review_dates=(as_of, previous),
         config=config,
         catalog=catalog,

@@ -109,7 +109,8 @@ class SelfEfficacy(Criterion):
 
 @dataclass(frozen=True, kw_only=True)
 class Safety(Criterion):
-    """No unacknowledged safety flag (PHQ-9 item 9) in the last ``window_days``."""
+    """Every safety flag and unknown safety answer of the last ``window_days`` closed
+    by a recorded follow-up that found no elevated risk."""
 
     asam_dimension: int = 3
     window_days: int = 14

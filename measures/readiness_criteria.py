@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from measures.catalog import Catalog
 from measures.change import DETERIORATED, IMPROVED, NO_CHANGE
 from measures.config import NOT_SET
+from measures.definition import Instrument
 from measures.formatting import counted, num, track_words
 from measures.readiness_config import (
     Attendance,
@@ -57,7 +58,10 @@ CLINICAL_SIGNIFICANCE_SOURCE = (
     "J Consult Clin Psychol 1991;59:12-19"
 )
 #: The source of the 14-day safety look-back.
-SAFETY_WINDOW_SOURCE = "IOP Outcomes issue 4 (no unacknowledged safety flag in the last 14 days)"
+SAFETY_WINDOW_SOURCE = (
+    "IOP Outcomes issues 4 and 10 (every safety flag and unknown safety answer of the last "
+    "14 days closed by a recorded follow-up that found no elevated risk)"
+)
 _LABELS = {
     "min_weeks": "Time in IOP",
     "safety": "Safety flags followed up",
@@ -271,25 +275,51 @@ def _self_efficacy(
 
 
 def _safety(label: str, criterion: Safety, policy: str, catalog: Catalog) -> Check:
-    phq9 = catalog["phq9"]
-    sources = [SAFETY_WINDOW_SOURCE if criterion.window_days == 14 else policy]
-    sources += [f"PHQ-9 item 9 follow-up: {phq9.cite(c.source)}" for c in phq9.critical_items]
-    source = "; ".join(sources)
+    window_source = SAFETY_WINDOW_SOURCE if criterion.window_days == 14 else policy
+    cited = {i.id: _safety_sources(i) for i in catalog if i.critical_items}
 
     def check(facts: Facts) -> Outcome:
+        # the sources of the safety items behind this client's flags, not every one's
+        sources = [window_source, *(s for m in facts.safety_measures for s in cited.get(m, ()))]
+        source = "; ".join(dict.fromkeys(sources))
         window = _window_text(criterion.window_days, facts)
+        parts = []
         if facts.flags:
-            flags = counted(facts.flags, "unacknowledged safety flag")
-            value = f"{flags} {window}, latest {facts.last_flag_on}"
-        else:
-            value = f"no unacknowledged safety flag {window}"
-        note = None
-        if facts.item9_unknown:
-            times = "once" if facts.item9_unknown == 1 else f"{facts.item9_unknown} times"
-            note = f"PHQ-9 item 9 unanswered {times} {window}: safety status unknown, ask in person"
-        return Outcome(label, facts.flags == 0, value, source, note)
+            flags = counted(facts.flags, "safety flag")
+            parts.append(
+                f"{flags} without a closing follow-up {window}, latest {facts.last_flag_on}"
+            )
+        if facts.safety_unknown:
+            unknown = counted(facts.safety_unknown, "safety answer")
+            parts.append(
+                f"{unknown} unknown {window} (a safety item unanswered, or a total only): "
+                "ask in person and record the follow-up"
+            )
+        if facts.safety_elevated:
+            elevated = counted(facts.safety_elevated, "safety flag")
+            parts.append(f"{elevated} {window} followed up with elevated risk")
+        if not parts:
+            parts.append(
+                f"every safety flag {window} closed by a follow-up"
+                if facts.safety_raised
+                else f"no safety flag {window}"
+            )
+        met = not (facts.flags or facts.safety_unknown or facts.safety_elevated)
+        return Outcome(label, met, "; ".join(parts), source)
 
     return check
+
+
+def _safety_sources(instrument: Instrument) -> list[str]:
+    """ "PHQ-9 item 9 follow-up: <citation>", one per source of the safety items."""
+    by_source: dict[str, list[str]] = {}
+    for critical in instrument.critical_items:
+        by_source.setdefault(critical.source, []).append(critical.item.removeprefix("item_"))
+    return [
+        f"{instrument.abbreviation} item{'s' if len(numbers) > 1 else ''} "
+        f"{', '.join(numbers)} follow-up: {instrument.cite(source)}"
+        for source, numbers in by_source.items()
+    ]
 
 
 def _bam(key: str, label: str, criterion: BamComposite, policy: str, catalog: Catalog) -> Check:

@@ -55,7 +55,10 @@ class Facts:
     ratings: dict[str, Ratings] = field(default_factory=dict)
     flags: int = 0
     last_flag_on: dt.date | None = None
-    item9_unknown: int = 0
+    safety_unknown: int = 0
+    safety_elevated: int = 0
+    safety_raised: int = 0
+    safety_measures: tuple[str, ...] = ()
     scheduled_days: int = 0
     attended_days: int = 0
 
@@ -66,6 +69,7 @@ def gather_facts(
     attendance: pl.DataFrame,
     safety_flags: pl.DataFrame,
     *,
+    follow_ups: pl.DataFrame | None = None,
     review_dates: tuple[dt.date, ...],
     config: ReadinessConfig,
     catalog: Catalog,
@@ -102,7 +106,7 @@ def gather_facts(
         [
             _series(long),
             _ratings(long, config),
-            _flags(scored, safety_flags, plan, config),
+            _flags(scored, safety_flags, follow_ups, plan, config, catalog),
             _attendance(attendance, plan, config),
         ]
     )
@@ -122,9 +126,13 @@ def gather_facts(
         ratings, *_KEYS, "measure", "n", "mean", "slope_per_week", "since"
     ):
         facts[client, review].ratings[measure] = Ratings(n, mean, slope, since)
-    for client, review, count, last, unknown in _rows(flags, *_KEYS, "flags", "last", "unknown"):
+    for client, review, count, last, unknown, elevated, raised, measures in _rows(
+        flags, *_KEYS, "flags", "last", "unknown", "elevated", "raised", "measures"
+    ):
         fact = facts[client, review]
-        fact.flags, fact.last_flag_on, fact.item9_unknown = count, last, unknown
+        fact.flags, fact.last_flag_on, fact.safety_unknown = count, last, unknown
+        fact.safety_elevated, fact.safety_raised = elevated, raised
+        fact.safety_measures = tuple(measures)
     for client, review, scheduled, attended in _rows(days, *_KEYS, "scheduled", "attended"):
         fact = facts[client, review]
         fact.scheduled_days, fact.attended_days = scheduled, attended
@@ -227,49 +235,113 @@ def _ratings(long: pl.LazyFrame, config: ReadinessConfig) -> pl.LazyFrame:
     )
 
 
+#: What identifies a safety flag: a client's endorsed (or unknown) answer on one
+#: instrument on one day.
+FLAG_KEY = ["client_id", "measure", "kind", "on"]
+
+
 def _flags(
-    scored: pl.DataFrame, flags: pl.DataFrame, reviews: pl.LazyFrame, config: ReadinessConfig
+    scored: pl.DataFrame,
+    flags: pl.DataFrame,
+    follow_ups: pl.DataFrame | None,
+    reviews: pl.LazyFrame,
+    config: ReadinessConfig,
+    catalog: Catalog,
 ) -> pl.LazyFrame:
-    """Flags unacknowledged at the review, and PHQ-9s with item 9 unanswered, in the window."""
+    """Per review: the safety flags and unknown safety answers raised in the window
+    that no closing follow-up had closed by the review, and those a follow-up
+    recorded by then found elevated risk."""
     window = config.safety.window_days
     age = (pl.col("review_on") - pl.col("on")).dt.total_days()
-    acknowledged = (
-        pl.col("acknowledged_at").cast(pl.Datetime("us")).dt.date()
-        if "acknowledged_at" in flags.columns
-        else pl.lit(None, pl.Date)
-    )
-    marks = [
-        flags.lazy().select(
-            pl.col("client_id").cast(pl.String),
-            pl.col("administered_at").cast(pl.Datetime("us")).dt.date().alias("on"),
-            pl.lit(True).alias("flag"),
-            acknowledged.alias("acknowledged_on"),
-        )
-    ]
-    if "critical" in scored.columns:
-        marks.append(
-            scored.lazy()
-            .filter((pl.col("measure") == "phq9") & pl.col("critical").is_null())
-            .select(
-                pl.col("client_id").cast(pl.String),
-                pl.col("administered_at").cast(pl.Datetime("us")).dt.date().alias("on"),
-                pl.lit(False).alias("flag"),
-                pl.lit(None, pl.Date).alias("acknowledged_on"),
-            )
-        )
-    open_at_review = pl.col("acknowledged_on").is_null() | (
-        pl.col("acknowledged_on") > pl.col("review_on")
-    )
-    return (
-        pl.concat(marks)
-        .join(reviews, on="client_id")
-        .filter((age >= 0) & (age < window) & open_at_review)
-        .group_by(_KEYS)
+    raised = pl.concat([_given_flags(flags), _scored_flags(scored, catalog)]).unique(FLAG_KEY)
+    in_time = pl.col("done_on") <= pl.col("review_on")
+    per_flag = (
+        raised.join(reviews, on="client_id")
+        .filter((age >= 0) & (age < window))
+        .join(_follow_ups(follow_ups), on=FLAG_KEY, how="left")
+        .sort("recorded_at", nulls_last=False)
+        .group_by([*_KEYS, *FLAG_KEY[1:]])
         .agg(
-            pl.col("flag").sum().alias("flags"),
-            pl.col("on").filter(pl.col("flag")).max().alias("last"),
-            (~pl.col("flag")).sum().alias("unknown"),
+            pl.col("closes").filter(in_time).last().fill_null(False).alias("closed"),
+            pl.col("elevated").filter(in_time).any().alias("elevated"),
         )
+    )
+    open_flag = ~pl.col("closed")
+    endorsed = pl.col("kind") == "endorsed"
+    return per_flag.group_by(_KEYS).agg(
+        (open_flag & endorsed).sum().alias("flags"),
+        pl.col("on").filter(open_flag & endorsed).max().alias("last"),
+        (open_flag & ~endorsed).sum().alias("unknown"),
+        pl.col("elevated").sum().alias("elevated"),
+        pl.len().alias("raised"),
+        pl.col("measure").drop_nulls().unique().sort().alias("measures"),
+    )
+
+
+def _given_flags(flags: pl.DataFrame) -> pl.LazyFrame:
+    """The caller's flags (e.g. safety answers of a check-in not yet finished)."""
+    schema = {"client_id": pl.String, "measure": pl.String, "kind": pl.String, "on": pl.Date}
+    if "administered_at" not in flags.columns or flags.is_empty():
+        return pl.LazyFrame(schema=schema)
+    return flags.lazy().select(
+        pl.col("client_id").cast(pl.String),
+        (pl.col("measure") if "measure" in flags.columns else pl.lit(None))
+        .cast(pl.String)
+        .alias("measure"),
+        (pl.col("kind") if "kind" in flags.columns else pl.lit("endorsed"))
+        .cast(pl.String)
+        .alias("kind"),
+        pl.col("administered_at").cast(pl.Datetime("us")).dt.date().alias("on"),
+    )
+
+
+def _scored_flags(scored: pl.DataFrame, catalog: Catalog) -> pl.LazyFrame:
+    """Administrations of an instrument with safety items: endorsed, or unknown where
+    ``critical`` is null (an item unanswered, a total only). An instrument without
+    safety items never asked: its null is not unknown."""
+    checked = [i.id for i in catalog if i.critical_items]
+    if "critical" not in scored.columns or not checked:
+        return _given_flags(pl.DataFrame())
+    critical = pl.col("critical")
+    return (
+        scored.lazy()
+        .filter(pl.col("measure").is_in(checked) & (critical | critical.is_null()))
+        .select(
+            pl.col("client_id").cast(pl.String),
+            pl.col("measure").cast(pl.String),
+            pl.when(critical.is_null())
+            .then(pl.lit("unknown"))
+            .otherwise(pl.lit("endorsed"))
+            .alias("kind"),
+            pl.col("administered_at").cast(pl.Datetime("us")).dt.date().alias("on"),
+        )
+    )
+
+
+def _follow_ups(follow_ups: pl.DataFrame | None) -> pl.LazyFrame:
+    """Follow-ups by flag: when recorded, whether their outcome closes it, elevated risk."""
+    schema: dict[str, pl.DataType] = {
+        "client_id": pl.String(),
+        "measure": pl.String(),
+        "kind": pl.String(),
+        "on": pl.Date(),
+        "recorded_at": pl.Datetime("us"),
+        "done_on": pl.Date(),
+        "closes": pl.Boolean(),
+        "elevated": pl.Boolean(),
+    }
+    if follow_ups is None or follow_ups.is_empty():
+        return pl.LazyFrame(schema=schema)
+    at = pl.col("recorded_at").cast(pl.Datetime("us"))
+    return follow_ups.lazy().select(
+        pl.col("client_id").cast(pl.String),
+        pl.col("measure").cast(pl.String),
+        pl.col("kind").cast(pl.String),
+        pl.col("flagged_on").cast(pl.Date).alias("on"),
+        at.alias("recorded_at"),
+        at.dt.date().alias("done_on"),
+        pl.col("closes").cast(pl.Boolean),
+        pl.col("elevated").cast(pl.Boolean),
     )
 
 

@@ -130,6 +130,26 @@ def viewer_of(engine: sa.Engine, username: str):
         return viewer_for(connection, user_id)
 
 
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    """A real SMTP server (aiosmtpd) on this machine; ``.inbox`` holds what it got."""
+    from tests.support.receivers import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[object]:
+    """A real HTTP server taking webhook POSTs; ``.url``, ``.inbox``."""
+    from tests.support.receivers import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_chart_server() -> Iterator[None]:
     """Stop the warm kaleido server (and its Chromium) before the interpreter exits."""

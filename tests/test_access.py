@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -11,7 +12,10 @@ from dashboard import access
 from dashboard.auth.oidc import viewer_from_identity
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Role
-from dashboard.review.actions import acknowledge_flag, record_decision
+from dashboard.checkin.safety import record_safety_answer
+from dashboard.program_settings import AppSettings
+from dashboard.review.actions import record_decision
+from dashboard.review.follow_ups import Flag, record_follow_up
 from dashboard.review.record import load_client_record
 from dashboard.store.engine import read
 from measures import load_catalog
@@ -58,12 +62,20 @@ def test_a_clinician_reads_the_clients_of_their_sites_only(demo_engine):
     assert sites == {"Hillcrest"}
 
 
-def test_a_client_cannot_record_decisions_or_acknowledge_flags(demo_engine):
+def test_a_client_cannot_record_decisions_or_follow_ups(demo_engine):
     client = viewer_of(demo_engine, "client")
     with pytest.raises(NotPermitted):
         record_decision(demo_engine, client, episode_id="E0234", decision="continue", note="")
     with pytest.raises(NotPermitted):
-        acknowledge_flag(demo_engine, client, administration_id=1)
+        record_follow_up(
+            demo_engine,
+            client,
+            Flag("C0215", "phq9", "endorsed", TODAY),
+            action="contacted",
+            outcome="no_current_risk",
+            note="x",
+            catalog=load_catalog(),
+        )
 
 
 def test_a_clinician_cannot_decide_for_another_sites_episode(demo_engine):
@@ -140,8 +152,33 @@ def test_a_clients_own_record_carries_no_team_notes(demo_copy):
             sa.text("SELECT min(id) FROM administrations WHERE client_id = :pk"), {"pk": pk}
         ).scalar()
     record_decision(demo_copy, clinician, episode_id=episode, decision="continue", note="team only")
-    acknowledge_flag(demo_copy, clinician, administration_id=administration, note="called her")
+    with demo_copy.begin() as connection:  # an acknowledgement from before follow-ups
+        connection.execute(
+            sa.text(
+                "INSERT INTO flag_acknowledgements (administration_id, acknowledged_by, note) "
+                "VALUES (:a, 'clinician', 'called her')"
+            ),
+            {"a": administration},
+        )
     catalog = load_catalog()
+    record_safety_answer(
+        demo_copy,
+        client,
+        measure="phq9",
+        item="item_9",
+        value=1,
+        catalog=catalog,
+        settings=AppSettings(),
+    )
+    record_follow_up(
+        demo_copy,
+        clinician,
+        Flag("C0215", "phq9", "endorsed", TODAY),
+        action="contacted",
+        outcome="no_current_risk",
+        note="team only: spoke at length",
+        catalog=catalog,
+    )
     with read(demo_copy) as connection:
         team = load_client_record(connection, clinician, "C0215", catalog=catalog, as_of=TODAY)
         own = load_client_record(connection, client, "C0215", catalog=catalog, as_of=TODAY)
@@ -152,6 +189,12 @@ def test_a_clients_own_record_carries_no_team_notes(demo_copy):
     assert team_acks.select("acknowledged_by", "ack_note").row(0) == ("clinician", "called her")
     assert own_acks.select("acknowledged_by", "ack_note").row(0) == (None, None)
     assert own_acks["acknowledged_at"].null_count() == 0
+    assert team.follow_ups.select("recorded_by", "note").row(0) == (
+        "clinician",
+        "team only: spoke at length",
+    )
+    assert own.follow_ups.select("recorded_by", "note").row(0) == (None, None)
+    assert own.flags.filter(pl.col("measure") == "phq9")["follow_up_note"].to_list() == [None]
 
 
 def test_only_an_administrator_or_the_operator_manages_accounts(demo_copy):

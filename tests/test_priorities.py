@@ -39,7 +39,8 @@ def test_a_clients_place_is_the_first_priority_whose_rule_holds():
     facts = pl.DataFrame(
         {
             "client_id": ["safety", "worse_and_overdue", "overdue", "ready", "none"],
-            "unacknowledged": [2, 0, 0, 0, 0],
+            "open_safety": [2, 0, 0, 0, 0],
+            "open_unknown": [0, 1, 0, 0, 0],
             "deteriorated": [None, "PHQ-9", None, None, None],
             "behind": [None, None, None, None, None],
             "overdue": ["GAD-7 2 d", "GAD-7 9 d", "PHQ-9 3 d", None, None],
@@ -52,8 +53,8 @@ def test_a_clients_place_is_the_first_priority_whose_rule_holds():
         priority_label().alias("label")
     )
     assert placed["label"].to_list() == [
-        "Safety answer to acknowledge",
-        "Reliable deterioration",
+        "Safety answer to follow up",
+        "Safety unknown",
         "Overdue measures",
         "Step-down candidate",
         "Other",

@@ -20,6 +20,7 @@ from dashboard.access.clinical import (
     attendance,
     care_levels,
     last_administered,
+    safety_answers,
     scored_administrations,
 )
 from dashboard.access.program import (
@@ -28,7 +29,7 @@ from dashboard.access.program import (
     episode_administrations,
     reference_episodes,
 )
-from dashboard.access.team import acknowledgements, decisions
+from dashboard.access.team import acknowledgements, decisions, follow_ups
 
 __all__ = [
     "EPISODE_COLUMNS",
@@ -46,12 +47,14 @@ __all__ = [
     "episode_administrations",
     "episodes",
     "episodes_select",
+    "follow_ups",
     "imports",
     "last_administered",
     "own_client_code",
     "plans_reviewed",
     "quarantine",
     "reference_episodes",
+    "safety_answers",
     "scored_administrations",
     "site_names",
 ]

@@ -111,3 +111,35 @@ def care_levels(
             "reason": pl.String,
         },
     )
+
+
+def safety_answers(
+    connection: sa.Connection,
+    viewer: Viewer,
+    *,
+    client_pks: list[int],
+    since: dt.date | None = None,
+) -> pl.DataFrame:
+    """Safety answers recorded in check-ins as they were given, finished or not
+    (``client_pk``, ``measure``, ``item``, ``value``, ``answered_at``)."""
+    s = t.safety_answers.c
+    query = sa.select(
+        s.client_id.label("client_pk"),
+        s.instrument.label("measure"),
+        s.item.label("item"),
+        s.value.label("value"),
+        sa.type_coerce(s.answered_at, sa.String).label("answered_at"),
+    ).where(s.client_id.in_(scoped_client_ids(viewer, client_pks)))
+    if since is not None:
+        query = query.where(s.answered_on >= since)
+    return read_frame(
+        connection,
+        query.order_by(s.client_id, s.answered_at),
+        {
+            "client_pk": pl.Int64,
+            "measure": pl.String,
+            "item": pl.String,
+            "value": pl.Int64,
+            "answered_at": pl.Datetime("us"),
+        },
+    )

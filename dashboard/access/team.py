@@ -1,4 +1,4 @@
-"""What the treatment team recorded (decisions, acknowledgements), within the viewer's scope."""
+"""What the treatment team recorded (decisions, safety follow-ups), within the viewer's scope."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ def acknowledgements(
     connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]
 ) -> pl.DataFrame:
     """Which safety flag (administration) was acknowledged, and when; who did it
-    and their note only for the treatment team (a client sees neither)."""
+    and their note only for the treatment team (a client sees neither).
+
+    Acknowledgements are history: since follow-ups are recorded, one closes no flag.
+    """
     f, a = t.flag_acknowledgements.c, t.administrations.c
     team = _is_team(viewer)
     query = (
@@ -41,6 +44,49 @@ def acknowledgements(
             "acknowledged_by": pl.String,
             "acknowledged_at": pl.Datetime("us"),
             "ack_note": pl.String,
+        },
+    )
+
+
+def follow_ups(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]) -> pl.DataFrame:
+    """The follow-ups of these clients' safety flags, oldest first: the flag they
+    follow up (``client_pk``, ``measure``, ``kind``, ``flagged_on``), the action,
+    outcome and risk level, and when; who recorded it and their note only for the
+    treatment team (a client sees neither)."""
+    f = t.safety_follow_ups.c
+    team = _is_team(viewer)
+    query = (
+        sa.select(
+            f.id.label("follow_up_id"),
+            f.client_id.label("client_pk"),
+            f.instrument.label("measure"),
+            f.kind.label("kind"),
+            sa.type_coerce(f.flagged_on, sa.String).label("flagged_on"),
+            f.action.label("action"),
+            f.outcome.label("outcome"),
+            f.risk_level.label("risk_level"),
+            (f.note if team else sa.null()).label("note"),
+            (f.recorded_by if team else sa.null()).label("recorded_by"),
+            sa.type_coerce(f.recorded_at, sa.String).label("recorded_at"),
+        )
+        .where(f.client_id.in_(scoped_client_ids(viewer, client_pks)))
+        .order_by(f.recorded_at, f.id)
+    )
+    return read_frame(
+        connection,
+        query,
+        {
+            "follow_up_id": pl.Int64,
+            "client_pk": pl.Int64,
+            "measure": pl.String,
+            "kind": pl.String,
+            "flagged_on": pl.Date,
+            "action": pl.String,
+            "outcome": pl.String,
+            "risk_level": pl.String,
+            "note": pl.String,
+            "recorded_by": pl.String,
+            "recorded_at": pl.Datetime("us"),
         },
     )
 

@@ -7,10 +7,12 @@ import streamlit as st
 from dashboard.app import session
 from dashboard.app.context import app_context
 from dashboard.app.navigation import pages_for, sidebar
+from dashboard.app.notifier import start_if_configured
 from dashboard.app.views import sign_in
 
 st.set_page_config(page_title="IOP Outcomes", page_icon=":material/monitoring:", layout="wide")
 context = app_context()
+start_if_configured(context)  # on-call notifications leave from this process
 viewer = session.current_viewer(context)
 if viewer is None:
     # no navigation at all until someone is signed in: every URL shows the form

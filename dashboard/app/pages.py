@@ -29,6 +29,12 @@ PAGES = (
     Page("admin_users", "Users", ":material/manage_accounts:", Action.MANAGE_USERS),
     Page("admin_imports", "Imports", ":material/upload_file:", Action.MANAGE_IMPORTS),
     Page("admin_audit", "Audit log", ":material/fact_check:", Action.VIEW_AUDIT),
+    Page(
+        "admin_notifications",
+        "Notifications",
+        ":material/notifications:",
+        Action.VIEW_NOTIFICATIONS,
+    ),
 )
 
 

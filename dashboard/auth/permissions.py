@@ -16,7 +16,7 @@ class Action(StrEnum):
 
     VIEW_CLIENT = "view-client"
     RECORD_DECISION = "record-decision"
-    ACKNOWLEDGE_FLAG = "acknowledge-flag"
+    RECORD_FOLLOW_UP = "record-follow-up"
     EXPORT_CLIENT = "export-client"
     VIEW_CASELOAD = "view-caseload"
     VIEW_COHORTS = "view-cohorts"
@@ -28,6 +28,8 @@ class Action(StrEnum):
     EDIT_PLAN = "edit-plan"
     EXPORT_SCORES = "export-scores"
     UPGRADE_SCHEMA = "upgrade-schema"
+    VIEW_NOTIFICATIONS = "view-notifications"
+    SEND_NOTIFICATIONS = "send-notifications"
 
 
 class NotPermitted(PermissionError):  # noqa: N818 - reads better at the call site
@@ -40,7 +42,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         {
             Action.VIEW_CLIENT,
             Action.RECORD_DECISION,
-            Action.ACKNOWLEDGE_FLAG,
+            Action.RECORD_FOLLOW_UP,
             Action.EXPORT_CLIENT,
             Action.VIEW_CASELOAD,
             Action.EDIT_PLAN,
@@ -56,7 +58,9 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.DIRECTOR: frozenset({Action.VIEW_COHORTS}),
-    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT}),
+    Role.ADMIN: frozenset(
+        {Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT, Action.VIEW_NOTIFICATIONS}
+    ),
     # the command line reads no client record: `iop report --as` uses an account's access
     Role.OPERATOR: frozenset(
         {
@@ -64,6 +68,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_IMPORTS,
             Action.EXPORT_SCORES,
             Action.UPGRADE_SCHEMA,
+            Action.SEND_NOTIFICATIONS,
         }
     ),
 }

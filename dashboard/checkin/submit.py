@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
+from dashboard.checkin.safety import SafetyRecorded, endorsed_value, record_in
+from dashboard.program_settings import AppSettings
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
@@ -33,6 +35,7 @@ class Submitted:
     errors: tuple[str, ...] = ()
     safety_item_endorsed: bool = False
     administrations: int = 0
+    safety_answers: tuple[SafetyRecorded, ...] = ()
 
 
 def _client_code(connection: sa.Connection, viewer: Viewer) -> str:
@@ -98,6 +101,7 @@ def submit_checkin(
     reflection: str,
     catalog: Catalog,
     days: Mapping[str, Mapping[str, int | None]] | None = None,
+    settings: AppSettings | None = None,
     now: dt.datetime | None = None,
 ) -> Submitted:
     """Validate and save a check-in in one transaction: answers, notes, draft removed.
@@ -108,7 +112,9 @@ def submit_checkin(
     answer given for it) and the days are kept with the administration. The
     answers are written the way an import is, with its validation; if any is
     rejected, the whole check-in is rolled back (no answer, no notes, the draft
-    kept) and the reasons are returned.
+    kept) and the reasons are returned. Every safety answer is recorded too, as
+    on the check-in page when it was given (the same row if it already was, so
+    the on-call contacts of ``settings`` are told once).
     """
     now = (now or dt.datetime.now()).replace(microsecond=0)
     try:
@@ -116,6 +122,21 @@ def submit_checkin(
         with write(engine) as connection:
             code = _client_code(connection, viewer)
             saved = _write_answers(connection, viewer, code, answers, catalog, now, days or {})
+            recorded = tuple(
+                record_in(
+                    connection,
+                    viewer,
+                    measure=measure,
+                    item=item,
+                    value=value,
+                    catalog=catalog,
+                    settings=settings or AppSettings(),
+                    now=now,
+                )
+                for measure, items in answers.items()
+                for item, value in items.items()
+                if value is not None and endorsed_value(catalog, measure, item, value)
+            )
             if triggers or coping or reflection.strip():
                 connection.execute(
                     t.checkin_notes.insert().values(
@@ -145,6 +166,7 @@ def submit_checkin(
         saved=True,
         safety_item_endorsed=safety_item_endorsed(answers, catalog),
         administrations=saved,
+        safety_answers=recorded,
     )
 
 

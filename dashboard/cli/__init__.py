@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dashboard.cli import db, export, fixtures, importing, report, score, serve, users
+from dashboard.cli import db, export, fixtures, importing, notify, report, score, serve, users
 
 app = typer.Typer(
     name="iop",
@@ -20,6 +20,7 @@ app.command("import")(importing.import_files)
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")
 app.add_typer(users.app, name="users")
+app.add_typer(notify.app, name="notify")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("report")(report.report)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the database stack is imported only by commands that use it
     import sqlalchemy as sa
 
     from dashboard.auth.viewer import Viewer
+    from dashboard.program_settings import AppSettings
     from measures import Catalog
     from measures.program import ProgramConfig
 
@@ -24,6 +25,7 @@ __all__ = [
     "EXIT_USAGE",
     "DbOption",
     "as_operator",
+    "load_app_settings",
     "load_program",
     "load_program_catalog",
     "open_database",
@@ -88,6 +90,17 @@ def load_program(catalog: Catalog) -> ProgramConfig:
             Settings.from_env().program_config, catalog=catalog, other_sections=APP_SECTIONS
         )
     except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def load_app_settings() -> AppSettings:
+    """The app's sections of the program file (on-call contacts...); a bad file exits 2."""
+    from dashboard.config import Settings
+    from dashboard.program_settings import AppSettings
+
+    try:
+        return AppSettings.from_toml(Settings.from_env().program_config)
+    except (ValueError, OSError) as exc:
         fail(str(exc), EXIT_USAGE)
 
 

@@ -18,6 +18,7 @@ from dashboard.figures.overlays import (
     add_reliable_change,
     expected_rows,
 )
+from dashboard.review.flags import ENDORSED, follow_up_text
 from dashboard.review.record import ClientRecord
 from measures import Catalog, Instrument, Score
 
@@ -162,23 +163,20 @@ def add_daily(fig: go.Figure, rows: pl.DataFrame, score: Score) -> None:
 def add_safety(
     fig: go.Figure, flags: pl.DataFrame, instrument: Instrument, rows: pl.DataFrame, score: Score
 ) -> None:
-    """A red-orange triangle at every administration with an endorsed safety item."""
+    """A red-orange triangle at every endorsed safety answer (at its administration's
+    score; at the top of the scale for one answered in a check-in not yet finished)."""
     if flags.is_empty() or not instrument.critical_items:
         return
     values = dict(zip(rows["administration_id"], rows["value"], strict=True))
     x, y, hover = [], [], []
-    for critical in instrument.critical_items:
-        number_text = critical.item.removeprefix("item_")
-        name = f"{instrument.abbreviation} item {number_text}"
-        item = instrument.item(critical.item)
-        for row in flags.filter(pl.col("item") == name).iter_rows(named=True):
-            x.append(row["week"])
-            y.append(values.get(row["administration_id"], score.max))
-            answer = item.option_label(row["value"])
-            said = f"{row['value']} ({answer})" if answer else f"{row['value']}"
-            hover.append(
-                f"{_day(row['administered_at'])}<br>{name} answered {said}: {acknowledgement(row)}"
-            )
+    mine = flags.filter((pl.col("measure") == instrument.id) & (pl.col("kind") == ENDORSED))
+    for row in mine.iter_rows(named=True):
+        x.append(row["week"])
+        y.append(values.get(row["administration_id"], score.max))
+        hover.append(
+            f"{_day(row['flagged_at'])}<br>{row['item']} answered {row['answer']}: "
+            f"{follow_up_text(row)}"
+        )
     if not x:
         return
     fig.add_trace(
@@ -197,15 +195,6 @@ def add_safety(
             hovertemplate="%{text}<extra></extra>",
         )
     )
-
-
-def acknowledgement(flag: dict[str, Any]) -> str:
-    """Who acknowledged a safety flag and when, or that nobody has yet."""
-    if not flag.get("acknowledged_by"):
-        return "not yet acknowledged"
-    at = flag.get("acknowledged_at")
-    when = f" on {at:%d %b %Y}" if at else ""
-    return f"acknowledged by {flag['acknowledged_by']}{when}"
 
 
 def week_span(record: ClientRecord, rows: pl.DataFrame, expected: pl.DataFrame) -> float:

@@ -12,9 +12,10 @@ import polars as pl
 from dashboard.figures import trajectory_figure
 from dashboard.figures.common import number, set_height
 from dashboard.figures.overlays import LEVEL_NAMES
-from dashboard.figures.trajectory import acknowledgement
 from dashboard.reports.charts import Rendered, render_png
 from dashboard.reports.document import Document
+from dashboard.review.flags import UNKNOWN, follow_up_text
+from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
 from measures import Catalog
 from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
@@ -43,7 +44,7 @@ def client_report_pdf(
     pdf.title_line(f"Progress report: {name} ({record.client_id})")
     pdf.paragraph(episode_facts(record))
     readiness_section(pdf, record.readiness, record.change)
-    flags_section(pdf, record.flags, catalog)
+    flags_section(pdf, record.flags, record.follow_ups)
     scores_section(pdf, record, catalog)
     charts_section(pdf, record, catalog, charts=charts, browser_path=browser_path)
     decisions_section(pdf, record.decisions)
@@ -107,33 +108,43 @@ def readiness_section(pdf: Document, readiness: Readiness | None, change: pl.Dat
     pdf.paragraph(f"{RESPONSE_SOURCES} {DISCLAIMER}", size=8)
 
 
-def flags_section(pdf: Document, flags: pl.DataFrame, catalog: Catalog) -> None:
-    """Every safety-item endorsement in the episode, acknowledged or not."""
+def flags_section(pdf: Document, flags: pl.DataFrame, follow_ups: pl.DataFrame) -> None:
+    """Every safety flag of the episode (endorsed or unknown) with its follow-up, then
+    every follow-up recorded (its note only where the reader is in the team)."""
     pdf.heading("Safety items")
     if flags.is_empty():
-        pdf.paragraph("No safety-item endorsements in this episode.")
+        pdf.paragraph("No safety-item endorsements or unknown safety answers in this episode.")
         return
     rows = [
         (
-            f"{row['administered_at']:%d %b %Y}",
+            f"{row['flagged_at']:%d %b %Y}",
             row["item"],
-            answer_text(catalog, row["item"], row["value"]),
-            acknowledgement(row),
+            row["answer"] + (f" ({row['given']})" if row["given"] else ""),
+            follow_up_text(row),
         )
-        for row in flags.sort("administered_at").iter_rows(named=True)
+        for row in flags.sort("flagged_at").iter_rows(named=True)
     ]
-    pdf.grid(("Date", "Item", "Answer", "Acknowledgement"), rows, widths=(15, 16, 27, 42))
-
-
-def answer_text(catalog: Catalog, item_name: str, value: int) -> str:
-    """A safety item's answer with its wording: "2 (More than half the days)"."""
-    for instrument in catalog:
-        for critical in instrument.critical_items:
-            number_text = critical.item.removeprefix("item_")
-            if item_name == f"{instrument.abbreviation} item {number_text}":
-                anchor = instrument.item(critical.item).option_label(value)
-                return f"{value} ({anchor})" if anchor else str(value)
-    return str(value)
+    pdf.grid(("Date", "Item", "Answer", "Follow-up"), rows, widths=(13, 17, 24, 46))
+    if follow_ups.is_empty():
+        return
+    actions = {a.key: a.label for a in ACTIONS}
+    outcomes = {o.key: o.label for o in OUTCOMES}
+    pdf.paragraph("Follow-ups recorded, oldest first", bold=True)
+    pdf.grid(
+        ("Recorded", "Flag of", "What was done", "Outcome", "By", "Note"),
+        [
+            (
+                f"{row['recorded_at']:%d %b %Y %H:%M}",
+                f"{row['flagged_on']:%d %b}" + (" (unknown)" if row["kind"] == UNKNOWN else ""),
+                actions.get(row["action"], row["action"]),
+                outcomes.get(row["outcome"], row["outcome"]),
+                row["recorded_by"] or "",
+                row["note"] or "",
+            )
+            for row in follow_ups.iter_rows(named=True)
+        ],
+        widths=(14, 10, 18, 18, 10, 30),
+    )
 
 
 def score_rows(record: ClientRecord, catalog: Catalog) -> list[tuple[str, ...]]:

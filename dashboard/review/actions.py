@@ -1,4 +1,4 @@
-"""What the team records in review: weekly decisions and safety-flag acknowledgements."""
+"""What the team records in review: weekly decisions (safety follow-ups: follow_ups.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dashboard.store.audit import record_event
 from dashboard.store.engine import write
 from dashboard.store.tables import DECISIONS
 
-#: Longest note kept with a decision or an acknowledgement.
+#: Longest note kept with a decision or a follow-up.
 NOTE_LIMIT = 2000
 
 
@@ -60,45 +60,6 @@ def record_decision(
             resource_type="episode",
             resource_id=episode_id,
             detail={"decision": decision},
-        )
-
-
-def acknowledge_flag(
-    engine: sa.Engine, viewer: Viewer, *, administration_id: int, note: str = ""
-) -> None:
-    """Acknowledge a safety-item endorsement: who and when; the flag stays in history."""
-    require(viewer, Action.ACKNOWLEDGE_FLAG)
-    a = t.administrations.c
-    with write(engine) as connection:
-        in_scope = connection.execute(
-            sa.select(a.id).where(
-                a.id == administration_id,
-                a.client_id.in_(scoped_client_ids(viewer)),
-            )
-        ).scalar()
-        if in_scope is None:
-            msg = "this flag is not in your caseload"
-            raise NotPermitted(msg)
-        done = connection.execute(
-            sa.select(t.flag_acknowledgements.c.id).where(
-                t.flag_acknowledgements.c.administration_id == administration_id
-            )
-        ).scalar()
-        if done is not None:
-            return
-        connection.execute(
-            t.flag_acknowledgements.insert().values(
-                administration_id=administration_id,
-                acknowledged_by=viewer.username,
-                note=note.strip()[:NOTE_LIMIT] or None,
-            )
-        )
-        record_event(
-            connection,
-            actor=viewer.username,
-            action="acknowledge-flag",
-            resource_type="administration",
-            resource_id=str(administration_id),
         )
 
 

@@ -13,8 +13,8 @@ from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import week_of
 from dashboard.review.agenda_table import agenda_rows
+from dashboard.review.flags import readiness_frames, safety_flags
 from dashboard.review.priorities import PRIORITY_NAMES
-from dashboard.review.record import safety_flags
 from dashboard.review.reference import Reference
 from measures import Catalog
 from measures.change import episode_change, long_scores
@@ -110,14 +110,28 @@ def build_agenda(
         "session_on",
         as_of,
     )
-    flags = safety_flags(
-        scored, catalog, access.acknowledgements(connection, viewer, client_pks=pks)
+    keys = window.select("client_pk", "client_id")
+    pending = _in_episode(
+        access.safety_answers(connection, viewer, client_pks=pks, since=earliest),
+        window,
+        "answered_at",
+        as_of,
     )
+    follow_ups = access.follow_ups(connection, viewer, client_pks=pks).join(keys, on="client_pk")
+    flags = safety_flags(
+        scored,
+        catalog,
+        pending=pending,
+        follow_ups=follow_ups,
+        acknowledgements=access.acknowledgements(connection, viewer, client_pks=pks),
+    )
+    raised, followed = readiness_frames(flags, follow_ups)
     readiness = assess_caseload(
         scored,
         window.select("client_id", "admitted_on", "track"),
         attendance.select("client_id", "session_on", "attended"),
-        flags.select("client_id", "administered_at", "acknowledged_at"),
+        raised,
+        follow_ups=followed,
         as_of=as_of,
         config=program.readiness,
         catalog=catalog,

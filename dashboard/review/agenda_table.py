@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from dashboard.review.flags import ENDORSED, UNKNOWN
+from dashboard.review.follow_up_options import OUTCOMES
 from dashboard.review.priorities import priority_expression, priority_label
 from measures import Catalog, Instrument
 from measures.change import DETERIORATED
@@ -36,7 +38,7 @@ def agenda_rows(
 ) -> pl.DataFrame:
     """One row per client, built with group-bys and joins (no loop over clients).
 
-    Each client's facts are joined into one frame (``unacknowledged``,
+    Each client's facts are joined into one frame (``open_safety``, ``open_unknown``,
     ``deteriorated``, ``behind``, ``overdue``, ``low_attendance``,
     ``readiness``...), the rules of :data:`~dashboard.review.priorities.PRIORITIES`
     are read over it, and the agenda's columns selected.
@@ -47,7 +49,7 @@ def agenda_rows(
     behind = off_track.filter(pl.col("not_on_track").fill_null(False))
     facts = [
         _attended(attendance, as_of),
-        _unacknowledged(flags),
+        _safety(flags, as_of, days=program.readiness.safety.window_days),
         _named(worse, "deteriorated", abbreviation),
         _named(behind, "behind", abbreviation),
         _overdue(due, abbreviation),
@@ -94,20 +96,51 @@ def _attended(attendance: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
-def _unacknowledged(flags: pl.DataFrame) -> pl.DataFrame:
-    """Safety answers nobody has acknowledged: how many, and a line for each."""
-    return (
-        flags.filter(pl.col("acknowledged_at").is_null())
-        .sort("administered_at")
-        .group_by(_CLIENT)
-        .agg(
-            pl.len().alias("unacknowledged"),
+def _safety(flags: pl.DataFrame, as_of: dt.date, *, days: int) -> pl.DataFrame:
+    """Open safety flags and unknowns (no closing follow-up), how many of each, and a
+    line for each; and the flags of the last ``days`` a follow-up found elevated risk."""
+    outcomes = {o.key: o.label.lower() for o in OUTCOMES}
+    day = pl.col("flagged_at").dt.strftime("%d %b")
+    endorsed, unknown = pl.col("kind") == ENDORSED, pl.col("kind") == UNKNOWN
+    still = (
+        pl.when(pl.col("follow_ups") > 0)
+        .then(pl.lit("still open"))
+        .otherwise(pl.lit("no follow-up yet"))
+    )
+    unfinished = pl.when(pl.col("given").is_not_null()).then(pl.format(" ({})", "given"))
+    text = (
+        pl.when(~pl.col("closed") & endorsed)
+        .then(
             pl.format(
-                "{} answered {} on {}: not acknowledged",
+                "{} answered {} on {}{}: {}",
                 "item",
                 "value",
-                pl.col("administered_at").dt.strftime("%d %b"),
-            ).alias("safety_text"),
+                day,
+                unfinished.otherwise(pl.lit("")),
+                still,
+            )
+        )
+        .when(~pl.col("closed") & unknown)
+        .then(pl.format("{} unanswered on {}: safety unknown, ask in person", "item", day))
+        .otherwise(
+            pl.format(
+                "{} on {}: followed up, elevated risk ({})",
+                "item",
+                day,
+                pl.col("outcome").replace_strict(outcomes, default=pl.col("outcome")),
+            )
+        )
+    )
+    recent = pl.col("flagged_on") > as_of - dt.timedelta(days=days)
+    shown = flags.filter(~pl.col("closed") | (pl.col("elevated") & recent))
+    return (
+        shown.sort("flagged_at")
+        .group_by(_CLIENT)
+        .agg(
+            (~pl.col("closed") & endorsed).sum().alias("open_safety"),
+            (~pl.col("closed") & unknown).sum().alias("open_unknown"),
+            pl.col("flagged_at").filter(~pl.col("closed")).max().alias("latest_open_flag"),
+            text.alias("safety_text"),
         )
     )
 
@@ -156,7 +189,8 @@ def _with_derived(rows: pl.DataFrame, *, threshold: float | None, as_of: dt.date
     """Defaults for clients without a fact, and the columns computed from the facts."""
     rate = pl.col("attendance_rate")
     return rows.with_columns(
-        pl.col("unacknowledged").fill_null(0),
+        pl.col("open_safety").fill_null(0),
+        pl.col("open_unknown").fill_null(0),
         pl.col("overdue_days").fill_null(0),
         pl.col("readiness").fill_null("not enough data"),
         pl.col("decision").fill_null(""),
@@ -233,9 +267,15 @@ def _shown(rows: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
         "readiness",
         "decision",
         "plan",
-        "unacknowledged",
+        "open_safety",
+        "open_unknown",
         "overdue_days",
-    ).sort(["priority", "overdue_days", "display_name"], descending=[False, True, False])
+        "latest_open_flag",
+    ).sort(  # the newest open safety answer first: it may have been given a minute ago
+        ["priority", "latest_open_flag", "overdue_days", "display_name"],
+        descending=[False, True, True, False],
+        nulls_last=True,
+    )
 
 
 def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:

@@ -29,16 +29,28 @@ class Priority:
 PRIORITIES = (
     Priority(
         order=1,
-        name="Safety answer to acknowledge",
+        name="Safety answer to follow up",
         short_name="Safety answers",
-        rule=pl.col("unacknowledged") > 0,
+        rule=pl.col("open_safety") > 0,
         explanation=(
-            "A safety item answered above its threshold (PHQ-9 item 9 above 0) "
-            "that nobody in the team has acknowledged yet."
+            "A safety item answered above its threshold (PHQ-9 item 9 above 0), in a "
+            "finished check-in or the moment it was answered in one left unfinished, with "
+            "no closing follow-up recorded yet (an acknowledgement is not a follow-up)."
         ),
     ),
     Priority(
         order=2,
+        name="Safety unknown",
+        short_name="Safety unknown",
+        rule=pl.col("open_unknown") > 0,
+        explanation=(
+            "A questionnaire with a safety item was recorded with that item unanswered, or "
+            "as a total only (an import, a FHIR Observation), and nobody has recorded an "
+            "in-person check as its follow-up yet."
+        ),
+    ),
+    Priority(
+        order=3,
         name="Reliable deterioration",
         short_name="Deteriorating",
         rule=pl.col("deteriorated").is_not_null(),
@@ -48,7 +60,7 @@ PRIORITIES = (
         ),
     ),
     Priority(
-        order=3,
+        order=4,
         name="Not on track",
         short_name="Not on track",
         rule=pl.col("behind").is_not_null(),
@@ -58,7 +70,7 @@ PRIORITIES = (
         ),
     ),
     Priority(
-        order=4,
+        order=5,
         name="Overdue measures",
         short_name="Overdue measures",
         rule=pl.col("overdue").is_not_null(),
@@ -68,7 +80,7 @@ PRIORITIES = (
         ),
     ),
     Priority(
-        order=5,
+        order=6,
         name="Attendance below threshold",
         short_name="Low attendance",
         rule=pl.col("low_attendance"),
@@ -78,14 +90,14 @@ PRIORITIES = (
         ),
     ),
     Priority(
-        order=6,
+        order=7,
         name="Step-down candidate",
         short_name="Step-down candidates",
         rule=pl.col("readiness").is_in(["ready", "approaching"]),
         explanation="The step-down readiness checklist says ready or approaching.",
     ),
     Priority(
-        order=7,
+        order=8,
         name="Other",
         short_name="Other",
         rule=pl.lit(True),

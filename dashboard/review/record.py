@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
+from dashboard.review.flags import FLAG_KEY, readiness_frames, safety_flags
 from dashboard.review.reference import Reference
 from measures import Catalog
 from measures.change import episode_change, long_scores
@@ -36,8 +37,10 @@ class ClientRecord:
       ``recovered``, ``slope_per_week``...), from :func:`measures.change.episode_change`.
     - ``attendance``: ``session_on``, ``session_type``, ``attended``, ``week``.
     - ``care_levels``: ``changed_on``, ``level_of_care``, ``reason``, ``week``.
-    - ``flags``: safety-item endorsements: ``administration_id``, ``administered_at``,
-      ``week``, ``item``, ``value``, ``acknowledged_by``, ``acknowledged_at``.
+    - ``flags``: the episode's safety flags (``dashboard.review.flags``): endorsed
+      and unknown safety answers, each with its latest follow-up, plus ``week``.
+    - ``follow_ups``: every follow-up of those flags, oldest first (who recorded it
+      and the note only for the treatment team).
     - ``decisions``: ``week_of``, ``decision``, ``note``, ``decided_by``, ``decided_at``.
     - ``expected``: per ``measure`` and ``week``: ``p10``, ``p50``, ``p90`` of clients
       like this one (every episode with the same baseline band and a score that
@@ -58,6 +61,7 @@ class ClientRecord:
     care_levels: pl.DataFrame
     flags: pl.DataFrame
     decisions: pl.DataFrame
+    follow_ups: pl.DataFrame = field(default_factory=pl.DataFrame)
     expected: pl.DataFrame | None = None
     expected_notes: dict[str, str] = field(default_factory=dict)
     readiness: Readiness | None = None
@@ -120,7 +124,20 @@ def load_client_record(
         .filter(pl.col("episode_pk") == episode["episode_pk"])
         .with_columns(program_week("changed_on", admitted))
     )
-    acks = access.acknowledgements(connection, viewer, client_pks=[client_pk])
+    own = pl.lit(client_code).alias("client_id")
+    pending = (
+        access.safety_answers(connection, viewer, client_pks=[client_pk], since=admitted)
+        .filter(pl.col("answered_at").dt.date() <= until)
+        .with_columns(own)
+    )
+    follow_ups = access.follow_ups(connection, viewer, client_pks=[client_pk]).with_columns(own)
+    flags = safety_flags(
+        scores,
+        catalog,
+        pending=pending,
+        follow_ups=follow_ups,
+        acknowledgements=access.acknowledgements(connection, viewer, client_pks=[client_pk]),
+    ).with_columns(program_week("flagged_at", admitted))
     decisions = access.decisions(connection, viewer, client_pks=[client_pk]).filter(
         pl.col("episode_pk") == episode["episode_pk"]
     )
@@ -133,45 +150,10 @@ def load_client_record(
         change=episode_change(long_scores(scores, catalog), catalog),
         attendance=attendance,
         care_levels=care,
-        flags=safety_flags(scores, catalog, acks),
+        flags=flags,
         decisions=decisions,
+        follow_ups=follow_ups.join(flags.select(FLAG_KEY), on=FLAG_KEY, how="semi"),
     )
-
-
-def safety_flags(scores: pl.DataFrame, catalog: Catalog, acks: pl.DataFrame) -> pl.DataFrame:
-    """Every safety-item endorsement in ``scores`` with its acknowledgement, if any."""
-    parts = []
-    for instrument in catalog:
-        for critical in instrument.critical_items:
-            rows = scores.filter(
-                (pl.col("measure") == instrument.id) & (pl.col(critical.item) > critical.above)
-            )
-            parts.append(
-                rows.select(
-                    "administration_id",
-                    "client_id",
-                    "administered_at",
-                    *(["week"] if "week" in rows.columns else []),
-                    pl.lit(
-                        f"{instrument.abbreviation} item {critical.item.removeprefix('item_')}"
-                    ).alias("item"),
-                    pl.col(critical.item).alias("value"),
-                )
-            )
-    flags = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
-    if flags.is_empty():
-        return pl.DataFrame(
-            schema={
-                "administration_id": pl.Int64,
-                "client_id": pl.String,
-                "administered_at": pl.Datetime("us"),
-                "item": pl.String,
-                "value": pl.Int64,
-                "acknowledged_by": pl.String,
-                "acknowledged_at": pl.Datetime("us"),
-            }
-        )
-    return flags.join(acks, on="administration_id", how="left").sort("administered_at")
 
 
 def with_assessments(
@@ -183,11 +165,13 @@ def with_assessments(
 ) -> ClientRecord:
     """The record with its step-down readiness and the expected ranges of similar clients."""
     episode = record.episode
+    flags, follow_ups = readiness_frames(record.flags, record.follow_ups)
     readiness = assess_readiness(
         record.scores,
         admitted_on=episode["admitted_on"],
         attendance=record.attendance.select("session_on", "attended"),
-        safety_flags=record.flags.select("administered_at", "acknowledged_at"),
+        safety_flags=flags.drop("client_id"),
+        follow_ups=follow_ups.drop("client_id"),
         as_of=min(record.as_of, episode["discharged_on"] or record.as_of),
         track=episode["track"],
         client_id=record.client_id,

@@ -331,3 +331,74 @@ reference_cache = sa.Table(
     sa.Column("gaps", sa.LargeBinary, nullable=False),
     sa.Column("computed_at", sa.DateTime, nullable=False, server_default=_now()),
 )
+
+FLAG_KINDS = ("endorsed", "unknown")
+
+# A safety item answered above its threshold in a check-in, written the moment it is
+# answered (the check-in may never be finished): one row per client, instrument,
+# item and day, keeping the highest answer given that day.
+safety_answers = sa.Table(
+    "safety_answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("episode_id", sa.ForeignKey("episodes.id"), nullable=True),
+    sa.Column("instrument", sa.String(50), nullable=False),
+    sa.Column("item", sa.String(20), nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("answered_on", sa.Date, nullable=False),
+    sa.Column("answered_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.UniqueConstraint("client_id", "instrument", "item", "answered_on"),
+)
+
+# What the team did about a safety flag and its outcome. A flag is one client's
+# endorsed (or unknown) safety answer on one instrument on one day; its latest
+# follow-up decides whether it is closed (dashboard/review/follow_up_options.py).
+# The acknowledgements of flag_acknowledgements are kept as history only.
+safety_follow_ups = sa.Table(
+    "safety_follow_ups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False, index=True),
+    sa.Column("instrument", sa.String(50), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("flagged_on", sa.Date, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    # the risk level of a screener recorded with the follow-up, and its administration
+    sa.Column("risk_level", sa.String(20), nullable=True),
+    sa.Column("administration_id", sa.ForeignKey("administrations.id"), nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint("kind IN " + str(FLAG_KINDS).replace('"', "'"), name="kind"),
+)
+
+NOTIFICATION_STATUSES = ("queued", "sending", "sent", "failed")
+CHANNELS = ("email", "webhook")
+
+# On-call notifications waiting to leave, and what became of them. A row names only
+# the site and where it goes: the message says no more than that a safety answer at
+# the site needs follow-up. A webhook's URL (it may hold a secret) is not stored: its
+# host for people to read, and its SHA-256 to find it in the program file when sent.
+notification_outbox = sa.Table(
+    "notification_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("safety_answer_id", sa.ForeignKey("safety_answers.id"), nullable=True, index=True),
+    sa.Column("site", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("destination", sa.String(300), nullable=False),
+    sa.Column("destination_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="queued"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(100), nullable=True),
+    sa.Column("queued_at", sa.DateTime, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_at", sa.DateTime, nullable=True),
+    sa.Column("sent_at", sa.DateTime, nullable=True),
+    sa.CheckConstraint("status IN " + str(NOTIFICATION_STATUSES).replace('"', "'"), name="status"),
+    sa.CheckConstraint("channel IN " + str(CHANNELS).replace('"', "'"), name="channel"),
+    sa.Index("ix_notification_outbox_status", "status", "next_attempt_at"),
+)

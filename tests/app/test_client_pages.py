@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from dashboard.app.text import plain
 from dashboard.auth.permissions import NotPermitted
 from dashboard.checkin.plans import Contact, Plan, plan_history, save_plan
+from dashboard.program_settings import NEXT_REVIEW_MESSAGE
 from tests.app.conftest import audit_rows
 from tests.conftest import viewer_of
 
@@ -117,7 +118,9 @@ def test_item_9_above_0_shows_crisis_information_at_once_and_reaches_the_review(
     assert at.subheader[0].value == "Patient Health Questionnaire-9"
     _answer_page(at, item9=2)
     crisis = [e.value for e in at.error]
-    assert any(CRISIS in e and "will follow up" in e for e in crisis)
+    assert any(CRISIS in e for e in crisis)
+    assert not any("will follow up" in e for e in crisis)  # nobody on call: not promised
+    assert NEXT_REVIEW_MESSAGE in [i.value for i in at.info]
     at = _through_questionnaires(at, item9=2)
     _next(at)
     next(b for b in at.button if b.label == "Submit").click().run()
@@ -125,7 +128,7 @@ def test_item_9_above_0_shows_crisis_information_at_once_and_reaches_the_review(
     review = open_app("clinician", "weekly_review")
     table = review.dataframe[0].value
     demo = table[table["Client"].str.contains("C0215")].iloc[0]
-    assert demo["Why now"] == "Safety answer to acknowledge"
+    assert demo["Why now"] == "Safety answer to follow up"
     assert "PHQ-9 item 9 answered 2" in demo["Flags"]
 
 

@@ -23,7 +23,12 @@ DEMO_CLIENT = "C0215"
 PAGES = {
     "clinician": {"weekly_review": "Weekly review", "client_progress": "Client progress"},
     "director": {"program_overview": "Program overview"},
-    "admin": {"admin_users": "Users", "admin_imports": "Imports", "admin_audit": "Audit log"},
+    "admin": {
+        "admin_users": "Users",
+        "admin_imports": "Imports",
+        "admin_audit": "Audit log",
+        "admin_notifications": "Notifications",
+    },
     "client": {"check_in": None, "my_progress": None, "my_plan": None},
 }
 
@@ -103,17 +108,9 @@ def test_the_weekly_review_lists_the_caseload_most_urgent_first(open_app):
     at = open_app("clinician", "weekly_review")
     table = at.dataframe[0].value
     order = table["Why now"].tolist()
-    ranks = [
-        "Safety answer to acknowledge",
-        "Reliable deterioration",
-        "Not on track",
-        "Overdue measures",
-        "Attendance below threshold",
-        "Step-down candidate",
-        "Other",
-    ]
+    ranks = [p.name for p in PRIORITIES]
     assert order == sorted(order, key=ranks.index)
-    assert order[0] == "Safety answer to acknowledge"
+    assert order[0] == "Safety answer to follow up"
     assert all("Hillcrest" not in c for c in table.columns)  # sites are filters, not columns
     assert table["Client"].str.contains(DEMO_CLIENT).any()
 
@@ -177,22 +174,74 @@ def test_recording_a_decision_is_saved_with_who_and_when_and_audited(open_app, a
     assert audit_rows(app_db, "record-decision")[-1].actor == "clinician"
 
 
-def test_acknowledging_a_safety_flag_records_who_and_keeps_the_flag(open_app, app_db):
+def _open_flags(engine: sa.Engine, client: str) -> int:
+    import datetime as dt
+
+    from dashboard.review.record import load_client_record
+    from dashboard.store.engine import read
+    from measures import load_catalog
+    from tests.conftest import viewer_of
+
+    with read(engine) as connection:
+        record = load_client_record(
+            connection,
+            viewer_of(engine, "clinician"),
+            client,
+            catalog=load_catalog(),
+            as_of=dt.date.today(),
+        )
+    return record.flags.filter(~pl.col("closed")).height
+
+
+def test_closing_a_safety_flag_asks_for_the_follow_up_and_keeps_who_and_when(open_app, app_db):
     at = open_app("clinician", "weekly_review")
-    assert at.dataframe[0].value["Why now"][0] == "Safety answer to acknowledge"
-    ack = [b for b in at.button if b.label == "Acknowledge"]
-    ack[0].click().run()
+    first = at.dataframe[0].value.iloc[0]
+    assert first["Why now"] == "Safety answer to follow up"
+    client = re.search(r"\((C\d+)\)", first["Client"]).group(1)
+    before = _open_flags(app_db, client)
+    assert not [b for b in at.button if b.label == "Acknowledge"]  # a click closes nothing
+    next(b for b in at.button if b.label == "Record follow-up").click().run()
+    assert [r.label for r in at.radio][:2] == ["What was done", "Decision"]  # then the outcome
+    assert "Note (needed)" in [t.label for t in at.text_area]
+    at.radio(key=next(r.key for r in at.radio if r.label == "What was done")).set_value(
+        "contacted"
+    ).run()
+    at.radio(key=next(r.key for r in at.radio if r.label == "Outcome")).set_value(
+        "no_current_risk"
+    ).run()
+    next(b for b in at.button if b.label == "Save follow-up").click().run()
+    assert [e.value for e in at.error] == [
+        "A note is needed: what was done and what the client said."
+    ]
+    assert _open_flags(app_db, client) == before  # nothing saved without a note
+    note = next(t for t in at.text_area if t.label == "Note (needed)")
+    note.input("Called her at 2 pm; no current thoughts of self-harm; plan reviewed.").run()
+    next(b for b in at.button if b.label == "Save follow-up").click().run()
+    assert "Saved: No current risk found. The flag is closed." in [s.value for s in at.success]
     with app_db.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT administration_id, acknowledged_by FROM flag_acknowledgements")
-        ).all()
-        kept = connection.execute(
-            sa.text("SELECT COUNT(*) FROM administrations WHERE id = :i"),
-            {"i": rows[0].administration_id},
-        ).scalar()
-    assert [r.acknowledged_by for r in rows] == ["clinician"]
-    assert kept == 1  # the flag stays in history
-    assert audit_rows(app_db, "acknowledge-flag")
+        row = connection.execute(
+            sa.text("SELECT action, outcome, note, recorded_by, recorded_at FROM safety_follow_ups")
+        ).one()
+    assert (row.action, row.outcome, row.recorded_by) == (
+        "contacted",
+        "no_current_risk",
+        "clinician",
+    )
+    assert row.note.startswith("Called her")
+    assert row.recorded_at is not None
+    assert _open_flags(app_db, client) == before - 1
+    assert audit_rows(app_db, "record-follow-up")[-1].actor == "clinician"
+
+
+def test_the_screener_follow_up_asks_the_screeners_questions(open_app):
+    at = open_app("clinician", "weekly_review")
+    next(b for b in at.button if b.label == "Record follow-up").click().run()
+    action = next(r for r in at.radio if r.label == "What was done")
+    action.set_value("screened").run()
+    labels = [r.label for r in at.radio]
+    assert "Outcome" not in labels  # the screener's risk level is the outcome
+    assert "1. Wished to be dead or not to wake up (past month)" in labels
+    assert "7. Question 6b: was that within the past 3 months" in labels
 
 
 def test_the_director_sees_aggregates_only(open_app):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from dashboard.store.engine import make_engine
+from tests.support.receivers import SmtpServer, on_call_program
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -53,6 +54,8 @@ SERVE = [sys.executable, "-m", "dashboard.cli", "serve"]
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 DEMO_PASSWORD = "demo"  # the documented demo password
+ON_CALL_SITE = "Hillcrest"  # the demo client's site
+ON_CALL_EMAIL = "oncall@hillcrest.example"
 
 
 def _chromium() -> str | None:
@@ -81,16 +84,21 @@ def chromium() -> str:
     return path  # type: ignore[return-value]
 
 
-@pytest.fixture(scope="session")
-def e2e_database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A private copy of the session's demo database: the server writes to it."""
+def _database_copy(demo_url: str, folder: Path) -> str:
+    """A private copy of the session's demo database: a server writes to it."""
     engine = make_engine(demo_url)
     with engine.connect() as connection:  # fold the WAL into the file before copying
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    target = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    target = folder / "e2e.db"
     shutil.copyfile(demo_url.removeprefix("sqlite:///"), target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def e2e_database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private copy of the session's demo database: the server writes to it."""
+    return _database_copy(demo_url, tmp_path_factory.mktemp("e2e"))
 
 
 def _free_port() -> int:
@@ -126,19 +134,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
-def app_url(
-    chromium: str, e2e_database: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of the real dashboard server (`iop serve`) on the private database."""
+@contextlib.contextmanager
+def _serving(database: str, program: Path, logs: Path) -> Iterator[str]:
+    """`iop serve` on ``database`` with the program file ``program``; yields its URL."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = os.environ | {"IOP_PROGRAM_CONFIG": str(DEMO_PROGRAM), "IOP_DATABASE_URL": e2e_database}
+    env = os.environ | {"IOP_PROGRAM_CONFIG": str(program), "IOP_DATABASE_URL": database}
     env.pop("IOP_INSTRUMENTS_DIR", None)
-    log_path = tmp_path_factory.mktemp("e2e-server") / "server.log"
+    log_path = logs / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--db", e2e_database],
+            [*SERVE, "--port", str(port), "--db", database],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -164,6 +170,47 @@ def app_url(
 
 
 @pytest.fixture(scope="session")
+def app_url(
+    chromium: str, e2e_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of the real dashboard server (`iop serve`) on the private database."""
+    with _serving(e2e_database, DEMO_PROGRAM, tmp_path_factory.mktemp("e2e-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def smtp_inbox() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) for the on-call server's e-mail."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def on_call_app_url(
+    chromium: str,
+    demo_url: str,
+    smtp_inbox: SmtpServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """A second server, on its own copy of the demo database, whose program file puts an
+    on-call e-mail address at the demo client's site (Hillcrest) on ``smtp_inbox``."""
+    folder = tmp_path_factory.mktemp("e2e-on-call")
+    program = folder / "program.toml"
+    program.write_text(
+        on_call_program(
+            DEMO_PROGRAM.read_text(encoding="utf-8"),
+            site=ON_CALL_SITE,
+            email=[ON_CALL_EMAIL],
+            webhooks=[],
+            smtp_port=smtp_inbox.port,
+        )
+    )
+    with _serving(_database_copy(demo_url, folder), program, folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator[Browser]:
     """The system Chromium, headless; Playwright gives it a fresh temporary profile."""
     from playwright.sync_api import expect, sync_playwright
@@ -182,15 +229,26 @@ def browser(chromium: str) -> Iterator[Browser]:
 @pytest.fixture
 def open_page(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
     """Open the app in a new browser context (no shared cookies or storage) at ``path``."""
+    yield from _opener(browser, app_url)
+
+
+@pytest.fixture
+def open_on_call_page(browser: Browser, on_call_app_url: str) -> Iterator[Callable[..., Page]]:
+    """:func:`open_page` on the server with someone on call."""
+    yield from _opener(browser, on_call_app_url)
+
+
+def _opener(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
     contexts: list[BrowserContext] = []
 
-    def open_(path: str = "/", *, phone: bool = False) -> Page:
+    def open_(path: str = "/", *, phone: bool = False, width: int | None = None) -> Page:
         if phone:
             context = browser.new_context(
                 viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
             )
         else:
-            context = browser.new_context(viewport=DESKTOP)
+            size = DESKTOP if width is None else {"width": width, "height": DESKTOP["height"]}
+            context = browser.new_context(viewport=size)
         context.set_default_timeout(UI_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from dashboard.program_settings import NEXT_REVIEW_MESSAGE
 from tests.e2e.conftest import PHONE, SHOTS, grid_rows, metric, sign_in, wait_idle
 
 with contextlib.suppress(ImportError):  # without it the `chromium` fixture skips or fails
@@ -17,7 +18,7 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 
 pytestmark = pytest.mark.browser
 
-SAFETY = "Safety answer to acknowledge"
+SAFETY = "Safety answer to follow up"
 SAFETY_COUNT = "Safety answers"  # the short label of the count above the table
 DEMO_CLIENT = "Alder Elk (C0215)"
 OTHER_CLIENT = ("C0001", "Poppy Newt")  # treated at another site, never the client's own
@@ -142,6 +143,8 @@ def test_a_phone_check_in_with_a_safety_answer_shows_crisis_help_and_reaches_the
     page.get_by_role("button", name="Submit").click()
     expect(main.get_by_text("Thank you. Your check-in is saved.")).to_be_visible()
     expect(crisis).to_be_visible()  # shown again once saved
+    # nobody is on call at the demo's sites: the client is told only what will happen
+    expect(main.get_by_text(NEXT_REVIEW_MESSAGE, exact=True)).to_be_visible()
     wait_idle(page)
     page.screenshot(path=SHOTS / "phone-check-in-saved.png", full_page=True)
 

@@ -115,20 +115,26 @@ def test_safety_markers_appear_exactly_at_endorsed_administrations(records):
     assert markers.marker.symbol == "triangle-up"
     value = endorsed["item_9"][0]
     anchor = CATALOG["phq9"].item("item_9").option_label(value)
-    assert f"PHQ-9 item 9 answered {value} ({anchor}): not yet acknowledged" in markers.text[0]
+    assert f"PHQ-9 item 9 answered {value} ({anchor}): no follow-up yet" in markers.text[0]
     clean = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
     assert "safety item endorsed" not in [t.name for t in clean.data]
 
 
-def test_safety_marker_says_who_acknowledged_the_flag(records):
+def test_safety_marker_says_how_the_flag_was_followed_up(records):
     record = records[FLAGGED]
     flags = record.flags.with_columns(
-        pl.lit("dr_lee").alias("acknowledged_by"),
-        pl.lit(dt.datetime(2026, 11, 24, 9, 30)).alias("acknowledged_at"),
+        pl.lit(1, pl.UInt32).alias("follow_ups"),
+        pl.lit("contacted").alias("action"),
+        pl.lit("no_current_risk").alias("outcome"),
+        pl.lit("dr_lee").alias("followed_up_by"),
+        pl.lit(dt.datetime(2026, 11, 24, 9, 30)).alias("followed_up_at"),
+        pl.lit(True).alias("closed"),
     )
     fig = trajectory_figure(dataclasses.replace(record, flags=flags), "phq9", catalog=CATALOG)
     assert all(
-        text.endswith("acknowledged by dr_lee on 24 Nov 2026")
+        text.endswith(
+            "closed: Contacted the client: No current risk found by dr_lee on 24 Nov 2026"
+        )
         for text in trace(fig, "safety item endorsed").text
     )
 

@@ -106,6 +106,7 @@ def assess(
     config: ReadinessConfig = DEMO_POLICY,
     attended: pl.DataFrame | None = None,
     safety: pl.DataFrame | None = None,
+    follow_ups: pl.DataFrame | None = None,
     catalog: Catalog,
 ):
     return assess_readiness(
@@ -113,6 +114,7 @@ def assess(
         admitted_on=ADMITTED,
         attendance=attendance() if attended is None else attended,
         safety_flags=flags() if safety is None else safety,
+        follow_ups=follow_ups,
         as_of=as_of,
         track=track,
         config=config,
@@ -193,18 +195,17 @@ def test_not_ready_when_the_one_unmet_criterion_is_safety(catalog):
     safety = result.criterion("safety")
     assert safety.met is False
     assert safety.value == (
-        "1 unacknowledged safety flag in the 14 days to 2026-11-20, latest 2026-11-18"
+        "1 safety flag without a closing follow-up in the 14 days to 2026-11-20, latest 2026-11-18"
     )
-    assert safety.source.startswith("IOP Outcomes issue 4")
+    assert safety.source.startswith("IOP Outcomes issues 4 and 10")
 
 
-def test_a_flag_counts_until_acknowledged(catalog):
+def test_an_acknowledgement_does_not_close_a_flag(catalog):
     acknowledged = flags(dt.date(2026, 11, 10), acknowledged=dt.date(2026, 11, 17))
     result = assess(doing_well(), safety=acknowledged, catalog=catalog)
     safety = result.criterion("safety")
-    assert safety.met is True
-    assert safety.met_at_previous_review is False
-    assert result.status == "approaching"
+    assert safety.met is False
+    assert result.status == "not ready"
 
 
 def test_flags_older_than_14_days_do_not_count(catalog):
@@ -536,13 +537,13 @@ def test_scores_before_admission_are_not_the_baseline(catalog):
     assert "change from 16" in mood.value
 
 
-def test_unanswered_item_9_is_noted(catalog):
+def test_an_unanswered_item_9_is_unknown_and_not_safe(catalog):
     rows = [*doing_well(), row("phq9", dt.date(2026, 11, 18), 7.0, critical=None)]
     safety = assess(rows, catalog=catalog).criterion("safety")
-    assert safety.met is True
-    assert safety.note == (
-        "PHQ-9 item 9 unanswered once in the 14 days to 2026-11-20: safety status unknown, "
-        "ask in person"
+    assert safety.met is False
+    assert safety.value == (
+        "1 safety answer unknown in the 14 days to 2026-11-20 (a safety item unanswered, "
+        "or a total only): ask in person and record the follow-up"
     )
 
 

@@ -123,7 +123,7 @@ def test_report_shows_the_client_review_scores_and_footer(records):
     assert "70% of program days" in text
     assert "not met" in text
     assert "PHQ-9 item 9" in text
-    assert "not yet acknowledged" in text
+    assert "no follow-up yet" in text
     phq = record.change.filter(pl.col("measure") == "phq9").row(0, named=True)
     first = f"{int(phq['baseline'])} ({phq['baseline_at']:%d %b})"
     latest = f"{int(phq['latest'])} ({phq['latest_at']:%d %b})"
@@ -141,7 +141,7 @@ def test_report_without_readiness_says_it_was_not_assessed(records):
     record = records[DEMO_CLIENT]
     text, _ = pdf_text(client_report_pdf(record, catalog=CATALOG, generated_by="x", charts=False))
     assert "Readiness not assessed." in text
-    assert "No safety-item endorsements in this episode." in text
+    assert "No safety-item endorsements or unknown safety answers in this episode." in text
     assert "No decisions recorded in this episode yet." in text
 
 

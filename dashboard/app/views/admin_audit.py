@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.app.guard import page_viewer
+from dashboard.app.views.admin_notifications import undelivered_banner
 from dashboard.store.engine import read
 
 
@@ -15,6 +16,7 @@ def render() -> None:
     """Draw the audit log page."""
     context, viewer = page_viewer("admin_audit")
     st.title("Audit log")
+    undelivered_banner(context, viewer)
     with read(context.engine) as connection:
         actions = access.audit_actions(connection)
         left, middle, right = st.columns(3)

@@ -14,6 +14,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
+from dashboard.app.views.admin_notifications import undelivered_banner
 from dashboard.auth.viewer import Viewer
 from dashboard.imports import (
     FORMATS,
@@ -35,6 +36,7 @@ def render() -> None:
     """Draw the imports page."""
     context, viewer = page_viewer("admin_imports")
     st.title("Imports")
+    undelivered_banner(context, viewer)
     with st.expander("Import files", expanded=False):
         _import_form(context, viewer)
     with read(context.engine) as connection:

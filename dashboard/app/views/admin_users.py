@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import access
 from dashboard.app.guard import page_viewer
+from dashboard.app.views.admin_notifications import undelivered_banner
 from dashboard.auth.accounts import AccountError, create_user, reset_password, set_active
 from dashboard.auth.viewer import ACCOUNT_ROLES, Role
 from dashboard.store.engine import read
@@ -15,6 +16,7 @@ def render() -> None:
     """Draw the accounts page."""
     context, viewer = page_viewer("admin_users")
     st.title("Users")
+    undelivered_banner(context, viewer)
     with read(context.engine) as connection:
         accounts = access.accounts(connection, viewer)
         sites = access.site_names(connection)

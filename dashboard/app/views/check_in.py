@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
+from dashboard.app.notifier import notifier
 from dashboard.app.text import plain
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.due import due_today
+from dashboard.checkin.safety import (
+    SafetyRecorded,
+    notification_status,
+    record_safety_answer,
+    what_happens,
+)
 from dashboard.checkin.submit import (
     HELPED,
     TRIGGER_CATEGORIES,
@@ -20,7 +28,7 @@ from dashboard.checkin.submit import (
     save_draft,
     submit_checkin,
 )
-from dashboard.store.engine import read
+from dashboard.store.engine import DatabaseLocked, read
 from measures import Instrument, Item
 
 COPING_ACTIONS = (
@@ -40,7 +48,7 @@ def render() -> None:
     st.title("Check-in")
     state = _state(context, viewer)
     if state.get("done"):
-        _done(context, state)
+        _done(context, viewer, state)
         return
     measures: list[str] = state["measures"]
     if not measures:
@@ -57,7 +65,7 @@ def render() -> None:
         _review(context, viewer, state)
         return
     else:
-        _questionnaire(context, context.catalog[current], state)
+        _questionnaire(context, viewer, context.catalog[current], state)
     _buttons(context, viewer, state, step, len(steps))
 
 
@@ -80,12 +88,15 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
             "days": {m: v for m, v in draft.get("days", {}).items() if m in measures},
             "notes": draft.get("notes", {}),
             "from_draft": bool(draft),
+            "safety": {},
         }
     state: dict[str, Any] = st.session_state[_STATE]
     return state
 
 
-def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str, Any]) -> None:
+def _questionnaire(
+    context: AppContext, viewer: Viewer, instrument: Instrument, state: dict[str, Any]
+) -> None:
     st.subheader(instrument.name)
     single_question = len(instrument.items) == 1
     if instrument.instructions and instrument.show_item_wording and not single_question:
@@ -119,6 +130,8 @@ def _questionnaire(context: AppContext, instrument: Instrument, state: dict[str,
                 paragraphs = context.settings.crisis_message.split("\n\n")
                 st.toast(paragraphs[min(1, len(paragraphs) - 1)], icon=":material/support:")
             _crisis(context)
+            if value is not None:
+                _safety_answer(context, viewer, state, instrument.id, item.id, value)
         saved[item.id] = value
     state["answers"][instrument.id] = saved
     if days:
@@ -166,6 +179,63 @@ def _entered(item: Item, value: int, days: dict[str, Any]) -> str:
 
 def _crisis(context: AppContext) -> None:
     st.error(context.settings.crisis_message, icon=":material/support:")
+
+
+def _safety_answer(
+    context: AppContext, viewer: Viewer, state: dict[str, Any], measure: str, item: str, value: int
+) -> None:
+    """Record the safety answer now (when first given, and when raised) and say what will
+    happen to it; a failure to record is said too, and tried again on the next run."""
+    key = f"{measure}|{item}"
+    done: tuple[int, SafetyRecorded] | None = state.setdefault("safety", {}).get(key)
+    if done is None or done[0] < value:
+        try:
+            recorded = record_safety_answer(
+                context.engine,
+                viewer,
+                measure=measure,
+                item=item,
+                value=value,
+                catalog=context.catalog,
+                settings=context.settings,
+            )
+        except (DatabaseLocked, sa.exc.SQLAlchemyError):
+            st.warning(
+                "Your answer could not be sent to your team just now. Please tell a member of "
+                "staff, or use the lines above. It will be tried again when you go on.",
+                icon=":material/warning:",
+            )
+            return
+        done = (value, recorded)
+        state["safety"][key] = done
+        if recorded.queued:
+            notifier(context).wake()
+    _what_happens(context, viewer, done[1])
+
+
+def _what_happens(context: AppContext, viewer: Viewer, recorded: SafetyRecorded) -> None:
+    """What happens to the answer, as it stands now."""
+    status = notification_status(context.engine, viewer, recorded.safety_answer_id)
+    if status == "queued":
+        _on_its_way(context, viewer, recorded)
+        return
+    st.info(
+        what_happens(status, site=recorded.site, settings=context.settings),
+        icon=":material/forward_to_inbox:" if status else ":material/event:",
+    )
+
+
+@st.fragment(run_every=3)
+def _on_its_way(context: AppContext, viewer: Viewer, recorded: SafetyRecorded) -> None:
+    """While the notification is on its way: redrawn every few seconds until it is sent
+    (or given up), then the whole page once, to say so."""
+    status = notification_status(context.engine, viewer, recorded.safety_answer_id)
+    if status != "queued":
+        st.rerun()
+    st.info(
+        what_happens(status, site=recorded.site, settings=context.settings),
+        icon=":material/forward_to_inbox:",
+    )
 
 
 def _notes(state: dict[str, Any]) -> None:
@@ -289,11 +359,15 @@ def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
             reflection=notes.get("reflection", ""),
             catalog=context.catalog,
             days=state.get("days", {}),
+            settings=context.settings,
         )
         if not result.saved:
             st.error("Some answers could not be saved: " + "; ".join(result.errors))
             return
         state["done"] = True
+        state["submitted_safety"] = result.safety_answers
+        if any(r.queued for r in result.safety_answers):
+            notifier(context).wake()
         st.rerun()
 
 
@@ -309,10 +383,13 @@ def _coping(notes: dict[str, Any]) -> list[dict[str, str]]:
     return [{"action": a, "helped": helped.get(a, "")} for a in notes.get("actions", [])]
 
 
-def _done(context: AppContext, state: dict[str, Any]) -> None:
+def _done(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
     st.success("Thank you. Your check-in is saved.")
     if safety_item_endorsed(state["answers"], context.catalog):
         _crisis(context)
+        shown = {r.safety_answer_id: r for r in state.get("submitted_safety", ())}
+        for recorded in shown.values():
+            _what_happens(context, viewer, recorded)
     if not state["measures"]:
         st.write("Nothing else is due today.")
     st.page_link("screens/my_progress.py", label="See my progress", icon=":material/trending_up:")

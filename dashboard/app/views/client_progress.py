@@ -16,6 +16,8 @@ from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
+from dashboard.review.flags import UNKNOWN, follow_up_text
+from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
 from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
 from measures.readiness import DISCLAIMER
@@ -36,11 +38,12 @@ def render() -> None:
         return
     session.audit_view(context, viewer, client_id, what="view-client")
     _header(record)
-    charts, symptoms, readiness, attendance, checkins, plan, table, decisions = st.tabs(
+    charts, symptoms, readiness, safety, attendance, checkins, plan, table, decisions = st.tabs(
         [
             "Charts",
             "Symptoms",
             "Readiness",
+            "Safety",
             "Attendance",
             "Check-ins",
             "Plan",
@@ -54,6 +57,8 @@ def render() -> None:
         _symptoms(context, record)
     with readiness:
         _readiness(record)
+    with safety:
+        _safety(record)
     with attendance:
         st.plotly_chart(attendance_figure(record), config={"displaylogo": False})
     with checkins:
@@ -108,10 +113,11 @@ def _header(record: ClientRecord) -> None:
             else "."
         )
     )
-    open_flags = record.flags.filter(pl.col("acknowledged_at").is_null())
+    open_flags = record.flags.filter(~pl.col("closed"))
     if open_flags.height:
         st.warning(
-            f"{open_flags.height} safety answer(s) not yet acknowledged: see the weekly review."
+            f"{open_flags.height} safety flag(s) without a closing follow-up: record the "
+            "follow-up on the weekly review (Safety tab: the history)."
         )
     if record.readiness is not None:
         st.info(f"Step-down readiness: **{record.readiness.status}**. {record.readiness.reason}")
@@ -186,6 +192,53 @@ def _readiness(record: ClientRecord) -> None:
     st.markdown(f"**{RESPONSE_TITLE}**: {response_so_far(record.change)}.")
     st.caption(RESPONSE_SOURCES)
     st.caption(DISCLAIMER)
+
+
+def _safety(record: ClientRecord) -> None:
+    """Every safety flag of the episode with its follow-up, and every follow-up recorded."""
+    if record.flags.is_empty():
+        st.write("No safety-item endorsements or unknown safety answers in this episode.")
+        return
+    st.dataframe(
+        pl.DataFrame(
+            [
+                {
+                    "When": f"{row['flagged_at']:%Y-%m-%d %H:%M}",
+                    "Item": row["item"],
+                    "Answer": row["answer"] + (f" ({row['given']})" if row["given"] else ""),
+                    "Follow-up": follow_up_text(row),
+                }
+                for row in record.flags.sort("flagged_at", descending=True).iter_rows(named=True)
+            ]
+        ),
+        hide_index=True,
+    )
+    if record.follow_ups.is_empty():
+        st.caption("No follow-up recorded yet.")
+        return
+    st.markdown("**Follow-ups recorded**")
+    actions = {a.key: a.label for a in ACTIONS}
+    outcomes = {o.key: o.label for o in OUTCOMES}
+    elevated = {o.key for o in OUTCOMES if o.elevated}
+    st.dataframe(
+        record.follow_ups.sort("recorded_at", descending=True).select(
+            pl.col("recorded_at").dt.strftime("%Y-%m-%d %H:%M").alias("Recorded"),
+            pl.format(
+                "{}{}",
+                pl.col("flagged_on").dt.strftime("%Y-%m-%d"),
+                pl.when(pl.col("kind") == UNKNOWN).then(pl.lit(" (unknown)")).otherwise(pl.lit("")),
+            ).alias("Flag of"),
+            pl.col("action")
+            .replace_strict(actions, default=pl.col("action"))
+            .alias("What was done"),
+            pl.col("outcome").replace_strict(outcomes, default=pl.col("outcome")).alias("Outcome"),
+            pl.col("risk_level").alias("Risk level"),
+            pl.col("outcome").is_in(list(elevated)).alias("Elevated risk"),
+            pl.col("recorded_by").alias("By"),
+            pl.col("note").alias("Note"),
+        ),
+        hide_index=True,
+    )
 
 
 def _administrations(context: AppContext, record: ClientRecord) -> None:

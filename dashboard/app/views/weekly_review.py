@@ -1,4 +1,4 @@
-"""Clinicians: the weekly review agenda, decisions and safety acknowledgements."""
+"""Clinicians: the weekly review agenda, decisions and the follow-up of safety flags."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import streamlit as st
 from dashboard.app import cache
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
+from dashboard.app.views.follow_up_form import safety_flags_of
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
-from dashboard.review.actions import acknowledge_flag, audit_client_view, record_decision, week_of
+from dashboard.review.actions import audit_client_view, record_decision, week_of
 from dashboard.review.agenda import Agenda, Filters
 from dashboard.review.agenda_table import agenda_measures
 from dashboard.review.priorities import PRIORITIES
@@ -111,15 +112,23 @@ def _table(agenda: Agenda, context: AppContext) -> None:
 
 def _discuss(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
     st.subheader("Discuss a client")
-    labels = {
-        f"{r['display_name']} ({r['client_id']}): {r['priority_label']}": r
-        for r in agenda.rows.iter_rows(named=True)
-    }
-    row = labels[st.selectbox("Client", list(labels), key="discuss_client")]
-    client = row["client_id"]
+    rows = {r["client_id"]: r for r in agenda.rows.iter_rows(named=True)}
+    # keyed by client id: the client stays chosen when a follow-up changes their group
+    client = str(
+        st.selectbox(
+            "Client",
+            list(rows),
+            format_func=lambda c: f"{rows[c]['display_name']} ({c}): {rows[c]['priority_label']}",
+            key="discuss_client",
+        )
+    )
+    row = rows[client]
     left, right = st.columns(2)
     with left:
-        _acknowledgements(context, viewer, agenda, client)
+        saved = st.session_state.pop("follow_up_saved", None)
+        if saved:
+            st.success(saved)
+        safety_flags_of(context, viewer, agenda.flags, client)
         readiness = agenda.readiness.get(client)
         if readiness is not None:
             st.markdown(f"**Step-down readiness: {readiness.status}.** {readiness.reason}")
@@ -128,30 +137,6 @@ def _discuss(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
             st.switch_page("screens/client_progress.py")
     with right:
         _decision_form(context, viewer, row)
-
-
-def _acknowledgements(context: AppContext, viewer: Viewer, agenda: Agenda, client: str) -> None:
-    open_flags = agenda.flags.filter(
-        (pl.col("client_id") == client) & pl.col("acknowledged_at").is_null()
-    )
-    if open_flags.is_empty():
-        st.write("No safety answer waiting for acknowledgement.")
-        return
-    for flag in open_flags.iter_rows(named=True):
-        st.warning(
-            f"{flag['item']} answered {flag['value']} on {flag['administered_at']:%d %b %Y}: "
-            "not yet acknowledged."
-        )
-        note = st.text_input("Follow-up note", key=f"ack_note_{flag['administration_id']}")
-        if st.button("Acknowledge", key=f"ack_{flag['administration_id']}"):
-            try:
-                acknowledge_flag(
-                    context.engine, viewer, administration_id=flag["administration_id"], note=note
-                )
-            except NotPermitted as exc:
-                st.error(str(exc))
-                return
-            st.rerun()
 
 
 def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) -> None:
