@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from dashboard import clock
+
 ITEMS = [f"item_{i}" for i in range(1, 10)]
 #: Weekly administrations per client in the PHQ-9 file.
 WEEKS = 10
@@ -28,7 +30,7 @@ STORE_CLIENTS = 1_300
 
 def last_day(today: dt.date | None = None) -> dt.date:
     """The newest date of the clean file: ``LAST_DAY``, or yesterday if that is earlier."""
-    return min(LAST_DAY, (today or dt.date.today()) - dt.timedelta(days=1))
+    return min(LAST_DAY, (today or clock.today()) - dt.timedelta(days=1))
 
 
 def phq9_frame(rows: int, seed: int) -> pl.DataFrame:
@@ -76,7 +78,7 @@ def realistic(frame: pl.DataFrame, seed: int, today: dt.date | None = None) -> p
         values[out_of_range[bad_item == i]] = 7
         columns[name] = pl.Series(name, values, nan_to_null=True).cast(pl.Int64)
     dates = frame["administered_on"].to_numpy().copy()
-    dates[future] = np.datetime64((today or dt.date.today()) + dt.timedelta(days=30), "D")
+    dates[future] = np.datetime64((today or clock.today()) + dt.timedelta(days=30), "D")
     return frame.with_columns(pl.Series("administered_on", dates, pl.Date), *columns.values())
 
 
@@ -91,7 +93,7 @@ def store_frames(rows: int, seed: int, scratch: Path) -> tuple[dict[str, pl.Data
         from dashboard.synthetic import generate, write_fixtures
 
         clients = max(1, round(STORE_CLIENTS * rows / 100_000))
-        write_fixtures(generate(clients=clients, seed=seed, as_of=dt.date.today()), scratch)
+        write_fixtures(generate(clients=clients, seed=seed, as_of=clock.today()), scratch)
         frames = {
             name: pl.read_csv(scratch / name, infer_schema=False)
             for name in ("clinicians.csv", "episodes.csv", "administrations.csv")

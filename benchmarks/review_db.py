@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import clock
+
 if TYPE_CHECKING:
     from dashboard.synthetic import SyntheticData
 
@@ -460,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cache", type=Path, help="folder of the cached databases")
     parser.add_argument("--active", type=int, required=True, help="active clients wanted")
     parser.add_argument("--seed", type=int, default=20261126)
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=clock.today())
     args = parser.parse_args(argv)
     print(json.dumps(cached(args.cache, active=args.active, seed=args.seed, as_of=args.as_of)))
     return 0

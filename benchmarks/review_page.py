@@ -21,6 +21,7 @@ from benchmarks.runner import (
     run_interleaved,
     run_once,
 )
+from dashboard import clock
 
 PAGE = "weekly review page"
 AGENDA = "build_agenda"
@@ -237,7 +238,7 @@ def run(
     cache: Path = CACHE,
 ) -> Outcome:
     """Build or reuse the databases, then time the page and the agenda on each."""
-    as_of = dt.date.today()
+    as_of = clock.today()
     built = {}
     for active in sizes:
         if plan.progress is not None:

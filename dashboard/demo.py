@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard import clock
 from dashboard.admin.operator import upgrade_schema
 from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
@@ -58,7 +59,7 @@ def build_demo(
 ) -> None:
     """Create the demo database at ``url`` from the fixture files."""
     manifest = json.loads((fixtures / "manifest.json").read_text())
-    weeks = shift_weeks(dt.date.fromisoformat(manifest["as_of"]), today or dt.date.today())
+    weeks = shift_weeks(dt.date.fromisoformat(manifest["as_of"]), today or clock.today())
     engine = make_engine(url)
     builder = operator_viewer("demo")
     upgrade_schema(engine, builder)

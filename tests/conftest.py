@@ -9,9 +9,16 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.store import schema
 from dashboard.store.engine import make_engine
 from tests.support.postgres import SKIP_VARIABLE, URL_VARIABLE, LocalServer, NoPostgres
+
+#: Every test runs as of the fixtures' day, a Thursday (a program day): the demo, the
+#: schedule's weekday rules and the imports' "not in the future" checks then read the
+#: same whatever day the suite runs. A test of another day pins its own.
+TEST_DAY = "2026-11-26"
+os.environ[clock.PIN_VARIABLE] = TEST_DAY
 
 BACKENDS = ["sqlite", "postgresql"]
 _counter = itertools.count()

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.auth.oidc import viewer_from_identity
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Role
@@ -21,7 +21,7 @@ from dashboard.store.engine import read
 from measures import load_catalog
 from tests.conftest import viewer_of
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def _episode_clients(engine, viewer):

@@ -25,6 +25,7 @@ from benchmarks.runner import (
     own_peak_mb,
     run_interleaved,
 )
+from dashboard import clock
 
 ROWS = 1_000
 
@@ -53,7 +54,7 @@ def test_phq9_input_is_deterministic_and_clean() -> None:
     assert frame.height == ROWS
     assert frame["client_id"].n_unique() == ROWS // inputs.WEEKS
     assert frame.select("client_id", "administered_on").is_unique().all()
-    assert frame["administered_on"].max() < dt.date.today()  # type: ignore[operator]
+    assert frame["administered_on"].max() < clock.today()  # type: ignore[operator]
     items = frame.select(inputs.ITEMS)
     assert items.min_horizontal().min() == 0
     assert items.max_horizontal().max() == 3
@@ -65,7 +66,7 @@ def test_realistic_input_has_missing_and_bad_rows() -> None:
     blanks = messy.select(pl.sum_horizontal(pl.col(inputs.ITEMS).is_null())).to_series()
     assert blanks.sum() == round(clean.height * inputs.MISSING_SHARE)
     out_of_range = messy.select(pl.any_horizontal(pl.col(inputs.ITEMS) > 3)).to_series()
-    future = messy["administered_on"] > dt.date.today()
+    future = messy["administered_on"] > clock.today()
     bad = int(out_of_range.sum()) + int(future.sum())
     assert bad == round(clean.height * inputs.BAD_SHARE)
     assert messy.select("client_id", "administered_on").is_unique().all()
@@ -175,7 +176,7 @@ def test_command_line_options() -> None:
 def test_review_database_is_cached_and_the_page_shows_every_active_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    today = dt.date.today()
+    today = clock.today()
     facts = review_db.cached(tmp_path, active=6, seed=3, as_of=today)
     assert not facts["reused"]
     assert facts["active_clients"] == facts["active_episodes"] > 0

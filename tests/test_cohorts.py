@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 
+from dashboard import clock
 from dashboard.cohorts.outcomes import episode_outcomes
 from dashboard.store.engine import read
 from measures import load_catalog
@@ -19,7 +20,7 @@ def outcomes(engine) -> pl.DataFrame:
             viewer_of(engine, "director"),
             load_catalog(),
             discharged_from=dt.date(2000, 1, 1),
-            discharged_to=dt.date.today(),
+            discharged_to=clock.today(),
         )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 
+from dashboard import clock
 from dashboard.checkin.explain import (
     LIMITS,
     attendance_streaks,
@@ -25,7 +26,7 @@ def _record(engine):
             viewer_of(engine, "client"),
             "C0215",
             catalog=load_catalog(),
-            as_of=dt.date.today(),
+            as_of=clock.today(),
         )
 
 

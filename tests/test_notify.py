@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.checkin.safety import notification_status, record_safety_answer, what_happens
 from dashboard.notify import Sender, drain, undelivered
 from dashboard.notify.outbox import claim_due, enqueue, mark_failed
@@ -149,7 +150,7 @@ def test_a_failed_send_is_retried_then_given_up_audited_by_error_class_and_shown
     closed_port = free_port()  # nobody listens there
     settings = _settings(tmp_path, smtp_port=closed_port)
     _answer(demo_copy, settings)
-    start = dt.datetime.now().replace(microsecond=0)
+    start = clock.now().replace(microsecond=0)
     operator = _operator()
     admin = viewer_of(demo_copy, "admin")
     first = drain(demo_copy, settings, operator, now=start)

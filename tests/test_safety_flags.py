@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.checkin.safety import record_safety_answer
 from dashboard.checkin.submit import load_draft, save_draft
 from dashboard.program_settings import APP_SECTIONS, AppSettings
@@ -26,7 +26,7 @@ CATALOG = load_catalog()
 PROGRAM = ProgramConfig.from_toml(
     "data/fixtures/demo_program.toml", catalog=CATALOG, other_sections=APP_SECTIONS
 )
-TODAY = dt.date.today()
+TODAY = clock.today()
 CLIENT = "C0215"  # the demo client: no safety answer in the fixtures
 SAFETY, UNKNOWN = "Safety answer to follow up", "Safety unknown"
 

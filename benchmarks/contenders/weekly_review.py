@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import statistics
@@ -11,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from dashboard import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "dashboard" / "app" / "main.py"
@@ -125,7 +126,7 @@ def agenda(url: str, repeats: int, program: str) -> dict[str, Any]:
                 catalog=catalog,
                 program=config,
                 reference=reference,
-                as_of=dt.date.today(),
+                as_of=clock.today(),
             )
         times.append(time.perf_counter() - start)
         rows = built.rows.height

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.app.pages import pages_of
@@ -32,6 +33,12 @@ def sidebar(context: AppContext, viewer: Viewer) -> None:
     """The viewer's name and role, and the sign-out button."""
     with st.sidebar:
         st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role.value})")
+        if (day := clock.pinned_day()) is not None:
+            st.warning(
+                f"Dates are as of {day:%d %B %Y} ({clock.PIN_VARIABLE} is set): "
+                "due and overdue measures are worked out for that day, not today.",
+                icon=":material/event:",
+            )
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             session.sign_out(context)
             st.rerun()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.password_policy import PasswordPolicy
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
 from dashboard.auth.permissions import Action, require
@@ -184,7 +185,7 @@ def sign_in(
 
     The message never tells whether the username exists.
     """
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     refused = "Username or password is not right."
     with write(engine, changes=False) as connection:
         row = connection.execute(sa.select(t.users).where(t.users.c.username == username)).first()

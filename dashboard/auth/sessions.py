@@ -10,6 +10,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.accounts import viewer_for
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import ACCOUNT_ROLES, Viewer
@@ -48,7 +49,7 @@ def start_session(engine: sa.Engine, viewer: Viewer, *, now: dt.datetime | None 
     if viewer.role not in ACCOUNT_ROLES:
         msg = f"the {viewer.role.value} role never signs in"
         raise NotPermitted(msg)
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     with write(engine, changes=False) as connection:
         connection.execute(
@@ -70,7 +71,7 @@ def resume_session(
     A session ends (audited as a sign-out) when its account is disabled or gone,
     or when the server's last_seen_at is more than ``idle`` ago.
     """
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     s, u = t.sessions.c, t.users.c
     with read(engine) as connection:
         row = connection.execute(
@@ -106,7 +107,7 @@ def end_session(
         ).first()
     if row is not None:
         actor = row.username or f"user {row.user_id}"
-        _end(engine, row.id, actor=actor, reason=reason, now=now or dt.datetime.now())
+        _end(engine, row.id, actor=actor, reason=reason, now=now or clock.now())
 
 
 def _end(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.notify import enqueue
@@ -54,7 +55,7 @@ def record_safety_answer(
     keeps the highest answer and queues no second notification. The first answer
     of the day queues a notification to each on-call contact of the client's site.
     """
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     for attempt in (1, 2):
         try:
             with write(engine) as connection:

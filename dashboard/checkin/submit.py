@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.safety import SafetyRecorded, endorsed_value, record_in
@@ -116,7 +117,7 @@ def submit_checkin(
     on the check-in page when it was given (the same row if it already was, so
     the on-call contacts of ``settings`` are told once).
     """
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     try:
         answers = _with_day_codes(answers, days or {}, catalog)
         with write(engine) as connection:

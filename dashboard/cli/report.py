@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dashboard import clock
 from dashboard.cli.common import (
     DbOption,
     load_program,
@@ -59,7 +59,7 @@ def report(
             catalog=catalog,
             program=program,
             reference=current_reference(engine, catalog, program.expected_response),
-            as_of=dt.date.today(),
+            as_of=clock.today(),
             charts=not no_charts,
             requested_by=operator(),
         )

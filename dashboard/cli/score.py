@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from dashboard import clock
 from dashboard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fail, write_score_table
 
 
@@ -44,7 +45,6 @@ def score(
     Exit 0 when every row scored, 3 when some rows were rejected or could not be
     scored (all still listed, with the reason in 'problems'), 2 for unusable input.
     """
-    import datetime as dt
 
     from measures import DefinitionError, FormatError, load_catalog
     from measures.fastpath import try_write_scores
@@ -57,14 +57,14 @@ def score(
         catalog = load_catalog(*([instruments] if instruments else []))
         if out is not None:
             # a clean single-instrument file is read once and written straight to OUT.csv
-            rows = try_write_scores(input_csv, out, catalog, now=dt.datetime.now())
+            rows = try_write_scores(input_csv, out, catalog, now=clock.now())
             if rows is not None:
                 print(
                     f"{counted(rows, 'row')}: {rows:,} scored, 0 rejected, 0 not scorable",
                     file=sys.stderr,
                 )
                 raise typer.Exit(EXIT_OK)
-        run = score_csv(input_csv, catalog)
+        run = score_csv(input_csv, catalog, now=clock.now())
     except (FormatError, DefinitionError) as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:

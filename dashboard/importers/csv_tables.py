@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard import clock
 from dashboard.importers.csv_administrations import raw_lines
 from dashboard.store.batch import TableBatch, TableSpec, UnusableFile
 from dashboard.store.tables import DISCHARGE_REASONS, LEVELS_OF_CARE
@@ -185,7 +186,7 @@ def read_table(path: Path, spec: TableSpec, *, today: dt.date | None = None) -> 
     )
     frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in spec.columns))
     frame = _cast(frame, spec)
-    errors = check_rules(frame, spec.rules(today or dt.date.today()), spec.types)
+    errors = check_rules(frame, spec.rules(today or clock.today()), spec.types)
     errors = errors.with_columns(pl.col("column").str.replace("__text$", "")).cast(ERROR_SCHEMA)
     return TableBatch(
         spec=spec,

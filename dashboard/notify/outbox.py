@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
 from dashboard.notify.message import destinations
@@ -152,7 +153,7 @@ def undelivered(
     """Notifications that did not leave: given up, failed at least once, or still
     queued :data:`LATE` after queueing (no sender running)."""
     require(viewer, Action.VIEW_NOTIFICATIONS)
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     query = _select().where(
         _O.status != "sent",
         sa.or_(_O.status == "failed", _O.attempts > 0, _O.queued_at < now - LATE),

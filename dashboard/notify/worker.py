@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
 from dashboard.notify.deliver import DeliveryFailed, send_email, send_webhook
@@ -43,7 +44,7 @@ def drain(
     require(viewer, Action.SEND_NOTIFICATIONS)
     sent = retrying = failed = 0
     while True:
-        moment = now or dt.datetime.now()
+        moment = now or clock.now()
         with write(engine, changes=False) as connection:
             claimed = claim_due(connection, now=moment, limit=BATCH)
         if not claimed:
@@ -52,7 +53,7 @@ def drain(
             outcome = _send(row, settings)
             with write(engine, changes=False) as connection:
                 if outcome is None:
-                    mark_sent(connection, row["id"], now=now or dt.datetime.now())
+                    mark_sent(connection, row["id"], now=now or clock.now())
                     sent += 1
                 else:
                     gave_up = mark_failed(
@@ -62,7 +63,7 @@ def drain(
                         error=outcome,
                         max_attempts=settings.notifications.max_attempts,
                         retry_after=dt.timedelta(seconds=settings.notifications.retry_seconds),
-                        now=now or dt.datetime.now(),
+                        now=now or clock.now(),
                     )
                     failed += gave_up
                     retrying += not gave_up

@@ -9,6 +9,8 @@ from pathlib import Path
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from dashboard import clock
+
 #: Where the Unicode font is looked for: bundled with the package, then Debian's
 #: fonts-dejavu-core. Without it the core Helvetica font is used (latin-1 text only).
 FONT_DIRS = (
@@ -58,7 +60,7 @@ class Document(FPDF):
     ) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.generated_by = generated_by
-        self.generated_at = generated_at or dt.datetime.now()
+        self.generated_at = generated_at or clock.now()
         self.set_margins(14, 12, 14)
         self.set_auto_page_break(auto=True, margin=16)
         self.unicode_font = self._add_fonts()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import (
     Action,
     NotPermitted,
@@ -47,7 +48,7 @@ def record_decision(
         connection.execute(
             t.review_decisions.insert().values(
                 episode_id=episode_pk,
-                week_of=week_of(today or dt.date.today()),
+                week_of=week_of(today or clock.today()),
                 decision=decision,
                 note=note.strip()[:NOTE_LIMIT] or None,
                 decided_by=viewer.username,

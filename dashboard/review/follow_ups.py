@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.auth.permissions import Action, NotPermitted, caseload_scope, require
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import NOTE_LIMIT
@@ -77,7 +78,7 @@ def record_follow_up(
     the viewer's caseload.
     """
     require(viewer, Action.RECORD_FOLLOW_UP)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     chosen = _checked_action(action, outcome, note, screener_answers)
     if flag.kind not in (ENDORSED, UNKNOWN) or flag.measure not in catalog:
         msg = "no such safety flag"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.store import tables as t
 from dashboard.store.engine import read, write
 from dashboard.store.tables import CHECK_IN
@@ -90,7 +90,7 @@ def fingerprint(
     settings = hashlib.sha1(
         f"{REFERENCE_VERSION}|{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
-    day = (today or dt.date.today()).isoformat()
+    day = (today or clock.today()).isoformat()
     return f"{day}:{episodes}:{last_episode}:{last_import}:{settings}"
 
 

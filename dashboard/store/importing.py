@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
@@ -144,7 +145,9 @@ def write_administrations(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate and write ``batch`` inside the caller's transaction (see above)."""
-    validation = validate_administrations(batch.parsed, catalog, now=now, duplicates=False)
+    validation = validate_administrations(
+        batch.parsed, catalog, now=now or clock.now(), duplicates=False
+    )
     rows = prepare_rows(validation.valid, catalog)
     warnings = _problems_of_accepted(validation.valid, catalog)
     reasons = validation.reasons

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import polars as pl
 import pytest
 
+from dashboard import clock
 from dashboard.checkin.due import checkin_order
 from dashboard.checkin.explain import measure_sentences
 from dashboard.figures import trajectory_figure
@@ -30,7 +30,7 @@ def record(demo_engine) -> ClientRecord:
             viewer_of(demo_engine, "clinician"),
             DEMO_CLIENT,
             catalog=CATALOG,
-            as_of=dt.date.today(),
+            as_of=clock.today(),
         )
 
 

@@ -12,6 +12,7 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.checkin.explain import measure_sentences
 from dashboard.importers.csv_administrations import read_administrations_file
 from dashboard.reports.client_report import client_report_pdf, report_figures
@@ -156,7 +157,7 @@ def _record(engine: sa.Engine, catalog: Catalog, username: str) -> ClientRecord:
             viewer_of(engine, username),
             DEMO_CLIENT,
             catalog=catalog,
-            as_of=dt.date.today(),
+            as_of=clock.today(),
         )
 
 

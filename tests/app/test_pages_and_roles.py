@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from dashboard import clock
 from dashboard.app.pages import PAGES as PAGE_TABLE
 from dashboard.app.pages import pages_of
 from dashboard.auth.viewer import ACCOUNT_ROLES, Role, operator_viewer
@@ -175,7 +176,6 @@ def test_recording_a_decision_is_saved_with_who_and_when_and_audited(open_app, a
 
 
 def _open_flags(engine: sa.Engine, client: str) -> int:
-    import datetime as dt
 
     from dashboard.review.record import load_client_record
     from dashboard.store.engine import read
@@ -188,7 +188,7 @@ def _open_flags(engine: sa.Engine, client: str) -> int:
             viewer_of(engine, "clinician"),
             client,
             catalog=load_catalog(),
-            as_of=dt.date.today(),
+            as_of=clock.today(),
         )
     return record.flags.filter(~pl.col("closed")).height
 

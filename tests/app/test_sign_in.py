@@ -8,6 +8,7 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
+from dashboard import clock
 from dashboard.app.session import SESSION_TOKEN
 from dashboard.auth.accounts import MAX_FAILED_ATTEMPTS, set_active
 from dashboard.auth.viewer import operator_viewer
@@ -116,8 +117,8 @@ def test_an_idle_session_is_signed_out(open_app, app_db, monkeypatch):
 def test_a_last_seen_in_session_state_does_not_extend_the_idle_time_out(open_app, app_db, hours):
     at = open_app("clinician")
     _age_sessions(app_db, "clinician", dt.timedelta(hours=2))
-    at.session_state["last_seen"] = dt.datetime.now() + dt.timedelta(hours=hours)
-    at.session_state["last_seen_at"] = dt.datetime.now() + dt.timedelta(hours=hours)
+    at.session_state["last_seen"] = clock.now() + dt.timedelta(hours=hours)
+    at.session_state["last_seen_at"] = clock.now() + dt.timedelta(hours=hours)
     at.run()
     assert _signed_out(at)
     assert "signed out after" in at.info[0].value

@@ -308,3 +308,16 @@ def grid_rows(page: Page) -> list[dict[str, str]]:
         if cells:
             rows.append(dict(zip(headers, cells, strict=False)))
     return rows
+
+
+def grid_rows_when(
+    page: Page, condition: Callable[[list[dict[str, str]]], bool], *, seconds: float = 15.0
+) -> list[dict[str, str]]:
+    """:func:`grid_rows` once ``condition`` holds of them (the canvas redraws after the
+    page's rerun), or the last rows read when ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    rows = grid_rows(page)
+    while not condition(rows) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        rows = grid_rows(page)
+    return rows

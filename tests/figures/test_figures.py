@@ -11,6 +11,7 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
+from dashboard import clock
 from dashboard.figures import (
     attendance_figure,
     item_heatmap,
@@ -35,7 +36,7 @@ def records(demo_engine) -> dict[str, ClientRecord]:
     with read(demo_engine) as connection:
         return {
             client: load_client_record(
-                connection, viewer, client, catalog=CATALOG, as_of=dt.date.today()
+                connection, viewer, client, catalog=CATALOG, as_of=clock.today()
             )
             for client in (DEMO_CLIENT, FLAGGED, MISSING_ITEM)
         }

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from dashboard import clock
 from dashboard.cli import app
 from dashboard.figures import trajectory_figure
 from dashboard.reports import document
@@ -46,7 +47,7 @@ def records(demo_engine) -> dict[str, ClientRecord]:
     with read(demo_engine) as connection:
         return {
             client: load_client_record(
-                connection, viewer, client, catalog=CATALOG, as_of=dt.date.today()
+                connection, viewer, client, catalog=CATALOG, as_of=clock.today()
             )
             for client in (DEMO_CLIENT, FLAGGED)
         }

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from dashboard import clock
 from dashboard.checkin.submit import submit_checkin
 from dashboard.program_settings import APP_SECTIONS
 from dashboard.review import reference
@@ -69,7 +70,7 @@ def test_check_ins_refresh_the_stored_ranges_daily_and_a_decision_never(demo_cop
         catalog=catalog,
     )
     assert saved.saved
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = clock.today() + dt.timedelta(days=1)
     with read(demo_copy) as connection:
         assert reference.fingerprint(connection, catalog, config) == before
         after = reference.fingerprint(connection, catalog, config, today=tomorrow)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
 from dashboard.store.engine import read
@@ -22,7 +22,7 @@ def render() -> None:
         left, middle, right = st.columns(3)
         actor = left.text_input("Who (username)").strip() or None
         action = middle.selectbox("Action", ["(all)", *actions])
-        since = right.date_input("Since", value=dt.date.today() - dt.timedelta(days=30))
+        since = right.date_input("Since", value=clock.today() - dt.timedelta(days=30))
         rows = access.audit_log(
             connection,
             viewer,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.notifier import notifier
@@ -77,7 +77,7 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
                 viewer,
                 catalog=context.catalog,
                 program=context.program,
-                as_of=dt.date.today(),
+                as_of=clock.today(),
             )
         draft = load_draft(context.engine, viewer) or {}
         measures = due["measure"].to_list()

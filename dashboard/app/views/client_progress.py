@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app import cache, session
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
@@ -32,7 +31,7 @@ def render() -> None:
     if client_id is None:
         return
     try:
-        record = client_record(context, viewer, client_id, as_of=dt.date.today())
+        record = client_record(context, viewer, client_id, as_of=clock.today())
     except NotPermitted as exc:
         st.error(str(exc).capitalize() + ".")
         return

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 import polars as pl
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
@@ -32,7 +31,7 @@ def render() -> None:
         st.info("There is no record linked to your account yet.")
         return
     try:
-        record = client_record(context, viewer, code, as_of=dt.date.today())
+        record = client_record(context, viewer, code, as_of=clock.today())
     except NotPermitted:
         st.info("Your program has not started yet: your progress will show here.")
         return

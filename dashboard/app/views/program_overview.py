@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.guard import page_viewer
 from dashboard.cohorts.outcomes import SMALL_CELL, summarise
@@ -34,7 +35,7 @@ def render() -> None:
     """Draw the program overview."""
     context, viewer = page_viewer("program_overview")
     st.title("Program overview")
-    today = dt.date.today()
+    today = clock.today()
     left, right = st.columns(2)
     period = left.date_input(
         "Discharged between", value=(today - dt.timedelta(days=365), today), max_value=today

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
@@ -31,7 +30,7 @@ _DECISION_LABELS = {
 def render() -> None:
     """Draw the weekly review page."""
     context, viewer = page_viewer("weekly_review")
-    today = dt.date.today()
+    today = clock.today()
     st.title("Weekly review")
     st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")
     caseload = cache.agenda(context, viewer, today)
