@@ -1,0 +1,225 @@
+"""Which cells are withheld: small counts (primary suppression) and, for each, the corners
+of a hypercube of other cells (complementary suppression), so that no withheld count can
+be worked out from what is shown, by any subtraction along any dimension.
+
+The method is the hypercube method of tau-ARGUS (Repsilber's GHMITER; Giessing and
+Repsilber, "Tools and strategies to protect multiple tables with the GHQUAR cell
+suppression engine", 2002): each small cell becomes a corner of a hypercube, one pair of
+nodes per dimension (the cell's node and a sibling, or the node and its ancestors), every
+corner withheld. The signed corners are a null vector of every additive relation, so each
+corner's value can move up or down without changing any shown total: it is not
+determined (not even by bounds, because every corner is at least 1, so each can move by
+1 either way). Every relation then has no withheld member or at least two.
+
+Choosing the hypercube, per dimension: the candidate that costs least on the cell's own
+line (a sibling already withheld costs nothing, else the smallest non-zero shown sibling,
+else the parent), combined across dimensions, taking the first combination whose every
+corner is non-zero. A zero is shown: it is never a corner, so it never helps to derive a
+withheld cell, and it never needs hiding.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from dashboard.privacy.hierarchy import Chooser, Hierarchy, Vector
+
+Counts = np.ndarray[Any, np.dtype[np.int64]]
+Mask = np.ndarray[Any, np.dtype[np.bool_]]
+#: Candidate combinations tried per small cell before the always-safe fallback.
+COMBINATIONS = 64
+#: Stop looking once this many combinations with every corner at least 1 are found.
+GOOD_ENOUGH = 4
+
+
+class SuppressionError(RuntimeError):
+    """A withheld cell could still be derived (never expected: the page shows nothing)."""
+
+
+def primary(counts: Counts, axes: Sequence[Hierarchy], *, threshold: int) -> Mask:
+    """Cells of a protected node on every axis with a count from 1 to ``threshold - 1``.
+
+    Examples
+    --------
+    >>> from dashboard.privacy.cube import CubeSpec, Dimension, Split, build_cube
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"site": ["A"] * 12 + ["B"] * 3, "done": [True] * 15})
+    >>> spec = CubeSpec("episodes", (Dimension("site", ("site",)),),
+    ...                 (Split.binary("done", parent="episodes", column="done"),))
+    >>> cube = build_cube(frame, spec)
+    >>> primary(cube.counts, cube.axes, threshold=11)[:, 0].tolist()  # A, B, All
+    [False, True, False]
+    """
+    protected = _outer(axes, lambda axis: np.array(axis.protected, dtype=bool))
+    return protected & (counts >= 1) & (counts < threshold)
+
+
+def suppress(counts: Counts, axes: Sequence[Hierarchy], *, threshold: int) -> Mask:
+    """Every withheld cell: the small ones and their complements.
+
+    Raises :class:`SuppressionError` if any additive relation is left with exactly one
+    withheld member (a check; the method never leaves one).
+
+    Examples
+    --------
+    >>> from dashboard.privacy.cube import CubeSpec, Dimension, build_cube
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"site": ["A"] * 12 + ["B"] * 3 + ["C"] * 20})
+    >>> cube = build_cube(frame, CubeSpec("episodes", (Dimension("site", ("site",)),)))
+    >>> withheld = suppress(cube.counts, cube.axes, threshold=11)
+    >>> [cube.axes[0].labels[i] for i in np.flatnonzero(withheld[:, 0])]  # B, smallest sibling
+    ['A', 'B']
+    """
+    small = primary(counts, axes, threshold=threshold)
+    withheld = small.copy()
+    covered = np.zeros_like(small)
+    shown = _outer(axes, lambda axis: np.array(axis.shown, dtype=bool))
+    for cell in _in_order(small, axes):
+        if covered[cell]:
+            continue
+        supports = _hypercube(cell, counts, axes, withheld, shown)
+        corners = np.ix_(*supports)
+        withheld[corners] = True
+        covered[corners] = True
+    check(withheld, axes)
+    return withheld
+
+
+def check(withheld: Mask, axes: Sequence[Hierarchy]) -> None:
+    """Fail if some relation (parent and children along one axis) has one withheld member."""
+    for position, axis in enumerate(axes):
+        moved = np.moveaxis(withheld, position, 0)
+        for parent, children in axis.relations():
+            members = moved[[parent, *children]].sum(axis=0)
+            if (members == 1).any():
+                msg = f"a withheld {axis.name} cell could be derived from its relation"
+                raise SuppressionError(msg)
+
+
+def _outer(axes: Sequence[Hierarchy], vector: Any) -> Mask:
+    result = np.ones(tuple(len(a) for a in axes), dtype=bool)
+    for position, axis in enumerate(axes):
+        shape = [1] * len(axes)
+        shape[position] = len(axis)
+        result &= vector(axis).reshape(shape)
+    return result
+
+
+def _in_order(small: Mask, axes: Sequence[Hierarchy]) -> list[tuple[int, ...]]:
+    """Small cells, the most aggregated first (their hypercubes often cover finer ones)."""
+    cells = [tuple(int(i) for i in c) for c in np.argwhere(small)]
+    inner = [np.array([bool(s) for s in axis.splits]) for axis in axes]
+
+    def depth(cell: tuple[int, ...]) -> int:
+        return -sum(int(inner[a][n]) for a, n in enumerate(cell))
+
+    return sorted(cells, key=lambda c: (depth(c), c))
+
+
+def _hypercube(
+    cell: tuple[int, ...], counts: Counts, axes: Sequence[Hierarchy], withheld: Mask, shown: Mask
+) -> list[list[int]]:
+    """The nodes per axis of the hypercube chosen for one small cell.
+
+    Combinations of each axis's best vectors are tried in order of their ranks. A
+    combination whose every corner is at least 1 lets each corner move 1 either way; one
+    with zeros among the corners of one sign only still moves every corner one way (the
+    cell's value is not pinned down, but one of its bounds is its value): taken only when
+    no combination of the first kind is found. Among those found, the cheapest (the
+    shown counts it newly withholds) wins.
+    """
+    ranked = [
+        _ranked_vectors(cell, position, counts, axes[position], withheld, shown)
+        for position in range(len(axes))
+    ]
+    depth = [range(min(len(r), 4)) for r in ranked]
+    combos = sorted(itertools.product(*depth), key=lambda c: (sum(c), c))[:COMBINATIONS]
+    costly = shown & ~withheld
+    best: tuple[tuple[int, int], list[list[int]]] | None = None
+    found = 0
+    for combo in combos:
+        vectors = [ranked[a][i] for a, i in enumerate(combo)]
+        supports = [[n for n, _ in v] for v in vectors]
+        corners = np.ix_(*supports)
+        values = counts[corners]
+        signs = _outer_signs(vectors)
+        both_ways = bool(values.min() >= 1)
+        if not both_ways and not ((values[signs > 0] >= 1).all() or (values[signs < 0] >= 1).all()):
+            continue
+        score = (0 if both_ways else 1, int((values * costly[corners]).sum()))
+        if best is None or score < best[0]:
+            best = (score, supports)
+        found += both_ways
+        if found >= GOOD_ENOUGH:
+            break
+    return best[1] if best is not None else _fallback(cell, counts, axes)
+
+
+def _outer_signs(vectors: Sequence[Vector]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    signs = np.ones([len(v) for v in vectors], dtype=np.int64)
+    for position, vector in enumerate(vectors):
+        shape = [1] * len(vectors)
+        shape[position] = len(vector)
+        signs = signs * np.array([s for _, s in vector], dtype=np.int64).reshape(shape)
+    return signs
+
+
+def _ranked_vectors(
+    cell: tuple[int, ...],
+    position: int,
+    counts: Counts,
+    axis: Hierarchy,
+    withheld: Mask,
+    shown: Mask,
+) -> list[Vector]:
+    """One axis's null vectors through the cell, best first, judged on the cell's line."""
+    line = tuple(slice(None) if a == position else n for a, n in enumerate(cell))
+    values, already = counts[line], withheld[line]
+    costly = shown[line] & ~already
+
+    def cheapest(children: tuple[int, ...], _sign: int) -> int:
+        usable = [c for c in children if values[c] >= 1] or list(children)
+        return min(usable, key=lambda c: (int(costly[c]) * int(values[c]), not already[c], c))
+
+    def largest(children: tuple[int, ...], _sign: int) -> int:
+        return max(children, key=lambda c: (int(values[c]), -c))
+
+    choosers: list[Chooser] = [cheapest, largest]
+    vectors = axis.vectors(cell[position], choosers)
+
+    def score(vector: Vector) -> tuple[bool, int, int]:
+        nodes = [n for n, _ in vector]
+        zero = any(values[n] < 1 for n in nodes)
+        cost = sum(int(values[n]) for n in set(nodes) if costly[n] and n != cell[position])
+        return (zero, cost, len(nodes))
+
+    return sorted(vectors, key=score)
+
+
+def _fallback(cell: tuple[int, ...], counts: Counts, axes: Sequence[Hierarchy]) -> list[list[int]]:
+    """A hypercube that always exists with every corner at least 1: on each grouping axis
+    the cell's node, its ancestors and the path down to one finest cell with members; on
+    the population axis the ancestors, with down-trees chosen non-empty in that finest cell."""
+    *groupings, population = cell
+    leaves = [axes[a].leaves_under(n) for a, n in enumerate(groupings)]
+    block = counts[np.ix_(*leaves, [population])][..., 0]
+    finest = np.unravel_index(int(np.argmax(block)), block.shape)
+    leaf = [leaves[a][int(i)] for a, i in enumerate(finest)]
+    supports = [
+        [n, *axes[a].ancestors(n), *axes[a].path_down(n, leaf[a])] for a, n in enumerate(groupings)
+    ]
+    values = counts[tuple(leaf)]  # every population of that finest cell
+
+    def largest(children: tuple[int, ...], _sign: int) -> int:
+        return max(children, key=lambda c: (int(values[c]), -c))
+
+    vector = axes[-1].chain_vector([population, *axes[-1].ancestors(population)], largest)
+    supports.append(list(dict.fromkeys(n for n, _ in vector)))
+    if counts[np.ix_(*supports)].min() < 1:  # cannot happen: every corner holds the finest cell
+        msg = "no hypercube with non-empty corners"
+        raise SuppressionError(msg)
+    return supports
