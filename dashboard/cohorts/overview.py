@@ -12,9 +12,14 @@ import polars as pl
 from dashboard.cohorts.outcomes import wilson_interval
 from dashboard.privacy import SMALL_CELL, TOTAL, CubeSpec, Dimension, Release, Split, Summary
 from dashboard.privacy import release_of as privacy_release
-from dashboard.privacy.periods import Granularity, block_columns, block_title
+from dashboard.privacy.periods import Granularity, block_columns, block_span, block_title
 from measures import Catalog
-from measures.change import RESPONSE_MEASURE, TALKING_THERAPIES_MEASURES
+from measures.change import (
+    RESPONSE_MEASURE,
+    TALKING_THERAPIES_MEASURES,
+    ResponseRemissionRule,
+    TalkingTherapiesRule,
+)
 
 #: The blocks a director can pick, finest first (months are left out: in a program of a
 #: few hundred episodes a year almost every monthly cell is under 11, and months would
@@ -31,16 +36,18 @@ TITLES = {"site": "Site", "track": "Track"}
 #: What a withheld figure reads as.
 WITHHELD = "withheld"
 EPISODES = "Episodes"
-MEDIAN_WEEKS = "Median weeks in program"
+MEDIAN_WEEKS = "Median weeks"
 
 
 @dataclass(frozen=True)
 class Rate:
-    """A share shown with its 95% Wilson interval: ``numerator`` of ``denominator``."""
+    """A share shown with its 95% Wilson interval: ``numerator`` of ``denominator``;
+    ``definition`` says in words which episodes count, of which."""
 
     label: str
     numerator: str
     denominator: str
+    definition: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,8 +63,12 @@ class Overview:
         return sorted(self.release.values("period", granularity.value), reverse=True)
 
     def title(self, block: str, granularity: Granularity) -> str:
-        """The block's name on the page ("to date" where it is not over)."""
+        """The block's name above its table ("to date" where it is not over)."""
         return block_title(block, granularity, until=self.until)
+
+    def option(self, block: str, granularity: Granularity) -> str:
+        """The block's name in a list: ``2026 Q4 (to date)`` where it is not over."""
+        return block if block_span(block, granularity)[1] <= self.until else f"{block} (to date)"
 
 
 def overview_spec(
@@ -73,9 +84,17 @@ def overview_spec(
     is, not how the client is), so those splits are not protected; every outcome is.
     """
     splits = [Split.binary("completed", parent="episodes", column="completed")]
-    rates = [Rate("Completed or stepped down", "completed", "episodes")]
+    rates = [
+        Rate(
+            "Completed or stepped down",
+            "completed",
+            "episodes",
+            "discharged as completed or stepped down, of the episodes",
+        )
+    ]
     if all(m in catalog for m in TALKING_THERAPIES_MEASURES):
-        names = " and ".join(catalog[m].abbreviation for m in TALKING_THERAPIES_MEASURES)
+        depression, anxiety = (catalog[m].abbreviation for m in TALKING_THERAPIES_MEASURES)
+        tt = TalkingTherapiesRule()
         splits += [
             Split.binary("paired", parent="episodes", column="paired", protected=False),
             Split.binary("improved", parent="paired", column="reliable_improvement"),
@@ -84,12 +103,33 @@ def overview_spec(
             Split.binary("reliably recovered", parent="case at start", column="reliable_recovery"),
         ]
         rates += [
-            Rate(f"Reliable improvement ({names})", "improved", "paired"),
-            Rate("Recovery (cases at start)", "recovered", "case at start"),
-            Rate("Reliable recovery (cases at start)", "reliably recovered", "case at start"),
+            Rate(
+                "Reliable improvement",
+                "improved",
+                "paired",
+                f"a fall of {tt.phq9_reliable} or more on the {depression} or "
+                f"{tt.gad7_reliable} or more on the {anxiety} from the first score to the last, "
+                f"and no rise that large on either, of the episodes with at least two "
+                f"{depression} and two {anxiety} scores (NHS Talking Therapies)",
+            ),
+            Rate(
+                "Recovery",
+                "recovered",
+                "case at start",
+                "no longer a case at the last scores, of those episodes that were a case at the "
+                f"first ({depression} {tt.phq9_caseness} or more, or {anxiety} "
+                f"{tt.gad7_caseness} or more)",
+            ),
+            Rate(
+                "Reliable recovery",
+                "reliably recovered",
+                "case at start",
+                "recovered and reliably improved, of the same episodes as recovery",
+            ),
         ]
     if RESPONSE_MEASURE in catalog:
         name = catalog[RESPONSE_MEASURE].abbreviation
+        rule = ResponseRemissionRule()
         splits += [
             Split(  # never printed: neither side can be subtracted from
                 "episodes",
@@ -103,8 +143,22 @@ def overview_spec(
             Split.binary("remission", parent="index elevated", column="remission"),
         ]
         rates += [
-            Rate(f"{name} response so far", "response", "index elevated"),
-            Rate(f"{name} remission so far", "remission", "index elevated"),
+            Rate(
+                f"{name} response",
+                "response",
+                "index elevated",
+                f"the latest {name} at least {rule.response_fraction:.0%} lower than the first, "
+                f"of the episodes whose first {name} was above {rule.index_above:g} and that "
+                "have a later one (so far: not the 4-12 month window of HEDIS and MN Community "
+                "Measurement)",
+            ),
+            Rate(
+                f"{name} remission",
+                "remission",
+                "index elevated",
+                f"the latest {name} below {rule.remission_below:g}, of the same episodes as "
+                "response",
+            ),
         ]
     spec = CubeSpec(
         root="episodes",
@@ -213,10 +267,10 @@ def displayed(table: pl.DataFrame, rates: tuple[Rate, ...]) -> pl.DataFrame:
     >>> table = pl.DataFrame({"Site": ["A", "All"], "Episodes": [None, 40],
     ...     "Done: count": [None, 30], "Done: of": [None, 40], "Done: share": [None, 0.75],
     ...     "Done: 95% CI low": [None, 0.6], "Done: 95% CI high": [None, 0.86],
-    ...     "Median weeks in program": [None, 7.5]},
+    ...     "Median weeks": [None, 7.5]},
     ...     schema_overrides={"Episodes": pl.Int64, "Done: count": pl.Int64, "Done: of": pl.Int64})
     >>> displayed(table, (Rate("Done", "done", "episodes"),)).rows()
-    [('A', 'withheld', 'withheld', 'withheld'), ('All', '40', '75% (95% CI 60%-86%; n=40)', '7.5')]
+    [('A', 'withheld', 'withheld', 'withheld'), ('All', '40', '75% (60%-86%) n=40', '7.5')]
     """
     groups = [c for c in TITLES.values() if c in table.columns]
     rows = []
@@ -242,7 +296,7 @@ def _rate_text(row: dict[str, object], label: str) -> str:
     if n == 0:
         return "no data"
     share, low, high = (row[f"{label}: {p}"] for p in ("share", "95% CI low", "95% CI high"))
-    return f"{share:.0%} (95% CI {low:.0%}-{high:.0%}; n={n:,})"
+    return f"{share:.0%} ({low:.0%}-{high:.0%}) n={n:,}"
 
 
 def table_csv(table: pl.DataFrame, *, period: str) -> bytes:
@@ -252,10 +306,10 @@ def table_csv(table: pl.DataFrame, *, period: str) -> bytes:
     Examples
     --------
     >>> table = pl.DataFrame(
-    ...     {"Site": ["A"], "Episodes": [None], "Median weeks in program": [None]},
-    ...     schema_overrides={"Episodes": pl.Int64, "Median weeks in program": pl.Float64})
+    ...     {"Site": ["A"], "Episodes": [None], "Median weeks": [None]},
+    ...     schema_overrides={"Episodes": pl.Int64, "Median weeks": pl.Float64})
     >>> table_csv(table, period="2026 Q1").decode()
-    'Period,Site,Episodes,Median weeks in program\\n2026 Q1,A,withheld,withheld\\n'
+    'Period,Site,Episodes,Median weeks\\n2026 Q1,A,withheld,withheld\\n'
     """
     withheld_when = {
         column: _withheld_when(table, column)

@@ -98,10 +98,17 @@ class Hierarchy:
             below = ancestor
         return vector
 
-    def vectors(self, node: int, choosers: Sequence[Chooser]) -> list[Vector]:
+    def vectors(
+        self,
+        node: int,
+        choosers: Sequence[Chooser],
+        *,
+        siblings: Callable[[tuple[int, ...]], Sequence[int]] = tuple,
+    ) -> list[Vector]:
         """Null vectors through ``node``: the node and its first ``k`` ancestors up, a sibling
         of the highest of them down (``k = 0``: a sibling of the node itself); or the node
         and every ancestor up to its root. Down-trees chosen by each chooser; no repeats.
+        ``siblings`` picks which siblings to try (all by default).
 
         Examples
         --------
@@ -116,7 +123,7 @@ class Hierarchy:
         for choose in choosers:
             for k, top in enumerate(chain):
                 base = self.chain_vector(chain[: k + 1], choose)
-                for sibling in self.siblings(top):
+                for sibling in siblings(self.siblings(top)):
                     vector = (*base, (sibling, -1), *self.down_tree(sibling, -1, choose))
                     found.setdefault(frozenset(vector), vector)
                 if self.parents[top] < 0:

@@ -91,14 +91,14 @@ def block_title(label: str, granularity: Granularity, *, until: dt.date) -> str:
     Examples
     --------
     >>> block_title("2026 Q4", Granularity.QUARTER, until=dt.date(2026, 10, 31))
-    '2026 Q4 to date (discharges to 31 Oct 2026)'
+    '2026 Q4 to date: discharges up to 31 Oct 2026'
     >>> block_title("2026 Q3", Granularity.QUARTER, until=dt.date(2026, 10, 31))
     '2026 Q3'
     """
     last = block_span(label, granularity)[1]
     if last <= until:
         return label
-    return f"{label} to date (discharges to {until:%d %b %Y})"
+    return f"{label} to date: discharges up to {until:%d %b %Y}"
 
 
 def blocks_until(first: dt.date, until: dt.date, granularity: Granularity) -> list[str]:

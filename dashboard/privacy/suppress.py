@@ -20,6 +20,7 @@ withheld cell, and it never needs hiding.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -32,8 +33,11 @@ Counts = np.ndarray[Any, np.dtype[np.int64]]
 Mask = np.ndarray[Any, np.dtype[np.bool_]]
 #: Candidate combinations tried per small cell before the always-safe fallback.
 COMBINATIONS = 64
-#: Stop looking once this many combinations with every corner at least 1 are found.
-GOOD_ENOUGH = 4
+#: Stop at the first combination whose every corner is at least 1 (trying more saved
+#: under 1% of the withheld cells on the demo and at 10,000 episodes, at twice the time).
+GOOD_ENOUGH = 1
+#: Siblings tried per node (the cheapest on the cell's own line).
+SIBLINGS = 3
 
 
 class SuppressionError(RuntimeError):
@@ -78,10 +82,11 @@ def suppress(counts: Counts, axes: Sequence[Hierarchy], *, threshold: int) -> Ma
     withheld = small.copy()
     covered = np.zeros_like(small)
     shown = _outer(axes, lambda axis: np.array(axis.shown, dtype=bool))
+    fixed: dict[tuple[int, int], list[Vector]] = {}  # vectors that need no data to build
     for cell in _in_order(small, axes):
         if covered[cell]:
             continue
-        supports = _hypercube(cell, counts, axes, withheld, shown)
+        supports = _hypercube(cell, counts, axes, withheld, shown, fixed)
         corners = np.ix_(*supports)
         withheld[corners] = True
         covered[corners] = True
@@ -111,17 +116,22 @@ def _outer(axes: Sequence[Hierarchy], vector: Any) -> Mask:
 
 def _in_order(small: Mask, axes: Sequence[Hierarchy]) -> list[tuple[int, ...]]:
     """Small cells, the most aggregated first (their hypercubes often cover finer ones)."""
-    cells = [tuple(int(i) for i in c) for c in np.argwhere(small)]
-    inner = [np.array([bool(s) for s in axis.splits]) for axis in axes]
-
-    def depth(cell: tuple[int, ...]) -> int:
-        return -sum(int(inner[a][n]) for a, n in enumerate(cell))
-
-    return sorted(cells, key=lambda c: (depth(c), c))
+    found = np.argwhere(small)
+    inner = [np.array([bool(s) for s in axis.splits], dtype=np.int64) for axis in axes]
+    depth = np.zeros(len(found), dtype=np.int64)
+    for a in range(len(axes)):
+        depth += inner[a][found[:, a]]
+    order = np.lexsort([*(found[:, a] for a in reversed(range(len(axes)))), -depth])
+    return [tuple(int(i) for i in found[o]) for o in order]
 
 
 def _hypercube(
-    cell: tuple[int, ...], counts: Counts, axes: Sequence[Hierarchy], withheld: Mask, shown: Mask
+    cell: tuple[int, ...],
+    counts: Counts,
+    axes: Sequence[Hierarchy],
+    withheld: Mask,
+    shown: Mask,
+    fixed: dict[tuple[int, int], list[Vector]],
 ) -> list[list[int]]:
     """The nodes per axis of the hypercube chosen for one small cell.
 
@@ -133,23 +143,22 @@ def _hypercube(
     shown counts it newly withholds) wins.
     """
     ranked = [
-        _ranked_vectors(cell, position, counts, axes[position], withheld, shown)
+        _ranked_vectors(cell, position, counts, axes[position], withheld, shown, fixed)
         for position in range(len(axes))
     ]
-    depth = [range(min(len(r), 4)) for r in ranked]
-    combos = sorted(itertools.product(*depth), key=lambda c: (sum(c), c))[:COMBINATIONS]
     costly = shown & ~withheld
     best: tuple[tuple[int, int], list[list[int]]] | None = None
     found = 0
-    for combo in combos:
+    for combo in _combinations(tuple(min(len(r), 4) for r in ranked)):
         vectors = [ranked[a][i] for a, i in enumerate(combo)]
         supports = [[n for n, _ in v] for v in vectors]
-        corners = np.ix_(*supports)
+        corners = _ix(supports)
         values = counts[corners]
-        signs = _outer_signs(vectors)
         both_ways = bool(values.min() >= 1)
-        if not both_ways and not ((values[signs > 0] >= 1).all() or (values[signs < 0] >= 1).all()):
-            continue
+        if not both_ways:
+            signs = _outer_signs(vectors)
+            if not ((values[signs > 0] >= 1).all() or (values[signs < 0] >= 1).all()):
+                continue
         score = (0 if both_ways else 1, int((values * costly[corners]).sum()))
         if best is None or score < best[0]:
             best = (score, supports)
@@ -157,6 +166,22 @@ def _hypercube(
         if found >= GOOD_ENOUGH:
             break
     return best[1] if best is not None else _fallback(cell, counts, axes)
+
+
+@functools.cache
+def _combinations(depths: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Index combinations of the axes' ranked vectors, best ranks first."""
+    combos = itertools.product(*(range(d) for d in depths))
+    return sorted(combos, key=lambda c: (sum(c), c))[:COMBINATIONS]
+
+
+def _ix(supports: Sequence[Sequence[int]]) -> tuple[np.ndarray[Any, np.dtype[np.intp]], ...]:
+    """``np.ix_`` without its checks: the open mesh of the supports' nodes."""
+    size = len(supports)
+    return tuple(
+        np.asarray(s, dtype=np.intp).reshape([len(s) if a == i else 1 for i in range(size)])
+        for a, s in enumerate(supports)
+    )
 
 
 def _outer_signs(vectors: Sequence[Vector]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -175,27 +200,51 @@ def _ranked_vectors(
     axis: Hierarchy,
     withheld: Mask,
     shown: Mask,
+    fixed: dict[tuple[int, int], list[Vector]],
 ) -> list[Vector]:
     """One axis's null vectors through the cell, best first, judged on the cell's line."""
     line = tuple(slice(None) if a == position else n for a, n in enumerate(cell))
-    values, already = counts[line], withheld[line]
-    costly = shown[line] & ~already
+    values: list[int] = counts[line].tolist()
+    already: list[bool] = withheld[line].tolist()
+    cost = [
+        v if s and not w else 0
+        for v, s, w in zip(values, shown[line].tolist(), already, strict=True)
+    ]
 
     def cheapest(children: tuple[int, ...], _sign: int) -> int:
         usable = [c for c in children if values[c] >= 1] or list(children)
-        return min(usable, key=lambda c: (int(costly[c]) * int(values[c]), not already[c], c))
+        return min(usable, key=lambda c: (cost[c], not already[c], c))
 
     def largest(children: tuple[int, ...], _sign: int) -> int:
-        return max(children, key=lambda c: (int(values[c]), -c))
+        return max(children, key=lambda c: (values[c], -c))
 
-    choosers: list[Chooser] = [cheapest, largest]
-    vectors = axis.vectors(cell[position], choosers)
+    def best_siblings(siblings: tuple[int, ...]) -> list[int]:
+        return sorted(siblings, key=lambda c: (values[c] < 1, cost[c], c))[:SIBLINGS]
+
+    node = cell[position]
+    if (position, node) in fixed:  # the same whatever the data: every sibling, ranked below
+        vectors = fixed[(position, node)]
+    else:
+        asked = []
+
+        def ask(choose: Chooser) -> Chooser:
+            def chosen(children: tuple[int, ...], sign: int) -> int:
+                asked.append(True)
+                return choose(children, sign)
+
+            return chosen
+
+        vectors = axis.vectors(node, [ask(cheapest), ask(largest)], siblings=best_siblings)
+        if not asked:  # no down-tree to choose: cache them all, whatever the siblings' counts
+            fixed[(position, node)] = vectors = axis.vectors(node, [cheapest])
 
     def score(vector: Vector) -> tuple[bool, int, int]:
-        nodes = [n for n, _ in vector]
-        zero = any(values[n] < 1 for n in nodes)
-        cost = sum(int(values[n]) for n in set(nodes) if costly[n] and n != cell[position])
-        return (zero, cost, len(nodes))
+        zero = False
+        total = 0
+        for n, _ in vector:
+            zero = zero or values[n] < 1
+            total += cost[n]
+        return (zero, total - cost[node], len(vector))
 
     return sorted(vectors, key=score)
 

@@ -36,7 +36,7 @@ def test_the_director_sees_this_year_to_date_by_site_with_the_rule_explained(ope
     assert [r.label for r in at.radio] == ["Period", "Compare by"]
     assert at.radio[0].value == "Year"
     assert at.selectbox[0].value == "2026"
-    assert at.subheader[0].value == "2026 to date (discharges to 31 Oct 2026)"
+    assert at.subheader[0].value == "2026 to date: discharges up to 31 Oct 2026"
     shown = at.dataframe[0].value
     assert list(shown["Site"]) == ["Hillcrest", "Riverside", "All"]
     assert shown.equals(_expected(app_db, Granularity.YEAR, "2026", "Site"))
@@ -44,6 +44,10 @@ def test_the_director_sees_this_year_to_date_by_site_with_the_rule_explained(ope
     assert "counts from 1 to 10" in caption
     assert "31 Oct 2026" in caption
     assert [b.label for b in at.download_button] == ["Download this table (CSV)"]
+    assert at.expander[0].label == "What each rate counts"
+    definitions = at.expander[0].markdown[0].value
+    assert "**Recovery**: no longer a case at the last scores" in definitions
+    assert "(NHS Talking Therapies)" in definitions
 
 
 def test_a_withheld_figure_reads_withheld_and_prints_no_n(open_app):
@@ -62,7 +66,7 @@ def test_quarters_are_calendar_blocks_the_current_one_to_date(open_app, app_db):
     at = open_app("director", "program_overview")
     at.radio[0].set_value("Quarter").run()
     blocks = at.selectbox[0].options
-    assert blocks[0] == "2026 Q4 to date (discharges to 31 Oct 2026)"
+    assert blocks[0] == "2026 Q4 (to date)"
     assert "2026 Q3" in blocks
     assert all(b.startswith(("2025 Q", "2026 Q")) for b in blocks)
     at.selectbox[0].set_value("2026 Q3").run()

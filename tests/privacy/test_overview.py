@@ -70,7 +70,7 @@ def test_the_csv_holds_the_figures_the_page_shows_and_nothing_more(overview):
                 elif figure == "no data":
                     assert parts[1] == "0"
                 else:
-                    share, n = re.fullmatch(r"(\d+)% \(95% CI .*; n=([\d,]+)\)", figure).groups()
+                    share, n = re.fullmatch(r"(\d+)% \(\d+%-\d+%\) n=([\d,]+)", figure).groups()
                     assert parts[1] == n.replace(",", "")
                     assert round(100 * float(parts[2])) == int(share)
                     assert int(parts[0]) / int(parts[1]) == pytest.approx(float(parts[2]))

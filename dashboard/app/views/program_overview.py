@@ -11,6 +11,7 @@ from dashboard.app.guard import page_viewer
 from dashboard.cohorts.exports import audit_table_export
 from dashboard.cohorts.overview import (
     GROUPINGS,
+    TITLES,
     WITHHELD,
     Overview,
     displayed,
@@ -19,6 +20,8 @@ from dashboard.cohorts.overview import (
 )
 from dashboard.privacy.periods import Granularity, cut_off
 
+#: The group columns, kept in view while the figures scroll sideways.
+GROUP_TITLES = tuple(TITLES.values())
 #: The blocks a director can pick, as the page names them.
 PERIOD_KINDS = {"Year": Granularity.YEAR, "Quarter": Granularity.QUARTER}
 
@@ -37,13 +40,22 @@ def render() -> None:
         st.info(f"No episodes at your sites were discharged up to {until:%d %b %Y}.")
         return
     block = str(
-        middle.selectbox(kind, blocks, format_func=lambda b: overview.title(b, granularity))
+        middle.selectbox(kind, blocks, format_func=lambda b: overview.option(b, granularity))
     )
     grouping = str(right.radio("Compare by", list(GROUPINGS), horizontal=True))
     table = overview_table(overview, granularity=granularity, block=block, grouping=grouping)
     st.subheader(overview.title(block, granularity))
-    st.dataframe(displayed(table, overview.rates), hide_index=True)
+    shown = displayed(table, overview.rates)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            c: st.column_config.Column(pinned=True) for c in GROUP_TITLES if c in shown.columns
+        },
+    )
     st.caption(caption(overview, granularity))
+    with st.expander("What each rate counts"):
+        st.markdown(rate_definitions(overview))
     name = f"program-overview-{block}-{grouping}".lower().replace(" ", "-")
     if st.download_button(
         "Download this table (CSV)",
@@ -75,14 +87,15 @@ def caption(overview: Overview, granularity: Granularity) -> str:
     return (
         f"Episodes at your sites by the calendar {block} of their discharge, counted up to "
         f"the end of the last complete month ({overview.until:%d %b %Y}): the current {block} "
-        "changes once a month, never from day to day. Completed counts completed and "
-        "stepped-down episodes. Reliable improvement, recovery and reliable recovery follow "
-        "the NHS Talking Therapies paired definitions (the first and last scores of the "
-        "episode, at least two of each measure); response and remission compare the latest "
-        "score with the first, not the HEDIS/MNCM measurement window. Rates show 95% Wilson "
-        f"confidence intervals and their n. **{WITHHELD.capitalize()}**: counts from 1 to "
+        "changes once a month, never from day to day. Rates show their 95% Wilson confidence "
+        f"interval and their n. **{WITHHELD.capitalize()}**: counts from 1 to "
         f"{threshold - 1} and every rate, interval and median built on them, and some larger "
         "figures chosen so that no withheld figure can be worked out from the others (by "
         "subtracting from a total, another grouping or another period). Every withheld "
         "figure reads the same, whatever its size; zeros are shown."
     )
+
+
+def rate_definitions(overview: Overview) -> str:
+    """One line per rate of the table: what it is a share of, and by which rule."""
+    return "\n".join(f"- **{rate.label}**: {rate.definition}." for rate in overview.rates)
