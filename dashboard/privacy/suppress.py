@@ -4,18 +4,22 @@ be worked out from what is shown, by any subtraction along any dimension.
 
 The method is the hypercube method of tau-ARGUS (Repsilber's GHMITER; Giessing and
 Repsilber, "Tools and strategies to protect multiple tables with the GHQUAR cell
-suppression engine", 2002): each small cell becomes a corner of a hypercube, one pair of
-nodes per dimension (the cell's node and a sibling, or the node and its ancestors), every
-corner withheld. The signed corners are a null vector of every additive relation, so each
-corner's value can move up or down without changing any shown total: it is not
-determined (not even by bounds, because every corner is at least 1, so each can move by
-1 either way). Every relation then has no withheld member or at least two.
+suppression engine", 2002): each small cell becomes a corner of a hypercube, one null
+vector per dimension (the cell's node and a sibling, or the node and its ancestors, with
+the children their relations need), every corner withheld. The signed corners are a
+null vector of every additive relation, so each corner's value can move up or down
+without changing any shown figure: it is not determined by any combination of the
+relations. Every relation then has no withheld member or at least two.
 
 Choosing the hypercube, per dimension: the candidate that costs least on the cell's own
-line (a sibling already withheld costs nothing, else the smallest non-zero shown sibling,
-else the parent), combined across dimensions, taking the first combination whose every
-corner is non-zero. A zero is shown: it is never a corner, so it never helps to derive a
-withheld cell, and it never needs hiding.
+line (a sibling already withheld or never printed costs nothing, else the smallest
+non-zero shown sibling, else the parent), combined across dimensions in order of rank,
+taking the first combination whose every corner is at least 1 (each corner can then
+move by 1 either way, so bounds pin nothing down either); failing that, one whose zeros
+all lie on corners of one sign (each corner can still move by 1 one way: a value is
+never pinned down, though one of its bounds may be its value); failing that, the
+fallback: the cell's ancestors on every axis down to one non-empty finest cell, whose
+corners are never empty. Zeros are shown unless a hypercube needs one as a corner.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ COMBINATIONS = 64
 #: Stop at the first combination whose every corner is at least 1 (trying more saved
 #: under 1% of the withheld cells on the demo and at 10,000 episodes, at twice the time).
 GOOD_ENOUGH = 1
+#: Once a one-way hypercube is found, stop after this many combinations.
+PATIENCE = 16
 #: Siblings tried per node (the cheapest on the cell's own line).
 SIBLINGS = 3
 
@@ -147,25 +153,43 @@ def _hypercube(
         for position in range(len(axes))
     ]
     costly = shown & ~withheld
+    size = len(axes)
+    meshes = [  # each vector's nodes and signs, shaped to broadcast along its own axis
+        [
+            (
+                np.array([n for n, _ in v], dtype=np.intp).reshape(_along(a, len(v), size)),
+                np.array([s for _, s in v], dtype=np.int64).reshape(_along(a, len(v), size)),
+            )
+            for v in ranked[a][:4]
+        ]
+        for a in range(size)
+    ]
     best: tuple[tuple[int, int], list[list[int]]] | None = None
     found = 0
-    for combo in _combinations(tuple(min(len(r), 4) for r in ranked)):
-        vectors = [ranked[a][i] for a, i in enumerate(combo)]
-        supports = [[n for n, _ in v] for v in vectors]
-        corners = _ix(supports)
+    for tried, combo in enumerate(_combinations(tuple(len(m) for m in meshes))):
+        if best is not None and tried >= PATIENCE:
+            break  # a one-way hypercube is at hand: stop looking for a two-way one
+        chosen = [meshes[a][i] for a, i in enumerate(combo)]
+        corners = tuple(nodes for nodes, _ in chosen)
         values = counts[corners]
-        both_ways = bool(values.min() >= 1)
+        empty = values < 1
+        both_ways = not empty.any()
         if not both_ways:
-            signs = _outer_signs(vectors)
-            if not ((values[signs > 0] >= 1).all() or (values[signs < 0] >= 1).all()):
-                continue
+            signs = functools.reduce(np.multiply, (s for _, s in chosen))
+            if (empty & (signs > 0)).any() and (empty & (signs < 0)).any():
+                continue  # zeros on both sides: the corners could not move at all
         score = (0 if both_ways else 1, int((values * costly[corners]).sum()))
         if best is None or score < best[0]:
-            best = (score, supports)
+            best = (score, [nodes.ravel().tolist() for nodes in corners])
         found += both_ways
         if found >= GOOD_ENOUGH:
             break
     return best[1] if best is not None else _fallback(cell, counts, axes)
+
+
+def _along(axis: int, length: int, size: int) -> list[int]:
+    """The shape of a vector of ``length`` laid along ``axis`` of ``size`` axes."""
+    return [length if a == axis else 1 for a in range(size)]
 
 
 @functools.cache
@@ -173,24 +197,6 @@ def _combinations(depths: tuple[int, ...]) -> list[tuple[int, ...]]:
     """Index combinations of the axes' ranked vectors, best ranks first."""
     combos = itertools.product(*(range(d) for d in depths))
     return sorted(combos, key=lambda c: (sum(c), c))[:COMBINATIONS]
-
-
-def _ix(supports: Sequence[Sequence[int]]) -> tuple[np.ndarray[Any, np.dtype[np.intp]], ...]:
-    """``np.ix_`` without its checks: the open mesh of the supports' nodes."""
-    size = len(supports)
-    return tuple(
-        np.asarray(s, dtype=np.intp).reshape([len(s) if a == i else 1 for i in range(size)])
-        for a, s in enumerate(supports)
-    )
-
-
-def _outer_signs(vectors: Sequence[Vector]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    signs = np.ones([len(v) for v in vectors], dtype=np.int64)
-    for position, vector in enumerate(vectors):
-        shape = [1] * len(vectors)
-        shape[position] = len(vector)
-        signs = signs * np.array([s for _, s in vector], dtype=np.int64).reshape(shape)
-    return signs
 
 
 def _ranked_vectors(

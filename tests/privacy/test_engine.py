@@ -194,3 +194,14 @@ def test_rates_and_their_denominators_are_withheld_together_across_statistics():
     assert a["case"] is None  # 5 not cases at start: the denominator is withheld...
     assert a["recovered"] is None or a["reliably"] is None or a["case"] is None  # ...so the rates
     assert attack(observe_release(release), splits_of(spec), threshold=11) == []
+
+
+def test_the_engine_benchmark_script_runs(capsys):
+    """``python -m benchmarks.privacy_engine`` stays runnable (untimed here)."""
+    from benchmarks import privacy_engine
+
+    outcomes = privacy_engine.synthetic_outcomes(300, sites=2, tracks=3, years=1, seed=1)
+    assert outcomes.height == 300
+    privacy_engine.main(["--episodes", "300", "--repeats", "1", "--years", "1", "--sites", "2"])
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("300 episodes, 2 sites x 5 tracks x 1 years: release ")

@@ -92,7 +92,7 @@ def caption(overview: Overview, granularity: Granularity) -> str:
         f"{threshold - 1} and every rate, interval and median built on them, and some larger "
         "figures chosen so that no withheld figure can be worked out from the others (by "
         "subtracting from a total, another grouping or another period). Every withheld "
-        "figure reads the same, whatever its size; zeros are shown."
+        "figure reads the same, whatever its size."
     )
 
 
