@@ -284,15 +284,6 @@ def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, 
     assert set(hillcrest).isdisjoint(set(riverside))
 
 
-def test_picking_only_the_first_day_of_the_period_asks_for_the_last(open_app):
-    at = open_app("director")
-    first = at.date_input[0].value[0]
-    at.date_input[0].set_value((first,)).run()
-    assert not at.exception
-    assert [i.value for i in at.info] == ["Choose the last day of the period too."]
-    assert not at.dataframe
-
-
 def test_the_counts_above_the_review_table_name_and_explain_each_group(open_app):
     at = open_app("clinician", "weekly_review")
     table = at.dataframe[0].value
