@@ -113,7 +113,6 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
             "answers": {m: v for m, v in draft.get("answers", {}).items() if m in measures},
             "days": {m: v for m, v in draft.get("days", {}).items() if m in measures},
             "notes": draft.get("notes", {}),
-            "from_draft": bool(draft),
             "welcome": bool(draft),
             "kept": _content_json(draft) if draft else None,
             "safety": {},
