@@ -106,10 +106,30 @@ def import_files(
                 for left in plan.files[number + 1 :]
             )
             return ImportResult(tuple(summaries), tuple(reported))
+        except sa.exc.DBAPIError as exc:
+            # the transaction is rolled back: nothing of the file is stored
+            reported.append(unusable_file(planned.path, f"not imported: {_refused(exc)}"))
+            reported.extend(
+                SetAside(left.path, f"{left.path.name}: not imported: an earlier file failed")
+                for left in plan.files[number + 1 :]
+            )
+            return ImportResult(tuple(summaries), tuple(reported))
     refresh = any(s.accepted for s in summaries)
     if refresh:
         current_reference(engine, catalog, program.expected_response)
     return ImportResult(tuple(summaries), tuple(reported), reference_refreshed=refresh)
+
+
+def _refused(exc: sa.exc.DBAPIError) -> str:
+    """What the database said, in one line without the statement or its parameters
+    (they hold the file's rows): the driver's own first line only."""
+    said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+    if isinstance(exc, sa.exc.OperationalError):
+        return (
+            f"the database could not be written ({said}): is the disk full? Nothing of "
+            "this file was stored"
+        )
+    return f"the database refused it ({said}); nothing of this file was stored"
 
 
 def _import(
