@@ -76,6 +76,8 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
     raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     short = _short_rows(path, raw, len(header))
     parsed = parse_administrations(raw, catalog)
+    # a row left blank (only commas, or one empty quoted cell) is no row at all
+    short = short.join(parsed.frame.select("row"), on="row", how="semi")
     if short.height:
         parsed = Parsed(
             parsed.frame,
@@ -196,6 +198,12 @@ def check_header(header: list[str], catalog: Catalog) -> None:
             f"item_{catalog.max_items}"
         )
         raise FormatError(msg)
+    if "total" not in header and not any(c in catalog.item_columns for c in header):
+        msg = (
+            f"no item columns (item_1 ... item_{catalog.max_items}) and no total column: "
+            "there is nothing to score"
+        )
+        raise FormatError(msg)
 
 
 def _too_many_fields(path: Path, n_columns: int) -> str:
@@ -209,15 +217,22 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
 
 def read_lines(path: Path) -> pl.DataFrame:
     """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
-    lines = pl.read_csv(
-        path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        infer_schema=False,
-        new_columns=["text"],
-        encoding="utf8-lossy",
-    )
+    try:
+        lines = pl.read_csv(
+            path,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            infer_schema=False,
+            new_columns=["text"],
+            encoding="utf8-lossy",
+        )
+    except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
+        text = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+        if text and text[-1] == "":
+            text.pop()
+        rows = [line.removesuffix("\r") or None for line in text]
+        lines = pl.DataFrame({"text": rows}, schema={"text": pl.String})
     return lines.with_row_index("line", offset=1).with_columns(
         pl.col("line").cast(pl.Int64), pl.col("text").fill_null("")
     )

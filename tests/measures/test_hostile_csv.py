@@ -138,3 +138,19 @@ def test_a_long_line_after_a_cell_that_is_no_number_is_reported(tmp_path):
     with pytest.raises(FormatError) as caught:
         read_administrations_csv(path, CATALOG)
     assert str(caught.value) == "line 3 has 6 fields but the header has 4"
+
+
+def test_a_header_without_items_or_a_total_is_unusable(tmp_path):
+    path = write(tmp_path, "client_id,measure,administered_on\nC1,phq9,2026-01-05\n")
+    with pytest.raises(FormatError) as caught:
+        score_csv(path, CATALOG, now=NOW)
+    assert str(caught.value) == (
+        "no item columns (item_1 ... item_20) and no total column: there is nothing to score"
+    )
+
+
+def test_a_line_of_one_empty_quoted_cell_is_no_row(tmp_path):
+    path = write(tmp_path, MOOD + '""\nC1,mood_nrs,2026-01-05,5\n')
+    parsed = read_administrations_csv(path, CATALOG)
+    assert parsed.frame["row"].to_list() == [3]
+    assert parsed.errors.is_empty()

@@ -193,3 +193,37 @@ def test_a_redcap_mapping_nested_5000_deep_is_unusable(engine, write_csv, run_im
         "records.csv: mapping.toml is nested too deeply to be a REDCap mapping"
     ]
     assert row_counts(engine) == before
+
+
+def test_blank_lines_and_unit_separators_keep_the_count_and_the_raw_text(
+    engine, write_csv, do_import
+):
+    summary = do_import(
+        write_csv(
+            "a.csv",
+            "client_id,measure,administered_on,item_1\n"
+            '""\n'  # one empty quoted cell: a blank line, no row
+            "C1,mood_nrs,2026-01-05,5\n"
+            "C2,mood_nrs,2026-01-05,\x1f11\n",  # an ASCII unit separator in a cell
+        )
+    )
+    assert (summary.records, summary.accepted, summary.rejected) == (2, 1, 1)
+    assert summary.adds_up
+    with engine.connect() as connection:
+        raw = connection.exec_driver_sql("SELECT raw FROM rejected_rows").scalar()
+    assert raw == "C2,mood_nrs,2026-01-05,\x1f11"
+
+
+def test_a_file_of_totals_only_imports_as_the_readme_shows(engine, write_csv, do_import):
+    summary = do_import(
+        write_csv(
+            "who5.csv",
+            "client_id,measure,administered_on,total,total_scale\nC0002,who5,2026-11-02,20,raw\n",
+        )
+    )
+    assert (summary.records, summary.accepted) == (1, 1)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT items, stored_total, total_only FROM administrations"
+        ).one()
+    assert (row[0], row[1], bool(row[2])) == ("[null,null,null,null,null]", 80, True)

@@ -103,9 +103,13 @@ def dump(value: object) -> str:
     """A JSON value as one line of JSON (for the quarantine); what cannot be written
     as JSON is said so instead of lost silently."""
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
     except (RecursionError, ValueError):
         return '"(not kept: nested too deeply to be written back as JSON)"'
+    if _text_problem(text) is None:
+        return text
+    # half a surrogate pair: kept escaped, as it was written
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def load_files(paths: Sequence[Path]) -> list[Entry]:
