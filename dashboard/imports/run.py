@@ -27,6 +27,7 @@ from dashboard.imports.plan import (
 from dashboard.review.reference import current_reference
 from dashboard.store.batch import ImportBatch, UnusableFile
 from dashboard.store.engine import DatabaseLocked
+from dashboard.store.faults import database_fault
 from dashboard.store.importing import ImportSummary, file_hash, import_administrations
 from dashboard.store.registry import import_table
 from measures import Catalog
@@ -121,15 +122,15 @@ def import_files(
 
 
 def _refused(exc: sa.exc.DBAPIError) -> str:
-    """What the database said, in one line without the statement or its parameters
-    (they hold the file's rows): the driver's own first line only."""
-    said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
-    if isinstance(exc, sa.exc.OperationalError):
-        return (
-            f"the database could not be written ({said}): is the disk full? Nothing of "
-            "this file was stored"
-        )
-    return f"the database refused it ({said}); nothing of this file was stored"
+    """Why the database did not take a file, in one line without the statement or its
+    parameters (they hold the file's rows)."""
+    fault = database_fault(exc)
+    said = fault.message if fault is not None else f"the database refused it ({_kind(exc)})"
+    return f"{said}; nothing of this file was stored"
+
+
+def _kind(exc: sa.exc.DBAPIError) -> str:
+    return type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
 
 
 def _import(

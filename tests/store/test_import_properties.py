@@ -13,15 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
-from dashboard.auth.viewer import operator_viewer
-from dashboard.imports import ImportOptions, ImportResult, import_files
-from measures import load_catalog
-from measures.program import ProgramConfig
+from dashboard.imports import ImportResult
 from tests.store.conftest import row_counts
 from tests.support.hostile_files import administrations_csv, fhir_file, redcap_project, table_csv
 
-CATALOG = load_catalog()
-PROGRAM = ProgramConfig.from_toml(None, catalog=CATALOG)
 #: A few examples per back end: each imports into a real database (the readers alone
 #: get many more in tests/importers/test_hostile_properties.py).
 few = settings(
@@ -34,17 +29,6 @@ few = settings(
 @pytest.fixture
 def folder(tmp_path) -> Path:
     return tmp_path
-
-
-def run(engine, paths: list[Path], **options) -> ImportResult:
-    return import_files(
-        engine,
-        paths,
-        viewer=operator_viewer("test"),
-        catalog=CATALOG,
-        program=PROGRAM,
-        options=ImportOptions(**options),
-    )
 
 
 def check(engine, before: dict[str, int], result: ImportResult, entries: int | None = None):
@@ -76,39 +60,39 @@ def check(engine, before: dict[str, int], result: ImportResult, entries: int | N
 
 @few
 @given(data=administrations_csv())
-def test_importing_a_wide_csv(engine, folder, data):
+def test_importing_a_wide_csv(engine, run_import, folder, data):
     path = folder / "a.csv"
     path.write_bytes(data)
     before = row_counts(engine)
-    check(engine, before, run(engine, [path], format="csv"))
+    check(engine, before, run_import(path, format="csv"))
 
 
 @few
 @given(drawn=table_csv())
-def test_importing_a_table(engine, folder, drawn):
+def test_importing_a_table(engine, run_import, folder, drawn):
     kind, data = drawn
     path = folder / "t.csv"
     path.write_bytes(data)
     before = row_counts(engine)
-    check(engine, before, run(engine, [path], format=kind))
+    check(engine, before, run_import(path, format=kind))
 
 
 @few
 @given(project=redcap_project())
-def test_importing_a_redcap_export(engine, folder, project):
+def test_importing_a_redcap_export(engine, run_import, folder, project):
     paths = [folder / name for name in ("records.csv", "dictionary.csv", "mapping.toml")]
     for path, data in zip(paths, project, strict=True):
         path.write_bytes(data)
     before = row_counts(engine)
-    result = run(engine, paths[:1], redcap_dictionary=paths[1], redcap_mapping=paths[2])
+    result = run_import(paths[0], redcap_dictionary=paths[1], redcap_mapping=paths[2])
     check(engine, before, result)
 
 
 @few
 @given(drawn=fhir_file())
-def test_importing_fhir(engine, folder, drawn):
+def test_importing_fhir(engine, run_import, folder, drawn):
     name, data, entries = drawn
     path = folder / name
     path.write_bytes(data)
     before = row_counts(engine)
-    check(engine, before, run(engine, [path]), entries)
+    check(engine, before, run_import(path), entries)

@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from dashboard.importers.csv_tables import TABLES
+from tests.importers.test_redcap import PHQ2_HEADER, PHQ2_MAPPING, PHQ_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 FHIR = ROOT / "tests" / "importers" / "data" / "fhir"
@@ -185,15 +186,7 @@ def table_csv(draw: st.DrawFn) -> tuple[str, bytes]:
 
 # --- REDCap ------------------------------------------------------------------------------
 
-PHQ_CHOICES = "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly every day"
-REDCAP_HEADER = ["record_id", "redcap_event_name", "phq2_date", "phq2_1", "phq2_2", "phq2_complete"]
-REDCAP_MAPPING = """
-[instruments.phq2]
-date_field = "phq2_date"
-[instruments.phq2.items]
-item_1 = "phq2_1"
-item_2 = "phq2_2"
-"""
+REDCAP_HEADER = PHQ2_HEADER.strip().split(",")
 BROKEN_MAPPINGS = (
     "a = " + "[" * 5000 + "]" * 5000 + "\n",
     "[instruments.phq2]\ndate_field = 5\n",
@@ -242,7 +235,7 @@ def redcap_project(draw: st.DrawFn) -> tuple[bytes, bytes, bytes]:
     dictionary = redcap_dictionary(choices, validation)
     if draw(st.integers(0, 9)) == 0:
         dictionary = draw(csv_bytes(["Variable / Field Name", "Form Name", "Field Type"]))
-    mapping = REDCAP_MAPPING
+    mapping = PHQ2_MAPPING
     if draw(st.integers(0, 6)) == 0:
         mapping = draw(st.one_of(st.sampled_from(BROKEN_MAPPINGS), st.text(max_size=30)))
     return records, dictionary, mapping.encode("utf-8", "surrogatepass")

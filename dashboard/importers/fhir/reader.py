@@ -92,7 +92,11 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
             records.append(Record(entry.text or "", problems=[Problem(entry.problem or "")]))
         elif _kind(entry) in RECORD_TYPES and id(entry.resource) not in members | summarised:
             derived = summaries.get(id(entry.resource), [])
-            records.append(_guarded_record(entry, entry.resource, codes, support, index, derived))
+            try:
+                record = _read_record(entry, entry.resource, codes, support, index, derived)
+            except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+                record = _unreadable(entry.resource, exc)
+            records.append(record)
         elif entry.file in counted:
             part = id(entry.resource) in members | summarised
             others[f"{_kind(entry)} ({_part(entry, members)})" if part else _kind(entry)] += 1
@@ -115,25 +119,14 @@ def _part(entry: Entry, members: set[int]) -> str:
     return "panel member" if id(entry.resource) in members else "derived from a response"
 
 
-def _guarded_record(
-    entry: Entry,
-    resource: Json,
-    codes: CatalogCodes,
-    support: Support,
-    index: ObservationIndex,
-    derived: list[Json],
-) -> Record:
-    """The record of one resource; one whose structure FHIR does not allow (an object
-    where a list belongs, say) is rejected with that reason, never the whole file."""
-    try:
-        return _read_record(entry, resource, codes, support, index, derived)
-    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
-        kind = str(resource["resourceType"])
-        reason = (
-            f"the {kind} does not have the structure FHIR gives it (an element of the "
-            f"wrong type: {type(exc).__name__}), so it cannot be read"
-        )
-        return Record(dump(resource), problems=[Problem(reason)])
+def _unreadable(resource: Json, exc: Exception) -> Record:
+    """A resource whose structure FHIR does not allow (an object where a list belongs,
+    say): rejected with that reason, never the whole file."""
+    reason = (
+        f"the {resource['resourceType']} does not have the structure FHIR gives it (an "
+        f"element of the wrong type: {type(exc).__name__}), so it cannot be read"
+    )
+    return Record(dump(resource), problems=[Problem(reason)])
 
 
 def _summaries(
