@@ -30,6 +30,8 @@ MAX_BUNDLE_NESTING = 8
 MAX_DIGITS = 18
 _RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+#: How JSON text writes half of a UTF-16 surrogate pair (valid in pairs, never alone).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -144,11 +146,13 @@ def load_file(path: Path) -> list[Entry]:
         raise UnusableFile(msg)
     problem = _bundle_problem(document) or release_problem(document)
     if problem is None and document["resourceType"] != "Bundle":
-        problem = _resource_problem(document)
+        problem = _resource_problem(document, escapes=_has_surrogate_escape(text))
     if problem is not None:
         msg = f"{path.name} {problem}"
         raise UnusableFile(msg)
-    return list(_flatten(path, document, None, where=path.name))
+    return list(
+        _flatten(path, document, None, where=path.name, escapes=_has_surrogate_escape(text))
+    )
 
 
 def resource_types(path: Path) -> Iterator[str | None]:
@@ -276,7 +280,8 @@ def _ndjson(path: Path, text: str) -> Iterator[Entry]:
             problem = f"{where} is not a FHIR resource (no resourceType)"
             yield Entry(path, None, text=line, problem=problem)
             continue
-        yield from _flatten(path, document, None, where=where, text=line)
+        escapes = _has_surrogate_escape(line)
+        yield from _flatten(path, document, None, where=where, text=line, escapes=escapes)
 
 
 def _flatten(
@@ -287,15 +292,17 @@ def _flatten(
     where: str,
     text: str | None = None,
     level: int = 0,
+    escapes: bool = True,
 ) -> Iterator[Entry]:
     """The entries of a resource: itself, or a Bundle's entries (nested ones too).
 
     ``where`` names the resource in messages; ``text`` is its original text
-    where it has one of its own (an ndjson line).
+    where it has one of its own (an ndjson line); ``escapes`` is False where the
+    text escapes no surrogate (``\\ud800``), so that no string needs checking.
     """
     problem = release_problem(resource) or _bundle_problem(resource)
     if problem is None and resource["resourceType"] != "Bundle":
-        problem = _resource_problem(resource)
+        problem = _resource_problem(resource, escapes=escapes)
     if problem is None and level > MAX_BUNDLE_NESTING:
         problem = f"is a Bundle nested more than {MAX_BUNDLE_NESTING} deep in other Bundles"
     if problem is not None:
@@ -310,7 +317,7 @@ def _flatten(
         url = item.get("fullUrl") if isinstance(item, Mapping) else None
         url = url if isinstance(url, str) and not _text_problem(url) else None
         if _is_resource(inner):
-            yield from _flatten(path, inner, url, where=at, level=level + 1)
+            yield from _flatten(path, inner, url, where=at, level=level + 1, escapes=escapes)
             continue
         if not isinstance(item, Mapping):
             why = "is not a JSON object"
@@ -331,27 +338,47 @@ def _bundle_problem(resource: Json) -> str | None:
     return "is a Bundle whose 'entry' is not a list"
 
 
-def _resource_problem(resource: Json) -> str | None:
+def _resource_problem(resource: Json, *, escapes: bool = True) -> str | None:
     """Why a resource (not a Bundle) cannot be read at all: a resourceType that is no
-    FHIR name, nesting deeper than :data:`MAX_DEPTH`, text that is not Unicode."""
+    FHIR name, nesting deeper than :data:`MAX_DEPTH`, text that is not Unicode (looked
+    for only where the file ``escapes`` a surrogate)."""
     if not _RESOURCE_TYPE.fullmatch(resource["resourceType"]):
         return "has a resourceType that is no FHIR resource type"
-    stack: list[tuple[object, int]] = [(resource, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, str):
-            problem = _text_problem(value)
-            if problem is not None:
-                return problem
-            continue
-        if depth > MAX_DEPTH:
-            return _too_deep()
-        if isinstance(value, Mapping):
-            stack.extend((k, depth) for k in value)
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+    if _deeper_than(resource, MAX_DEPTH):
+        return _too_deep()
+    if escapes:
+        stack: list[object] = [resource]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                problem = _text_problem(value)
+                if problem is not None:
+                    return problem
+            elif isinstance(value, Mapping):
+                stack.extend(value)
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
     return None
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether JSON objects and lists nest in ``value`` more than ``limit`` deep (level by
+    level, without recursion: a few times faster than a walk of every value)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        below: list[Any] = []
+        for node in level:
+            children = node.values() if isinstance(node, Mapping) else node
+            below += [v for v in children if isinstance(v, Mapping | list)]
+        if not below:
+            return False
+        level = below
+    return True
+
+
+def _has_surrogate_escape(text: str) -> bool:
+    return _SURROGATE_ESCAPE.search(text) is not None
 
 
 def _text_problem(text: str) -> str | None:
