@@ -55,7 +55,7 @@ def start_prompt(agenda: Agenda) -> None:
     first = agenda.rows.row(0, named=True)
     st.info("Select a client in the list to open their review here.")
     st.button(
-        f"Start with the first: {first['display_name']}",
+        f"Start with the first: {first['display_name'] or first['client_id']}",
         on_click=go_to,
         args=(first["client_id"],),
         type="primary",
