@@ -136,7 +136,7 @@ def test_clients_are_told_the_same_names_as_before(record):
 def test_the_weekly_review_has_the_same_measure_columns_as_before(open_app):
     table = open_app("clinician", "weekly_review").dataframe[0].value
     columns = list(table.columns)
-    start, end = columns.index("Attendance, 2 weeks"), columns.index("Flags")
+    start, end = columns.index("Why now"), columns.index("Id")
     assert columns[start + 1 : end] == [
         "PHQ-9",
         "GAD-7",
@@ -146,7 +146,7 @@ def test_the_weekly_review_has_the_same_measure_columns_as_before(open_app):
         "Confidence 0-10",
     ]
     daily = table[["Craving 0-10", "Confidence 0-10"]].stack()
-    assert daily[daily != ""].str.contains("7-day mean").all()
+    assert daily[daily != ""].str.fullmatch(r"\d+\.\d( [↗↘→])?").all()  # 7-day mean, trend
     assert not table["PHQ-9"].str.contains("7-day mean").any()
 
 
