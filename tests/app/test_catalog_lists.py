@@ -90,8 +90,12 @@ def test_client_progress_charts_and_symptoms_are_the_same_as_before(open_app):
 
 def test_my_progress_shows_the_same_measures_as_before_in_the_one_order(open_app):
     at = open_app("client", "my_progress")
-    abbreviations = {i.abbreviation for i in CATALOG}
-    measures = [s.value for s in at.subheader if s.value in abbreviations]
+    # each under its name for clients ("Low mood score"), not its abbreviation
+    named = {
+        i.display.client_name[:1].upper() + i.display.client_name[1:]: i.abbreviation
+        for i in CATALOG
+    }
+    measures = [named[s.value] for s in at.subheader if s.value in named]
     # before: PHQ-9, GAD-7, WHO-5, Mood, Craving, PACS, Confidence, GSE
     assert measures == [
         "PHQ-9",
@@ -132,7 +136,7 @@ def test_clients_are_told_the_same_names_as_before(record):
 def test_the_weekly_review_has_the_same_measure_columns_as_before(open_app):
     table = open_app("clinician", "weekly_review").dataframe[0].value
     columns = list(table.columns)
-    start, end = columns.index("Attendance, 2 weeks"), columns.index("Flags")
+    start, end = columns.index("Why now"), columns.index("Id")
     assert columns[start + 1 : end] == [
         "PHQ-9",
         "GAD-7",
@@ -142,7 +146,7 @@ def test_the_weekly_review_has_the_same_measure_columns_as_before(open_app):
         "Confidence 0-10",
     ]
     daily = table[["Craving 0-10", "Confidence 0-10"]].stack()
-    assert daily[daily != ""].str.contains("7-day mean").all()
+    assert daily[daily != ""].str.fullmatch(r"\d+\.\d( [↗↘→])?").all()  # 7-day mean, trend
     assert not table["PHQ-9"].str.contains("7-day mean").any()
 
 

@@ -213,7 +213,7 @@ def test_client_progress_draws_its_chart_and_its_symptoms(open_app, with_calm):
 def test_my_progress_explains_it_in_plain_words_with_its_chart(open_app, with_calm):
     at = open_app("client", "my_progress")
     assert not at.exception
-    assert "ECI-4" in [s.value for s in at.subheader]
+    assert "Evening calm score" in [s.value for s in at.subheader]
     said = [m.value for m in at.markdown]
     assert any(
         m.startswith("Your evening calm score (ECI-4) has gone down from 11 to 3") for m in said
@@ -229,11 +229,16 @@ def test_its_explanation_uses_its_client_name(with_calm, catalog):
 
 
 def test_the_weekly_review_has_a_column_for_it(open_app, with_calm):
-    table = open_app("clinician", "weekly_review").dataframe[0].value
+    at = open_app("clinician", "weekly_review")
+    table = at.dataframe[0].value
     columns = list(table.columns)
     assert columns.index("GAD-7") < columns.index("ECI-4") < columns.index("WHO-5")
-    demo = table[table["Client"].str.contains(DEMO_CLIENT)].iloc[0]
-    assert demo["ECI-4"] == "3 Calm, reliably improved from 11"
+    demo = table[table["Id"] == DEMO_CLIENT].iloc[0]
+    assert demo["ECI-4"] == "3 ▼"  # reliably lower than its first score
+    row = list(table["Id"]).index(DEMO_CLIENT)  # open the client's review: the cell in words
+    at.session_state["agenda_list"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert any("**ECI-4**: 3 Calm, reliably improved from 11" in m.value for m in at.markdown)
 
 
 def test_the_pdf_report_charts_it_and_lists_its_scores(with_calm, catalog):
