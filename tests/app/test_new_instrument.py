@@ -90,7 +90,8 @@ bands = [
 ]
 
 [sources]
-quill1999 = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
+quill1999.label = "Quill 1999, The Evening Calm Inventory"
+quill1999.text = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
 """
 ANSWERS = ((0, (3, 3, 2, 3)), (7, (2, 2, 1, 2)), (14, (1, 1, 0, 1)))  # totals 11, 7, 3
 TITLE = "ECI-4 total by program week (higher is worse)"

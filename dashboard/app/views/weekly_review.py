@@ -171,10 +171,14 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
         from dashboard.reports.review_packet import review_packet_pdf
 
-        rows = agenda.rows.select("client_id", "display_name", *_agenda_columns(agenda, context))
         st.session_state["review_packet"] = (
             drawn_for,
-            review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)),
+            review_packet_pdf(
+                agenda.rows,
+                measures=[m.abbreviation for m in agenda_measures(context.catalog)],
+                generated_by=viewer.display_name,
+                week_of=week_of(agenda.as_of),
+            ),
         )
     prepared = st.session_state.get("review_packet")
     if (
