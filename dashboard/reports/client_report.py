@@ -25,7 +25,7 @@ from measures.definition import Source
 from measures.readiness import DISCLAIMER, Readiness
 from measures.readiness_config import ASAM_DIMENSIONS, ASAM_SOURCE
 
-CHART_PX = (540, 390)  # room for the expected range's two-line legend
+CHART_PX = (540, 480)  # room for the title, the axis and the legend below the plot
 NOT_REQUESTED = "they were left out on request"
 
 
@@ -231,7 +231,7 @@ def report_figures(record: ClientRecord, catalog: Catalog) -> list[go.Figure]:
     for instrument in catalog.where(lambda d: d.report):
         if instrument.id in present:
             fig = trajectory_figure(record, instrument.id, catalog=catalog)
-            set_height(fig, CHART_PX[1], top=64)
+            set_height(fig, CHART_PX[1])
             fig.update_layout(margin={"l": 56, "r": 12})
             figures.append(fig)
     return figures

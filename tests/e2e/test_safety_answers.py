@@ -8,13 +8,13 @@ from __future__ import annotations
 import contextlib
 import re
 from email import message_from_string
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import (
     ON_CALL_EMAIL,
     PHONE,
+    SHOTS,
     grid_rows,
     grid_rows_when,
     metric,
@@ -27,7 +27,6 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/e2e-shots")
 SAFETY = "Safety answer to follow up"
 DEMO_CLIENT = ("C0215", "Alder Elk")
 ITEM_9 = "2 · More than half the days"

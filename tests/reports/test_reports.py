@@ -346,6 +346,7 @@ def test_review_packet_never_breaks_an_id_a_week_or_a_word_letter_by_letter():
     assert decision >= 30  # room to write the decision in
     why, scores = widths[text.columns.index("why_now")], widths[text.columns.index("scores")]
     assert min(why, scores) > max(widths[:2])  # the long text gets the room
+    pdf.output()  # closes its font files
 
 
 def test_review_packet_repeats_the_header_on_every_page():
