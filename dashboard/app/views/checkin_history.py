@@ -10,6 +10,7 @@ from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.notes import coping_summary, trigger_summary
 from dashboard.figures.checkins import triggers_figure
+from dashboard.review.dates import when_expr
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -33,7 +34,7 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
     # free text goes into a table cell: shown exactly as typed, never rendered
     st.dataframe(
         episode.sort("submitted_at", descending=True).select(
-            pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            when_expr("submitted_at").alias("When"),
             pl.col("triggers")
             .list.eval(
                 pl.concat_str(
@@ -49,12 +50,12 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
                 pl.format(
                     "{} (helped: {})",
                     pl.element().struct.field("action"),
-                    pl.element().struct.field("helped"),
+                    pl.element().struct.field("helped").fill_null("not said"),
                 )
             )
             .list.join("; ")
             .alias("Coping"),
-            pl.col("reflection").alias("Reflection"),
+            pl.col("reflection").fill_null("").alias("Reflection"),
         ),
         hide_index=True,
     )
