@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from dashboard.checkin.calls import split_numbers
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
 
 
@@ -36,3 +38,23 @@ def plain_with_links(text: str) -> str:
         start = found.end()
     parts.append(plain(text[start:]))
     return "".join(parts)
+
+
+def with_call_links(text: str, *, typed: bool = True) -> str:
+    """``text`` for ``st.markdown`` with every phone number a tap-to-call ``tel:`` link.
+
+    ``typed``: text someone typed, shown exactly as typed (:func:`plain`); else
+    the program's own markdown (the crisis lines), kept as markdown.
+
+    Examples
+    --------
+    >>> with_call_links("Sam: 555-0100")
+    'Sam\\\\: [555\\\\-0100](tel:5550100)'
+    >>> with_call_links("call **988** now", typed=False)
+    'call **[988](tel:988)** now'
+    """
+    shown = plain if typed else str
+    return "".join(
+        f"[{shown(piece)}](tel:{number})" if number else shown(piece)
+        for piece, number in split_numbers(text)
+    )

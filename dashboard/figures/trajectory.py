@@ -35,8 +35,9 @@ def trajectory_figure(
 ) -> go.Figure:
     """One score of one measure by program week, with everything needed to read it.
 
-    ``for_client``: the client's own view (My progress), the expected range in
-    plain words without statistics.
+    ``for_client``: the client's own view (My progress): the expected range in
+    plain words without statistics, and none of the team's reading aids (the
+    reliable-change band, the clinical cut-off), whose words are for the team.
     """
     definition = catalog[instrument]
     score = definition.score(score_id)
@@ -46,8 +47,9 @@ def trajectory_figure(
         return empty_figure(f"No {definition.abbreviation} scores in this episode yet", title=title)
     fig = base_layout(go.Figure(), title=title, subtitle=subtitle, height=460)
     add_bands(fig, score)
-    add_reliable_change(fig, score, rows["value"][0])
-    add_cutoff(fig, score)
+    if not for_client:
+        add_reliable_change(fig, score, rows["value"][0])
+        add_cutoff(fig, score)
     expected = expected_rows(record, definition, score)
     add_expected(fig, expected, for_client=for_client)
     add_care_levels(fig, record.care_levels)

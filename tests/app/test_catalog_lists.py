@@ -93,8 +93,12 @@ def test_client_progress_charts_and_symptoms_are_the_same_as_before(open_app):
 
 def test_my_progress_shows_the_same_measures_as_before_in_the_one_order(open_app):
     at = open_app("client", "my_progress")
-    abbreviations = {i.abbreviation for i in CATALOG}
-    measures = [s.value for s in at.subheader if s.value in abbreviations]
+    # each under its name for clients ("Low mood score"), not its abbreviation
+    named = {
+        i.display.client_name[:1].upper() + i.display.client_name[1:]: i.abbreviation
+        for i in CATALOG
+    }
+    measures = [named[s.value] for s in at.subheader if s.value in named]
     # before: PHQ-9, GAD-7, WHO-5, Mood, Craving, PACS, Confidence, GSE
     assert measures == [
         "PHQ-9",

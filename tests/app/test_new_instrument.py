@@ -214,7 +214,7 @@ def test_client_progress_draws_its_chart_and_its_symptoms(open_app, with_calm):
 def test_my_progress_explains_it_in_plain_words_with_its_chart(open_app, with_calm):
     at = open_app("client", "my_progress")
     assert not at.exception
-    assert "ECI-4" in [s.value for s in at.subheader]
+    assert "Evening calm score" in [s.value for s in at.subheader]
     said = [m.value for m in at.markdown]
     assert any(
         m.startswith("Your evening calm score (ECI-4) has gone down from 11 to 3") for m in said

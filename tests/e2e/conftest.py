@@ -179,6 +179,17 @@ def app_url(
         yield url
 
 
+@pytest.fixture(scope="module")
+def own_app_url(
+    chromium: str, demo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A server of the module's own, on its own copy of the demo database: for journeys
+    that leave the demo client's state changed (a check-in left half-way, a plan)."""
+    folder = tmp_path_factory.mktemp("e2e-own")
+    with _serving(_database_copy(demo_url, folder), DEMO_PROGRAM, folder) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def smtp_inbox() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) for the on-call server's e-mail."""
@@ -231,6 +242,12 @@ def browser(chromium: str) -> Iterator[Browser]:
 def open_page(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
     """Open the app in a new browser context (no shared cookies or storage) at ``path``."""
     yield from _opener(browser, app_url)
+
+
+@pytest.fixture
+def open_own_page(browser: Browser, own_app_url: str) -> Iterator[Callable[..., Page]]:
+    """:func:`open_page` on the module's own server."""
+    yield from _opener(browser, own_app_url)
 
 
 @pytest.fixture

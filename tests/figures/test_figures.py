@@ -234,6 +234,22 @@ def test_a_client_sees_the_expected_range_in_plain_words(records):
         assert jargon not in words
 
 
+def test_a_clients_own_chart_leaves_the_teams_reading_aids_to_the_team(records):
+    record = dataclasses.replace(records[DEMO_CLIENT], expected=EXPECTED)
+    team = trajectory_figure(record, "phq9", catalog=CATALOG)
+    assert shapes(team, "reliable change")
+    assert shapes(team, "cut-off")
+    mine = trajectory_figure(record, "phq9", catalog=CATALOG, for_client=True)
+    assert shapes(mine, "reliable change") == shapes(mine, "cut-off") == []
+    assert annotations(mine, "reliable change") == annotations(mine, "cut-off") == []
+    assert [a.text for a in annotations(mine, "band: ")] == [
+        a.text for a in annotations(team, "band: ")
+    ]
+    words = mine.to_json().lower()
+    for jargon in ("within reliable change", "clinical cut-off", "middle 80%"):
+        assert jargon not in words
+
+
 def test_daily_ratings_are_light_points_and_a_seven_day_mean(records):
     record = records[DEMO_CLIENT]
     fig = trajectory_figure(record, "craving_nrs", catalog=CATALOG)
