@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PROGRAM = REPO / "data" / "fixtures" / "demo_program.toml"
-SHOTS = Path("/tmp/e2e-shots")  # screenshots of the phone check-in, for people to look at
+#: Where the browser tests save their screenshots, for people to look at (README: Tests).
+SHOTS = Path(os.environ.get("IOP_E2E_SHOTS", "/tmp/e2e-shots"))
 SKIP_VARIABLE = "IOP_SKIP_BROWSER"
 REQUIRE_VARIABLE = "IOP_REQUIRE_BROWSER"
 CHROMIUM_ARGS = [
