@@ -17,6 +17,7 @@ from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
 from dashboard.imports import import_files
 from dashboard.program_settings import APP_SECTIONS
+from dashboard.review.outcome_queue import refresh as refresh_outcomes
 from dashboard.store.batch import UnusableFile
 from dashboard.store.demo_flag import mark_demo
 from dashboard.store.engine import make_engine, write
@@ -75,6 +76,7 @@ def build_demo(
     if result.unusable:
         msg = "; ".join(s.message for s in result.unusable)
         raise UnusableFile(msg)
+    refresh_outcomes(engine, catalog, program)  # the directors' figures, for the first page
     for summary in result.summaries:
         echo(
             f"  {Path(summary.file_name).name}: {summary.records:,} rows = "

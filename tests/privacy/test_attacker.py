@@ -36,7 +36,7 @@ TODAY = dt.date(2026, 11, 26)
 def demo_outcomes(demo_engine) -> pl.DataFrame:
     with read(demo_engine) as connection:
         return episode_outcomes(
-            connection, viewer_of(demo_engine, "director"), CATALOG, discharged_to=TODAY
+            connection, viewer_of(demo_engine, "director"), discharged_to=TODAY
         )
 
 
