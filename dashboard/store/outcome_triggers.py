@@ -64,12 +64,11 @@ def remove(connection: sa.Connection) -> None:
 def installed(connection: sa.Connection) -> list[str]:
     """The names of the outcome triggers the database has, sorted."""
     if connection.dialect.name == "postgresql":
-        query = "SELECT DISTINCT tgname FROM pg_trigger WHERE tgname LIKE 'iop\\_outcomes\\_%'"
+        query = "SELECT DISTINCT tgname FROM pg_trigger WHERE tgname LIKE :names"
     else:
-        query = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'iop_outcomes_%'"
-        )
-    return sorted(str(name) for name in connection.exec_driver_sql(query).scalars())
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :names"
+    found = connection.execute(sa.text(query), {"names": "iop_outcomes_%"}).scalars()
+    return sorted(str(name) for name in found)
 
 
 def _statements(dialect: str) -> list[str]:
