@@ -151,7 +151,8 @@ class Program:
     def day_in(episode: dict[str, object], rng: random.Random) -> dt.date:
         start = episode["admitted_on"]
         end = episode["discharged_on"] or TODAY
-        assert isinstance(start, dt.date) and isinstance(end, dt.date)
+        assert isinstance(start, dt.date)
+        assert isinstance(end, dt.date)
         return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
     def write(self, kind: str, rng: random.Random) -> None:
@@ -324,9 +325,15 @@ def test_a_write_queues_its_episodes_in_its_transaction_and_a_rolled_back_one_no
         administration = connection.execute(
             sa.select(a.id).where(a.episode_id == first).limit(1)
         ).scalar_one()
-    with pytest.raises(RuntimeError), write(engine) as connection:
-        connection.execute(t.administrations.delete().where(a.id == administration))
-        raise RuntimeError("the write fails")
+
+    def failing_write() -> None:
+        with write(engine) as connection:
+            connection.execute(t.administrations.delete().where(a.id == administration))
+            msg = "the write fails"
+            raise RuntimeError(msg)
+
+    with pytest.raises(RuntimeError):
+        failing_write()
     assert queue_of(engine) == []
     with write(engine) as connection:
         connection.execute(t.administrations.delete().where(a.id == administration))
@@ -409,7 +416,8 @@ def test_of_two_drains_over_one_episode_the_later_snapshot_is_kept(program, orde
     earlier = compute_pass(engine, CATALOG, PROGRAM, up_to=10**12)
     _touch(program, episode, 2)
     later = compute_pass(engine, CATALOG, PROGRAM, up_to=10**12)
-    assert earlier is not None and later is not None
+    assert earlier is not None
+    assert later is not None
     first, second = (earlier, later) if order == "earlier first" else (later, earlier)
     store_pass(engine, first)
     store_pass(engine, second)
