@@ -1,15 +1,18 @@
-"""A client's progress report leaving the system: checked and audited with its client."""
+"""Reports leaving the system, checked and audited with each client they concern: a
+client's progress report, and the weekly review packet."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.reports.client_report import client_report_pdf
+from dashboard.reports.review_packet import review_packet_pdf
 from dashboard.review.record import load_client_record, with_assessments
 from dashboard.review.reference import Reference
 from dashboard.store.audit import record_event
@@ -71,3 +74,40 @@ def _audit(
             outcome=outcome,
             detail=detail,
         )
+
+
+def export_review_packet(
+    engine: sa.Engine, viewer: Viewer, rows: pl.DataFrame, *, week_of: dt.date
+) -> bytes:
+    """The weekly review packet of ``rows`` (agenda rows the viewer read, with a
+    ``client_id`` column) as PDF bytes; audited as ``export-review-packet`` once for
+    each client it lists, so that a client's audit trail shows every packet they were in.
+
+    Needs ``EXPORT_CLIENT`` (refused, then :class:`NotPermitted`, audited once).
+    """
+    clients = [str(c) for c in rows.get_column("client_id").unique(maintain_order=True)]
+    detail = {"week_of": week_of.isoformat(), "clients": len(clients)}
+    try:
+        require(viewer, Action.EXPORT_CLIENT)
+    except NotPermitted:
+        with write(engine, changes=False) as connection:
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="export-review-packet",
+                outcome="refused",
+                detail=detail,
+            )
+        raise
+    pdf = review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of)
+    with write(engine, changes=False) as connection:
+        for client in clients:
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="export-review-packet",
+                resource_type="client",
+                resource_id=client,
+                detail=detail | {"bytes": len(pdf)},
+            )
+    return pdf

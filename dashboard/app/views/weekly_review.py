@@ -8,11 +8,12 @@ import streamlit as st
 from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.follow_up_form import safety_flags_of
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
-from dashboard.review.actions import audit_client_view, record_decision, week_of
+from dashboard.review.actions import record_decision, week_of
 from dashboard.review.agenda import Agenda, Filters
 from dashboard.review.agenda_table import agenda_measures
 from dashboard.review.priorities import PRIORITIES
@@ -43,7 +44,7 @@ def render() -> None:
     _table(agenda, context)
     st.divider()
     _discuss(context, viewer, agenda)
-    _packet(context, viewer, agenda, filters)
+    _packet(context, agenda)
 
 
 def _filters(caseload: Agenda) -> Filters:
@@ -162,29 +163,20 @@ def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) 
         st.caption(f"Already recorded this week: {row['decision']}")
 
 
-def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filters) -> None:
-    """The printable packet: drawn on request (a PDF per run would slow the page).
+def _packet(context: AppContext, agenda: Agenda) -> None:
+    """The printable packet, drawn when downloaded (a PDF per run would slow the page) and
+    audited then with every client it lists."""
+    from dashboard.reports.export import export_review_packet
 
-    It is kept with the filters and day it was drawn for, and offered only while they hold.
-    """
-    drawn_for = (filters, agenda.as_of)
-    if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
-        from dashboard.reports.review_packet import review_packet_pdf
-
-        rows = agenda.rows.select("client_id", "display_name", *_agenda_columns(agenda, context))
-        st.session_state["review_packet"] = (
-            drawn_for,
-            review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)),
-        )
-    prepared = st.session_state.get("review_packet")
-    if (
-        prepared
-        and prepared[0] == drawn_for
-        and st.download_button(
-            "Download the packet",
-            data=prepared[1],
-            file_name=f"review-packet-{week_of(agenda.as_of)}.pdf",
-            mime="application/pdf",
-        )
-    ):
-        audit_client_view(context.engine, viewer, "caseload", what="export-review-packet")
+    rows = agenda.rows.select("client_id", "display_name", *_agenda_columns(agenda, context))
+    week = week_of(agenda.as_of)
+    st.download_button(
+        "Download the weekly review packet (PDF)",
+        data=built_on_click(
+            context, lambda viewer: export_review_packet(context.engine, viewer, rows, week_of=week)
+        ),
+        file_name=f"review-packet-{week}.pdf",
+        mime="application/pdf",
+        icon=":material/print:",
+        on_click="ignore",
+    )
