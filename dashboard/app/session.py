@@ -89,6 +89,11 @@ def arrive(page: str) -> None:
     st.session_state[_PAGE] = page
 
 
+def end_view() -> None:
+    """The page shows nobody now: the next record it shows is a new view (audited)."""
+    st.session_state.pop(_VIEWED, None)
+
+
 def audit_view(context: AppContext, viewer: Viewer, client_id: str, *, what: str) -> None:
     """Audit a view of a client's record once per view, not on every rerun of the page.
 

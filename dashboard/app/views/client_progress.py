@@ -30,6 +30,7 @@ def render() -> None:
     st.title("Client progress")
     client_id = _choose_client(context, viewer)
     if client_id is None:
+        session.end_view()
         return
     try:
         record = client_record(context, viewer, client_id, as_of=clock.today())

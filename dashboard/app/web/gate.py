@@ -3,7 +3,8 @@
 This is for the person, not for access: the pages' script reads the viewer from the
 cookie on every run and decides what it may see. A page asked for while signed out is
 remembered (``/sign-in?next=/my_plan``) and opened after signing in. A page load with an
-open session renews the cookie to the session's idle deadline.
+open session renews the cookie to the session's idle deadline and is marked no-store, so
+that the browser's Back button after signing out asks the server (and gets the form).
 """
 
 from __future__ import annotations
@@ -83,8 +84,12 @@ class SessionGate:
             cookie = verdict.cookie
 
             async def send_renewed(message: Message) -> None:
-                if message["type"] == "http.response.start" and cookie:
-                    MutableHeaders(scope=message).append("set-cookie", cookie)
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    if cookie:
+                        headers.append("set-cookie", cookie)
+                    # never from the cache: Back after signing out asks the server again
+                    headers["cache-control"] = "no-store"
                 await send(message)
 
             await self.app(scope, receive, send_renewed)
