@@ -47,9 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="127.0.0.1")
     options = parser.parse_args(argv)
-    build_app().run(
-        config=SERVER_CONFIG | {"server.port": options.port, "server.address": options.address}
-    )
+    try:
+        build_app().run(
+            config=SERVER_CONFIG | {"server.port": options.port, "server.address": options.address}
+        )
+    except KeyboardInterrupt:  # Ctrl+C: uvicorn has shut down cleanly, then re-raised it
+        print("IOP Outcomes stopped.", flush=True)
 
 
 if __name__ == "__main__":

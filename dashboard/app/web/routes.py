@@ -122,25 +122,24 @@ async def sign_in_submit(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     """End the session (audited), clear the cookie and show the sign-in form: a new page,
-    so nothing of the person who signed out stays on the screen."""
+    so nothing of the person who signed out stays on the screen. Signed in through the
+    identity provider, Streamlit's identity cookie is cleared too (its own route)."""
     form = await request.form()
     token = request.cookies.get(SESSION_COOKIE)
-    response = _see_other(SIGN_IN_PATH)
-    if not token:
-        return response
-    if not same_origin(request) or not tokens_match(
-        _field(form.get("token")), sign_out_token(token)
+    if not same_origin(request) or (
+        token and not tokens_match(_field(form.get("token")), sign_out_token(token))
     ):
         return _message(403, "Not signed out", "This sign-out did not come from this site.")
-    web = await _context()
-    if isinstance(web, Response):
-        return web
-    try:
-        await run_in_threadpool(end_session, web.engine, token, reason="user")
-    except DatabaseLocked:
-        return _message(503, "Not signed out", _BUSY)
-    if request.cookies.get(IDENTITY_COOKIE) and identity_provider_configured():
-        response = _see_other(_IDENTITY_SIGN_OUT)  # Streamlit forgets the provider's identity
+    if token:
+        web = await _context()
+        if isinstance(web, Response):
+            return web
+        try:
+            await run_in_threadpool(end_session, web.engine, token, reason="user")
+        except DatabaseLocked:
+            return _message(503, "Not signed out", _BUSY)
+    identity = request.cookies.get(IDENTITY_COOKIE) and identity_provider_configured()
+    response = _see_other(_IDENTITY_SIGN_OUT if identity else SIGN_IN_PATH)
     return clear_session_cookie(response, request)
 
 
