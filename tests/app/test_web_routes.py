@@ -366,3 +366,18 @@ def test_the_first_page_of_a_role_is_served_at_the_root(browser):
     reply = browser.get("/check_in?from=mail")
     assert (reply.status, reply.header("location")) == (303, "/?from=mail")
     assert browser.get("/my_plan").status == 200
+
+
+def test_signing_in_again_in_the_same_browser_ends_the_session_before(browser, app_db):
+    form = browser.get("/sign-in")  # a form left open in one tab...
+    token = re.search(r'name="csrf" value="([^"]+)"', form.body).group(1)
+    csrf = browser.jar["iop_csrf"]
+    browser.sign_in("clinician")  # ...someone signs in in another tab...
+    browser.jar["iop_csrf"] = csrf
+    browser.request(  # ...and someone else then uses the first form
+        "POST",
+        "/sign-in",
+        form={"csrf": token, "next": "/", "username": "admin", "password": "demo"},
+    )
+    assert [r.end_reason for r in _sessions(app_db, "clinician")] == ["user"]
+    assert [r.ended_at for r in _sessions(app_db, "admin")] == [None]

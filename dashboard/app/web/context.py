@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard import clock
 from dashboard.app.context import idle_time_out_minutes
 from dashboard.config import Settings
 from dashboard.store.engine import make_engine
@@ -62,3 +63,8 @@ def identity_provider_configured() -> bool:
         return "auth" in st.secrets
     except FileNotFoundError:
         return False
+
+
+def seconds_until(deadline: dt.datetime) -> int:
+    """Whole seconds from now (the app's clock) to ``deadline``: a cookie's Max-Age."""
+    return int((deadline - clock.now()).total_seconds())

@@ -9,7 +9,6 @@ that the browser's Back button after signing out asks the server (and gets the f
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -21,9 +20,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import clock
 from dashboard.app.pages import pages_of
-from dashboard.app.web.context import identity_provider_configured, web_context
+from dashboard.app.web.context import (
+    identity_provider_configured,
+    seconds_until,
+    web_context,
+)
 from dashboard.app.web.cookies import (
     IDENTITY_COOKIE,
     SESSION_COOKIE,
@@ -114,11 +116,7 @@ def _verdict(token: str | None, https: bool) -> Verdict | None:
     return Verdict(
         signed_in=True,
         cookie=session_cookie_header(
-            token, max_age=_seconds_until(resumed.expires_at), secure=https
+            token, max_age=seconds_until(resumed.expires_at), secure=https
         ),
         start_page=pages[0].name if pages else None,
     )
-
-
-def _seconds_until(deadline: dt.datetime) -> int:
-    return int((deadline - clock.now()).total_seconds())

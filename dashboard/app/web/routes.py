@@ -11,7 +11,6 @@ from this site.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from urllib.parse import quote
 
@@ -20,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import clock
 from dashboard.app.web.context import (
     WebContext,
     identity_provider_configured,
+    seconds_until,
     signed_out_notice,
     web_context,
 )
@@ -80,7 +79,7 @@ async def sign_in_page(request: Request) -> Response:
         resumed = await run_in_threadpool(resume_session, web.engine, token, idle=web.idle)
         if resumed.viewer is not None and resumed.expires_at is not None:
             return set_session_cookie(
-                _see_other(next_path), request, token, max_age=_seconds_until(resumed.expires_at)
+                _see_other(next_path), request, token, max_age=seconds_until(resumed.expires_at)
             )
         ended = resumed.ended
         if ended is None:
@@ -111,6 +110,8 @@ async def sign_in_submit(request: Request) -> Response:
                 request, web, next_path=next_path, username=username, error=result.message
             )
         token = await run_in_threadpool(start_session, web.engine, result.viewer)
+        if previous := request.cookies.get(SESSION_COOKIE):  # one session per browser
+            await run_in_threadpool(end_session, web.engine, previous, reason="user")
     except DatabaseLocked:
         return await _form(
             request, web, next_path=next_path, username=username, error=_BUSY, status=503
@@ -156,7 +157,7 @@ async def keep_alive(request: Request) -> Response:
     status = await run_in_threadpool(session_status, web.engine, token, idle=web.idle)
     if status.open and status.expires_at is not None:
         return set_session_cookie(
-            response, request, token, max_age=_seconds_until(status.expires_at)
+            response, request, token, max_age=seconds_until(status.expires_at)
         )
     return clear_session_cookie(response, request)
 
@@ -255,7 +256,3 @@ def _field(value: object) -> str:
 
 def _idle_seconds(web: WebContext) -> int:
     return web.idle_minutes * 60
-
-
-def _seconds_until(deadline: dt.datetime) -> int:
-    return int((deadline - clock.now()).total_seconds())
