@@ -20,7 +20,7 @@ from dashboard.auth.sessions import (
     start_session,
 )
 from dashboard.auth.viewer import Role, operator_viewer
-from dashboard.store.engine import read
+from dashboard.store.engine import DatabaseLocked, read
 from dashboard.store.tables import sessions
 from tests.conftest import viewer_of
 
@@ -178,3 +178,40 @@ def test_the_status_of_an_ended_session_says_why_only_when_the_server_ended_it(c
         for name, token in (("idle", idle), ("user", signed_out), ("disabled", disabled))
     }
     assert ended == {"idle": "idle", "user": None, "disabled": "disabled"}
+
+
+def _hold_sessions_lock(engine):
+    """Another connection holds the lock a session write needs (SQLite: the database's
+    write lock; PostgreSQL: the rows of the sessions table)."""
+    other = sa.create_engine(engine.url)
+    connection = other.connect()
+    if engine.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.begin()
+        connection.execute(sa.select(sessions).with_for_update())
+    return other, connection
+
+
+@pytest.mark.parametrize("disabled", [False, True], ids=["active", "disabled"])
+def test_a_resume_while_another_writer_holds_the_lock(clinician, monkeypatch, disabled):
+    monkeypatch.setenv("IOP_LOCK_WAIT_MS", "200")
+    token = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    if disabled:
+        set_active(clinician, OPERATOR, "ana", active=False)
+    other, connection = _hold_sessions_lock(clinician)
+    try:
+        if disabled:  # it cannot be ended and audited now: it is not resumed either
+            with pytest.raises(DatabaseLocked):
+                resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+        else:  # it goes on, untouched: the idle clock may end it early, never late
+            resumed = resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+            assert resumed.viewer == viewer_of(clinician, "ana")
+    finally:
+        connection.rollback()
+        connection.close()
+        other.dispose()
+    (row,) = _rows(clinician)
+    assert (row.last_seen_at, row.ended_at) == (T0, None)
+    later = resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+    assert (later.viewer is None) is disabled

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.app.navigation import PHONE_SCRIPT
 from dashboard.app.web.gate import SessionGate
 from dashboard.app.web.headers import SecurityHeaders
 from dashboard.app.web.routes import routes
@@ -37,7 +38,10 @@ def build_app() -> st.App:
     return st.App(
         str(MAIN),
         routes=routes(),
-        middleware=[Middleware(SecurityHeaders), Middleware(SessionGate)],
+        middleware=[
+            Middleware(SecurityHeaders, page_scripts=(PHONE_SCRIPT,)),
+            Middleware(SessionGate),
+        ],
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from dashboard.cli import db, export, fixtures, importing, notify, report, score, serve, users
+from dashboard.cli.common import EXIT_USAGE, database_fault_line
 
 app = typer.Typer(
     name="iop",
@@ -32,5 +35,16 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``iop`` console script."""
-    app()
+    """Entry point of the ``iop`` console script.
+
+    A database fault during a command (locked past the wait, read-only, full, the
+    server gone) ends it with one line and exit 2, never a traceback.
+    """
+    try:
+        app()
+    except Exception as exc:
+        message = database_fault_line(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None

@@ -4,15 +4,14 @@ client's progress report, and the weekly review packet."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
-import polars as pl
 import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.reports.client_report import client_report_pdf
-from dashboard.reports.review_packet import review_packet_pdf
 from dashboard.review.record import load_client_record, with_assessments
 from dashboard.review.reference import Reference
 from dashboard.store.audit import record_event
@@ -53,12 +52,30 @@ def export_client_report(
         _audit(engine, viewer, client_id, outcome="refused", detail=detail)
         raise
     assessed = with_assessments(record, catalog=catalog, program=program, reference=reference)
-    by = viewer.username if requested_by is None else f"{requested_by} as {viewer.username}"
+    by = generated_by(viewer, requested_by)
     pdf = client_report_pdf(
         assessed, catalog=catalog, generated_by=by, charts=charts, browser_path=browser_path
     )
     _audit(engine, viewer, client_id, outcome="ok", detail=detail | {"bytes": len(pdf)})
     return pdf
+
+
+def generated_by(viewer: Viewer, requested_by: str | None = None) -> str:
+    """Who made a report, as its footer says it: the person, not an account's username.
+
+    Examples
+    --------
+    >>> from dashboard.auth.viewer import Role
+    >>> lee = Viewer(user_id=3, username="alee", role=Role.CLINICIAN, display_name="Dr. Ana Lee")
+    >>> generated_by(lee)
+    'Dr. Ana Lee'
+    >>> generated_by(lee, "cli:root")
+    'Dr. Ana Lee (command line, root)'
+    """
+    if requested_by is None:
+        return viewer.display_name
+    who = requested_by.removeprefix("cli:")
+    return f"{viewer.display_name} (command line, {who})"
 
 
 def _audit(
@@ -76,21 +93,21 @@ def _audit(
         )
 
 
-def export_review_packet(
-    engine: sa.Engine, viewer: Viewer, rows: pl.DataFrame, *, week_of: dt.date
-) -> bytes:
-    """The weekly review packet of ``rows`` (agenda rows the viewer read, with a
-    ``client_id`` column) as PDF bytes; audited as ``export-review-packet`` once for
-    each client it lists, so that a client's audit trail shows every packet they were in.
+def audit_review_packet(
+    engine: sa.Engine, viewer: Viewer, client_ids: Sequence[str], *, week_of: dt.date
+) -> None:
+    """Audit a weekly review packet leaving the system (downloaded): as
+    ``export-review-packet`` once for each client it lists, so that a client's audit
+    trail shows every packet they were in. Ids and counts only.
 
     Needs ``EXPORT_CLIENT`` (refused, then :class:`NotPermitted`, audited once).
     """
-    clients = [str(c) for c in rows.get_column("client_id").unique(maintain_order=True)]
+    clients = list(dict.fromkeys(str(c) for c in client_ids))
     detail = {"week_of": week_of.isoformat(), "clients": len(clients)}
-    try:
-        require(viewer, Action.EXPORT_CLIENT)
-    except NotPermitted:
-        with write(engine, changes=False) as connection:
+    with write(engine, changes=False) as connection:
+        try:
+            require(viewer, Action.EXPORT_CLIENT)
+        except NotPermitted:
             record_event(
                 connection,
                 actor=viewer.username,
@@ -98,16 +115,18 @@ def export_review_packet(
                 outcome="refused",
                 detail=detail,
             )
-        raise
-    pdf = review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of)
-    with write(engine, changes=False) as connection:
-        for client in clients:
-            record_event(
-                connection,
-                actor=viewer.username,
-                action="export-review-packet",
-                resource_type="client",
-                resource_id=client,
-                detail=detail | {"bytes": len(pdf)},
-            )
-    return pdf
+            refused = True
+        else:
+            refused = False
+            for client in clients:
+                record_event(
+                    connection,
+                    actor=viewer.username,
+                    action="export-review-packet",
+                    resource_type="client",
+                    resource_id=client,
+                    detail=detail,
+                )
+    if refused:
+        msg = "this account may not export client records"
+        raise NotPermitted(msg)

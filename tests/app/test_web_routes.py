@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -36,6 +37,7 @@ from dashboard.auth.viewer import operator_viewer
 from dashboard.store import tables as t
 from tests.app.conftest import audit_rows
 from tests.conftest import viewer_of
+from tests.support.faults import write_lock_held
 
 REFUSED = "Username or password is not right."
 IDLE_NOTICE = "You were signed out after 15 minutes without activity."
@@ -381,3 +383,20 @@ def test_signing_in_again_in_the_same_browser_ends_the_session_before(browser, a
     )
     assert [r.end_reason for r in _sessions(app_db, "clinician")] == ["user"]
     assert [r.ended_at for r in _sessions(app_db, "admin")] == [None]
+
+
+def test_signing_in_while_another_process_holds_the_lock_says_the_database_is_busy(
+    browser, app_db, monkeypatch
+):
+    monkeypatch.setenv("IOP_LOCK_WAIT_MS", "300")
+    with write_lock_held(Path(app_db.url.database or "")):
+        reply = browser.sign_in("clinician")
+    assert reply.status == 503
+    assert "The database is busy: another task (an import?) is writing to it." in reply.body
+    assert 'for="password">Password<' in reply.body  # the form stays
+    assert "Traceback" not in reply.body
+    assert "iop_session" not in browser.jar
+    assert _sessions(app_db, "clinician") == []  # no session without its audit row
+    assert audit_rows(app_db, "sign-in") == []
+    again = browser.sign_in("clinician")  # the lock gone, the same form signs in
+    assert (again.status, again.header("location")) == (303, "/")

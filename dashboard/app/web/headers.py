@@ -1,8 +1,9 @@
 """Security headers on every HTTP response the app serves itself.
 
 The Content-Security-Policy is the strictest the Streamlit pages run under (checked in
-the browser tests): scripts only from this server, plus the hash of the one inline
-script of Streamlit's own index.html; no framing by any other page.
+the browser tests): scripts only from this server, plus the hashes of the inline
+scripts of Streamlit's own index.html and of the app's own (``st.html`` with
+``unsafe_allow_javascript``, passed as ``page_scripts``); no framing by any other page.
 """
 
 from __future__ import annotations
@@ -30,16 +31,28 @@ BASE_HEADERS = {
 HSTS = "max-age=31536000"
 
 
+def script_hashes(html: bytes) -> list[str]:
+    """The CSP hash-sources of the inline ``<script>`` elements of ``html``.
+
+    >>> script_hashes(b"<p>x</p><script>let a = 1;</script>")
+    ["'sha256-xY6QKfH9PRsQnLz56nj6MBwiK5oHg+im1Jkpdp1x/Ck='"]
+    """
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
+        for body in _INLINE_SCRIPT.findall(html)
+    ]
+
+
 @functools.cache
-def content_security_policy() -> str:
+def content_security_policy(page_scripts: tuple[str, ...] = ()) -> str:
     """The policy of the Streamlit pages: their own scripts and the hashes of the inline
     ones in Streamlit's index.html (read from the installed Streamlit, so an upgrade that
-    changes them still works)."""
+    changes them still works) and in ``page_scripts``."""
     index = Path(streamlit.__file__).with_name("static") / "index.html"
-    inline = _INLINE_SCRIPT.findall(index.read_bytes()) if index.exists() else []
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'" for body in inline
-    )
+    inline = script_hashes(index.read_bytes()) if index.exists() else []
+    for html in page_scripts:
+        inline += script_hashes(html.encode())
+    hashes = " ".join(inline)
     return "; ".join(
         [
             "default-src 'self'",
@@ -61,8 +74,9 @@ def content_security_policy() -> str:
 class SecurityHeaders:
     """ASGI middleware adding :data:`BASE_HEADERS`, the CSP and (over HTTPS) HSTS."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, page_scripts: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.policy = content_security_policy(page_scripts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +89,7 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 wanted = dict(BASE_HEADERS)
-                wanted["Content-Security-Policy"] = content_security_policy()
+                wanted["Content-Security-Policy"] = self.policy
                 if https:
                     wanted["Strict-Transport-Security"] = HSTS
                 headers += [

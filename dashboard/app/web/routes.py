@@ -11,6 +11,7 @@ from this site.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from dashboard.app.faults import fault_text
 from dashboard.app.web.context import (
     WebContext,
     identity_provider_configured,
@@ -47,11 +49,11 @@ from dashboard.app.web.page import message_html, sign_in_html
 from dashboard.auth.accounts import sign_in
 from dashboard.auth.sessions import end_session, resume_session, session_status, start_session
 from dashboard.store.demo_flag import demo_accounts
-from dashboard.store.engine import DatabaseLocked
+from dashboard.store.faults import database_fault
 from dashboard.store.schema import SchemaBehind
 
+log = logging.getLogger(__name__)
 _EXPIRED_FORM = "This form has expired or did not come from this site. Please sign in again."
-_BUSY = "The database is busy (an import?). Please try again in a moment."
 #: The longest a username or password read from the form may be.
 _LONGEST_FIELD = 1000
 
@@ -75,18 +77,20 @@ async def sign_in_page(request: Request) -> Response:
         return web
     token = request.cookies.get(SESSION_COOKIE)
     notice = None
-    if token:
-        resumed = await run_in_threadpool(resume_session, web.engine, token, idle=web.idle)
-        if resumed.viewer is not None and resumed.expires_at is not None:
-            return set_session_cookie(
-                _see_other(next_path), request, token, max_age=seconds_until(resumed.expires_at)
-            )
-        ended = resumed.ended
-        if ended is None:
-            status = await run_in_threadpool(session_status, web.engine, token, idle=web.idle)
-            ended = status.ended
-        notice = signed_out_notice(ended, idle_minutes=web.idle_minutes)
-    response = await _form(request, web, next_path=next_path, notice=notice)
+    try:
+        if token:
+            resumed = await run_in_threadpool(resume_session, web.engine, token, idle=web.idle)
+            if resumed.viewer is not None and resumed.expires_at is not None:
+                deadline = seconds_until(resumed.expires_at)
+                return set_session_cookie(_see_other(next_path), request, token, max_age=deadline)
+            ended = resumed.ended
+            if ended is None:
+                status = await run_in_threadpool(session_status, web.engine, token, idle=web.idle)
+                ended = status.ended
+            notice = signed_out_notice(ended, idle_minutes=web.idle_minutes)
+        response = await _form(request, web, next_path=next_path, notice=notice)
+    except Exception as exc:  # a database fault: said in one line
+        return _message(503, "Not available", _fault(exc))
     return clear_session_cookie(response, request) if token else response
 
 
@@ -112,9 +116,10 @@ async def sign_in_submit(request: Request) -> Response:
         token = await run_in_threadpool(start_session, web.engine, result.viewer)
         if previous := request.cookies.get(SESSION_COOKIE):  # one session per browser
             await run_in_threadpool(end_session, web.engine, previous, reason="user")
-    except DatabaseLocked:
+    except Exception as exc:  # a database fault: said in one line, no session started
+        told = _fault(exc)
         return await _form(
-            request, web, next_path=next_path, username=username, error=_BUSY, status=503
+            request, web, next_path=next_path, username=username, error=told, status=503
         )
     response = set_session_cookie(_see_other(next_path), request, token, max_age=_idle_seconds(web))
     response.delete_cookie(CSRF_COOKIE, path=SIGN_IN_PATH)
@@ -137,8 +142,8 @@ async def sign_out(request: Request) -> Response:
             return web
         try:
             await run_in_threadpool(end_session, web.engine, token, reason="user")
-        except DatabaseLocked:
-            return _message(503, "Not signed out", _BUSY)
+        except Exception as exc:  # a database fault: said in one line, still signed in
+            return _message(503, "Not signed out", _fault(exc))
     identity = request.cookies.get(IDENTITY_COOKIE) and identity_provider_configured()
     response = _see_other(_IDENTITY_SIGN_OUT if identity else SIGN_IN_PATH)
     return clear_session_cookie(response, request)
@@ -223,6 +228,15 @@ async def _context() -> WebContext | Response:
         return await run_in_threadpool(web_context)
     except SchemaBehind as exc:
         return _message(503, "Cannot start", f"IOP Outcomes cannot start: {exc}")
+
+
+def _fault(exc: Exception) -> str:
+    """What to tell of a database fault (``app/faults.py``); anything else raises on."""
+    fault = database_fault(exc)
+    if fault is None:
+        raise exc
+    log.warning("database fault at sign-in or sign-out: %s (%s)", fault.kind, type(exc).__name__)
+    return fault_text(fault)
 
 
 def _message(status: int, title: str, message: str) -> Response:
