@@ -101,7 +101,10 @@ def test_disabling_or_demoting_ones_own_account_waits_for_confirmation(program):
     ada = viewer(program, "ada")
     with pytest.raises(ConfirmationNeeded, match="This is your own account: disabling it signs"):
         set_active(program, ada, "ada", active=False)
-    with pytest.raises(ConfirmationNeeded, match="This is your own account: as a director"):
+    with pytest.raises(
+        ConfirmationNeeded,
+        match="This is your own account: as a director you lose an administrator's pages",
+    ):
         change_account(program, ada, "ada", role=Role.DIRECTOR)
     assert tuple(account(program, "ada")) == ("admin", True)
     set_active(program, ada, "bo", active=False)  # someone else's: no question asked

@@ -46,6 +46,15 @@ ACTION_WORDS = {
     "notify-failed": "On-call notification not sent",
     "upgrade-schema": "Upgraded the database",
 }
+#: The imports list's headings, in order.
+IMPORT_HEADINGS = ("When", "File", "Rows", "By", "What")
+#: Column widths (pixels) that fit each table's usual content at 1280 px.
+IMPORT_WIDTHS = {"When": 125, "File": 180, "Rows": 340, "By": 150}
+QUARANTINE_WIDTHS = {"Row": 70, "Why it was rejected": 420, "As it was in the file": 500}
+AUDIT_WIDTHS = {"When": 130, "Who": 150, "What": 220, "Record": 120, "Outcome": 80}
+ACCOUNT_WIDTHS = {"Name": 150, "Username": 90, "Status": 100, "Last sign-in": 130}
+#: What an audit row's record is, in words (others as they are).
+RECORD_WORDS = {"user": "account"}
 #: An audit row's outcome in words.
 OUTCOME_WORDS = {"ok": "Done", "refused": "Refused", "failed": "Failed"}
 
@@ -78,8 +87,8 @@ def detail_words(detail: str | None) -> str:
 
     Examples
     --------
-    >>> detail_words('{"file": "a.csv", "records": 2, "rejected_rows": [3, 4]}')
-    'file: a.csv; records: 2; rejected rows: 3, 4'
+    >>> detail_words('{"file": "a.csv", "records": 19940, "rejected_rows": [3, 4]}')
+    'file: a.csv; records: 19,940; rejected rows: 3, 4'
     >>> detail_words(None), detail_words("not json")
     ('', 'not json')
     """
@@ -99,6 +108,8 @@ def _words(value: Any) -> str:
         return ", ".join(_words(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     return "" if value is None else str(value)
 
 
@@ -110,7 +121,8 @@ def _name(name: str, fallback: str) -> pl.Expr:
 def accounts_table(accounts: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     """The accounts list (:func:`dashboard.access.accounts`) as the Users page shows it.
 
-    A locked account says until when; blanks, never "None".
+    Its state comes third, where a phone shows it; a locked account says until when;
+    blanks, never "None".
     """
     status = (
         pl.when(~pl.col("active"))
@@ -122,11 +134,11 @@ def accounts_table(accounts: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     return accounts.select(
         _name("display_name", "username").alias("Name"),
         pl.col("username").alias("Username"),
+        status.alias("Status"),
         pl.col("role").replace_strict(ROLE_WORDS, default=pl.col("role")).alias("Role"),
         pl.col("sites").fill_null("").alias("Sites"),
         pl.col("client_id").fill_null("").alias("Client id"),
         pl.col("email").fill_null("").alias("E-mail"),
-        status.alias("Status"),
         when("last_sign_in").alias("Last sign-in"),
     )
 
@@ -147,26 +159,25 @@ def account_label(accounts: pl.DataFrame) -> dict[str, str]:
 
 def imports_table(imports: pl.DataFrame) -> pl.DataFrame:
     """The imports list (:func:`dashboard.access.imports`) as the Imports page shows it:
-    when, the file's own name, what it held, who, and its rows in words."""
+    when, the file's own name (a check-in: what it was), its rows in words, who
+    imported it and what it held."""
     rows = [
         {
             "When": row["started_at"].strftime(WHEN) if row["started_at"] else "",
-            "File": file_shown(row["file_name"], row["kind"]),
-            "What": what_was_imported(row["kind"], row["format"]),
-            "By": row["imported_by_name"] or row["imported_by"],
+            "File": file_shown(row["file_name"], row["kind"])
+            or what_was_imported(row["kind"], row["format"]),
             "Rows": rows_in_words(
                 records=row["records"],
                 accepted=row["accepted"],
                 duplicates=row["duplicates"],
                 rejected=row["rejected"],
-                new_versions=row["new_versions"],
             ),
+            "What": what_was_imported(row["kind"], row["format"]),
+            "By": row["imported_by_name"] or row["imported_by"],
         }
         for row in imports.iter_rows(named=True)
     ]
-    return pl.DataFrame(
-        rows, schema=dict.fromkeys(("When", "File", "What", "By", "Rows"), pl.String)
-    )
+    return pl.DataFrame(rows, schema=dict.fromkeys(IMPORT_HEADINGS, pl.String))
 
 
 def quarantine_choice(imports: pl.DataFrame) -> dict[int, str]:
@@ -209,7 +220,10 @@ def audit_table(rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(""))
         .otherwise(
             pl.concat_str(
-                pl.col("resource_type").fill_null("").str.replace_all("_", " "),
+                pl.col("resource_type")
+                .replace(RECORD_WORDS)
+                .fill_null("")
+                .str.replace_all("_", " "),
                 pl.col("resource_id"),
                 separator=" ",
             ).str.strip_chars()

@@ -194,7 +194,7 @@ def change_account(
                 viewer,
                 username,
                 confirmed=confirmed,
-                effect=f"as a {new_role.value} you lose the pages of a {was.value}, this one too",
+                effect=f"as {_a(new_role)} you lose {_a(was)}'s pages, this one too",
             )
             connection.execute(t.users.update().where(u.id == row.id).values(role=new_role.value))
         if sites is not None:
@@ -369,6 +369,11 @@ def viewer_for(connection: sa.Connection, user_id: int) -> Viewer:
         client_pk=row.client_id,
         clinician_pk=row.clinician_id,
     )
+
+
+def _a(role: Role) -> str:
+    """A role with its article, as said: "an administrator", "a director"."""
+    return {Role.ADMIN: "an administrator"}.get(role, f"a {role.value}")
 
 
 def _set_sites(connection: sa.Connection, user_id: int, sites: Iterable[str]) -> None:

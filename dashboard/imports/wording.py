@@ -78,28 +78,23 @@ def file_shown(file_name: str, kind: str) -> str:
     return "" if kind in NO_FILE else Path(file_name).name
 
 
-def rows_in_words(
-    *, records: int, accepted: int, duplicates: int, rejected: int, new_versions: int = 0
-) -> str:
+def rows_in_words(*, records: int, accepted: int, duplicates: int, rejected: int) -> str:
     """An import's counts in one short phrase; the parts add up to the rows read.
 
     Duplicates and rejected rows are named only when there are any.
 
     Examples
     --------
-    >>> rows_in_words(records=1, accepted=1, duplicates=0, rejected=0)
-    '1 row: 1 accepted'
-    >>> rows_in_words(records=49, accepted=47, duplicates=1, rejected=1)
-    '49 rows: 47 accepted, 1 duplicate, 1 rejected row'
-    >>> rows_in_words(records=3, accepted=3, duplicates=0, rejected=0, new_versions=1)
-    '3 rows: 3 accepted (1 replacing an earlier submission)'
+    >>> rows_in_words(records=1, accepted=0, duplicates=0, rejected=1)
+    '1 row: 0 accepted, 1 rejected'
+    >>> rows_in_words(records=19954, accepted=19940, duplicates=2, rejected=12)
+    '19,954 rows: 19,940 accepted, 2 duplicates, 12 rejected'
+    >>> rows_in_words(records=2, accepted=1, duplicates=1, rejected=0)
+    '2 rows: 1 accepted, 1 duplicate'
     """
     parts = [f"{accepted:,} accepted"]
-    if new_versions:
-        earlier = "an earlier submission" if new_versions == 1 else "earlier submissions"
-        parts[0] += f" ({new_versions:,} replacing {earlier})"
     if duplicates:
         parts.append(counted(duplicates, "duplicate"))
     if rejected:
-        parts.append(counted(rejected, "rejected row"))
+        parts.append(f"{rejected:,} rejected")
     return f"{counted(records, 'row')}: {', '.join(parts)}"

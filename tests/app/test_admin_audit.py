@@ -27,14 +27,15 @@ def test_the_audit_log_reads_as_sentences(open_app, app_db):
     added = log[log["What"] == "Added an account"].iloc[0]
     assert tuple(added[["Who", "Record", "Outcome", "Details"]]) == (
         "Demo Administrator",
-        "user nurse",
+        "account nurse",
         "Done",
         "role: clinician",
     )
     assert re.fullmatch(WHEN, added["When"])
     imported = log[log["What"] == "Imported a file"].iloc[0]
     assert imported["Who"] == "demo"  # the demo builder: not an account, shown as itself
-    assert re.fullmatch(r"accepted: \d+; file: attendance\.csv; .*", imported["Details"])
+    assert re.fullmatch(r"accepted: [\d,]+; file: attendance\.csv; .*", imported["Details"])
+    assert "accepted: 7,809" in imported["Details"]  # numbers as people write them
     cells = log.astype(str)
     assert not cells.apply(lambda c: c.str.contains(r"[{}\"]|^None$|^nan$")).any().any()
     what = at.selectbox[0]

@@ -128,12 +128,12 @@ def test_an_upload_rejects_unknown_client_ids_unless_told_to_register_them(open_
         )
     # the list names the file as it was uploaded, with counts in words
     latest = at.dataframe[0].value.iloc[0]
-    assert list(at.dataframe[0].value.columns) == ["When", "File", "What", "By", "Rows"]
+    assert list(at.dataframe[0].value.columns) == ["When", "File", "Rows", "By", "What"]
     assert (latest["File"], latest["What"], latest["By"], latest["Rows"]) == (
         "week 48.csv",
         "Questionnaire answers (CSV)",
         "Demo Administrator",
-        "1 row: 0 accepted, 1 rejected row",
+        "1 row: 0 accepted, 1 rejected",
     )
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", latest["When"])
     chosen = at.selectbox[-1]
@@ -177,7 +177,7 @@ def test_the_imports_list_shows_every_import_a_clients_check_in_included(open_ap
     imports = at_imports = open_app("admin", "admin_imports").dataframe[0].value
     latest = imports.iloc[0]
     assert (latest["File"], latest["What"], latest["By"], latest["Rows"]) == (
-        "",
+        "A client's check-in",
         "A client's check-in",
         "Demo Client",
         "1 row: 1 accepted",

@@ -15,7 +15,7 @@ LAST_ADMIN = (
     "Not changed: admin is the last active administrator: disabling it would leave no one "
     "to manage accounts in the app. Add or enable another administrator first."
 )
-HEADINGS = ["Name", "Username", "Role", "Sites", "Client id", "E-mail", "Status", "Last sign-in"]
+HEADINGS = ["Name", "Username", "Status", "Role", "Sites", "Client id", "E-mail", "Last sign-in"]
 
 
 def click(at, label: str):
@@ -33,6 +33,15 @@ def active(engine: sa.Engine, username: str) -> bool:
         return bool(
             connection.execute(
                 sa.text("SELECT active FROM users WHERE username = :u"), {"u": username}
+            ).scalar_one()
+        )
+
+
+def role_of(engine: sa.Engine, username: str) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                sa.text("SELECT role FROM users WHERE username = :u"), {"u": username}
             ).scalar_one()
         )
 
@@ -172,3 +181,20 @@ def test_the_password_policy_applies_on_the_page_to_new_and_reset_passwords(open
     ]
     assert audit_rows(app_db, "reset-password") == []
     assert audit_rows(app_db, "create-user")[-1].resource_id == "client"  # the demo's last
+
+
+def test_an_administrator_changes_their_own_role_only_once_confirmed(open_app, app_db):
+    second_admin(app_db)
+    at = choose(open_app("admin", "admin_users"), "admin")
+    at.selectbox(key="role_admin").set_value(Role.DIRECTOR)
+    at.multiselect(key="sites_admin").set_value(["Hillcrest"]).run()
+    click(at, "Save role and sites")
+    assert [w.value for w in at.main.warning] == [
+        "This is your own account: as a director you lose an administrator's pages, this one "
+        "too. Are you sure?"
+    ]
+    assert role_of(app_db, "admin") == "admin"
+    click(at, "Yes, change my own role")
+    assert role_of(app_db, "admin") == "director"
+    assert not at.exception
+    assert at.title[0].value == "Program overview"  # a director's page, at once

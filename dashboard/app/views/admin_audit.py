@@ -7,9 +7,10 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import access, clock
-from dashboard.app.admin_tables import action_words, audit_table
+from dashboard.app.admin_tables import AUDIT_WIDTHS, action_words, audit_table
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
+from dashboard.app.views.admin_table import show_table
 from dashboard.store.engine import read
 
 
@@ -31,4 +32,4 @@ def render() -> None:
         rows = access.audit_log(connection, viewer, actor=actor, action=action, since=since)
     entries = "entry" if rows.height == 1 else "entries"
     st.caption(f"{rows.height:,} {entries}, newest first (at most 1,000 shown).")
-    st.dataframe(audit_table(rows), hide_index=True)
+    show_table(audit_table(rows), AUDIT_WIDTHS)

@@ -12,10 +12,17 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import access
-from dashboard.app.admin_tables import imports_table, quarantine_choice, quarantine_table
+from dashboard.app.admin_tables import (
+    IMPORT_WIDTHS,
+    QUARANTINE_WIDTHS,
+    imports_table,
+    quarantine_choice,
+    quarantine_table,
+)
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
+from dashboard.app.views.admin_table import show_table
 from dashboard.auth.viewer import Viewer
 from dashboard.imports import (
     FORMATS,
@@ -47,7 +54,7 @@ def render() -> None:
         f"The latest {counted(imports.height, 'import')}, newest first: files, and each "
         "client's check-in."
     )
-    st.dataframe(imports_table(imports), hide_index=True)
+    show_table(imports_table(imports), IMPORT_WIDTHS)
     choices = quarantine_choice(imports)
     if not choices:
         st.caption("No import has rejected rows.")
@@ -61,7 +68,7 @@ def render() -> None:
         else "their reasons and the rows as they were"
     )
     st.write(f"{counted(rows.height, 'rejected row')}, kept with {kept} in the file.")
-    st.dataframe(quarantine_table(rows), hide_index=True)
+    show_table(quarantine_table(rows), QUARANTINE_WIDTHS)
 
 
 def _import_form(context: AppContext, viewer: Viewer) -> None:
@@ -89,9 +96,12 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
         "Register new clients: client ids not known yet become new clients",
         value=False,
         key="register_new_clients",
-        help="Left unticked, a row whose client id is not registered yet is rejected and "
-        "kept in the quarantine with its reason (a mistyped id never becomes a new client).",
     )
+    if not register:
+        st.caption(
+            "A row whose client id is not registered yet is rejected and kept in the "
+            "quarantine with its reason: a mistyped id never becomes a new client."
+        )
     if not uploads or not st.button("Import", type="primary"):
         return
     with _staged(uploads, dictionary, mapping) as (paths, dictionary_path, mapping_path):

@@ -14,10 +14,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, clock
-from dashboard.app.admin_tables import ROLE_WORDS, account_label, accounts_table
+from dashboard.app.admin_tables import ACCOUNT_WIDTHS, ROLE_WORDS, account_label, accounts_table
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
+from dashboard.app.views.admin_table import show_table
 from dashboard.auth.account_rules import AccountError, ConfirmationNeeded
 from dashboard.auth.accounts import change_account, create_user, reset_password, set_active
 from dashboard.auth.password_policy import PasswordPolicy
@@ -43,7 +44,7 @@ def render() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         (st.info if notice == NOTHING_CHANGED else st.success)(notice)
-    st.dataframe(accounts_table(accounts, now=clock.now()), hide_index=True)
+    show_table(accounts_table(accounts, now=clock.now()), ACCOUNT_WIDTHS)
     left, right = st.columns(2)
     with left:
         _add_form(context, viewer, sites)
@@ -201,13 +202,13 @@ def _confirm(context: AppContext, viewer: Viewer, pending: dict[str, Any]) -> No
     username = pending["username"]
     disabling = pending["action"] == "disable"
     st.warning(f"{pending['question']} Are you sure?", icon=":material/warning:")
-    yes, no = st.columns(2)
+    no, yes = st.columns(2)  # the safe answer first, neither one highlighted
     label = "Yes, disable my own account" if disabling else "Yes, change my own role"
     if no.button("Cancel", key="confirm_cancel"):
         st.session_state.pop(PENDING, None)
         st.session_state[NOTICE] = NOTHING_CHANGED
         st.rerun()
-    if yes.button(label, type="primary", key="confirm_yes"):
+    if yes.button(label, key="confirm_yes"):
         st.session_state.pop(PENDING, None)
         if disabling:
             _act(
