@@ -62,16 +62,16 @@ def _no_sideways_scrolling(page: Page) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_admin_cannot_disable_themself_by_a_slip_nor_as_the_last_admin(open_page, size):
+def test_the_admin_cannot_disable_themself_by_a_slip_nor_as_the_last_admin(open_own_page, size):
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone = size == "phone"
-    page = open_page("/", phone=phone, width=None if phone else DESKTOP_WIDTH)
+    page = open_own_page("/", phone=phone, width=None if phone else DESKTOP_WIDTH)
     sign_in(page, "admin")
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name="Users", level=1)).to_be_visible()
     wait_idle(page)
 
-    backup = f"backup-{size}"  # the server's database is shared by both sizes
+    backup = f"backup-{size}"  # the module's server, and its database, serve both sizes
     main.get_by_label("New username", exact=True).fill(backup)
     main.get_by_label("Name shown to others", exact=True).fill(f"Backup ({size})")
     _choose(page, "Role", "Administrator")
