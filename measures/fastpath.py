@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
+from measures.csv_safety import neutralise_text_columns
 from measures.definition import Instrument
 from measures.parsing import check_header, no_errors, normalise_measure, read_header
 from measures.rules import Validation, split
@@ -72,6 +73,8 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
     columns += triage_columns([instrument])
     table = _scores(frame, instrument).with_columns(pl.lit("").alias("problems")).select(columns)
+    # the full path's writer does the same: no text cell may start a spreadsheet formula
+    table = neutralise_text_columns(table)
     partial = out.with_name(out.name + ".partial")
     # polars lets go of the GIL: the checks run while the scores are written
     with ThreadPoolExecutor(max_workers=1) as pool:

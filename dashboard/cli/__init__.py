@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from dashboard.cli import db, export, fixtures, importing, notify, report, score, serve, users
@@ -32,5 +34,33 @@ def _root() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``iop`` console script."""
-    app()
+    """Entry point of the ``iop`` console script.
+
+    A database error that no command handled ends the command with one line that
+    names its kind and carries no data (no SQL parameters, rows or names), exit 2.
+    """
+    try:
+        app()
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
+        from dashboard.cli.output import EXIT_USAGE, fail
+        from dashboard.store.errors import database_error_line
+
+        try:
+            fail(database_error_line(exc), EXIT_USAGE)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None
+
+
+def _database_error(exc: Exception) -> bool:
+    """Whether ``exc`` comes from the database stack (only loaded by commands that use it)."""
+    kinds: list[type[BaseException]] = []
+    sqlalchemy = sys.modules.get("sqlalchemy")
+    if sqlalchemy is not None:
+        kinds.append(sqlalchemy.exc.SQLAlchemyError)
+    for name in ("psycopg", "sqlite3"):
+        module = sys.modules.get(name)
+        if module is not None:
+            kinds.append(module.Error)
+    return isinstance(exc, tuple(kinds))

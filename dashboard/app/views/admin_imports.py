@@ -25,6 +25,7 @@ from dashboard.imports import (
     looks_like_redcap,
 )
 from dashboard.store.engine import read
+from measures.printable import printable, printable_columns
 
 #: The format choice that leaves each file's format to detection.
 DETECTED = "detected from each file"
@@ -41,7 +42,7 @@ def render() -> None:
         _import_form(context, viewer)
     with read(context.engine) as connection:
         imports = access.imports(connection, viewer)
-    st.dataframe(imports, hide_index=True)
+    st.dataframe(printable_columns(imports), hide_index=True)
     with_rejections = imports.filter(imports["rejected"] > 0)["import_id"].to_list()
     if not with_rejections:
         st.caption("No import has rejected rows.")
@@ -50,7 +51,7 @@ def render() -> None:
     with read(context.engine) as connection:
         rows = access.quarantine(connection, viewer, int(chosen))
     st.write(f"{rows.height} rejected rows, kept with their reasons and original text.")
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(printable_columns(rows), hide_index=True)
 
 
 def _import_form(context: AppContext, viewer: Viewer) -> None:
@@ -115,16 +116,17 @@ def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
 
 
 def _draw(result: ImportResult) -> None:
-    """Each file's summary, then every file set aside with its reason."""
+    """Each file's summary, then every file set aside with its reason (the values from
+    the files with their control and invisible characters as escapes)."""
     for summary in result.summaries:
         if summary.already_imported is not None:
-            st.info(headline(summary))
+            st.info(printable(headline(summary)))
             continue
-        st.success(headline(summary))
+        st.success(printable(headline(summary)))
         if summary.new_clients:
-            st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+            st.warning(printable(f"New client ids registered: {', '.join(summary.new_clients)}"))
     for item in result.set_aside:
-        (st.error if item.problem else st.info)(item.message)
+        (st.error if item.problem else st.info)(printable(item.message))
     if result.reference_refreshed:
         st.caption("The program's expected ranges were updated.")
 
