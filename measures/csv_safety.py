@@ -14,6 +14,7 @@ through :func:`neutralise_text_columns`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 import polars as pl
@@ -54,7 +55,9 @@ def neutralised(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.str.contains(FORMULA_PATTERN)).then(marked).otherwise(expr).name.keep()
 
 
-def neutralise_text_columns(frame: Frame, *, escape_controls: bool = False) -> Frame:
+def neutralise_text_columns(
+    frame: Frame, *, escape_controls: bool = False, columns: Sequence[str] | None = None
+) -> Frame:
     """Every text column of ``frame`` neutralised; other columns untouched.
 
     Text is a String column, or a categorical one (an Enum of labels such as a
@@ -62,7 +65,7 @@ def neutralise_text_columns(frame: Frame, *, escape_controls: bool = False) -> F
     LazyFrame (the fast scoring path's), keeping the column order and names.
     With ``escape_controls``, control and invisible characters are first shown
     as escapes (:func:`measures.printable.printable`), for a file that may be
-    printed to a terminal.
+    printed to a terminal. ``columns`` limits the rewrite to those columns.
 
     Examples
     --------
@@ -76,7 +79,8 @@ def neutralise_text_columns(frame: Frame, *, escape_controls: bool = False) -> F
     text = [
         name
         for name, dtype in frame.collect_schema().items()
-        if dtype == pl.String or _unsafe_categories(dtype, escape_controls=escape_controls)
+        if (columns is None or name in columns)
+        and (dtype == pl.String or _unsafe_categories(dtype, escape_controls=escape_controls))
     ]
     if not text:
         return frame

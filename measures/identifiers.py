@@ -133,11 +133,14 @@ def identifier_rule(column: str, *, max_length: int = ID_MAX_LENGTH) -> Rule:
             )
         )
     )
+    valid = f"^[A-Za-z0-9]{_ID_CHAR}{{0,{max_length - 1}}}$"  # the pattern, with the length
     return Rule(
         f"{column}_valid_id",
         column,
-        value.is_not_null() & (~value.str.contains(ID_PATTERN) | (length > max_length)),
+        value.is_not_null() & ~value.str.contains(valid),
         reason,
+        # a file repeats each client's id: each distinct id is checked once
+        frame_screen=(~value.unique().str.contains(valid)).any(),
     )
 
 
