@@ -26,13 +26,6 @@ FILE_SIZE_LIMIT = 256 * 1024
 SECRET_ID = "C7391"
 
 
-@pytest.fixture
-def db(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'iop.db'}"
-    assert iop("db", "upgrade", "--db", url).returncode == 0
-    return url
-
-
 def test_iop_import_prints_control_and_invisible_characters_as_escapes(tmp_path, db):
     name = "visit\x1bc.csv"  # a file name that resets the terminal
     source = tmp_path / name

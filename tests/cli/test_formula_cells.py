@@ -131,13 +131,6 @@ def test_a_date_cell_that_starts_with_a_sign_is_written_as_text(tmp_path):
         assert row["administered_on"] == "'+2025-01-05"
 
 
-@pytest.fixture
-def db(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'iop.db'}"
-    assert iop("db", "upgrade", "--db", url).returncode == 0
-    return url
-
-
 def test_iop_export_scores_writes_stored_formula_values_as_text(tmp_path, db):
     # values stored before ids were checked at import: the export still neutralises them
     source = tmp_path / "in.csv"
