@@ -12,7 +12,7 @@ BENCH_STAMP := $(VENV)/bench/.installed
 # Options for `python -m benchmarks`, e.g. make bench BENCH_ARGS="--quick --only score".
 BENCH_ARGS ?=
 
-.PHONY: install dev run test lint bench fixtures lock clean
+.PHONY: install dev run test audit lint bench fixtures lock clean
 
 install: $(STAMP)
 	@true
@@ -35,12 +35,17 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 run: install
 	@$(BIN)/iop demo
 
-test: dev
+test: dev audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
+
+# Every pin of the lock files against the advisory data kept in tools/advisories/
+# (no network needed); fails when a pin has a known advisory or could not be checked.
+audit: dev
+	$(BIN)/python -m tools.dependency_audit check requirements.lock requirements-dev.lock
 
 lint: dev
 	$(BIN)/ruff check --fix .

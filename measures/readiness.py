@@ -9,11 +9,15 @@ from typing import Literal
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
+from measures.definition import Source
 from measures.readiness_config import ASAM_DIMENSIONS, ReadinessConfig
 from measures.readiness_criteria import CRITERIA, IMPROVING, Outcome, Rule, prepare_rules
 from measures.readiness_facts import gather_facts
 
 Status = Literal["ready", "approaching", "not ready", "not enough data"]
+#: A criterion's state on a checklist: met, not met, not evaluated (fails closed) or
+#: not applicable to the client.
+State = Literal["met", "not met", "not evaluated", "not applicable"]
 
 #: Shown with every readiness summary.
 DISCLAIMER = "This summary informs the treatment team's step-down decision; it never makes it."
@@ -28,6 +32,7 @@ __all__ = [
     "DISCLAIMER",
     "CriterionResult",
     "Readiness",
+    "State",
     "Status",
     "assess_caseload",
     "assess_readiness",
@@ -37,7 +42,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """One criterion at the review: met (None: not evaluated), evidence and source.
+    """One criterion at the review: met (None: not evaluated), evidence and sources.
 
     ``no_recent_data`` marks a criterion that could not be evaluated for want of
     recent data (it makes the status "not enough data"); ``settings`` names the
@@ -45,7 +50,8 @@ class CriterionResult:
     another of its conditions already fails it); ``note`` says why a criterion
     was not evaluated or what else to know; ``improving`` marks mood or anxiety
     reliably improved but still above the cut-off (not met); ``applicable``
-    False a criterion that does not apply to the client.
+    False a criterion that does not apply to the client. ``sources`` are the
+    published sources (or the program's file) behind its thresholds, each once.
     """
 
     id: str
@@ -53,7 +59,7 @@ class CriterionResult:
     asam_dimension: int
     met: bool | None
     value: str
-    source: str
+    sources: tuple[Source, ...]
     note: str | None = None
     no_recent_data: bool = False
     met_at_previous_review: bool | None = None
@@ -65,6 +71,16 @@ class CriterionResult:
     def asam_name(self) -> str:
         """The name of the ASAM dimension this criterion informs."""
         return ASAM_DIMENSIONS[self.asam_dimension]
+
+    @property
+    def state(self) -> State:
+        """Met, not met (improving still above the cut-off is not met), not evaluated
+        (missing data or an empty program setting: never met) or not applicable."""
+        if not self.applicable:
+            return "not applicable"
+        if self.met is None:
+            return "not evaluated"
+        return "met" if self.met else "not met"
 
     @property
     def mark(self) -> str:
@@ -157,6 +173,11 @@ class Readiness:
         """The program settings left empty that keep a criterion from being evaluated."""
         found = (s for c in self.criteria if c.applicable for s in c.settings)
         return tuple(dict.fromkeys(found))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the criteria cite, in checklist order, each once."""
+        return tuple(dict.fromkeys(s for c in self.criteria for s in c.sources))
 
     def by_dimension(self) -> dict[int, tuple[CriterionResult, ...]]:
         """The criteria grouped by ASAM dimension, in dimension order."""
@@ -300,7 +321,7 @@ def _result(rule: Rule, outcome: Outcome, previous: bool | None) -> CriterionRes
         asam_dimension=rule.criterion.asam_dimension,
         met=outcome.met,
         value=outcome.value,
-        source=outcome.source,
+        sources=outcome.sources,
         note=outcome.note,
         no_recent_data=outcome.no_recent_data,
         met_at_previous_review=previous,
@@ -318,7 +339,7 @@ def readiness_status(
     Examples
     --------
     >>> def result(id, met, **kw):
-    ...     return CriterionResult(id, id.capitalize(), 3, met, "", "",
+    ...     return CriterionResult(id, id.capitalize(), 3, met, "", (),
     ...                            met_at_previous_review=met, **kw)
     >>> week = dt.date(2026, 11, 13)
     >>> readiness_status((result("mood", True), result("safety", True)), previous_review=week)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -13,9 +14,12 @@ from dashboard.checkin.explain import (
     measure_sentences,
     reading_grade,
 )
+from dashboard.checkin.notes import coping_summary, coping_words, trigger_summary, trigger_words
+from dashboard.checkin.steps import checkin_size
 from dashboard.review.record import load_client_record
 from dashboard.store.engine import read
 from measures import load_catalog
+from measures.change import DETERIORATED
 from tests.conftest import viewer_of
 
 
@@ -58,3 +62,39 @@ def test_attendance_streaks_count_program_days_in_a_row():
         }
     )
     assert attendance_streaks(attendance) == (2, 2)
+
+
+def test_a_worse_score_is_told_without_promising_what_the_team_will_do(demo_engine):
+    record = _record(demo_engine)
+    worse = dataclasses.replace(
+        record,
+        change=record.change.with_columns(pl.lit(DETERIORATED).alias("change_class")),
+    )
+    mood = measure_sentences(worse, load_catalog())["phq9"]
+    assert "more than day-to-day ups and downs" in mood
+    assert "It is worth talking about with your team." in mood
+    assert "Your team will" not in mood
+    assert reading_grade(mood) <= 8.5
+
+
+def test_the_check_in_and_notes_texts_keep_the_reading_level():
+    notes = pl.DataFrame(
+        {
+            "triggers": [
+                [{"category": "social", "text": ""}, {"category": "own words", "text": "payday"}]
+            ],
+            "coping": [
+                [
+                    {"action": "Called or texted someone", "helped": "yes"},
+                    {"action": "Exercise or a walk", "helped": ""},
+                ]
+            ],
+        }
+    )
+    texts = [
+        checkin_size(["craving_nrs", "phq9", "gad7"], load_catalog()).words(),
+        trigger_words(trigger_summary(notes)),
+        *coping_words(coping_summary(notes)),
+    ]
+    grades = [reading_grade(t) for t in texts]
+    assert max(grades) <= 8.5, list(zip(grades, texts, strict=True))

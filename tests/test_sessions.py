@@ -18,7 +18,7 @@ from dashboard.auth.sessions import (
     start_session,
 )
 from dashboard.auth.viewer import Role, operator_viewer
-from dashboard.store.engine import read
+from dashboard.store.engine import DatabaseLocked, read
 from dashboard.store.tables import sessions
 from tests.conftest import viewer_of
 
@@ -138,3 +138,40 @@ def test_the_operator_never_has_a_session(clinician):
     with pytest.raises(NotPermitted, match="never signs in"):
         start_session(clinician, OPERATOR)
     assert _rows(clinician) == []
+
+
+def _hold_sessions_lock(engine):
+    """Another connection holds the lock a session write needs (SQLite: the database's
+    write lock; PostgreSQL: the rows of the sessions table)."""
+    other = sa.create_engine(engine.url)
+    connection = other.connect()
+    if engine.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.begin()
+        connection.execute(sa.select(sessions).with_for_update())
+    return other, connection
+
+
+@pytest.mark.parametrize("disabled", [False, True], ids=["active", "disabled"])
+def test_a_resume_while_another_writer_holds_the_lock(clinician, monkeypatch, disabled):
+    monkeypatch.setenv("IOP_LOCK_WAIT_MS", "200")
+    token = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    if disabled:
+        set_active(clinician, OPERATOR, "ana", active=False)
+    other, connection = _hold_sessions_lock(clinician)
+    try:
+        if disabled:  # it cannot be ended and audited now: it is not resumed either
+            with pytest.raises(DatabaseLocked):
+                resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+        else:  # it goes on, untouched: the idle clock may end it early, never late
+            resumed = resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+            assert resumed.viewer == viewer_of(clinician, "ana")
+    finally:
+        connection.rollback()
+        connection.close()
+        other.dispose()
+    (row,) = _rows(clinician)
+    assert (row.last_seen_at, row.ended_at) == (T0, None)
+    later = resume_session(clinician, token, idle=IDLE, now=T0 + TOUCH_INTERVAL * 2)
+    assert (later.viewer is None) is disabled

@@ -11,7 +11,12 @@ from dashboard.store import schema
 from dashboard.store.audit import record_event
 from dashboard.store.engine import read, write
 from dashboard.store.exports import scores_table
+from dashboard.store.faults import database_fault
 from measures import Catalog
+
+
+class ExportNotAudited(RuntimeError):  # noqa: N818 - reads better at the call site
+    """An export refused because its audit row could not be written."""
 
 
 def upgrade_schema(engine: sa.Engine, viewer: Viewer) -> tuple[str | None, str]:
@@ -37,16 +42,28 @@ def export_scores(
     """Every stored administration with its scores, all clients (audited with ``destination``).
 
     For the operator only: no account reads the whole program's records.
+    Raises :class:`ExportNotAudited` when the audit row cannot be written (a read-only
+    or full database, a lock held too long): no export leaves unaudited.
     """
     require(viewer, Action.EXPORT_SCORES)
     with read(engine) as connection:
         table = scores_table(connection, catalog)
-    with write(engine, changes=False) as connection:
-        record_event(
-            connection,
-            actor=viewer.username,
-            action="export",
-            resource_type="scores",
-            detail={"rows": table.height, "file": destination},
+    try:
+        with write(engine, changes=False) as connection:
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="export",
+                resource_type="scores",
+                detail={"rows": table.height, "file": destination},
+            )
+    except Exception as exc:
+        fault = database_fault(exc)
+        if fault is None:
+            raise
+        msg = (
+            "nothing was exported: no export leaves without its audit row, and it could not "
+            f"be written: {fault.message}"
         )
+        raise ExportNotAudited(msg) from None
     return table

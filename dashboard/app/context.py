@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.app.faults import fault_text
 from dashboard.config import Settings
 from dashboard.program_settings import APP_SECTIONS, AppSettings
 from dashboard.store.engine import make_engine
+from dashboard.store.faults import database_fault, sqlite_file_problem
 from dashboard.store.schema import SchemaBehind, ensure_current
 from measures import Catalog, load_catalog
 from measures.program import ProgramConfig
@@ -47,6 +49,10 @@ def _context(database_url: str, instruments: str | None, program: str | None) ->
 def app_context() -> AppContext:
     """The app's shared resources; stops the page with a clear message if unusable."""
     settings = Settings.from_env()
+    problem = sqlite_file_problem(settings.database_url)
+    if problem is not None:
+        st.error(f"IOP Outcomes cannot start: {problem.message}")
+        st.stop()
     try:
         return _context(
             settings.database_url,
@@ -55,5 +61,12 @@ def app_context() -> AppContext:
         )
     except SchemaBehind as exc:
         st.error(f"IOP Outcomes cannot start: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop ends the run
+    except Exception as exc:  # not cached: the next run tries again
+        fault = database_fault(exc)
+        if fault is None:
+            raise
+        st.error(fault_text(fault), icon=":material/database:")
         st.stop()
         raise  # unreachable: st.stop ends the run

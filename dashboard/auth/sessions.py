@@ -16,7 +16,7 @@ from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import ACCOUNT_ROLES, Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
-from dashboard.store.engine import read, write
+from dashboard.store.engine import DatabaseLocked, read, write
 
 #: A stored last_seen_at younger than this is not written again: one write per
 #: quarter minute instead of one per click. The idle time-out may therefore
@@ -125,11 +125,19 @@ def _end(
 
 
 def _touch(engine: sa.Engine, session_id: int, *, now: dt.datetime) -> bool:
+    """Move the session's last_seen_at to ``now``; False when it has ended meanwhile.
+
+    While another writer (a long import) holds the lock past the wait, the session goes
+    on untouched: its idle clock is not moved, so it may end early, never late.
+    """
     s = t.sessions.c
-    with write(engine, changes=False) as connection:
-        touched = connection.execute(
-            t.sessions.update()
-            .where(s.id == session_id, s.ended_at.is_(None))
-            .values(last_seen_at=now)
-        ).rowcount
+    try:
+        with write(engine, changes=False) as connection:
+            touched = connection.execute(
+                t.sessions.update()
+                .where(s.id == session_id, s.ended_at.is_(None))
+                .values(last_seen_at=now)
+            ).rowcount
+    except DatabaseLocked:
+        return True
     return bool(touched)

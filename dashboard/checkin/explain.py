@@ -57,8 +57,8 @@ def _meaning(row: dict[str, object], better: bool) -> str:
         return " A change this size is more than day-to-day ups and downs. That is a good sign."
     if kind == DETERIORATED:
         return (
-            " A change this size is more than day-to-day ups and downs. Your team will "
-            "talk with you about it."
+            " A change this size is more than day-to-day ups and downs. It is worth "
+            "talking about with your team."
         )
     if kind is not None:
         return (

@@ -64,24 +64,35 @@ def load_draft(engine: sa.Engine, viewer: Viewer) -> dict[str, Any] | None:
 
 
 def save_draft(engine: sa.Engine, viewer: Viewer, content: dict[str, Any]) -> None:
-    """Keep a half-finished check-in as a draft (never as an administration)."""
+    """Keep a half-finished check-in as a draft (never as an administration).
+
+    The check-in page saves it at every answer and every step, so nothing
+    given is lost to a reload, a closed tab or another device; ``content``'s
+    ``at`` is the step shown. The audit log gets a row when the draft starts and
+    whenever a questionnaire is added to it, not one per answer.
+    """
     with write(engine, changes=False) as connection:
         code = _client_code(connection, viewer)
         d = t.checkin_drafts.c
+        before = connection.execute(
+            sa.select(d.content).where(d.client_id == viewer.client_pk)
+        ).scalar()
         connection.execute(t.checkin_drafts.delete().where(d.client_id == viewer.client_pk))
         connection.execute(
             t.checkin_drafts.insert().values(
                 client_id=viewer.client_pk, content=json.dumps(content, sort_keys=True)
             )
         )
-        record_event(
-            connection,
-            actor=viewer.username,
-            action="save-draft",
-            resource_type="client",
-            resource_id=code,
-            detail={"measures": sorted(content.get("answers", {}))},
-        )
+        measures = sorted(content.get("answers", {}))
+        if before is None or measures != sorted(json.loads(before).get("answers", {})):
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="save-draft",
+                resource_type="client",
+                resource_id=code,
+                detail={"measures": measures},
+            )
 
 
 class _RejectedError(Exception):

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from dashboard.cli import db, export, fixtures, importing, notify, report, score, serve, users
+from dashboard.cli.common import EXIT_USAGE, database_fault_line
 
 app = typer.Typer(
     name="iop",
@@ -36,21 +37,23 @@ def _root() -> None:
 def main() -> None:
     """Entry point of the ``iop`` console script.
 
-    A database error that no command handled ends the command with one line that
-    names its kind and carries no data (no SQL parameters, rows or names), exit 2.
+    A database fault during a command (locked past the wait, read-only, full, the
+    server gone) ends it with one line and exit 2, never a traceback; so does any
+    other database error, named by its kind without data (no SQL parameters, rows
+    or names).
     """
     try:
         app()
     except Exception as exc:
-        if not _database_error(exc):
-            raise
-        from dashboard.cli.output import EXIT_USAGE, fail
-        from dashboard.store.errors import database_error_line
+        message = database_fault_line(exc)
+        if message is None and _database_error(exc):
+            from dashboard.store.errors import database_error_line
 
-        try:
-            fail(database_error_line(exc), EXIT_USAGE)
-        except typer.Exit as done:
-            raise SystemExit(done.exit_code) from None
+            message = database_error_line(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 def _database_error(exc: Exception) -> bool:

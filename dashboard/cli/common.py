@@ -44,26 +44,49 @@ DbOption = Annotated[
 
 
 def open_database(db: str | None, *, check_schema: bool = True) -> sa.Engine:
-    """An engine on the configured database; exits with a one-line message if unusable."""
-    import sqlalchemy as sa
+    """An engine on the configured database, opened once; exits with one line if unusable.
 
+    A file that is not a database, a read-only file system, a server that cannot be
+    reached and a schema that is behind each get their own message (exit 2).
+    """
     from dashboard.config import Settings
     from dashboard.store.engine import make_engine
+    from dashboard.store.faults import sqlite_file_problem
     from dashboard.store.schema import SchemaBehind, ensure_current
 
     settings = Settings.from_env(database_url=db)
+    problem = sqlite_file_problem(settings.database_url)
+    if problem is not None:
+        fail(problem.message, EXIT_USAGE)
     try:
         engine = make_engine(settings.database_url)
+        with engine.connect():
+            pass  # open the file or reach the server now: a fault is told here, in one line
         if check_schema:
             ensure_current(engine)
     except SchemaBehind as exc:
         fail(str(exc), EXIT_USAGE)
-    except sa.exc.SQLAlchemyError as exc:
-        fail(
-            f"cannot open the database: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}",
-            EXIT_USAGE,
-        )
+    except OSError as exc:  # the database's folder cannot be made
+        fail(f"cannot create the database's folder: {exc.strerror or exc}", EXIT_USAGE)
+    except Exception as exc:
+        message = database_fault_line(exc)
+        if message is None:
+            raise
+        fail(f"cannot open the database: {message}", EXIT_USAGE)
     return engine
+
+
+def database_fault_line(exc: BaseException) -> str | None:
+    """The one line a database fault is told in (no statement, no parameters); None when
+    ``exc`` is not a database fault. Loads nothing when no database was opened."""
+    import sys
+
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from dashboard.store.faults import database_fault
+
+    fault = database_fault(exc)
+    return None if fault is None else fault.message
 
 
 def load_program_catalog() -> Catalog:

@@ -23,14 +23,18 @@ def scores(
     """Every stored administration (current version) with its scores.
 
     The columns of `iop score`, plus the raw items and stored total (so the file
-    imports again), source, source_id and import_id. The export is audited.
+    imports again), source, source_id and import_id. The export is audited: when its
+    audit row cannot be written (a read-only database), nothing is exported (exit 2).
     """
-    from dashboard.admin.operator import export_scores
-    from dashboard.cli.output import write_score_table
+    from dashboard.admin.operator import ExportNotAudited, export_scores
+    from dashboard.cli.output import EXIT_USAGE, fail, write_score_table
 
     engine = open_database(db)
     catalog = load_program_catalog()
-    table = export_scores(
-        engine, as_operator(), catalog=catalog, destination=out.name if out else "stdout"
-    )
+    try:
+        table = export_scores(
+            engine, as_operator(), catalog=catalog, destination=out.name if out else "stdout"
+        )
+    except ExportNotAudited as exc:
+        fail(str(exc), EXIT_USAGE)
     write_score_table(table, out)

@@ -10,9 +10,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-#: Milliseconds a SQLite connection waits for another writer before giving up
-#: (IOP_SQLITE_BUSY_TIMEOUT_MS overrides it).
+#: Milliseconds a write waits for another writer's lock before giving up: SQLite's
+#: busy timeout (it retries until then), PostgreSQL's lock_timeout. IOP_LOCK_WAIT_MS
+#: overrides it (IOP_SQLITE_BUSY_TIMEOUT_MS, its older name, too).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def lock_wait_ms() -> int:
+    """How long a write waits for a lock (milliseconds), from the environment.
+
+    >>> lock_wait_ms() > 0
+    True
+    """
+    value = os.environ.get("IOP_LOCK_WAIT_MS") or os.environ.get("IOP_SQLITE_BUSY_TIMEOUT_MS")
+    return int(value) if value else SQLITE_BUSY_TIMEOUT_MS
+
+
+def lock_wait_seconds() -> float:
+    """:func:`lock_wait_ms` in seconds, for messages."""
+    return lock_wait_ms() / 1000
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:
@@ -47,7 +63,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     database = sa.make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    busy = int(os.environ.get("IOP_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
+    busy = lock_wait_ms()
     engine = sa.create_engine(url, connect_args={"timeout": busy / 1000}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
@@ -75,19 +91,27 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
     ``changes`` records that data the pages show changed (the data version
     cached pages key on); only writes that touch nothing shown, such as audit
     rows of a sign-in, pass False. Raises :class:`DatabaseLocked` when another
-    writer holds the lock too long.
+    writer holds the lock longer than :func:`lock_wait_ms` (SQLite retries until then;
+    PostgreSQL's lock_timeout is set to it).
     """
     from dashboard.store.tables import data_changes
 
-    options = {"sqlite_begin": "IMMEDIATE"} if engine.dialect.name == "sqlite" else {}
+    sqlite = engine.dialect.name == "sqlite"
+    options = {"sqlite_begin": "IMMEDIATE"} if sqlite else {}
     try:
         with engine.connect().execution_options(**options) as connection, connection.begin():
+            if not sqlite:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
             yield connection
             if changes:
                 connection.execute(data_changes.insert())
     except sa.exc.OperationalError as exc:
-        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
-            msg = "the database is locked by another process (an import?); try again shortly"
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text or getattr(exc.orig, "sqlstate", "") == "55P03":
+            msg = (
+                "the database is locked by another process (an import?) and stayed locked for "
+                f"{lock_wait_seconds():g} s; try again shortly"
+            )
             raise DatabaseLocked(msg) from None
         raise
 

@@ -60,10 +60,17 @@ def stored_revision(engine: sa.Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.OperationalError:
-        return None
-    except sa.exc.ProgrammingError:
-        return None
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        if _no_version_table(exc):
+            return None
+        raise  # a database that cannot be read is not an empty one
+
+
+def _no_version_table(exc: sa.exc.DBAPIError) -> bool:
+    """Whether ``exc`` says only that alembic's table is missing (an empty database)."""
+    if getattr(exc.orig, "sqlstate", None) == "42P01":  # PostgreSQL's undefined_table
+        return True
+    return "no such table" in str(exc.orig).lower()
 
 
 def ensure_current(engine: sa.Engine) -> None:

@@ -22,7 +22,7 @@ def _bam_check_in(open_app):
     """The client's check-in with the BAM-R due (set in the session, as a draft would)."""
     at = open_app("client")
     state = {"measures": ["bam_r"], "step": 0, "answers": {}, "days": {}, "notes": {}}
-    at.session_state["checkin"] = state | {"from_draft": False}
+    at.session_state["checkin"] = state
     return at.run()
 
 

@@ -108,17 +108,18 @@ def test_a_page_opened_directly_by_another_role_refuses_on_its_own(app_db, usern
 def test_the_weekly_review_lists_the_caseload_most_urgent_first(open_app):
     at = open_app("clinician", "weekly_review")
     table = at.dataframe[0].value
-    order = table["Why now"].tolist()
+    order = table["Group"].tolist()
     ranks = [p.name for p in PRIORITIES]
     assert order == sorted(order, key=ranks.index)
     assert order[0] == "Safety answer to follow up"
+    assert table["Why now"][0].startswith("Safety: PHQ-9 item 9")
     assert all("Hillcrest" not in c for c in table.columns)  # sites are filters, not columns
-    assert table["Client"].str.contains(DEMO_CLIENT).any()
+    assert (table["Id"] == DEMO_CLIENT).any()
 
 
 def test_a_clinician_sees_only_clients_of_their_sites(open_app, app_db):
     at = open_app("clinician", "weekly_review")
-    shown = set(at.dataframe[0].value["Client"].str.extract(r"\((C\d+)\)")[0])
+    shown = set(at.dataframe[0].value["Id"])
     with app_db.connect() as connection:
         hillcrest = set(
             connection.execute(
@@ -158,11 +159,18 @@ def test_viewing_a_client_record_is_audited(open_app, app_db):
     assert audit_rows(app_db, "view-client")[-1].resource_id == DEMO_CLIENT
 
 
+def _open_first(at):
+    """Open the first client's review, as the page's start button does."""
+    next(b for b in at.button if b.label.startswith("Start with the first")).click().run()
+    return at
+
+
 def test_recording_a_decision_is_saved_with_who_and_when_and_audited(open_app, app_db):
-    at = open_app("clinician", "weekly_review")
-    at.selectbox(key="discuss_client").select_index(0).run()
-    at.radio[0].set_value("discuss_again")
-    at.text_area[0].input("Review safety plan with client on Monday.")
+    at = _open_first(open_app("clinician", "weekly_review"))
+    at.radio(key=next(r.key for r in at.radio if r.label == "Decision")).set_value("discuss_again")
+    next(t for t in at.text_area if t.label == "Note").input(
+        "Review safety plan with client on Monday."
+    )
     next(b for b in at.button if b.label == "Save decision").click().run()
     with app_db.connect() as connection:
         row = connection.execute(
@@ -194,10 +202,10 @@ def _open_flags(engine: sa.Engine, client: str) -> int:
 
 
 def test_closing_a_safety_flag_asks_for_the_follow_up_and_keeps_who_and_when(open_app, app_db):
-    at = open_app("clinician", "weekly_review")
+    at = _open_first(open_app("clinician", "weekly_review"))
     first = at.dataframe[0].value.iloc[0]
-    assert first["Why now"] == "Safety answer to follow up"
-    client = re.search(r"\((C\d+)\)", first["Client"]).group(1)
+    assert first["Group"] == "Safety answer to follow up"
+    client = first["Id"]
     before = _open_flags(app_db, client)
     assert not [b for b in at.button if b.label == "Acknowledge"]  # a click closes nothing
     next(b for b in at.button if b.label == "Record follow-up").click().run()
@@ -234,7 +242,7 @@ def test_closing_a_safety_flag_asks_for_the_follow_up_and_keeps_who_and_when(ope
 
 
 def test_the_screener_follow_up_asks_the_screeners_questions(open_app):
-    at = open_app("clinician", "weekly_review")
+    at = _open_first(open_app("clinician", "weekly_review"))
     next(b for b in at.button if b.label == "Record follow-up").click().run()
     action = next(r for r in at.radio if r.label == "What was done")
     action.set_value("screened").run()
@@ -279,8 +287,8 @@ def test_a_cached_agenda_is_never_served_to_a_viewer_of_another_scope(open_app, 
         password="quiet harbour pencil 27",
         sites=["Riverside"],
     )
-    hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Client"]
-    riverside = open_app("riverside", "weekly_review").dataframe[0].value["Client"]
+    hillcrest = open_app("clinician", "weekly_review").dataframe[0].value["Id"]
+    riverside = open_app("riverside", "weekly_review").dataframe[0].value["Id"]
     assert set(hillcrest).isdisjoint(set(riverside))
 
 
@@ -297,9 +305,14 @@ def test_the_counts_above_the_review_table_name_and_explain_each_group(open_app)
     at = open_app("clinician", "weekly_review")
     table = at.dataframe[0].value
     by_short_name = {p.short_name: p for p in PRIORITIES}
-    shown = [m.label for m in at.metric]
-    assert shown == [p.short_name for p in PRIORITIES if p.name in set(table["Why now"])]
-    for metric in at.metric:
-        priority = by_short_name[metric.label]
-        assert metric.help == priority.explanation
-        assert int(metric.value) == (table["Why now"] == priority.name).sum()
+    counts = [
+        (m.value.split(" ", 1), m.proto.help)
+        for m in at.markdown
+        if m.value.startswith("**") and m.value.split(" ", 1)[-1] in by_short_name
+    ]
+    shown = [label for (_, label), _ in counts]
+    assert shown == [p.short_name for p in PRIORITIES if p.name in set(table["Group"])]
+    for (number, label), help_text in counts:
+        priority = by_short_name[label]
+        assert help_text.startswith(priority.explanation)
+        assert int(number.strip("*")) == (table["Group"] == priority.name).sum()

@@ -1,7 +1,12 @@
-"""Clients: today's check-in, one questionnaire at a time, then notes, review and submit."""
+"""Clients: today's check-in, one questionnaire at a time, then notes, review and submit.
+
+Every answer and every step is kept as the client's draft at once, so a reload, a
+closed tab or another device opens the check-in where they left it.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,15 +16,17 @@ from dashboard import clock
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.notifier import notifier
-from dashboard.app.text import plain
+from dashboard.app.text import plain, with_call_links
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.due import due_today
+from dashboard.checkin.notes import OWN_WORDS
 from dashboard.checkin.safety import (
     SafetyRecorded,
     notification_status,
     record_safety_answer,
     what_happens,
 )
+from dashboard.checkin.steps import NOTES, REVIEW, checkin_size, resume_step, steps_of
 from dashboard.checkin.submit import (
     HELPED,
     TRIGGER_CATEGORIES,
@@ -27,6 +34,13 @@ from dashboard.checkin.submit import (
     safety_item_endorsed,
     save_draft,
     submit_checkin,
+)
+from dashboard.checkin.summary import (
+    answer_lines,
+    coping_of,
+    note_lines,
+    option_words,
+    triggers_of,
 )
 from dashboard.store.engine import DatabaseLocked, read
 from measures import Instrument, Item
@@ -51,21 +65,33 @@ def render() -> None:
         _done(context, viewer, state)
         return
     measures: list[str] = state["measures"]
+    steps = steps_of(measures)
+    step = min(state["step"], len(steps) - 1)
+    if state.get("welcome"):
+        st.info(
+            "Welcome back: this is where you left off, and your answers so far are kept.",
+            icon=":material/bookmark:",
+        )
     if not measures:
         st.info("Nothing is due today. You can still note how things have been.")
-    elif state.get("from_draft") and state["step"] == 0:
-        st.info("Welcome back: your saved answers are filled in where you left them.")
-    steps = [*measures, "notes", "review"]
-    step = min(state["step"], len(steps) - 1)
+    elif step == 0:
+        st.info(
+            checkin_size(measures, context.catalog).words()
+            + " Then you can add notes about your week if you like, check your answers "
+            "and send them.",
+            icon=":material/schedule:",
+        )
     st.progress((step + 1) / len(steps), text=f"Step {step + 1} of {len(steps)}")
     current = steps[step]
-    if current == "notes":
+    if current == NOTES:
         _notes(state)
-    elif current == "review":
+    elif current == REVIEW:
+        _keep(context, viewer, state, current)
         _review(context, viewer, state)
         return
     else:
         _questionnaire(context, viewer, context.catalog[current], state)
+    _keep(context, viewer, state, current)
     _buttons(context, viewer, state, step, len(steps))
 
 
@@ -83,15 +109,57 @@ def _state(context: AppContext, viewer: Viewer) -> dict[str, Any]:
         measures = due["measure"].to_list()
         st.session_state[_STATE] = {
             "measures": measures,
-            "step": 0,
+            "step": resume_step(steps_of(measures), draft),
             "answers": {m: v for m, v in draft.get("answers", {}).items() if m in measures},
             "days": {m: v for m, v in draft.get("days", {}).items() if m in measures},
             "notes": draft.get("notes", {}),
-            "from_draft": bool(draft),
+            "welcome": bool(draft),
+            "kept": _content_json(draft) if draft else None,
             "safety": {},
         }
     state: dict[str, Any] = st.session_state[_STATE]
     return state
+
+
+def _content(state: dict[str, Any], at: str) -> dict[str, Any]:
+    """The draft of the check-in as it stands, at step ``at``."""
+    content = {"answers": state["answers"], "notes": state["notes"], "at": at}
+    if state.get("days"):
+        content["days"] = state["days"]
+    return content
+
+
+def _content_json(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True)
+
+
+def _anything(content: dict[str, Any]) -> bool:
+    """Whether a draft holds anything the client gave (an answer, days or a note)."""
+    answered = any(v is not None for items in content["answers"].values() for v in items.values())
+    noted = any(v for v in content["notes"].values())
+    return answered or noted or bool(content.get("days"))
+
+
+def _keep(context: AppContext, viewer: Viewer, state: dict[str, Any], at: str) -> None:
+    """Save the check-in as the client's draft whenever it changed: every answer and step.
+
+    Nothing is saved before the client gives anything; a failure to save is said,
+    and tried again at the next answer.
+    """
+    content = _content(state, at)
+    kept = _content_json(content)
+    if kept == state.get("kept") or (state.get("kept") is None and not _anything(content)):
+        return
+    try:
+        save_draft(context.engine, viewer, content)
+    except (DatabaseLocked, sa.exc.SQLAlchemyError):
+        st.warning(
+            "Your answers could not be saved just now. They are still here, and saving "
+            "will be tried again at your next answer.",
+            icon=":material/warning:",
+        )
+        return
+    state["kept"] = kept
 
 
 def _questionnaire(
@@ -120,7 +188,7 @@ def _questionnaire(
                 f"{item.number}. {question}" + (" (optional)" if item.optional else ""),
                 values,
                 index=values.index(previous) if previous in values else None,
-                format_func=lambda v, item=item: _option(item, v),
+                format_func=lambda v, item=item: option_words(item, v),
                 horizontal=len(values) > 5,
                 key=f"answer_{instrument.id}_{item.id}",
             )
@@ -164,21 +232,10 @@ def _days_answer(
     return instrument.codes_of_days({item.id: int(entered)})[item.id]
 
 
-def _option(item: Any, value: int) -> str:
-    label = item.option_label(value)
-    return f"{value} · {label}" if label else str(value)
-
-
-def _entered(item: Item, value: int, days: dict[str, Any]) -> str:
-    """An answer as the client gave it: the days of a day item, else the option."""
-    if item.days and item.id in days:
-        n = days[item.id]
-        return f"{n} day{'' if n == 1 else 's'}"
-    return _option(item, value)
-
-
 def _crisis(context: AppContext) -> None:
-    st.error(context.settings.crisis_message, icon=":material/support:")
+    st.error(
+        with_call_links(context.settings.crisis_message, typed=False), icon=":material/support:"
+    )
 
 
 def _safety_answer(
@@ -243,7 +300,7 @@ def _notes(state: dict[str, Any]) -> None:
     notes = state["notes"]
     triggers = st.multiselect(
         "Which triggers came up?",
-        [c for c in TRIGGER_CATEGORIES if c != "own words"],
+        [c for c in TRIGGER_CATEGORIES if c != OWN_WORDS],
         default=notes.get("trigger_categories", []),
         key="note_triggers",
     )
@@ -291,22 +348,29 @@ def _buttons(
 ) -> None:
     back, draft, forward = st.columns(3)
     if step > 0 and back.button("Back", icon=":material/arrow_back:"):
-        state["step"] = step - 1
-        st.rerun()
+        _go(state, step - 1)
     if draft.button("Save and finish later", icon=":material/save:"):
-        content = {"answers": state["answers"], "notes": state["notes"]}
-        if state.get("days"):
-            content["days"] = state["days"]
-        save_draft(context.engine, viewer, content)
-        st.success("Saved as a draft. Your answers are kept until you come back.")
+        if state.get("kept") is None:
+            save_draft(context.engine, viewer, _content(state, steps_of(state["measures"])[step]))
+            state["kept"] = _content_json(_content(state, steps_of(state["measures"])[step]))
+        st.success(
+            "Saved as a draft. Your answers are kept until you come back, "
+            "and you will start at this step."
+        )
     if forward.button("Next", type="primary", icon=":material/arrow_forward:"):
         current = state["measures"][step] if step < len(state["measures"]) else None
         missing = _missing(context, state, current)
         if missing:
             st.warning(f"Please answer every question first ({missing} left).")
             return
-        state["step"] = step + 1
-        st.rerun()
+        _go(state, step + 1)
+    st.caption("Your answers are saved as you go: you can stop at any time and come back here.")
+
+
+def _go(state: dict[str, Any], step: int) -> None:
+    state["step"] = step
+    state["welcome"] = False
+    st.rerun()
 
 
 def _missing(context: AppContext, state: dict[str, Any], measure: str | None) -> int:
@@ -324,38 +388,36 @@ def _missing(context: AppContext, state: dict[str, Any], measure: str | None) ->
 
 
 def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
+    """Everything that will be sent, in the order it was asked, then Submit."""
     st.subheader("Check your answers")
-    for measure, items in state["answers"].items():
-        instrument = context.catalog[measure]
-        days = state.get("days", {}).get(measure, {})
-        st.markdown(f"**{plain(instrument.name)}**")
-        lines = [
-            f"- {plain(i.label)}: "
-            + (
-                _entered(i, items[i.id], days)
-                if items.get(i.id) is not None
-                else "not asked"
-                if instrument.skipped(i.id, items)
-                else "not answered"
-            )
-            for i in instrument.items
-        ]
-        st.markdown("\n".join(lines))
+    st.write("This is everything you will send. To change an answer, go back to it.")
+    for name, lines in answer_lines(
+        state["measures"], state["answers"], state.get("days", {}), context.catalog
+    ):
+        st.markdown(f"**{plain(name)}**")
+        st.markdown(
+            "\n".join(f"- {plain(question)}: {plain(answer)}" for question, answer in lines)
+        )
     notes = state["notes"]
-    if notes.get("reflection"):
-        st.markdown("**Your note**")
-        st.text(notes["reflection"])
+    st.markdown("**Since your last check-in**")
+    st.markdown(
+        "\n".join(f"- {plain(question)}: {plain(answer)}" for question, answer in note_lines(notes))
+    )
+    st.markdown("**Anything else on your mind**")
+    if notes.get("reflection", "").strip():
+        st.text(notes["reflection"])  # exactly as typed
+    else:
+        st.markdown("- nothing written")
     back, submit = st.columns(2)
     if back.button("Back", icon=":material/arrow_back:"):
-        state["step"] -= 1
-        st.rerun()
+        _go(state, state["step"] - 1)
     if submit.button("Submit", type="primary", icon=":material/send:"):
         result = submit_checkin(
             context.engine,
             viewer,
-            answers=state["answers"],
-            triggers=_triggers(notes),
-            coping=_coping(notes),
+            answers={m: state["answers"][m] for m in state["measures"] if m in state["answers"]},
+            triggers=triggers_of(notes),
+            coping=coping_of(notes),
             reflection=notes.get("reflection", ""),
             catalog=context.catalog,
             days=state.get("days", {}),
@@ -371,18 +433,6 @@ def _review(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
         st.rerun()
 
 
-def _triggers(notes: dict[str, Any]) -> list[dict[str, str]]:
-    chosen = [{"category": c, "text": ""} for c in notes.get("trigger_categories", [])]
-    if notes.get("own_trigger", "").strip():
-        chosen.append({"category": "own words", "text": notes["own_trigger"].strip()})
-    return chosen
-
-
-def _coping(notes: dict[str, Any]) -> list[dict[str, str]]:
-    helped = notes.get("helped", {})
-    return [{"action": a, "helped": helped.get(a, "")} for a in notes.get("actions", [])]
-
-
 def _done(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
     st.success("Thank you. Your check-in is saved.")
     if safety_item_endorsed(state["answers"], context.catalog):
@@ -393,6 +443,4 @@ def _done(context: AppContext, viewer: Viewer, state: dict[str, Any]) -> None:
     if not state["measures"]:
         st.write("Nothing else is due today.")
     st.page_link("screens/my_progress.py", label="See my progress", icon=":material/trending_up:")
-    if st.button("Start again"):
-        del st.session_state[_STATE]
-        st.rerun()
+    st.page_link("screens/my_plan.py", label="My plan", icon=":material/shield:")

@@ -9,7 +9,9 @@ from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.notes import coping_summary, trigger_summary
+from dashboard.checkin.summary import NOT_ANSWERED
 from dashboard.figures.checkins import triggers_figure
+from dashboard.review.dates import when_expr
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -28,12 +30,29 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
         st.write("No check-in notes in this episode yet.")
         return
     left, right = st.columns(2)
-    left.dataframe(trigger_summary(episode), hide_index=True)
-    right.dataframe(coping_summary(episode), hide_index=True)
+    left.dataframe(
+        trigger_summary(episode).rename(
+            {"trigger": "Trigger", "own_words": "In the client's words", "times": "Times"}
+        ),
+        hide_index=True,
+    )
+    right.dataframe(
+        coping_summary(episode).rename(
+            {
+                "action": "Coping",
+                "used": "Used",
+                "helped": "Helped",
+                "somewhat": "Somewhat",
+                "not_helped": "Did not help",
+                "not_answered": "Not answered",
+            }
+        ),
+        hide_index=True,
+    )
     # free text goes into a table cell: shown exactly as typed, never rendered
     st.dataframe(
         episode.sort("submitted_at", descending=True).select(
-            pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            when_expr("submitted_at").alias("When"),
             pl.col("triggers")
             .list.eval(
                 pl.concat_str(
@@ -49,12 +68,16 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
                 pl.format(
                     "{} (helped: {})",
                     pl.element().struct.field("action"),
-                    pl.element().struct.field("helped"),
+                    # "did it help?" left blank is no answer, never a "no"
+                    pl.element()
+                    .struct.field("helped")
+                    .replace("", None)
+                    .fill_null(pl.lit(NOT_ANSWERED)),
                 )
             )
             .list.join("; ")
             .alias("Coping"),
-            pl.col("reflection").alias("Reflection"),
+            pl.col("reflection").fill_null("").alias("Reflection"),
         ),
         hide_index=True,
     )

@@ -15,8 +15,8 @@ def render() -> None:
     context, viewer = page_viewer("my_plan")
     st.title("My relapse-prevention plan")
     st.write(
-        "Keep this plan close. Update it when things change: every save is kept, "
-        "and your care team can see it and help you with it."
+        "Keep this plan close for a hard moment. Change it when things change: every "
+        "version is kept, and your care team can see it and help you with it."
     )
     with read(context.engine) as connection:
         code = access.own_client_code(connection, viewer)

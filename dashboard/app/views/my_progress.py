@@ -12,10 +12,11 @@ from dashboard.app import session
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
+from dashboard.app.text import plain
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.checkin.explain import LIMITS, attendance_streaks, measure_sentences
-from dashboard.checkin.notes import coping_summary, trigger_summary
+from dashboard.checkin.notes import coping_summary, coping_words, trigger_summary, trigger_words
 from dashboard.figures import attendance_figure, trajectory_figure
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
@@ -43,7 +44,8 @@ def render() -> None:
     sentences = measure_sentences(record, context.catalog)
     charted = [i.id for i in context.catalog.where(lambda d: d.charted) if i.primary is not None]
     for measure in [m for m in charted if m in sentences]:
-        st.subheader(context.catalog[measure].abbreviation)
+        name = context.catalog[measure].display.client_name
+        st.subheader(name[:1].upper() + name[1:])
         st.write(sentences[measure])
         st.plotly_chart(
             trajectory_figure(record, measure, catalog=context.catalog, for_client=True),
@@ -82,13 +84,10 @@ def _notes(context: AppContext, viewer: Viewer, code: str) -> None:
     if notes.is_empty():
         st.write("When you note triggers and coping at a check-in, they will show here.")
         return
-    triggers, coping = trigger_summary(notes), coping_summary(notes)
-    if triggers.height:
-        top = ", ".join(f"{c} ({n} time{'s' if n != 1 else ''})" for c, n in triggers.rows())
-        st.write(f"Triggers that came up most: {top}.")
-    if coping.height:
-        st.write("What you did to cope, and how often it helped:")
-        st.dataframe(
-            coping.rename({"action": "Action", "used": "Times used", "helped": "Times it helped"}),
-            hide_index=True,
-        )
+    triggers = trigger_words(trigger_summary(notes))
+    if triggers:
+        st.markdown(plain(triggers))  # the client's own words, shown as typed
+    coping = coping_words(coping_summary(notes))
+    if coping:
+        st.write("What you did to cope, and whether it helped:")
+        st.markdown("\n".join(f"- {plain(line)}" for line in coping))
