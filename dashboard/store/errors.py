@@ -35,14 +35,13 @@ def error_kind(exc: BaseException) -> str:
 
 
 def database_error_line(exc: BaseException) -> str:
-    """The one line a command prints when the database fails under it.
+    """The one line a command prints when the database refuses it for a reason that is
+    not an operational fault (those are told by :mod:`dashboard.store.faults`): a
+    statement refused for its data or for a missing privilege.
 
     Examples
     --------
     >>> print(database_error_line(ValueError("raw row C0001,phq9,...")))
-    the database reported an error (ValueError); what was being written was rolled back
+    the database refused the request (ValueError): nothing of it was saved
     """
-    return (
-        f"the database reported an error ({error_kind(exc)}); what was being written was "
-        "rolled back"
-    )
+    return f"the database refused the request ({error_kind(exc)}): nothing of it was saved"

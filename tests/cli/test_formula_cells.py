@@ -32,8 +32,12 @@ PAYLOADS = {
     "tab": "\t=1+1",
     "carriage return": "\r=1+1",
 }
+#: The payloads a file can carry to `iop score`: a carriage return that ends no line
+#: makes the whole file unusable (the CSV text rules of the README), so that one comes
+#: only from stored values (`iop export scores`).
+READ = sorted(name for name in PAYLOADS if name != "carriage return")
 #: What `iop score` writes for each cell read from a file: a quote in front (the reader
-#: trims the white space around a cell: a tab or carriage return in front goes).
+#: trims the white space around a cell: a tab in front goes).
 WRITTEN = {name: "'" + p.strip() for name, p in PAYLOADS.items()}
 #: What `iop export scores` writes for each value stored as it is: a quote in front, or
 #: a control character in front shown as an escape (which starts no formula either).
@@ -60,7 +64,7 @@ def formula_cells(text: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", sorted(PAYLOADS))
+@pytest.mark.parametrize("name", READ)
 @pytest.mark.parametrize("out", [False, True], ids=["stdout", "--out"])
 def test_iop_score_writes_a_formula_client_id_as_text(tmp_path, name, out):
     source = tmp_path / "in.csv"
@@ -75,7 +79,7 @@ def test_iop_score_writes_a_formula_client_id_as_text(tmp_path, name, out):
     assert formula_cells(text) == []
 
 
-@pytest.mark.parametrize("name", sorted(PAYLOADS))
+@pytest.mark.parametrize("name", READ)
 def test_iop_score_writes_a_formula_source_id_as_text(tmp_path, name):
     source = tmp_path / "in.csv"
     source.write_text(f"{HEADER},source_id\nC1,phq9,2026-01-05,{ITEMS},{cell(PAYLOADS[name])}\n")
