@@ -16,6 +16,7 @@ from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import FILE_NAME_LENGTH, ImportSummary, quarantine
+from dashboard.store.matching import UNKNOWN_CLIENT
 from dashboard.store.table_text import checked_table
 
 Outcome = tuple[str, str | None]
@@ -207,7 +208,7 @@ def _get_or_create(
 
 
 def _unknown_client(code: str) -> Outcome:
-    return "rejected", f"unknown client id '{code}' (--known-clients-only)"
+    return "rejected", UNKNOWN_CLIENT.replace("{}", code)
 
 
 def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _Clients) -> Outcome:
