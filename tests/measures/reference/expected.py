@@ -1,7 +1,8 @@
-"""Today's not-on-track evidence, row by row: the oracle of the vectorised one.
+"""Today's not-on-track evidence and range gaps, row by row: the oracle of the vectorised ones.
 
 A copy of ``measures.expected.not_on_track`` and the words it wrote with
-``measures.expected_words`` (``evidence_text`` per row in Python) as of main 40de92a.
+``measures.expected_words`` (``evidence_text`` and ``gap_table``, per row in Python) as
+of main 40de92a.
 Not to be edited but to follow a deliberate change of the rules.
 """
 
@@ -123,6 +124,28 @@ def who(
 
 def _name(measure: str, catalog: Catalog) -> str:
     return catalog[measure].abbreviation if measure in catalog else measure
+
+
+def gap_table(gaps: pl.DataFrame, catalog: Catalog, config: RangeSettings) -> pl.DataFrame:
+    """The groups with too few episodes, each with the reason in words (``reason``)."""
+    reasons = [
+        _gap_reason(
+            row["measure"], row["baseline_band"], row["week"], row["n_episodes"], catalog, config
+        )
+        for row in gaps.iter_rows(named=True)
+    ]
+    return gaps.select("measure", "baseline_band", "week", "n_episodes").with_columns(
+        pl.Series("reason", reasons, dtype=pl.String)
+    )
+
+
+def _gap_reason(
+    measure: str, band: str, week: int, n: int, catalog: Catalog, config: RangeSettings
+) -> str:
+    return (
+        f"only {n} {who(band, measure, catalog)} have a score in week {week}; "
+        f"at least {config.min_reference_episodes} needed"
+    )
 
 
 def gap_lookup(gaps: pl.DataFrame | None) -> dict[tuple[str, str, int], str]:
