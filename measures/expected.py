@@ -67,7 +67,7 @@ class ExpectedConfig:
             msg = (
                 "[expected_response] completed_reasons is no longer used: the expected ranges "
                 "are built from every episode with a score that week, whatever its outcome "
-                "(IOP Outcomes issue 10); remove the key"
+                "(completers alone made them optimistic); remove the key"
             )
             raise ConfigError(msg)
         return updated(base or cls(), data, "expected_response")

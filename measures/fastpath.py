@@ -21,7 +21,13 @@ import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
 from measures.definition import Instrument
-from measures.parsing import check_header, no_errors, normalise_measure, read_header
+from measures.parsing import (
+    check_header,
+    check_text,
+    no_errors,
+    normalise_measure,
+    read_header,
+)
 from measures.rules import Validation, split
 from measures.scoring import label_exprs, value_exprs
 from measures.validation import administration_rules
@@ -44,17 +50,20 @@ def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataF
     if read is None:
         return None
     instrument, frame = read
-    if _unusual(frame, instrument, catalog, now=now).collect().item():
+    if _is_unusual(_unusual(frame, instrument, catalog, now=now)):
         return None
-    return (
-        _scores(frame.with_row_index("row", offset=2).cast({"row": pl.Int64}), instrument)
-        .with_columns(
-            pl.lit([], pl.List(pl.String)).alias("problems"),
-            pl.lit(False).alias("rejected"),
-            pl.lit(True).alias("complete"),
+    try:
+        return (
+            _scores(frame.with_row_index("row", offset=2).cast({"row": pl.Int64}), instrument)
+            .with_columns(
+                pl.lit([], pl.List(pl.String)).alias("problems"),
+                pl.lit(False).alias("rejected"),
+                pl.lit(True).alias("complete"),
+            )
+            .collect()
         )
-        .collect()
-    )
+    except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
+        return None
 
 
 def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -> int | None:
@@ -75,7 +84,7 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     partial = out.with_name(out.name + ".partial")
     # polars lets go of the GIL: the checks run while the scores are written
     with ThreadPoolExecutor(max_workers=1) as pool:
-        unusual = pool.submit(lambda: bool(checks.collect().item()))
+        unusual = pool.submit(_is_unusual, checks)
         try:
             failure = _write_csv(table, partial)
             if unusual.result():
@@ -88,6 +97,14 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
             raise
     partial.replace(out)
     return frame.height
+
+
+def _is_unusual(checks: pl.LazyFrame) -> bool:
+    """The one boolean of :func:`_unusual`; a value that breaks a check is unusual too."""
+    try:
+        return bool(checks.collect().item())
+    except pl.exceptions.PolarsError:
+        return True
 
 
 def _write_csv(table: pl.LazyFrame, path: Path) -> pl.exceptions.PolarsError | None:
@@ -117,6 +134,7 @@ def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | Non
     None when the file is not a plain single-instrument table."""
     header = read_header(path)
     check_header(header, catalog)
+    check_text(path)
     instrument = _single_instrument(path, header, catalog)
     if instrument is None:
         return None

@@ -6,23 +6,32 @@ from collections.abc import Callable
 
 import polars as pl
 
+#: Beyond 2**53 a float no longer holds every whole number.
+_EXACT = 2.0**53
+
 
 def number_text(expr: pl.Expr) -> pl.Expr:
     """A float expression as text: whole numbers without '.0', others to 2 places.
 
+    Numbers too large to be held exactly as whole numbers keep polars' notation.
+
     Examples
     --------
-    >>> frame = pl.DataFrame({"x": [12.0, 4.5, None]})
+    >>> frame = pl.DataFrame({"x": [12.0, 4.5, None, 1e20, float("inf")]})
     >>> frame.select(number_text(pl.col("x")).alias("x"))["x"].to_list()
-    ['12', '4.5', None]
+    ['12', '4.5', None, '1e+20', 'inf']
     """
-    whole = expr == expr.floor()
+    exact = expr.abs() < _EXACT
+    whole = exact & (expr == expr.floor())
     return (
         pl.when(expr.is_null())
         .then(None)
         .when(whole)
-        .then(expr.cast(pl.Int64).cast(pl.String))
-        .otherwise(expr.round(2).cast(pl.String))
+        # both branches are computed for every row: the cast must not fail on the others
+        .then(expr.cast(pl.Int64, strict=False).cast(pl.String))
+        .when(exact)
+        .then(expr.round(2).cast(pl.String))
+        .otherwise(expr.cast(pl.String))
     )
 
 

@@ -13,6 +13,12 @@ from pathlib import Path
 import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
+from measures.textfile import (
+    SAVE_AGAIN,
+    encoding_problem,
+    header_line_problem,
+    line_end_problem,
+)
 
 #: Optional columns the wide format understands besides the items: a stored total,
 #: the scale it is on (``raw``, ``percentage``: see :mod:`measures.totals`), the source's id.
@@ -50,26 +56,28 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
 
     Raises :class:`FormatError` with a one-line reason when the file cannot be
     used at all (missing, not UTF-8, wrong delimiter, missing or duplicate
-    columns, rows with more fields than the header). Problems in single cells are
-    returned in ``errors`` instead, so the other rows still score.
+    columns, rows with more fields than the header, a carriage return that ends
+    no line). Problems in single cells are returned in ``errors`` instead, so the
+    other rows still score.
     """
     path = Path(path)
     header = read_header(path)
     check_header(header, catalog)
+    check_text(path)
     items = [c for c in header if c in catalog.item_columns]
     overrides = {c: pl.String for c in header} | {c: pl.Int64 for c in items}
     try:
         raw = _read(path, overrides)
-    except pl.exceptions.ComputeError as exc:
-        if "more fields" in str(exc):
-            raise FormatError(_too_many_fields(path, len(header))) from None
+    except pl.exceptions.PolarsError:
         # a cell that is not a whole number: read everything as text and report it
-        raw = _read(path, dict.fromkeys(header, pl.String))
+        raw = read_text_cells(path, len(header))
     # one chunk per column: polars 2.1 can panic filtering text cells across chunks
     raw = raw.rename(dict(zip(raw.columns, header, strict=True))).rechunk()
     raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     short = _short_rows(path, raw, len(header))
     parsed = parse_administrations(raw, catalog)
+    # a row left blank (only commas, or one empty quoted cell) is no row at all
+    short = short.join(parsed.frame.select("row"), on="row", how="semi")
     if short.height:
         parsed = Parsed(
             parsed.frame,
@@ -120,6 +128,30 @@ def _read(path: Path, overrides: Mapping[str, pl.DataType | type[pl.DataType]]) 
     )
 
 
+def read_text_cells(path: Path, n_columns: int) -> pl.DataFrame:
+    """Every cell of a CSV file with ``n_columns`` columns as text, named by its header.
+
+    Raises :class:`FormatError` with a one-line reason (which never quotes a
+    cell) when the file cannot be read: a line with more fields than the header,
+    bytes that are not UTF-8.
+    """
+    try:
+        return _read(path, {str(n): pl.String for n in range(n_columns)})
+    except pl.exceptions.PolarsError as exc:
+        if "more fields" in str(exc):
+            raise FormatError(_too_many_fields(path, n_columns)) from None
+        # the reader's own message may quote cells: it is not passed on
+        reason = encoding_problem(path) or f"{path.name} cannot be read as CSV: {SAVE_AGAIN}"
+        raise FormatError(reason) from None
+
+
+def check_text(path: Path) -> None:
+    """Raise :class:`FormatError` when a file's line ends are not LF or CRLF."""
+    problem = line_end_problem(path)
+    if problem is not None:
+        raise FormatError(problem)
+
+
 def read_header(path: Path) -> list[str]:
     try:
         with path.open("rb") as handle:
@@ -135,7 +167,14 @@ def read_header(path: Path) -> list[str]:
     if not text.strip():
         msg = f"{path} is empty or has no header row"
         raise FormatError(msg)
-    return [c.strip().lower() for c in next(csv.reader(io.StringIO(text)))]
+    problem = header_line_problem(path.name, text)
+    if problem is not None:
+        raise FormatError(problem)
+    try:
+        return [c.strip().lower() for c in next(csv.reader(io.StringIO(text)))]
+    except csv.Error:
+        msg = f"{path.name} has no readable header row: {SAVE_AGAIN}"
+        raise FormatError(msg) from None
 
 
 def check_header(header: list[str], catalog: Catalog) -> None:
@@ -159,6 +198,12 @@ def check_header(header: list[str], catalog: Catalog) -> None:
             f"item_{catalog.max_items}"
         )
         raise FormatError(msg)
+    if "total" not in header and not any(c in catalog.item_columns for c in header):
+        msg = (
+            f"no item columns (item_1 ... item_{catalog.max_items}) and no total column: "
+            "there is nothing to score"
+        )
+        raise FormatError(msg)
 
 
 def _too_many_fields(path: Path, n_columns: int) -> str:
@@ -172,15 +217,22 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
 
 def read_lines(path: Path) -> pl.DataFrame:
     """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
-    lines = pl.read_csv(
-        path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        infer_schema=False,
-        new_columns=["text"],
-        encoding="utf8-lossy",
-    )
+    try:
+        lines = pl.read_csv(
+            path,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            infer_schema=False,
+            new_columns=["text"],
+            encoding="utf8-lossy",
+        )
+    except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
+        text = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+        if text and text[-1] == "":
+            text.pop()
+        rows = [line.removesuffix("\r") or None for line in text]
+        lines = pl.DataFrame({"text": rows}, schema={"text": pl.String})
     return lines.with_row_index("line", offset=1).with_columns(
         pl.col("line").cast(pl.Int64), pl.col("text").fill_null("")
     )

@@ -10,12 +10,17 @@ from typing import Any, Literal
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
+from measures.definition import Source
 from measures.readiness_config import ASAM_DIMENSIONS, ReadinessConfig
 from measures.readiness_criteria import CRITERIA, IMPROVING, Rule, prepare_rules
 from measures.readiness_facts import gather_facts
+from measures.readiness_parts import source_of
 from measures.readiness_status import status_frame
 
 Status = Literal["ready", "approaching", "not ready", "not enough data"]
+#: A criterion's state on a checklist: met, not met, not evaluated (fails closed) or
+#: not applicable to the client.
+State = Literal["met", "not met", "not evaluated", "not applicable"]
 
 #: Shown with every readiness summary.
 DISCLAIMER = "This summary informs the treatment team's step-down decision; it never makes it."
@@ -31,6 +36,7 @@ __all__ = [
     "CaseloadReadiness",
     "CriterionResult",
     "Readiness",
+    "State",
     "Status",
     "assess_caseload",
     "assess_readiness",
@@ -40,7 +46,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """One criterion at the review: met (None: not evaluated), evidence and source.
+    """One criterion at the review: met (None: not evaluated), evidence and sources.
 
     ``no_recent_data`` marks a criterion that could not be evaluated for want of
     recent data (it makes the status "not enough data"); ``settings`` names the
@@ -48,7 +54,8 @@ class CriterionResult:
     another of its conditions already fails it); ``note`` says why a criterion
     was not evaluated or what else to know; ``improving`` marks mood or anxiety
     reliably improved but still above the cut-off (not met); ``applicable``
-    False a criterion that does not apply to the client.
+    False a criterion that does not apply to the client. ``sources`` are the
+    published sources (or the program's file) behind its thresholds, each once.
     """
 
     id: str
@@ -56,7 +63,7 @@ class CriterionResult:
     asam_dimension: int
     met: bool | None
     value: str
-    source: str
+    sources: tuple[Source, ...]
     note: str | None = None
     no_recent_data: bool = False
     met_at_previous_review: bool | None = None
@@ -68,6 +75,16 @@ class CriterionResult:
     def asam_name(self) -> str:
         """The name of the ASAM dimension this criterion informs."""
         return ASAM_DIMENSIONS[self.asam_dimension]
+
+    @property
+    def state(self) -> State:
+        """Met, not met (improving still above the cut-off is not met), not evaluated
+        (missing data or an empty program setting: never met) or not applicable."""
+        if not self.applicable:
+            return "not applicable"
+        if self.met is None:
+            return "not evaluated"
+        return "met" if self.met else "not met"
 
     @property
     def mark(self) -> str:
@@ -160,6 +177,11 @@ class Readiness:
         """The program settings left empty that keep a criterion from being evaluated."""
         found = (s for c in self.criteria if c.applicable for s in c.settings)
         return tuple(dict.fromkeys(found))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Every source the criteria cite, in checklist order, each once."""
+        return tuple(dict.fromkeys(s for c in self.criteria for s in c.sources))
 
     def by_dimension(self) -> dict[int, tuple[CriterionResult, ...]]:
         """The criteria grouped by ASAM dimension, in dimension order."""
@@ -312,7 +334,7 @@ def assess_caseload(
 
 
 #: The columns of :attr:`CaseloadReadiness.criteria`: the client, then the fields of
-#: :class:`CriterionResult` (``sources`` a list of texts where it has ``source``).
+#: :class:`CriterionResult` (``sources`` a list of keys, :func:`source_key`, each once).
 CRITERION_COLUMNS = (
     "client_id",
     "id",
@@ -433,7 +455,9 @@ class CaseloadReadiness(Mapping[str, Readiness]):
 
 def _criterion(row: dict[str, Any]) -> CriterionResult:
     sources, settings = row.pop("sources"), row.pop("settings")
-    return CriterionResult(**row, source="; ".join(sources), settings=tuple(settings))
+    return CriterionResult(
+        **row, sources=tuple(source_of(k) for k in sources), settings=tuple(settings)
+    )
 
 
 def _flags(criterion: CriterionResult) -> tuple[bool, bool, bool]:
@@ -448,7 +472,7 @@ def readiness_status(
     Examples
     --------
     >>> def result(id, met, **kw):
-    ...     return CriterionResult(id, id.capitalize(), 3, met, "", "",
+    ...     return CriterionResult(id, id.capitalize(), 3, met, "", (),
     ...                            met_at_previous_review=met, **kw)
     >>> week = dt.date(2026, 11, 13)
     >>> readiness_status((result("mood", True), result("safety", True)), previous_review=week)

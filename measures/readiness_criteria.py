@@ -15,7 +15,7 @@ import polars as pl
 from measures.catalog import Catalog
 from measures.change import DETERIORATED, IMPROVED, NO_CHANGE
 from measures.config import NOT_SET
-from measures.definition import Instrument
+from measures.definition import Instrument, Source
 from measures.formatting import (
     counted_text,
     num,
@@ -42,6 +42,7 @@ from measures.readiness_parts import (
     _combine,
     _cut,
     _day,
+    _keys,
     _Latest,
     _Ratings,
     _reliable,
@@ -51,6 +52,7 @@ from measures.readiness_parts import (
     _texts,
     _window,
     _window_text,
+    source_key,
 )
 
 #: The criteria in the order a review lists them.
@@ -67,17 +69,24 @@ CRITERIA = (
 )
 #: Mood or anxiety reliably improved but still a case: not met (Jacobson & Truax 1991).
 IMPROVING = "improving, still above the cut-off"
-#: Why reliable improvement alone does not meet mood or anxiety: Jacobson NS, Truax P.
-#: Clinical significance: a statistical approach to defining meaningful change in
-#: psychotherapy research. https://info.5y1.org/define-clinical-and-statistical-significance_1_4eb6bd.html
-CLINICAL_SIGNIFICANCE_SOURCE = (
-    "clinically significant change needs the cut-off crossed: Jacobson NS, Truax P, "
-    "J Consult Clin Psychol 1991;59:12-19"
+#: Why reliable improvement alone does not meet mood or anxiety.
+CLINICAL_SIGNIFICANCE_SOURCE = Source(
+    label="Jacobson & Truax 1991, Clinical significance",
+    text=(
+        "Jacobson NS, Truax P. Clinical significance: a statistical approach to defining "
+        "meaningful change in psychotherapy research. J Consult Clin Psychol 1991;59:12-19 "
+        "(clinically significant change needs the cut-off crossed). "
+        "https://info.5y1.org/define-clinical-and-statistical-significance_1_4eb6bd.html"
+    ),
 )
-#: The source of the 14-day safety look-back.
-SAFETY_WINDOW_SOURCE = (
-    "IOP Outcomes issues 4 and 10 (every safety flag and unknown safety answer of the last "
-    "14 days closed by a recorded follow-up that found no elevated risk)"
+#: The source of the 14-day safety look-back: the library's own rule, not a published one.
+SAFETY_WINDOW_SOURCE = Source(
+    label="IOP Outcomes, safety follow-up rule",
+    text=(
+        "IOP Outcomes' default rule, not a published threshold: every safety flag and unknown "
+        "safety answer of the last 14 days closed by a recorded follow-up that found no "
+        "elevated risk ([readiness.safety] window_days in the program file changes the days)."
+    ),
 )
 _LABELS = {
     "min_weeks": "Time in IOP",
@@ -111,7 +120,7 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
 
     Cut-offs, reliable-change thresholds and recall periods come from the
     instrument definitions unless the program's file overrides them; each
-    outcome's sources name the citation or the program's file.
+    outcome's sources are the definitions' sources or the program's file.
     """
     rules = []
     for key in CRITERIA:
@@ -134,7 +143,7 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
 
 
 def _checker(
-    key: str, criterion: Criterion, policy: str, catalog: Catalog
+    key: str, criterion: Criterion, policy: Source, catalog: Catalog
 ) -> tuple[Outcome, tuple[str, ...]]:
     if isinstance(criterion, Symptoms):
         return _symptoms(key, criterion, policy, catalog), (criterion.measure,)
@@ -185,7 +194,7 @@ def _listed(*texts: str) -> pl.Expr:
     return _texts(*[pl.lit(t) for t in texts])
 
 
-def _symptoms(key: str, criterion: Symptoms, policy: str, catalog: Catalog) -> Outcome:
+def _symptoms(key: str, criterion: Symptoms, policy: Source, catalog: Catalog) -> Outcome:
     """Met: the latest score below the cut-off and not reliably deteriorated.
 
     A reliable improvement still above the cut-off is not met ("improving, still
@@ -203,7 +212,7 @@ def _symptoms(key: str, criterion: Symptoms, policy: str, catalog: Catalog) -> O
         return alone
     reliable = _reliable(instrument, score, criterion.reliable_change, policy)
     cited = [cut.source, *([reliable[1]] if reliable else [])]
-    sources = _listed(*cited, CLINICAL_SIGNIFICANCE_SOURCE)
+    sources = _keys(*cited, CLINICAL_SIGNIFICANCE_SOURCE)
     value, first = latest.column("last_value"), latest.column("first_value")
     better = (value - first) * (1 if score.higher_is_better else -1)
     first_only = latest.column("n") < 2
@@ -246,7 +255,7 @@ def _symptoms(key: str, criterion: Symptoms, policy: str, catalog: Catalog) -> O
     return evaluated.where(latest.recent, alone)
 
 
-def _craving(key: str, criterion: Craving, policy: str, catalog: Catalog) -> Outcome:
+def _craving(key: str, criterion: Craving, policy: Source, catalog: Catalog) -> Outcome:
     pacs = catalog["pacs"]
     score = pacs.score("score")
     cut = _cut(pacs, score, criterion.pacs_cutoff, policy)
@@ -256,27 +265,27 @@ def _craving(key: str, criterion: Craving, policy: str, catalog: Catalog) -> Out
         catalog["craving_nrs"],
         criterion.window_days,
         criterion.craving_nrs_max,
-        f"Craving 0-10 craving_nrs_max: {policy}",
+        policy,
         _setting(key, "craving_nrs_max"),
     )
     parts = [latest.part(), *ratings.parts()]
     return _combine(parts, hint="give the PACS and the daily craving rating")
 
 
-def _self_efficacy(key: str, criterion: SelfEfficacy, policy: str, catalog: Catalog) -> Outcome:
+def _self_efficacy(key: str, criterion: SelfEfficacy, policy: Source, catalog: Catalog) -> Outcome:
     ratings = _Ratings(
         catalog["confidence_nrs"],
         criterion.window_days,
         criterion.confidence_nrs_min,
-        f"Confidence 0-10 confidence_nrs_min: {policy}",
+        policy,
         _setting(key, "confidence_nrs_min"),
     )
     return _combine(ratings.parts(), hint="give the daily confidence rating")
 
 
-def _safety(criterion: Safety, policy: str, catalog: Catalog) -> Outcome:
+def _safety(criterion: Safety, policy: Source, catalog: Catalog) -> Outcome:
     window_source = SAFETY_WINDOW_SOURCE if criterion.window_days == 14 else policy
-    cited = {i.id: _safety_sources(i) for i in catalog if i.critical_items}
+    cited = {i.id: [source_key(s) for s in _safety_sources(i)] for i in catalog if i.critical_items}
     # the sources of the safety items behind this client's flags, not every one's
     behind = pl.col("safety_measures").list.eval(
         pl.element()
@@ -284,7 +293,7 @@ def _safety(criterion: Safety, policy: str, catalog: Catalog) -> Outcome:
         .explode()
         .drop_nulls()
     )
-    sources = pl.concat_list(pl.lit(window_source), behind) if cited else _listed(window_source)
+    sources = pl.concat_list(_keys(window_source), behind) if cited else _keys(window_source)
     window = _window_text(criterion.window_days)
     flags, unknown = pl.col("flags"), pl.col("safety_unknown")
     elevated = pl.col("safety_elevated")
@@ -324,19 +333,12 @@ def _safety(criterion: Safety, policy: str, catalog: Catalog) -> Outcome:
     )
 
 
-def _safety_sources(instrument: Instrument) -> list[str]:
-    """ "PHQ-9 item 9 follow-up: <citation>", one per source of the safety items."""
-    by_source: dict[str, list[str]] = {}
-    for critical in instrument.critical_items:
-        by_source.setdefault(critical.source, []).append(critical.item.removeprefix("item_"))
-    return [
-        f"{instrument.abbreviation} item{'s' if len(numbers) > 1 else ''} "
-        f"{', '.join(numbers)} follow-up: {instrument.cite(source)}"
-        for source, numbers in by_source.items()
-    ]
+def _safety_sources(instrument: Instrument) -> tuple[Source, ...]:
+    """The sources of an instrument's safety items (PHQ-9 item 9's follow-up), each once."""
+    return tuple(dict.fromkeys(instrument.source(c.source) for c in instrument.critical_items))
 
 
-def _bam(key: str, criterion: BamComposite, policy: str, catalog: Catalog) -> Outcome:
+def _bam(key: str, criterion: BamComposite, policy: Source, catalog: Catalog) -> Outcome:
     bam = catalog["bam_r"]
     score = bam.score(criterion.score)
     cut = _cut(bam, score, criterion.cutoff, policy)
@@ -355,7 +357,7 @@ def _not_set(value: pl.Expr, setting: str) -> Outcome:
     )
 
 
-def _attendance(key: str, criterion: Attendance, policy: str) -> Outcome:
+def _attendance(key: str, criterion: Attendance, policy: Source) -> Outcome:
     minimum = criterion.attendance_min
     setting = _setting(key, "attendance_min")
     window = _window_text(criterion.window_days)
@@ -379,22 +381,22 @@ def _attendance(key: str, criterion: Attendance, policy: str) -> Outcome:
         empty = Outcome(
             met=pl.lit(None, pl.Boolean),
             value=nothing,
-            sources=_listed(policy),
+            sources=_keys(policy),
             note=pl.lit(f"{NO_RECENT}: record attendance"),
             no_recent_data=pl.lit(True),
         )
         counted = Outcome(
             met=share >= minimum,
             value=_text(value, f"; program minimum {minimum:.0%})"),
-            sources=_listed(policy),
+            sources=_keys(policy),
         )
     return empty.where(scheduled == 0, counted)
 
 
-def _min_weeks(key: str, criterion: MinWeeks, policy: str) -> Outcome:
+def _min_weeks(key: str, criterion: MinWeeks, policy: Source) -> Outcome:
     weeks = (pl.col("review_on") - pl.col("admitted_on")).dt.total_days().cast(pl.Float64) / 7
     value = _text(tenths_text(weeks), " weeks in IOP since admission on ", _day("admitted_on"))
     if criterion.weeks is None:
         return _not_set(_text(value, f" (program minimum {NOT_SET})"), _setting(key, "weeks"))
     minimum = _text(value, f" (program minimum {num(criterion.weeks)})")
-    return Outcome(met=weeks >= criterion.weeks, value=minimum, sources=_listed(policy))
+    return Outcome(met=weeks >= criterion.weeks, value=minimum, sources=_keys(policy))

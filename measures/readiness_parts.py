@@ -8,12 +8,14 @@ of :func:`measures.readiness_facts.gather_facts`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 
 from measures.config import NOT_SET
-from measures.definition import Caseness, CasenessRule, Instrument, Score
+from measures.definition import Caseness, CasenessRule, Instrument, Score, Source
 from measures.formatting import num, num_text
 from measures.readiness_config import MIN_TREND_POINTS
 from measures.readiness_facts import ratings, series
@@ -43,6 +45,33 @@ def _texts(*items: pl.Expr) -> pl.Expr:
     return pl.concat_list(items).list.drop_nulls() if items else NO_TEXTS
 
 
+def source_key(source: Source) -> str:
+    """A source as one text, for the ``sources`` lists of the frames (:func:`source_of` reads it).
+
+    Two keys are equal exactly when the sources are, so a list keeps each source once.
+
+    Examples
+    --------
+    >>> key = source_key(Source(label="Kroenke et al. 2001", text="Kroenke K. ..."))
+    >>> source_of(key).label
+    'Kroenke et al. 2001'
+    """
+    return json.dumps([source.label, source.text], ensure_ascii=False)
+
+
+@cache
+def source_of(key: str) -> Source:
+    """The :class:`~measures.definition.Source` of a :func:`source_key`."""
+    label, text = json.loads(key)
+    return Source(label=label, text=text)
+
+
+def _keys(*sources: Source) -> pl.Expr:
+    """A constant list of sources (as keys), each once, in order."""
+    keys = dict.fromkeys(source_key(s) for s in sources)
+    return pl.lit(list(keys), dtype=pl.List(pl.String)) if keys else NO_TEXTS
+
+
 def _setting(key: str, name: str) -> str:
     """A program setting as the program's file spells it: "[readiness.craving] craving_nrs_max"."""
     return f"[readiness.{key}] {name}"
@@ -57,7 +86,7 @@ def _set_note(settings: pl.Expr) -> pl.Expr:
 class _Part:
     """One condition of a criterion: met, not met or not evaluated (missing data or setting).
 
-    ``met`` null: not evaluated; ``sources`` a list of texts; ``setting`` the
+    ``met`` null: not evaluated; ``sources`` a list of source keys; ``setting`` the
     program setting it lacks (null where none); ``present`` False drops the part
     (a condition that does not arise for the row, e.g. a trend without ratings).
     """
@@ -75,7 +104,7 @@ class Outcome:
     """A criterion's verdict at one review, with its evidence, for every row of the facts.
 
     The fields of :class:`measures.readiness.CriterionResult` as expressions
-    (``sources`` a list of texts, each once; ``settings`` a list).
+    (``sources`` a list of :func:`source_key`, each once; ``settings`` a list).
     """
 
     met: pl.Expr
@@ -142,34 +171,38 @@ def _relation(cut: Caseness, case: pl.Expr) -> pl.Expr:
     )
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """The cut-off applied (the definition's or the program's) and the source it comes from."""
+
+    rule: Caseness
+    source: Source
+
+
 def _cut(
-    instrument: Instrument, score: Score, override: float | None, policy: str
-) -> Caseness | None:
-    """The cut-off to apply, its ``source`` the full text shown (not a citation key)."""
-    name = instrument.abbreviation if score.primary else score.label
+    instrument: Instrument, score: Score, override: float | None, policy: Source
+) -> _Cut | None:
+    """The cut-off to apply: the program's where it sets one, else the definition's."""
     if override is not None:
         rule: CasenessRule = (
             score.caseness.rule if score.caseness else ("<=" if score.higher_is_better else ">=")
         )
-        return Caseness(override, rule, f"{name} cut-off: {policy}")
+        return _Cut(Caseness(override, rule, "program"), policy)
     if score.caseness is None:
         return None
-    case = score.caseness
-    source = f"{name} cut-off {case.rule}{num(case.cutoff)}: {instrument.cite(case.source)}"
-    return Caseness(case.cutoff, case.rule, source)
+    return _Cut(score.caseness, instrument.source(score.caseness.source))
 
 
 def _reliable(
-    instrument: Instrument, score: Score, override: float | None, policy: str
-) -> tuple[float, str] | None:
+    instrument: Instrument, score: Score, override: float | None, policy: Source
+) -> tuple[float, Source] | None:
+    """The reliable-change threshold to apply and its source (the program's or published)."""
     if override is not None:
-        return override, f"{instrument.abbreviation} reliable change: {policy}"
+        return override, policy
     rc = score.reliable_change
     if rc is None:
         return None
-    threshold = rc.threshold
-    cite = instrument.cite(rc.source)
-    return threshold, f"{instrument.abbreviation} reliable change {num(threshold)}: {cite}"
+    return rc.threshold, instrument.source(rc.source)
 
 
 def _window(instrument: Instrument, override: int | None) -> int:
@@ -186,7 +219,7 @@ class _Latest:
 
     instrument: Instrument
     score: Score
-    cut: Caseness | None
+    cut: _Cut | None
     window: int
     setting: str
     with_band: bool = False
@@ -213,15 +246,13 @@ class _Latest:
             text = pl.when(recent).then(_text(shown, " (no cut-off)")).otherwise(absent)
             setting = pl.when(recent).then(pl.lit(self.setting))
             return _Part(pl.lit(None, pl.Boolean), text, missing=~recent, setting=setting)
-        case = self.cut.is_case(value)
+        case = self.cut.rule.is_case(value)
         meaning = self._meaning(value) if self.with_band else pl.lit("")
-        text = _text(shown, " (", _relation(self.cut, case), meaning, ")")
+        text = _text(shown, " (", _relation(self.cut.rule, case), meaning, ")")
         return _Part(
             met=pl.when(recent).then(~case),
             text=pl.when(recent).then(text).otherwise(absent),
-            sources=pl.when(recent)
-            .then(pl.concat_list(pl.lit(self.cut.source)))
-            .otherwise(NO_TEXTS),
+            sources=pl.when(recent).then(_keys(self.cut.source)).otherwise(NO_TEXTS),
             missing=~recent,
         )
 
@@ -243,7 +274,7 @@ class _Ratings:
     instrument: Instrument
     window: int
     limit: float | None
-    source: str
+    source: Source
     setting: str
 
     def parts(self) -> list[_Part]:
@@ -278,8 +309,7 @@ class _Ratings:
             sides = ("at or above", "below") if better else ("at or below", "above")
             side = pl.when(ok).then(pl.lit(sides[0])).otherwise(pl.lit(sides[1]))
             limit = f" the program {kind} {num(self.limit)})"
-            sources = pl.concat_list(pl.lit(self.source))
-            level = _Part(ok, _text(level_text, " (", side, limit), sources)
+            level = _Part(ok, _text(level_text, " (", side, limit), _keys(self.source))
         steady = slope >= 0 if better else slope <= 0
         words = ("not falling", "falling") if better else ("not rising", "rising")
         word = pl.when(steady).then(pl.lit(words[0])).otherwise(pl.lit(words[1]))

@@ -17,6 +17,12 @@ from measures.totals import TOTAL_SCALE, total_rules
 if TYPE_CHECKING:
     import pandera.polars as pa
 
+#: The earliest date an administration may carry; the latest is now. No client in care
+#: answered a questionnaire before 1900 (none of the instruments existed), so an earlier
+#: date is a typing or conversion error: a year 0001, a two-digit year read as 0026.
+#: The bound is round and generous so that no real record is ever refused by it.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
 
 def administration_rules(
     catalog: Catalog,
@@ -60,6 +66,7 @@ def administration_rules(
             pl.format("administered_on {} is in the future", pl.col("administered_on")),
             frame_screen=(pl.col("administered_at").max() > now).fill_null(False),
         ),
+        _plausible_date_rule(),
         _duplicate_rule(),
     ]
     for column in (c for c in catalog.item_columns if c in columns):
@@ -152,9 +159,24 @@ def _duplicate_rule() -> Rule:
     )
 
 
+def _plausible_date_rule() -> Rule:
+    earliest = dt.datetime.combine(EARLIEST_DATE, dt.time())
+    return Rule(
+        "date_plausible",
+        "administered_on",
+        pl.col("administered_at") < earliest,
+        pl.format(
+            f"administered_on {{}} is before {EARLIEST_DATE.isoformat()}: not a plausible date",
+            pl.col("administered_on"),
+        ),
+        frame_screen=(pl.col("administered_at").min() < earliest).fill_null(False),
+    )
+
+
 def _key_hash() -> pl.Expr:
     """One 64-bit hash of (client, measure, date): cheaper than hashing a struct."""
-    moment = pl.col("administered_at").cast(pl.Int64).cast(pl.UInt64)
+    # the bits of the microseconds since 1970, so that earlier dates hash too
+    moment = pl.col("administered_at").cast(pl.Int64).reinterpret(signed=False)
     return (
         pl.col("client_id").hash()
         ^ (pl.col("measure").hash() * 0x9E3779B97F4A7C15)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.review.priorities import PRIORITIES, priority_expression, priority_label
+from dashboard.review.priorities import (
+    PRIORITIES,
+    TIE_BREAKS,
+    agenda_order,
+    concerns_expression,
+    priority_expression,
+    priority_label,
+)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -38,14 +45,15 @@ def test_the_readme_describes_every_priority_in_order_in_the_tables_words():
 def test_a_clients_place_is_the_first_priority_whose_rule_holds():
     facts = pl.DataFrame(
         {
-            "client_id": ["safety", "worse_and_overdue", "overdue", "ready", "none"],
-            "open_safety": [2, 0, 0, 0, 0],
-            "open_unknown": [0, 1, 0, 0, 0],
-            "deteriorated": [None, "PHQ-9", None, None, None],
-            "behind": [None, None, None, None, None],
-            "overdue": ["GAD-7 2 d", "GAD-7 9 d", "PHQ-9 3 d", None, None],
-            "low_attendance": [True, False, False, False, False],
-            "readiness": ["ready", "not ready", "ready", "approaching", "not ready"],
+            "client_id": ["safety", "worse_and_overdue", "overdue", "subclinical", "ready", "none"],
+            "open_safety": [2, 0, 0, 0, 0, 0],
+            "open_unknown": [0, 1, 0, 0, 0, 0],
+            "deteriorated": [None, "PHQ-9", None, None, None, None],
+            "behind": [None, None, None, None, None, None],
+            "overdue": ["GAD-7 2 d", "GAD-7 9 d", "PHQ-9 3 d", None, None, None],
+            "low_attendance": [True, False, False, False, False, False],
+            "worse_nonclinical": [None, None, "WHO-5", "WHO-5", None, None],
+            "readiness": ["ready", "not ready", "ready", "ready", "approaching", "not ready"],
         },
         schema_overrides={"behind": pl.String},
     )
@@ -56,6 +64,74 @@ def test_a_clients_place_is_the_first_priority_whose_rule_holds():
         "Safety answer to follow up",
         "Safety unknown",
         "Overdue measures",
+        "Worse, still subclinical",
         "Step-down candidate",
         "Other",
     ]
+    concerns = facts.select(concerns_expression().alias("n"))["n"].to_list()
+    assert concerns == [3, 3, 2, 1, 0, 0]
+
+
+def test_the_readme_gives_the_tie_breaks_in_order_in_the_tables_words():
+    bullet = _weekly_review_bullet()
+    entries = [f"{n}. {t.explanation}" for n, t in enumerate(TIE_BREAKS, start=1)]
+    assert [e for e in entries if e not in bullet] == []
+    positions = [bullet.index(entry) for entry in entries]
+    assert positions == sorted(positions)
+    assert positions[0] > bullet.index(f"**{PRIORITIES[-1].name}**")
+
+
+def _ranked(**columns) -> list[str]:
+    base = {
+        "open_safety": 0,
+        "open_unknown": 0,
+        "deteriorated": None,
+        "behind": None,
+        "overdue": None,
+        "low_attendance": False,
+        "worse_nonclinical": None,
+        "readiness": "not ready",
+        "latest_open_flag": None,
+        "severity": 0.0,
+        "overdue_days": 0,
+    }
+    names = list(columns)
+    rows = pl.DataFrame(
+        [base | {"display_name": name} | columns[name] for name in names],
+        schema_overrides={
+            "deteriorated": pl.String,
+            "behind": pl.String,
+            "overdue": pl.String,
+            "worse_nonclinical": pl.String,
+            "latest_open_flag": pl.Datetime("us"),
+        },
+    )
+    placed = rows.with_columns(
+        priority_expression().alias("priority"), concerns_expression().alias("concerns")
+    )
+    return agenda_order(placed)["display_name"].to_list()
+
+
+def test_a_well_being_score_above_its_threshold_waits_behind_a_phq9_of_15_overdue():
+    assert _ranked(
+        who5_worse_but_above_threshold={"worse_nonclinical": "WHO-5"},
+        phq9_15_overdue_low_attendance={
+            "overdue": "PHQ-9 10 d",
+            "overdue_days": 10,
+            "low_attendance": True,
+            "severity": 0.75,
+        },
+    ) == ["phq9_15_overdue_low_attendance", "who5_worse_but_above_threshold"]
+
+
+def test_within_a_group_more_concerns_then_severity_then_days_overdue_come_first():
+    assert _ranked(
+        overdue_longest={"overdue": "GSE 20 d", "overdue_days": 20},
+        overdue_and_low_attendance={
+            "overdue": "PHQ-9 2 d",
+            "overdue_days": 2,
+            "low_attendance": True,
+        },
+        overdue_severe={"overdue": "PHQ-9 3 d", "overdue_days": 3, "severity": 1.0},
+        overdue_mild={"overdue": "PHQ-9 3 d", "overdue_days": 30, "severity": 0.25},
+    ) == ["overdue_and_low_attendance", "overdue_severe", "overdue_mild", "overdue_longest"]

@@ -11,8 +11,10 @@ from dashboard import clock
 from dashboard.importers.csv_administrations import raw_lines
 from dashboard.store.batch import TableBatch, TableSpec, UnusableFile
 from dashboard.store.tables import DISCHARGE_REASONS, LEVELS_OF_CARE
-from measures.parsing import ERROR_SCHEMA
+from measures import FormatError
+from measures.parsing import ERROR_SCHEMA, check_text, read_header, read_text_cells
 from measures.rules import Rule, check_rules, split
+from measures.validation import EARLIEST_DATE
 
 SESSION_TYPES = ("group", "individual", "family", "medication", "other")
 _TRUE = ("true", "yes", "y", "1", "attended")
@@ -47,6 +49,14 @@ def _date_rules(column: str, today: dt.date, *, required: bool = True) -> list[R
             column,
             parsed > today,
             pl.format(f"{column} {{}} is in the future", raw),
+        ),
+        Rule(
+            f"{column}_plausible",
+            column,
+            parsed < EARLIEST_DATE,
+            pl.format(
+                f"{column} {{}} is before {EARLIEST_DATE.isoformat()}: not a plausible date", raw
+            ),
         ),
     ]
     return [_present(f"{column}__text"), *rules] if required else rules
@@ -163,13 +173,20 @@ def detect_table(header: list[str]) -> TableSpec | None:
 
 
 def read_table(path: Path, spec: TableSpec, *, today: dt.date | None = None) -> TableBatch:
-    """Read and validate one table CSV; bad rows are reported, never dropped."""
+    """Read and validate one table CSV; bad rows are reported, never dropped.
+
+    Raises :class:`UnusableFile` with a one-line reason when the file cannot be
+    used at all: unreadable, not UTF-8, a column named twice (in any case),
+    a line with more fields than the header, a carriage return that ends no line.
+    """
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        msg = f"cannot read {path}: {exc}".splitlines()[0]
-        raise UnusableFile(msg) from None
-    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+        header = read_header(path)
+        _check_columns(path, header)
+        check_text(path)
+        raw = read_text_cells(path, len(header))
+    except FormatError as exc:
+        raise UnusableFile(str(exc)) from None
+    raw = raw.rename(dict(zip(raw.columns, header, strict=True)))
     missing = [c for c in spec.required if c not in raw.columns]
     if missing:
         msg = f"{path.name}: missing column(s) {', '.join(missing)} for a {spec.kind} file"
@@ -195,6 +212,17 @@ def read_table(path: Path, spec: TableSpec, *, today: dt.date | None = None) -> 
         records=frame.height,
         ignored_columns=ignored,
     )
+
+
+def _check_columns(path: Path, header: list[str]) -> None:
+    """A column named twice ('site' and 'Site' too): which one holds the data is unclear."""
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        msg = (
+            f"{path.name}: column(s) {', '.join(twice)} appear more than once in the header "
+            "(names are read without case); keep one of each"
+        )
+        raise FormatError(msg)
 
 
 def _cast(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:

@@ -27,6 +27,7 @@ from dashboard.imports.plan import (
 from dashboard.review.reference import current_reference
 from dashboard.store.batch import ImportBatch, UnusableFile
 from dashboard.store.engine import DatabaseLocked
+from dashboard.store.faults import database_fault
 from dashboard.store.importing import ImportSummary, file_hash, import_administrations
 from dashboard.store.registry import import_table
 from measures import Catalog
@@ -106,10 +107,30 @@ def import_files(
                 for left in plan.files[number + 1 :]
             )
             return ImportResult(tuple(summaries), tuple(reported))
+        except sa.exc.DBAPIError as exc:
+            # the transaction is rolled back: nothing of the file is stored
+            reported.append(unusable_file(planned.path, f"not imported: {_refused(exc)}"))
+            reported.extend(
+                SetAside(left.path, f"{left.path.name}: not imported: an earlier file failed")
+                for left in plan.files[number + 1 :]
+            )
+            return ImportResult(tuple(summaries), tuple(reported))
     refresh = any(s.accepted for s in summaries)
     if refresh:
         current_reference(engine, catalog, program.expected_response)
     return ImportResult(tuple(summaries), tuple(reported), reference_refreshed=refresh)
+
+
+def _refused(exc: sa.exc.DBAPIError) -> str:
+    """Why the database did not take a file, in one line without the statement or its
+    parameters (they hold the file's rows)."""
+    fault = database_fault(exc)
+    said = fault.message if fault is not None else f"the database refused it ({_kind(exc)})"
+    return f"{said}; nothing of this file was stored"
+
+
+def _kind(exc: sa.exc.DBAPIError) -> str:
+    return type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
 
 
 def _import(

@@ -50,12 +50,30 @@ def export_client_report(
         _audit(engine, viewer, client_id, outcome="refused", detail=detail)
         raise
     assessed = with_assessments(record, catalog=catalog, program=program, reference=reference)
-    by = viewer.username if requested_by is None else f"{requested_by} as {viewer.username}"
+    by = generated_by(viewer, requested_by)
     pdf = client_report_pdf(
         assessed, catalog=catalog, generated_by=by, charts=charts, browser_path=browser_path
     )
     _audit(engine, viewer, client_id, outcome="ok", detail=detail | {"bytes": len(pdf)})
     return pdf
+
+
+def generated_by(viewer: Viewer, requested_by: str | None = None) -> str:
+    """Who made a report, as its footer says it: the person, not an account's username.
+
+    Examples
+    --------
+    >>> from dashboard.auth.viewer import Role
+    >>> lee = Viewer(user_id=3, username="alee", role=Role.CLINICIAN, display_name="Dr. Ana Lee")
+    >>> generated_by(lee)
+    'Dr. Ana Lee'
+    >>> generated_by(lee, "cli:root")
+    'Dr. Ana Lee (command line, root)'
+    """
+    if requested_by is None:
+        return viewer.display_name
+    who = requested_by.removeprefix("cli:")
+    return f"{viewer.display_name} (command line, {who})"
 
 
 def _audit(

@@ -17,6 +17,7 @@ from dashboard.review.agenda_table import agenda_rows
 from dashboard.review.flags import readiness_frames, safety_flags
 from dashboard.review.priorities import PRIORITY_NAMES
 from dashboard.review.reference import Reference
+from dashboard.review.score_cells import CELL_SCHEMA, measure_facts, score_cells
 from measures import Catalog
 from measures.change import episode_change, long_scores
 from measures.expected import not_on_track, weekly_scores
@@ -45,6 +46,7 @@ class Agenda:
     due: pl.DataFrame = field(default_factory=pl.DataFrame)
     off_track: pl.DataFrame = field(default_factory=pl.DataFrame)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cells: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CELL_SCHEMA))
 
     def narrowed(self, filters: Filters) -> Agenda:
         """The agenda of the clients matching the page's filters (they never widen it).
@@ -158,9 +160,10 @@ def build_agenda(
         pl.col("week_of") == week_of(as_of)
     )
     plans = access.plans_reviewed(connection, viewer)
+    facts = measure_facts(scored, change.filter(pl.col("score_id") == "score"), catalog)
     rows = agenda_rows(
         episodes,
-        scored,
+        facts,
         change,
         attendance,
         flags,
@@ -173,7 +176,7 @@ def build_agenda(
         catalog=catalog,
         as_of=as_of,
     )
-    return Agenda(as_of, rows, flags, readiness, due, off_track, choices)
+    return Agenda(as_of, rows, flags, readiness, due, off_track, choices, score_cells(facts))
 
 
 def _in_episode(

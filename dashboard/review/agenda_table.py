@@ -8,10 +8,15 @@ import polars as pl
 
 from dashboard.review.flags import ENDORSED, UNKNOWN
 from dashboard.review.follow_up_options import OUTCOMES
-from dashboard.review.priorities import priority_expression, priority_label
-from measures import Catalog, Instrument
+from dashboard.review.priorities import (
+    agenda_order,
+    concerns_expression,
+    priority_expression,
+    priority_label,
+)
+from dashboard.review.score_cells import agenda_measures, measure_texts
+from measures import Catalog
 from measures.change import DETERIORATED
-from measures.formatting import number_text
 from measures.program import ProgramConfig
 from measures.readiness import CaseloadReadiness
 
@@ -22,7 +27,7 @@ _CLIENT = ["client_id"]
 
 def agenda_rows(
     episodes: pl.DataFrame,
-    scored: pl.DataFrame,
+    facts: pl.DataFrame,
     change: pl.DataFrame,
     attendance: pl.DataFrame,
     flags: pl.DataFrame,
@@ -39,26 +44,44 @@ def agenda_rows(
     """One row per client, built with group-bys and joins (no loop over clients).
 
     Each client's facts are joined into one frame (``open_safety``, ``open_unknown``,
-    ``deteriorated``, ``behind``, ``overdue``, ``low_attendance``,
-    ``readiness``...), the rules of :data:`~dashboard.review.priorities.PRIORITIES`
-    are read over it, and the agenda's columns selected.
+    ``deteriorated`` and ``behind`` in the clinical range, ``worse_nonclinical``,
+    ``overdue``, ``low_attendance``, ``readiness``...), the rules of
+    :data:`~dashboard.review.priorities.PRIORITIES` are read over it (``priority``,
+    ``concerns``, ``why_now``), and the agenda's columns selected in agenda order.
+    ``facts`` are :func:`~dashboard.review.score_cells.measure_facts`.
     """
     primary = change.filter(pl.col("score_id") == "score")
     abbreviation = _abbreviation(catalog)
-    worse = primary.filter(pl.col("change_class") == DETERIORATED)
-    behind = off_track.filter(pl.col("not_on_track").fill_null(False))
-    facts = [
+    clinical = primary.select(
+        "client_id", "measure", pl.col("latest_case").fill_null(True).alias("clinical")
+    )
+    worse = primary.filter(pl.col("change_class") == DETERIORATED).join(
+        clinical, on=["client_id", "measure"], how="left"
+    )
+    behind = (
+        off_track.filter(pl.col("not_on_track").fill_null(False))
+        .select("client_id", "measure")
+        .join(clinical, on=["client_id", "measure"], how="left")
+        .with_columns(pl.col("clinical").fill_null(True))
+    )
+    parts = [
         _attended(attendance, as_of),
         _safety(flags, as_of, days=program.readiness.safety.window_days),
-        _named(worse, "deteriorated", abbreviation),
-        _named(behind, "behind", abbreviation),
+        _named(worse.filter(pl.col("clinical")), "deteriorated", abbreviation),
+        _named(behind.filter(pl.col("clinical")), "behind", abbreviation),
+        _named(
+            pl.concat([worse.select(behind.columns), behind]).filter(~pl.col("clinical")).unique(),
+            "worse_nonclinical",
+            abbreviation,
+        ),
         _overdue(due, abbreviation),
+        _severity(facts),
         _readiness_status(readiness),
         plans,
-        _measure_cells(scored, primary, catalog),
+        measure_texts(facts),
     ]
     rows = episodes.join(_decision(decisions), on="episode_pk", how="left")
-    for frame in facts:
+    for frame in parts:
         rows = rows.join(frame, on=_CLIENT, how="left")
     threshold = program.readiness.attendance.attendance_min
     rows = _with_derived(rows, threshold=threshold, as_of=as_of)
@@ -66,18 +89,18 @@ def agenda_rows(
     return _shown(
         rows.with_columns(
             priority_expression().alias("priority"),
+            concerns_expression().alias("concerns"),
             _flag_texts(threshold).list.join("; ").alias("flags"),
+            _other_concerns(threshold).list.join("; ").alias("other_concerns"),
             _attendance_text().alias("attendance_2w"),
         )
-        .with_columns(priority_label().alias("priority_label"))
+        .with_columns(
+            priority_label().alias("priority_label"),
+            _why_now(threshold).alias("why_now"),
+        )
         .with_columns(pl.col(m).fill_null("") for m in measures),
         measures,
     )
-
-
-def agenda_measures(catalog: Catalog) -> tuple[Instrument, ...]:
-    """The measures with a column on the agenda (``[display] agenda``), in display order."""
-    return catalog.where(lambda d: d.agenda)
 
 
 def _abbreviation(catalog: Catalog) -> pl.Expr:
@@ -141,6 +164,8 @@ def _safety(flags: pl.DataFrame, as_of: dt.date, *, days: int) -> pl.DataFrame:
             (~pl.col("closed") & unknown).sum().alias("open_unknown"),
             pl.col("flagged_at").filter(~pl.col("closed")).max().alias("latest_open_flag"),
             text.alias("safety_text"),
+            pl.col("item").filter(~pl.col("closed") & endorsed).last().alias("safety_item"),
+            pl.col("item").filter(~pl.col("closed") & unknown).last().alias("unknown_item"),
         )
     )
 
@@ -158,8 +183,20 @@ def _overdue(due: pl.DataFrame, abbreviation: pl.Expr) -> pl.DataFrame:
         .group_by(_CLIENT, maintain_order=True)
         .agg(
             pl.format("{} {} d", abbreviation, "overdue_days").str.join(", ").alias("overdue"),
+            pl.format("{} {} d", abbreviation, "overdue_days").first().alias("overdue_first"),
+            pl.len().alias("overdue_count"),
             pl.col("overdue_days").max(),
         )
+    )
+
+
+def _severity(facts: pl.DataFrame) -> pl.DataFrame:
+    """How high each client's most severe latest score sits in its instrument's bands:
+    0 in the mildest band, 1 in the most severe (measures without bands do not count)."""
+    count, index = pl.col("band_count"), pl.col("band_index")
+    severity = pl.when(pl.col("higher_is_better")).then(count - 1 - index).otherwise(index)
+    return facts.group_by(_CLIENT).agg(
+        (severity / (count - 1).clip(lower_bound=1)).max().alias("severity")
     )
 
 
@@ -188,6 +225,7 @@ def _with_derived(rows: pl.DataFrame, *, threshold: float | None, as_of: dt.date
         pl.col("open_safety").fill_null(0),
         pl.col("open_unknown").fill_null(0),
         pl.col("overdue_days").fill_null(0),
+        pl.col("severity").fill_null(0.0),
         pl.col("readiness").fill_null("not enough data"),
         pl.col("decision").fill_null(""),
         pl.when(pl.col("plan_saved_at").is_null())
@@ -207,11 +245,16 @@ def _with_derived(rows: pl.DataFrame, *, threshold: float | None, as_of: dt.date
 
 def _flag_texts(threshold: float | None) -> pl.Expr:
     """Every reason for concern of a client, as a list of short texts."""
+    return pl.concat_list(pl.col("safety_text").fill_null([]), _other_concerns(threshold))
+
+
+def _other_concerns(threshold: float | None) -> pl.Expr:
+    """The reasons for concern besides safety answers, as a list of short texts."""
     return pl.concat_list(
-        pl.col("safety_text").fill_null([]),
         pl.concat_list(pl.format("reliable deterioration: {}", "deteriorated")),
         pl.concat_list(pl.format("not on track: {}", "behind")),
         pl.concat_list(pl.format("overdue: {}", "overdue")),
+        pl.concat_list(pl.format("worse, still subclinical: {}", "worse_nonclinical")),
         pl.concat_list(
             pl.when(pl.col("low_attendance")).then(
                 pl.format(
@@ -243,95 +286,66 @@ def _attendance_text() -> pl.Expr:
     )
 
 
+def _why_now(threshold: float | None) -> pl.Expr:
+    """The reason a client is where they are on the agenda, in a few words, with the
+    number of further reasons ("+2") where more than one rule holds."""
+    percent = _percent(pl.col("attendance_rate"))
+    overdue = (
+        pl.when(pl.col("overdue_count") > 1)
+        .then(pl.format("Overdue: {} measures", "overdue_count"))
+        .otherwise(pl.format("Overdue: {}", "overdue_first"))
+    )
+    reason = (
+        pl.when(pl.col("priority") == 1)
+        .then(pl.format("Safety: {}", "safety_item"))
+        .when(pl.col("priority") == 2)
+        .then(pl.format("Unknown: {}", "unknown_item"))
+        .when(pl.col("priority") == 3)
+        .then(pl.format("Worse: {}", "deteriorated"))
+        .when(pl.col("priority") == 4)
+        .then(pl.format("Off track: {}", "behind"))
+        .when(pl.col("priority") == 5)
+        .then(overdue)
+        .when(pl.col("priority") == 6)
+        .then(pl.format("Attended {}% (<{}%)", percent, round((threshold or 0) * 100)))
+        .when(pl.col("priority") == 7)
+        .then(pl.format("Worse, subclinical: {}", "worse_nonclinical"))
+        .when(pl.col("priority") == 8)
+        .then(pl.format("Step-down: {}", "readiness"))
+        .otherwise(pl.lit("No concern found"))
+    )
+    more = pl.col("concerns") - 1
+    return pl.when(more > 0).then(pl.format("{} (+{})", reason, more)).otherwise(reason)
+
+
 def _shown(rows: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
-    """The agenda's columns, most urgent first."""
-    return rows.select(
-        "priority",
-        "priority_label",
-        "client_id",
-        "display_name",
-        "episode_id",
-        "episode_pk",
-        "program_week",
-        "site",
-        pl.col("track_name").alias("track"),
-        "clinician",
-        "attendance_2w",
-        "attendance_rate",
-        *measures,
-        "flags",
-        "readiness",
-        "decision",
-        "plan",
-        "open_safety",
-        "open_unknown",
-        "overdue_days",
-        "latest_open_flag",
-    ).sort(  # the newest open safety answer first: it may have been given a minute ago
-        ["priority", "latest_open_flag", "overdue_days", "display_name"],
-        descending=[False, True, True, False],
-        nulls_last=True,
-    )
-
-
-def _measure_cells(scored: pl.DataFrame, primary: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """Per client, one text cell per agenda measure: latest score, band and change."""
-    core = [i.id for i in agenda_measures(catalog)]
-    daily = [i.id for i in agenda_measures(catalog) if i.display.daily]
-    series = scored.filter(pl.col("measure").is_in(core) & pl.col("score").is_not_null()).sort(
-        "administered_at"
-    )
-    last_week = pl.col("administered_at") > pl.col("administered_at").max() - pl.duration(days=7)
-    latest = series.group_by("client_id", "measure").agg(
-        pl.col("severity").last().alias("band"),
-        pl.col("score").filter(last_week).mean().alias("week_mean"),
-    )
-    facts = primary.filter(pl.col("measure").is_in(core)).join(
-        latest, on=["client_id", "measure"], how="left"
-    )
-    names = {m: catalog[m].abbreviation for m in core}
-    cells = facts.select(
-        "client_id",
-        pl.col("measure").replace_strict(names),
-        _cell_text(daily).alias("cell"),
-    )
-    if cells.is_empty():
-        return pl.DataFrame(schema={"client_id": pl.String})
-    return cells.pivot(on="measure", index="client_id", values="cell")
-
-
-def _cell_text(daily: list[str]) -> pl.Expr:
-    """A measure's cell: the 7-day mean of a daily rating, else score, band and change."""
-    slope = pl.col("slope_per_week")
-    trend = (
-        pl.when((pl.col("n") < 3) | slope.is_null())
-        .then(None)
-        .when(slope.abs() < 0.25)
-        .then(pl.lit("steady"))
-        .when(slope > 0)
-        .then(pl.lit("rising"))
-        .otherwise(pl.lit("falling"))
-    )
-    score = number_text(pl.col("latest"))
-    with_band = (
-        pl.when(pl.col("band").is_not_null())
-        .then(pl.format("{} {}", score, "band"))
-        .otherwise(score)
-    )
-    classified = pl.format(
-        "{}, {} from {}", with_band, pl.col("change_class"), number_text(pl.col("baseline"))
-    )
-    daily_text = pl.format("{} (7-day mean)", pl.col("week_mean").round(1))
-    return (
-        pl.when(pl.col("measure").is_in(daily))
-        .then(
-            pl.when(trend.is_not_null())
-            .then(pl.format("{} (7-day mean, {})", pl.col("week_mean").round(1), trend))
-            .otherwise(daily_text)
+    """The agenda's columns, in agenda order (:func:`~dashboard.review.priorities.agenda_order`)."""
+    return agenda_order(
+        rows.select(
+            "priority",
+            "priority_label",
+            "why_now",
+            "client_id",
+            "display_name",
+            "episode_id",
+            "episode_pk",
+            "program_week",
+            "site",
+            pl.col("track_name").alias("track"),
+            "clinician",
+            "attendance_2w",
+            "attendance_rate",
+            *measures,
+            "flags",
+            "other_concerns",
+            "readiness",
+            "decision",
+            "plan",
+            "open_safety",
+            "open_unknown",
+            "concerns",
+            "severity",
+            "overdue_days",
+            "latest_open_flag",
         )
-        .when(pl.col("change_class").is_not_null())
-        .then(classified)
-        .when(trend.is_not_null())
-        .then(pl.format("{} ({})", with_band, trend))
-        .otherwise(with_band)
     )

@@ -34,17 +34,25 @@ def write_attendance(
 
     A row's episode is the one it names, else the client's episode that includes
     the session date. Returns each row's outcome (row, status, reason) and the
-    client ids registered on the way.
+    client ids registered on the way: only accepted rows register theirs.
     """
+    refused_new = pl.DataFrame(schema=_RESULTS)
+    if not known_clients_only:  # else these rows are refused as of unknown clients
+        _, _, new = client_ids(connection, valid, import_id, known_clients_only=True)
+        refused_new = _episodes_of_new_clients(
+            connection, valid.join(new.select("row"), on="row", how="semi")
+        )
+        valid = valid.join(refused_new.select("row"), on="row", how="anti")
     ids, new_codes, unknown = client_ids(
         connection, valid, import_id, known_clients_only=known_clients_only
     )
     outcomes = [
+        refused_new,
         unknown.select(
             "row",
             pl.lit("rejected").alias("status"),
             pl.col("reasons").list.first().alias("reason"),
-        )
+        ),
     ]
     rows = valid.join(unknown.select("row"), on="row", how="anti").join(ids, on="client_id")
     rows, refused = _episodes(connection, rows)
@@ -106,6 +114,28 @@ def write_attendance(
         )
     )
     return pl.concat([o.cast(_RESULTS) for o in outcomes]).sort("row"), new_codes
+
+
+def _episodes_of_new_clients(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of clients not yet registered that name an episode: a new client has none,
+    so the episode is unknown or another client's. Refused before any client is
+    registered, so that a refused row registers nobody."""
+    named = rows.filter(pl.col("episode_id").is_not_null())
+    codes = named["episode_id"].unique().to_list()
+    e = t.episodes.c
+    stored = {
+        str(code)
+        for chunk in chunks(codes)
+        for code in connection.execute(sa.select(e.code).where(e.code.in_(chunk))).scalars()
+    }
+    return named.select(
+        "row",
+        pl.lit("rejected").alias("status"),
+        pl.when(pl.col("episode_id").is_in(list(stored)))
+        .then(pl.format("episode_id '{}' belongs to another client", "episode_id"))
+        .otherwise(pl.format("unknown episode_id '{}': import episodes first", "episode_id"))
+        .alias("reason"),
+    ).cast(_RESULTS)
 
 
 def _episodes(connection: sa.Connection, rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -36,7 +36,10 @@ class ImportBatch:
     with ``keep_raw`` it is stored with each accepted administration too (a
     check-in: the answers as entered, e.g. days before their bin).
     ``records`` counts the input records read: accepted + duplicate + rejected
-    must add up to it.
+    must add up to it. ``not_administrations`` counts, by kind, what else the
+    file held that is read but is no administration (a FHIR Patient, a
+    Questionnaire, a panel's member Observation), so that every entry of the
+    file is accounted for.
     """
 
     format: str
@@ -44,6 +47,7 @@ class ImportBatch:
     raw: pl.DataFrame
     records: int
     keep_raw: bool = False
+    not_administrations: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

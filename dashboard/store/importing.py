@@ -39,7 +39,12 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What one file did to the database; the three counts add up to ``records``."""
+    """What one file did to the database; the three counts add up to ``records``.
+
+    ``not_administrations`` counts by kind what else the file held (FHIR
+    resources that are no administration): with it, every entry read is
+    accounted for (:attr:`entries`).
+    """
 
     file_name: str
     format: str
@@ -62,11 +67,17 @@ class ImportSummary:
             schema={"row": pl.Int64, "problems": pl.List(pl.String)}
         )
     )
+    not_administrations: dict[str, int] = field(default_factory=dict)
 
     @property
     def adds_up(self) -> bool:
         """Accepted + duplicate + rejected = records read."""
         return self.accepted + self.duplicates + self.rejected == self.records
+
+    @property
+    def entries(self) -> int:
+        """Everything the file held: its records and what is no administration."""
+        return self.records + sum(self.not_administrations.values())
 
 
 def file_hash(path: Path) -> str:
@@ -114,6 +125,7 @@ def import_administrations(
                 batch.records,
                 0,
                 already_imported=earlier,
+                not_administrations=batch.not_administrations,
             )
         summary = write_administrations(
             connection,
@@ -181,6 +193,7 @@ def write_administrations(
         import_id=import_id,
         rejections=reasons.sort("row"),
         warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
+        not_administrations=batch.not_administrations,
     )
     _finish_import(connection, summary)
     record_event(
@@ -195,6 +208,11 @@ def write_administrations(
             "accepted": summary.accepted,
             "duplicates": summary.duplicates,
             "rejected": summary.rejected,
+            **(
+                {"not_administrations": summary.not_administrations}
+                if summary.not_administrations
+                else {}
+            ),
         },
     )
     return summary

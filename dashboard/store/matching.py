@@ -14,6 +14,10 @@ from dashboard.store import tables as t
 from measures import Catalog
 from measures.totals import primary_totals
 
+#: The reason a row of an unregistered client is rejected when the import registers
+#: no new clients ({} is the client id): the page's default, the CLI's --known-clients-only.
+UNKNOWN_CLIENT = "unknown client id '{}': not registered, and this import registers no new clients"
+
 _T = TypeVar("_T")
 
 
@@ -28,6 +32,9 @@ def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     primary score's scale, and a content hash."""
     counts = {i.id: len(i.items) for i in catalog}
     present = [c for c in catalog.item_columns if c in valid.columns]
+    if not present:  # a file of totals only: every answer is missing
+        valid = valid.with_columns(pl.lit(None, pl.Int64).alias(c) for c in catalog.item_columns)
+        present = list(catalog.item_columns)
     answers = pl.concat_list(present).list.head(pl.col("measure").replace_strict(counts))
     items = pl.concat_str(
         pl.lit("["),
@@ -70,9 +77,7 @@ def client_ids(
     if missing and known_clients_only:
         unknown = rows.filter(pl.col("client_id").is_in(missing)).select(
             "row",
-            pl.concat_list(
-                pl.format("unknown client id '{}' (--known-clients-only)", pl.col("client_id"))
-            ).alias("reasons"),
+            pl.concat_list(pl.format(UNKNOWN_CLIENT, pl.col("client_id"))).alias("reasons"),
         )
         return known, [], unknown
     if missing:

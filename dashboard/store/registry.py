@@ -16,6 +16,7 @@ from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import ImportSummary, quarantine
+from dashboard.store.matching import UNKNOWN_CLIENT
 
 Outcome = tuple[str, str | None]
 
@@ -153,7 +154,11 @@ def _write_rows(
 
 
 class _Clients:
-    """Client ids by code, registering unknown codes unless told not to."""
+    """Client ids by code; unknown codes are registered unless told not to.
+
+    Looking a code up writes nothing: a row is checked first, and only a row
+    that is accepted registers its client or renames it.
+    """
 
     def __init__(self, connection: sa.Connection, import_id: int, *, known_clients_only: bool):
         self.connection = connection
@@ -161,7 +166,14 @@ class _Clients:
         self.known_only = known_clients_only
         self.new_codes: list[str] = []
 
-    def id(self, code: str, display_name: str | None = None) -> int | None:
+    def find(self, code: str) -> int | None:
+        """The stored id of ``code``, if the client is known."""
+        c = t.clients.c
+        found = self.connection.execute(sa.select(c.id).where(c.code == code)).scalar()
+        return None if found is None else int(found)
+
+    def id(self, code: str, display_name: str | None = None) -> int:
+        """The id of ``code``, registering it if new; a name given replaces the stored one."""
         c = t.clients.c
         found = self.connection.execute(
             sa.select(c.id, c.display_name).where(c.code == code)
@@ -172,8 +184,6 @@ class _Clients:
                     t.clients.update().where(c.id == found.id).values(display_name=display_name)
                 )
             return int(found.id)
-        if self.known_only:
-            return None
         self.new_codes.append(code)
         return inserted_id(
             self.connection.execute(
@@ -194,7 +204,7 @@ def _get_or_create(
 
 
 def _unknown_client(code: str) -> Outcome:
-    return "rejected", f"unknown client id '{code}' (--known-clients-only)"
+    return "rejected", UNKNOWN_CLIENT.replace("{}", code)
 
 
 def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _Clients) -> Outcome:
@@ -214,8 +224,10 @@ def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _
 
 
 def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Clients) -> Outcome:
-    client_id = clients.id(row["client_id"], row["display_name"])
-    if client_id is None:
+    """Check the row, then write it: a rejected row registers no client and creates no
+    site or track."""
+    known = clients.find(row["client_id"])
+    if known is None and clients.known_only:
         return _unknown_client(row["client_id"])
     clinician_id = None
     if row["clinician_id"]:
@@ -227,6 +239,11 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
                 "rejected",
                 f"unknown clinician_id '{row['clinician_id']}': import clinicians first",
             )
+    e = t.episodes.c
+    owner = connection.execute(sa.select(e.client_id).where(e.code == row["episode_id"])).first()
+    if owner is not None and owner.client_id != known:
+        return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"
+    client_id = clients.id(row["client_id"], row["display_name"])
     values = {
         "client_id": client_id,
         "site_id": _get_or_create(connection, t.sites, "name", row["site"]),
@@ -242,7 +259,6 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
         "discharged_on": row["discharged_on"],
         "discharge_reason": row["discharge_reason"],
     }
-    e = t.episodes.c
     found = connection.execute(
         sa.select(*[e[k] for k in values], e.id).where(e.code == row["episode_id"])
     ).first()
@@ -250,8 +266,6 @@ def _write_episode(connection: sa.Connection, row: dict[str, Any], clients: _Cli
         inserted = connection.execute(t.episodes.insert().values(code=row["episode_id"], **values))
         _start_care_level(connection, inserted_id(inserted), row["admitted_on"])
         return "accepted", None
-    if found.client_id != client_id:
-        return "rejected", f"episode_id '{row['episode_id']}' belongs to another client"
     if all(getattr(found, k) == v for k, v in values.items()):
         return "duplicate", None
     connection.execute(t.episodes.update().where(e.id == found.id).values(**values))

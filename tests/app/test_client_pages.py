@@ -80,7 +80,7 @@ def test_a_complete_check_in_is_saved_and_shows_in_progress_and_review(open_app,
     assert any("social \\(once\\)" in m.value for m in progress.markdown)
     clinician = open_app("clinician", "weekly_review")
     row = clinician.dataframe[0].value
-    demo = row[row["Client"].str.contains("C0215")].iloc[0]
+    demo = row[row["Id"] == "C0215"].iloc[0]
     assert "overdue" not in demo["Flags"]  # the due questionnaires were just done
 
 
@@ -127,8 +127,9 @@ def test_item_9_above_0_shows_crisis_information_at_once_and_reaches_the_review(
     assert any(CRISIS in e.value for e in at.error)  # shown again after saving
     review = open_app("clinician", "weekly_review")
     table = review.dataframe[0].value
-    demo = table[table["Client"].str.contains("C0215")].iloc[0]
-    assert demo["Why now"] == "Safety answer to follow up"
+    demo = table[table["Id"] == "C0215"].iloc[0]
+    assert demo["Group"] == "Safety answer to follow up"
+    assert demo["Why now"].startswith("Safety: PHQ-9 item 9")
     assert "PHQ-9 item 9 answered 2" in demo["Flags"]
 
 
@@ -190,9 +191,7 @@ def test_the_plan_page_saves_a_new_version(open_app, app_db):
     assert _count(app_db, "SELECT COUNT(*) FROM relapse_plans") == 1
     review = open_app("clinician", "weekly_review").dataframe[0].value
     assert (
-        review[review["Client"].str.contains("C0215")]
-        .iloc[0]["Relapse-prevention plan"]
-        .startswith("v1, saved")
+        review[review["Id"] == "C0215"].iloc[0]["Relapse-prevention plan"].startswith("v1, saved")
     )
 
 

@@ -90,10 +90,11 @@ bands = [
 ]
 
 [sources]
-quill1999 = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
+quill1999.label = "Quill 1999, The Evening Calm Inventory"
+quill1999.text = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
 """
 ANSWERS = ((0, (3, 3, 2, 3)), (7, (2, 2, 1, 2)), (14, (1, 1, 0, 1)))  # totals 11, 7, 3
-TITLE = "ECI-4 total by program week (higher is worse)"
+TITLE = "ECI-4 total"
 
 
 @pytest.fixture
@@ -206,8 +207,8 @@ def test_client_progress_draws_its_chart_and_its_symptoms(open_app, with_calm):
     assert not at.exception
     titles = _chart_titles(at)
     assert TITLE in titles
-    assert titles.index("GAD-7 total by program week (higher is worse)") < titles.index(TITLE)
-    assert "Which symptoms drive the score: ECI-4 answers" in titles
+    assert titles.index("GAD-7 total") < titles.index(TITLE)
+    assert "ECI-4 answers by item" in titles
 
 
 def test_my_progress_explains_it_in_plain_words_with_its_chart(open_app, with_calm):
@@ -229,11 +230,16 @@ def test_its_explanation_uses_its_client_name(with_calm, catalog):
 
 
 def test_the_weekly_review_has_a_column_for_it(open_app, with_calm):
-    table = open_app("clinician", "weekly_review").dataframe[0].value
+    at = open_app("clinician", "weekly_review")
+    table = at.dataframe[0].value
     columns = list(table.columns)
     assert columns.index("GAD-7") < columns.index("ECI-4") < columns.index("WHO-5")
-    demo = table[table["Client"].str.contains(DEMO_CLIENT)].iloc[0]
-    assert demo["ECI-4"] == "3 Calm, reliably improved from 11"
+    demo = table[table["Id"] == DEMO_CLIENT].iloc[0]
+    assert demo["ECI-4"] == "3 ▼"  # reliably lower than its first score
+    row = list(table["Id"]).index(DEMO_CLIENT)  # open the client's review: the cell in words
+    at.session_state["agenda_list"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert any("**ECI-4**: 3 Calm, reliably improved from 11" in m.value for m in at.markdown)
 
 
 def test_the_pdf_report_charts_it_and_lists_its_scores(with_calm, catalog):

@@ -33,7 +33,7 @@ def _save_for_later(at):
 def _demo_row(open_app):
     review = open_app("clinician", "weekly_review")
     table = review.dataframe[0].value
-    return table, table[table["Client"].str.contains("C0215")].iloc[0]
+    return table, table[table["Id"] == "C0215"].iloc[0]
 
 
 def test_a_check_in_saved_for_later_with_item_9_puts_the_client_first_on_the_review(open_app):
@@ -43,17 +43,17 @@ def test_a_check_in_saved_for_later_with_item_9_puts_the_client_first_on_the_rev
     _save_for_later(at)
     assert "Saved as a draft" in at.success[0].value
     table, demo = _demo_row(open_app)
-    assert demo["Why now"] == SAFETY
+    assert demo["Group"] == SAFETY
     assert "PHQ-9 item 9 answered 2" in demo["Flags"]
     assert "(check-in not finished)" in demo["Flags"]
-    first = list(table["Why now"]).index(SAFETY)
+    first = list(table["Group"]).index(SAFETY)
     assert first == 0
 
 
 def test_a_check_in_left_half_way_reaches_the_review_too(open_app):
     _to_phq9_item_9(open_app("client"), value=1)  # no button pressed: the page is left
     _, demo = _demo_row(open_app)
-    assert demo["Why now"] == SAFETY
+    assert demo["Group"] == SAFETY
 
 
 @pytest.fixture

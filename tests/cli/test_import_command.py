@@ -44,8 +44,9 @@ def test_a_stu3_bundle_with_its_questionnaire_imports_its_response(db):
     result = iop("import", str(STU3_BUNDLE), "--db", db)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == (
-        "phq9_stu3_bundle.json (fhir, import #1): 1 row read = 1 accepted + 0 duplicates + "
-        "0 rejected; 1 dated outside every episode (kept, marked)"
+        "phq9_stu3_bundle.json (fhir, import #1): 2 entries read = 1 accepted + 0 duplicates + "
+        "0 rejected + 1 not an administration (1 Questionnaire); 1 dated outside every episode "
+        "(kept, marked)"
     )
     assert result.stderr == ""
     (row,) = exported(db).iter_rows(named=True)

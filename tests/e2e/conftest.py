@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,11 +28,12 @@ from dashboard.store.engine import make_engine
 from tests.support.receivers import SmtpServer, on_call_program
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PROGRAM = REPO / "data" / "fixtures" / "demo_program.toml"
-SHOTS = Path("/tmp/e2e-shots")  # screenshots of the phone check-in, for people to look at
+#: Where the browser tests save their screenshots, for people to look at (README: Tests).
+SHOTS = Path(os.environ.get("IOP_E2E_SHOTS", "/tmp/e2e-shots"))
 SKIP_VARIABLE = "IOP_SKIP_BROWSER"
 REQUIRE_VARIABLE = "IOP_REQUIRE_BROWSER"
 CHROMIUM_ARGS = [
@@ -258,13 +260,15 @@ def open_on_call_page(browser: Browser, on_call_app_url: str) -> Iterator[Callab
 def _opener(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
     contexts: list[BrowserContext] = []
 
-    def open_(path: str = "/", *, phone: bool = False, width: int | None = None) -> Page:
+    def open_(
+        path: str = "/", *, phone: bool = False, width: int | None = None, height: int | None = None
+    ) -> Page:
         if phone:
             context = browser.new_context(
                 viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
             )
         else:
-            size = DESKTOP if width is None else {"width": width, "height": DESKTOP["height"]}
+            size = {"width": width or DESKTOP["width"], "height": height or DESKTOP["height"]}
             context = browser.new_context(viewport=size)
         context.set_default_timeout(UI_TIMEOUT_MS)
         contexts.append(context)
@@ -300,12 +304,16 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def metric(page: Page, label: str) -> int:
-    """The number shown under a metric label (e.g. the review's priority counts)."""
-    box = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+def count_box(page: Page, label: str) -> Locator:
+    """One of the weekly review's counts above the list ("4 Safety answers")."""
+    return page.get_by_test_id("stMarkdownContainer").filter(
+        has_text=re.compile(rf"^\d+ {re.escape(label)}\s*$")
     )
-    return int(box.get_by_test_id("stMetricValue").inner_text())
+
+
+def metric(page: Page, label: str) -> int:
+    """The number of a count by its label (e.g. the review's "Safety answers")."""
+    return int(count_box(page, label).inner_text().split()[0])
 
 
 def grid_rows(page: Page) -> list[dict[str, str]]:

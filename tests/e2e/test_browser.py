@@ -19,8 +19,9 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 pytestmark = pytest.mark.browser
 
 SAFETY = "Safety answer to follow up"
-SAFETY_COUNT = "Safety answers"  # the short label of the count above the table
-DEMO_CLIENT = "Alder Elk (C0215)"
+SAFETY_WHY = "Safety: "  # how "Why now" starts for that group
+SAFETY_COUNT = "Safety answers"  # the short label of the count above the list
+DEMO_CLIENT = "Alder Elk"  # C0215
 OTHER_CLIENT = ("C0001", "Poppy Newt")  # treated at another site, never the client's own
 CRISIS_NUMBER = "988"
 NOTES_STEP = "Since your last check-in (optional)"
@@ -32,7 +33,7 @@ def _signed_in_review(open_page) -> Page:
     page = open_page("/")
     sign_in(page, "clinician")
     expect(page.get_by_role("heading", name="Weekly review", level=1)).to_be_visible()
-    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     wait_idle(page)
     return page
 
@@ -73,11 +74,11 @@ def test_the_clinician_signs_in_to_the_weekly_review_safety_answers_first(open_p
     safety = metric(page, SAFETY_COUNT)
     assert safety >= 1
     rows = grid_rows(page)
-    assert len(rows) > safety  # the table shows more than the safety rows
-    why = [row["Why now"] for row in rows]
-    assert why[:safety] == [SAFETY] * safety
-    assert SAFETY not in why[safety:]
-    assert all(re.fullmatch(r".+ \(C\d{4}\)", row["Client"]) for row in rows)
+    assert len(rows) > safety  # the list shows more than the safety rows
+    why = [row["Why now"].startswith(SAFETY_WHY) for row in rows]
+    assert why[:safety] == [True] * safety
+    assert not any(why[safety:])
+    assert all(row["Client"] for row in rows)
 
 
 def test_a_phone_check_in_with_a_safety_answer_shows_crisis_help_and_reaches_the_review(
@@ -151,7 +152,7 @@ def test_a_phone_check_in_with_a_safety_answer_shows_crisis_help_and_reaches_the
     review = _signed_in_review(open_page)
     assert metric(review, SAFETY_COUNT) == before + 1
     rows = grid_rows(review)[: before + 1]
-    assert [row["Why now"] for row in rows] == [SAFETY] * (before + 1)
+    assert all(row["Why now"].startswith(SAFETY_WHY) for row in rows)
     assert DEMO_CLIENT in [row["Client"] for row in rows]
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import re
 from email import message_from_string
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import (
     ON_CALL_EMAIL,
     PHONE,
+    SHOTS,
+    count_box,
     grid_rows,
     grid_rows_when,
     metric,
@@ -27,8 +28,6 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/e2e-shots")
-SAFETY = "Safety answer to follow up"
 DEMO_CLIENT = ("C0215", "Alder Elk")
 ITEM_9 = "2 · More than half the days"
 SENT = "Your answer has been sent to your team at Hillcrest; they will contact you today."
@@ -109,14 +108,18 @@ def test_a_safety_answer_saved_for_later_reaches_on_call_and_the_review_first(
     review = open_on_call_page("/")
     sign_in(review, "clinician")
     expect(review.get_by_role("heading", name="Weekly review", level=1)).to_be_visible()
-    expect(review.get_by_test_id("stMetric").first).to_be_visible()
+    expect(review.get_by_test_id("stDataFrame").first).to_be_visible()
     wait_idle(review)
     before = metric(review, "Safety answers")
     assert before >= 1
     first = grid_rows(review)[0]
-    assert (first["Why now"], first["Client"]) == (SAFETY, "Alder Elk (C0215)")
+    assert first["Client"] == "Alder Elk"
+    assert first["Why now"].startswith("Safety: PHQ-9 item 9")
 
     main = review.get_by_role("main")
+    main.get_by_role("button", name="Start with the first: Alder Elk").click()
+    expect(main.get_by_role("heading", name="Alder Elk (C0215)", level=3)).to_be_visible()
+    wait_idle(review)
     warning = main.get_by_text(
         re.compile(
             r"^PHQ-9 item 9 answered 2 \(More than half the days\) on .+ \(check-in not finished\)"
@@ -149,14 +152,15 @@ def test_a_safety_answer_saved_for_later_reaches_on_call_and_the_review_first(
         main.get_by_text("Saved: No current risk found. The flag is closed.", exact=True)
     ).to_be_visible()
     wait_idle(review)
-    count = review.get_by_test_id("stMetric").filter(
-        has=review.get_by_test_id("stMetricLabel").get_by_text("Safety answers", exact=True)
+    expect(count_box(review, "Safety answers")).to_have_text(
+        re.compile(rf"^{before - 1} Safety answers")
     )
-    expect(count.get_by_test_id("stMetricValue")).to_have_text(str(before - 1))
+    # the client's review stays open though their row moved down the list
+    expect(main.get_by_role("heading", name="Alder Elk (C0215)", level=3)).to_be_visible()
     review.screenshot(path=SHOTS / "desktop-follow-up-saved.png", full_page=True)
 
     def flagged(rows: list[dict[str, str]]) -> list[str]:
-        return [r["Client"] for r in rows if r["Why now"] == SAFETY]
+        return [r["Client"] for r in rows if r["Why now"].startswith("Safety:")]
 
-    rows = grid_rows_when(review, lambda rows: "Alder Elk (C0215)" not in flagged(rows))
-    assert "Alder Elk (C0215)" not in flagged(rows)
+    rows = grid_rows_when(review, lambda rows: "Alder Elk" not in flagged(rows))
+    assert "Alder Elk" not in flagged(rows)

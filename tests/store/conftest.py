@@ -63,3 +63,14 @@ def do_import(run_import):
 def count(engine: sa.Engine, table: str, where: str = "") -> int:
     with engine.connect() as connection:
         return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table} {where}").scalar())
+
+
+def row_counts(engine: sa.Engine) -> dict[str, int]:
+    """Rows in every table of the schema: what a file that could not be used must not change."""
+    from dashboard.store.tables import metadata
+
+    with engine.connect() as connection:
+        return {
+            name: int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar())
+            for name, table in metadata.tables.items()
+        }

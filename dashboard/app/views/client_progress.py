@@ -10,16 +10,20 @@ from dashboard.app import cache, session
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
+from dashboard.app.text import plain, plain_with_links
 from dashboard.app.views.plan_editor import plan_editor
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
+from dashboard.review.dates import TABLE_DAY, when, when_expr
+from dashboard.review.evidence import ChecklistLine, checklist, citations, readiness_sources
 from dashboard.review.flags import UNKNOWN, follow_up_text
 from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
-from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
+from measures.change import RESPONSE_CITATIONS, RESPONSE_RULE, RESPONSE_TITLE, response_so_far
 from measures.readiness import DISCLAIMER
+from measures.readiness_config import ASAM_DIMENSIONS
 from measures.scoring import safety_unknown
 
 
@@ -166,6 +170,10 @@ def _symptoms(context: AppContext, record: ClientRecord) -> None:
         )
 
 
+#: Each checklist state's colour on the page (the symbol and the word carry it too).
+_COLOURS = {"met": "green", "not met": "red", "not evaluated": "orange", "not applicable": "gray"}
+
+
 def _readiness(record: ClientRecord) -> None:
     readiness = record.readiness
     if readiness is None:
@@ -179,18 +187,30 @@ def _readiness(record: ClientRecord) -> None:
             + " in the program file (IOP_PROGRAM_CONFIG): a criterion that cannot be "
             "evaluated is never met, so the status cannot be ready."
         )
-    for dimension, criteria in readiness.by_dimension().items():
-        st.markdown(f"**ASAM dimension {dimension}: {criteria[0].asam_name}**")
-        for criterion in criteria:
-            st.markdown(
-                f"- **{criterion.label}**: {criterion.verdict}."
-                + (f" Evidence: {criterion.value}" if criterion.value else "")
-                + (f" _{criterion.aside}_" if criterion.aside else "")
-                + (f" (source: {criterion.source})" if criterion.source else "")
-            )
+    for dimension, lines in checklist(readiness).items():
+        st.markdown(f"**ASAM dimension {dimension}: {ASAM_DIMENSIONS[dimension]}**")
+        for line in lines:
+            _checklist_line(line)
     st.markdown(f"**{RESPONSE_TITLE}**: {response_so_far(record.change)}.")
-    st.caption(RESPONSE_SOURCES)
+    st.caption(f"{RESPONSE_RULE} Sources: {citations(RESPONSE_CITATIONS)}.")
     st.caption(DISCLAIMER)
+    with st.expander("Sources", icon=":material/menu_book:"):
+        st.markdown(
+            "\n".join(
+                f"- **{plain(s.label)}**: {plain_with_links(s.text)}"
+                for s in readiness_sources(readiness)
+            )
+        )
+
+
+def _checklist_line(line: ChecklistLine) -> None:
+    """The state in colour, symbol and word; the criterion and its evidence; its sources."""
+    detail = f" ({plain(line.detail)})" if line.detail else ""
+    evidence = f": {plain(line.evidence)}" if line.evidence else ""
+    state = f":{_COLOURS[line.state]}[**{line.mark}**]"
+    st.markdown(f"{state} · **{plain(line.label)}**{evidence}{detail}")
+    if line.citations:
+        st.caption(f"Sources: {plain('; '.join(line.citations))}")
 
 
 def _safety(record: ClientRecord) -> None:
@@ -202,7 +222,7 @@ def _safety(record: ClientRecord) -> None:
         pl.DataFrame(
             [
                 {
-                    "When": f"{row['flagged_at']:%Y-%m-%d %H:%M}",
+                    "When": when(row["flagged_at"], day=TABLE_DAY),
                     "Item": row["item"],
                     "Answer": row["answer"] + (f" ({row['given']})" if row["given"] else ""),
                     "Follow-up": follow_up_text(row),
@@ -221,7 +241,7 @@ def _safety(record: ClientRecord) -> None:
     elevated = {o.key for o in OUTCOMES if o.elevated}
     st.dataframe(
         record.follow_ups.sort("recorded_at", descending=True).select(
-            pl.col("recorded_at").dt.strftime("%Y-%m-%d %H:%M").alias("Recorded"),
+            when_expr("recorded_at").alias("Recorded"),
             pl.format(
                 "{}{}",
                 pl.col("flagged_on").dt.strftime("%Y-%m-%d"),
@@ -231,10 +251,10 @@ def _safety(record: ClientRecord) -> None:
             .replace_strict(actions, default=pl.col("action"))
             .alias("What was done"),
             pl.col("outcome").replace_strict(outcomes, default=pl.col("outcome")).alias("Outcome"),
-            pl.col("risk_level").alias("Risk level"),
+            pl.col("risk_level").fill_null("").alias("Risk level"),
             pl.col("outcome").is_in(list(elevated)).alias("Elevated risk"),
-            pl.col("recorded_by").alias("By"),
-            pl.col("note").alias("Note"),
+            pl.col("recorded_by").fill_null("").alias("By"),
+            pl.col("note").fill_null("").alias("Note"),
         ),
         hide_index=True,
     )
@@ -243,17 +263,25 @@ def _safety(record: ClientRecord) -> None:
 def _administrations(context: AppContext, record: ClientRecord) -> None:
     names = {i.id: i.abbreviation for i in context.catalog}
     table = record.scores.sort("administered_at", descending=True).select(
-        pl.col("administered_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+        when_expr("administered_at").alias("When"),
         pl.col("measure").replace_strict(names, default=pl.col("measure")).alias("Measure"),
-        pl.col("score").alias("Score"),
-        pl.col("severity").alias("Band"),
+        _number("score").alias("Score"),
+        pl.col("severity").fill_null("").alias("Band"),
         pl.col("items_answered").alias("Items answered"),
         pl.col("prorated").alias("Prorated"),
         _safety_answer(context).alias("Safety item"),
         pl.col("problems").list.join("; ").alias("Problems"),
-        pl.col("source").alias("Source"),
+        pl.col("source").fill_null("").alias("Source"),
     )
     st.dataframe(table, hide_index=True)
+
+
+def _number(column: str) -> pl.Expr:
+    """A score as people write it (12, 12.5), blank where there is none."""
+    value = pl.col(column)
+    whole = value.cast(pl.Int64, strict=False).cast(pl.String)
+    rounded = value.round(1).cast(pl.String)
+    return pl.when(value == value.round()).then(whole).otherwise(rounded).fill_null("")
 
 
 def _safety_answer(context: AppContext) -> pl.Expr:
@@ -275,11 +303,11 @@ def _decisions(record: ClientRecord) -> None:
         return
     st.dataframe(
         record.decisions.select(
-            pl.col("week_of").alias("Week of"),
+            pl.col("week_of").dt.strftime(TABLE_DAY).alias("Week of"),
             pl.col("decision").str.replace_all("_", " ").alias("Decision"),
-            pl.col("note").alias("Note"),
+            pl.col("note").fill_null("").alias("Note"),
             pl.col("decided_by").alias("By"),
-            pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            when_expr("decided_at").alias("When"),
         ),
         hide_index=True,
     )

@@ -1,30 +1,20 @@
-"""Clinicians: the weekly review agenda, decisions and the follow-up of safety flags."""
+"""Clinicians: the weekly review: the agenda list beside the open client's review."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
-from dashboard.app.views.follow_up_form import safety_flags_of
-from dashboard.auth.permissions import NotPermitted
+from dashboard.app.views.review_detail import draw_detail, start_prompt
+from dashboard.app.views.review_list import draw_list, open_client
 from dashboard.auth.viewer import Viewer
-from dashboard.review.actions import audit_client_view, record_decision, week_of
+from dashboard.review.actions import audit_client_view, week_of
 from dashboard.review.agenda import Agenda, Filters
-from dashboard.review.agenda_table import agenda_measures
-from dashboard.review.priorities import PRIORITIES
-from dashboard.store.tables import DECISIONS
-
-_DECISION_LABELS = {
-    "continue": "Continue in IOP",
-    "step_down": "Step down to outpatient",
-    "step_up": "Step up",
-    "discharge": "Discharge",
-    "discuss_again": "Discuss again next week",
-}
+from dashboard.review.priorities import PRIORITIES, TIE_BREAKS, rule_help
+from dashboard.review.score_cells import agenda_measures
 
 
 def render() -> None:
@@ -32,134 +22,67 @@ def render() -> None:
     context, viewer = page_viewer("weekly_review")
     today = clock.today()
     st.title("Weekly review")
-    st.caption(f"Week of {week_of(today):%A %d %B %Y}. Most urgent first.")
     caseload = cache.agenda(context, viewer, today)
-    filters = _filters(caseload)
+    about, narrow = st.columns([5, 1], vertical_alignment="center")
+    about.caption(
+        f"Week of {week_of(today):%A %d %B %Y}. {caseload.rows.height} clients, most "
+        "urgent first: select one to open their review, then walk the list with Next client."
+    )
+    with narrow.popover("Filter", icon=":material/filter_list:", width="stretch"):
+        filters = _filters(caseload)
     agenda = caseload.narrowed(filters)
     if agenda.rows.is_empty():
         st.info("No active clients in your caseload match these filters.")
         return
-    _summary(agenda)
-    _table(agenda, context)
+    _summary(agenda, context, filters)
+    client = open_client(agenda)
+    listing, review = st.columns([11, 7], gap="medium")
+    with listing:
+        draw_list(agenda, context.catalog)
+        _order_explained()
+    with review:
+        if client is None:
+            start_prompt(agenda)
+        else:
+            draw_detail(context, viewer, agenda, client)
     st.divider()
-    _discuss(context, viewer, agenda)
     _packet(context, viewer, agenda, filters)
 
 
 def _filters(caseload: Agenda) -> Filters:
     choices = caseload.choices
-    site, track, clinician = st.columns(3)
     return Filters(
-        sites=tuple(site.multiselect("Site", choices.get("sites", ()))),
-        tracks=tuple(track.multiselect("Track", choices.get("tracks", ()))),
-        clinicians=tuple(clinician.multiselect("Clinician", choices.get("clinicians", ()))),
+        sites=tuple(st.multiselect("Site", choices.get("sites", ()))),
+        tracks=tuple(st.multiselect("Track", choices.get("tracks", ()))),
+        clinicians=tuple(st.multiselect("Clinician", choices.get("clinicians", ()))),
     )
 
 
-#: Headings of the agenda's columns in the table (a measure keeps its abbreviation).
-_HEADINGS = {
-    "program_week": "Week",
-    "track": "Track",
-    "clinician": "Clinician",
-    "attendance_2w": "Attendance, 2 weeks",
-    "flags": "Flags",
-    "readiness": "Step-down readiness",
-    "decision": "Decision this week",
-    "plan": "Relapse-prevention plan",
-}
-
-
-def _summary(agenda: Agenda) -> None:
+def _summary(agenda: Agenda, context: AppContext, filters: Filters) -> None:
+    """How many clients each group has; the "?" of each gives the group's rule and this
+    program's settings behind it."""
     counts = agenda.counts
-    columns = st.columns(len(counts))
     shown = [p for p in PRIORITIES if p.name in counts]
-    for column, priority in zip(columns, shown, strict=True):
-        column.metric(priority.short_name, counts[priority.name], help=priority.explanation)
-
-
-def _agenda_columns(agenda: Agenda, context: AppContext) -> list[str]:
-    """The agenda's columns after the client, shared by the table and the packet."""
-    measures = [m.abbreviation for m in agenda_measures(context.catalog)]
-    return [
-        "program_week",
-        "track",
-        "clinician",
-        "attendance_2w",
-        *[m for m in measures if m in agenda.rows.columns],
-        "flags",
-        "readiness",
-        "decision",
-        "plan",
-    ]
-
-
-def _table(agenda: Agenda, context: AppContext) -> None:
-    shown = agenda.rows.select(
-        pl.col("priority_label").alias("Why now"),
-        pl.format("{} ({})", "display_name", "client_id").alias("Client"),
-        *[pl.col(c).alias(_HEADINGS.get(c, c)) for c in _agenda_columns(agenda, context)],
-    )
-    # tall enough for a typical caseload without scrolling inside the table
-    st.dataframe(shown, hide_index=True, row_height=48, height=min(shown.height, 25) * 48 + 42)
-    st.caption(
-        "Scores: latest score and band, and the change from the first score of the "
-        "episode where a reliable-change threshold is published (daily ratings: the mean "
-        "of the last 7 days and the trend). Readiness informs the team's decision; it "
-        "never makes it."
-    )
-
-
-def _discuss(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
-    st.subheader("Discuss a client")
-    rows = {r["client_id"]: r for r in agenda.rows.iter_rows(named=True)}
-    # keyed by client id: the client stays chosen when a follow-up changes their group
-    client = str(
-        st.selectbox(
-            "Client",
-            list(rows),
-            format_func=lambda c: f"{rows[c]['display_name']} ({c}): {rows[c]['priority_label']}",
-            key="discuss_client",
+    for column, priority in zip(st.columns(len(shown)), shown, strict=True):
+        column.markdown(
+            f"**{counts[priority.name]}** {priority.short_name}",
+            help=rule_help(priority, program=context.program, catalog=context.catalog),
         )
-    )
-    row = rows[client]
-    left, right = st.columns(2)
-    with left:
-        saved = st.session_state.pop("follow_up_saved", None)
-        if saved:
-            st.success(saved)
-        safety_flags_of(context, viewer, agenda.flags, client)
-        readiness = agenda.readiness.get(client)
-        if readiness is not None:
-            st.markdown(f"**Step-down readiness: {readiness.status}.** {readiness.reason}")
-        if st.button("Open progress page", icon=":material/person:"):
-            st.session_state["client_id"] = client
-            st.switch_page("screens/client_progress.py")
-    with right:
-        _decision_form(context, viewer, row)
+    chosen = [*filters.sites, *filters.tracks, *filters.clinicians]
+    if chosen:
+        st.caption("Filtered to " + ", ".join(chosen) + ".")
 
 
-def _decision_form(context: AppContext, viewer: Viewer, row: dict[str, object]) -> None:
-    with st.form(f"decision_{row['episode_id']}", clear_on_submit=True):
-        st.markdown(f"**Team decision for week {row['program_week']}**")
-        decision = st.radio(
-            "Decision", DECISIONS, format_func=_DECISION_LABELS.__getitem__, horizontal=False
+def _order_explained() -> None:
+    with st.expander("How the agenda is ordered"):
+        st.markdown(
+            "Each client is in the first of these groups whose rule holds:\n\n"
+            + "\n".join(f"{p.order}. **{p.name}**: {p.explanation}" for p in PRIORITIES)
         )
-        note = st.text_area("Note", max_chars=2000, placeholder="What the team decided and why")
-        if st.form_submit_button("Save decision", type="primary"):
-            try:
-                record_decision(
-                    context.engine,
-                    viewer,
-                    episode_id=str(row["episode_id"]),
-                    decision=str(decision),
-                    note=note,
-                )
-            except NotPermitted as exc:
-                st.error(str(exc))
-                return
-            st.success(f"Saved: {_DECISION_LABELS[str(decision)]}.")
-    if row["decision"]:
-        st.caption(f"Already recorded this week: {row['decision']}")
+        st.markdown(
+            "Within a group, in this order (the first that differs decides):\n\n"
+            + "\n".join(f"{n}. {t.explanation}" for n, t in enumerate(TIE_BREAKS, start=1))
+        )
 
 
 def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filters) -> None:
@@ -171,10 +94,14 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
         from dashboard.reports.review_packet import review_packet_pdf
 
-        rows = agenda.rows.select("client_id", "display_name", *_agenda_columns(agenda, context))
         st.session_state["review_packet"] = (
             drawn_for,
-            review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)),
+            review_packet_pdf(
+                agenda.rows,
+                measures=[m.abbreviation for m in agenda_measures(context.catalog)],
+                generated_by=viewer.display_name,
+                week_of=week_of(agenda.as_of),
+            ),
         )
     prepared = st.session_state.get("review_packet")
     if (

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.importers.fhir.codes import CatalogCodes
-from dashboard.importers.fhir.files import Json
+from dashboard.importers.fhir.files import Json, OutOfRange, objects
 from dashboard.importers.fhir.record import Unreadable, number_text
 from dashboard.importers.fhir.support import (
     Question,
@@ -103,7 +103,7 @@ def _codings(holder: Json) -> list[Json] | None:
     if "valueCodeableConcept" in holder:
         concept = holder["valueCodeableConcept"]
         codings = concept.get("coding") if isinstance(concept, Mapping) else None
-        return [c for c in codings or () if isinstance(c, Mapping)]
+        return objects(codings)
     return None
 
 
@@ -115,6 +115,9 @@ def _number(holder: Json, column: str, where: str) -> str | None:
         if key == "valueQuantity":
             value = value.get("value") if isinstance(value, Mapping) else None
         text = number_text(value)
+        if isinstance(value, OutOfRange):
+            msg = f"{where}: {key} {value} is no usable number (too large, or not finite)"
+            raise Unreadable(msg, column=column, value=str(value))
         if text is None:
             msg = f"{where}: {key} {value!r} is not a number"
             raise Unreadable(msg, column=column, value=str(value))

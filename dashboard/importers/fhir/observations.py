@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 
 from dashboard.importers.fhir.answers import Answers
 from dashboard.importers.fhir.codes import LOINC, CatalogCodes
-from dashboard.importers.fhir.files import Json
-from dashboard.importers.fhir.record import Record, Unreadable
+from dashboard.importers.fhir.files import Json, objects
+from dashboard.importers.fhir.record import Record, Unreadable, elements
 from dashboard.importers.fhir.references import ResourceIndex, related_references
 from dashboard.importers.fhir.scales import total_scale
 from dashboard.importers.fhir.support import Support
@@ -109,9 +109,13 @@ def _read_panel(
     record.measure = instrument.id
     answers = Answers(instrument, codes, support)
     by_code = codes.columns(instrument)
-    parts: list[tuple[str, Json]] = [
-        ("a component", c) for c in observation.get("component") or () if isinstance(c, Mapping)
-    ]
+    try:
+        components = elements(observation, "component", f"the {instrument.abbreviation} panel")
+        elements(observation, "hasMember", f"the {instrument.abbreviation} panel")
+    except Unreadable as exc:
+        record.problems.append(exc.problem)
+        return
+    parts: list[tuple[str, Json]] = [("a component", c) for c in components]
     for reference in member_references(observation):
         member = index.resolve(reference, observation)
         if member is None:
@@ -161,8 +165,8 @@ def _loinc_codes(resource: Json) -> list[str]:
     codings = concept.get("coding") if isinstance(concept, Mapping) else None
     return [
         str(c["code"])
-        for c in codings or ()
-        if isinstance(c, Mapping) and c.get("code") and c.get("system") in (None, "", LOINC)
+        for c in objects(codings)
+        if c.get("code") and c.get("system") in (None, "", LOINC)
     ]
 
 
@@ -170,7 +174,7 @@ def _code_label(resource: Json) -> str:
     concept = resource.get("code")
     if not isinstance(concept, Mapping):
         return "none"
-    codings = [c for c in concept.get("coding") or () if isinstance(c, Mapping) and c.get("code")]
+    codings = [c for c in objects(concept.get("coding")) if c.get("code")]
     if codings:
         return ", ".join(str(c["code"]) for c in codings)
     return str(concept.get("text") or "none")

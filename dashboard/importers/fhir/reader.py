@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import polars as pl
 
 from dashboard.importers.fhir import observations, responses
 from dashboard.importers.fhir.codes import CatalogCodes
-from dashboard.importers.fhir.files import Entry, Json, load_files
+from dashboard.importers.fhir.files import Entry, Json, dump, load_files
 from dashboard.importers.fhir.observations import (
     ObservationIndex,
     derived_references,
@@ -82,20 +83,50 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
     summaries = _summaries(entries, members, responses_index)
     summarised = {id(o) for found in summaries.values() for o in found}
     records: list[Record] = []
+    others: Counter[str] = Counter()
+    # a file of Questionnaires, ValueSets and CodeSystems only is a supporting file,
+    # named as such by the import; its resources are not counted as this file's
+    counted = {e.file for e in entries if e.resource is None or _kind(e) not in SUPPORTING}
     for entry in entries:
         if entry.resource is None:
             records.append(Record(entry.text or "", problems=[Problem(entry.problem or "")]))
-        elif (
-            entry.resource["resourceType"] in RECORD_TYPES
-            and id(entry.resource) not in members | summarised
-        ):
+        elif _kind(entry) in RECORD_TYPES and id(entry.resource) not in members | summarised:
             derived = summaries.get(id(entry.resource), [])
-            records.append(_read_record(entry, entry.resource, codes, support, index, derived))
+            try:
+                record = _read_record(entry, entry.resource, codes, support, index, derived)
+            except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+                record = _unreadable(entry.resource, exc)
+            records.append(record)
+        elif entry.file in counted:
+            part = id(entry.resource) in members | summarised
+            others[f"{_kind(entry)} ({_part(entry, members)})" if part else _kind(entry)] += 1
     if not records and not support.count:
         _check_something_read(entries, paths)
     return ImportBatch(
-        format="fhir", parsed=_parsed(records, catalog), raw=_raw(records), records=len(records)
+        format="fhir",
+        parsed=_parsed(records, catalog),
+        raw=_raw(records),
+        records=len(records),
+        not_administrations=dict(sorted(others.items())),
     )
+
+
+def _kind(entry: Entry) -> str:
+    return str(entry.resource["resourceType"]) if entry.resource is not None else ""
+
+
+def _part(entry: Entry, members: set[int]) -> str:
+    return "panel member" if id(entry.resource) in members else "derived from a response"
+
+
+def _unreadable(resource: Json, exc: Exception) -> Record:
+    """A resource whose structure FHIR does not allow (an object where a list belongs,
+    say): rejected with that reason, never the whole file."""
+    reason = (
+        f"the {resource['resourceType']} does not have the structure FHIR gives it (an "
+        f"element of the wrong type: {type(exc).__name__}), so it cannot be read"
+    )
+    return Record(dump(resource), problems=[Problem(reason)])
 
 
 def _summaries(
@@ -133,8 +164,9 @@ def _read_record(
     )
     status = resource.get("status")
     accepted = responses.ACCEPTED if kind == "QuestionnaireResponse" else observations.ACCEPTED
-    if status not in accepted:
-        record.reject(_status_reason(kind, status, accepted), value=str(status or "") or None)
+    if not isinstance(status, str) or status not in accepted:
+        value = status if isinstance(status, str) and status else None
+        record.reject(_status_reason(kind, status, accepted), value=value)
     if record.client_id is None:
         record.reject(
             f"no subject: the client cannot be identified ({kind}.subject has no reference)",
@@ -164,8 +196,10 @@ def _status_reason(kind: str, status: object, accepted: frozenset[str]) -> str:
         "QuestionnaireResponse": "completed or amended responses",
         "Observation": "final, amended or corrected results",
     }[kind]
-    if not isinstance(status, str) or not status:
+    if status is None or status == "":
         return f"the {kind} has no status; only {wanted} are scored"
+    if not isinstance(status, str):
+        return f"the {kind}'s status is not a code; only {wanted} are scored"
     return f"{kind} status is '{status}': only {wanted} are scored"
 
 
@@ -250,9 +284,11 @@ def _raw(records: list[Record]) -> pl.DataFrame:
 
 
 def _check_something_read(entries: list[Entry], paths: Sequence[Path]) -> None:
-    """Resources were found, but none is a record or a supporting resource."""
+    """No record and no supporting resource was found: there is nothing to import."""
     kinds = sorted({str(e.resource["resourceType"]) for e in entries if e.resource is not None})
+    names = ", ".join(Path(p).name for p in paths)
     if kinds:
-        names = ", ".join(Path(p).name for p in paths)
         msg = f"{names}: no QuestionnaireResponse or Observation (found: {', '.join(kinds)})"
-        raise UnusableFile(msg)
+    else:
+        msg = f"{names}: no resources (an empty Bundle?): nothing to import"
+    raise UnusableFile(msg)

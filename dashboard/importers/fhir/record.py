@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,9 +70,36 @@ class Record:
             self.items[column] = value
 
 
+def elements(holder: Json, key: str, where: str) -> list[Json]:
+    """The objects of the list ``key`` of ``holder`` (none where it is absent).
+
+    Raises :class:`Unreadable` when ``key`` holds something else than a list of
+    JSON objects: an answer given as an object instead of a list of them is not
+    read as no answer.
+
+    >>> elements({"answer": [{"valueInteger": 1}]}, "answer", "item_1")
+    [{'valueInteger': 1}]
+    >>> elements({"answer": {"valueInteger": 1}}, "answer", "item_1")
+    Traceback (most recent call last):
+    ...
+    dashboard.importers.fhir.record.Unreadable: item_1: 'answer' is not a list
+    """
+    value = holder.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        msg = f"{where}: '{key}' is not a list"
+        raise Unreadable(msg)
+    if not all(isinstance(v, Mapping) for v in value):
+        msg = f"{where}: '{key}' holds something that is not a JSON object"
+        raise Unreadable(msg)
+    return value
+
+
 def compact(resource: Json) -> str:
     """The resource as one line of JSON."""
-    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+    # default=str: a number no score can be (OutOfRange) is kept as its text
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def reference_id(reference: str) -> str:
@@ -132,6 +160,8 @@ def number_text(value: object) -> str | None:
     ['2', '2', '1.5', None, None]
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from dashboard.importers.fhir.files import Json
+from dashboard.importers.fhir.files import Json, objects
 
 
 class ResourceIndex:
@@ -36,9 +36,8 @@ class ResourceIndex:
             return next(
                 (
                     c
-                    for c in referrer.get("contained") or ()
-                    if isinstance(c, Mapping)
-                    and c.get("id") == reference[1:]
+                    for c in objects(referrer.get("contained"))
+                    if c.get("id") == reference[1:]
                     and c.get("resourceType") in (None, self.resource_type)
                 ),
                 None,
@@ -62,11 +61,11 @@ class ResourceIndex:
 
 def related_references(resource: Json, r4_field: str, stu3_type: str) -> Iterator[str]:
     """The references of R4 ``r4_field`` and of STU3 ``related`` entries of ``stu3_type``."""
-    for target in resource.get(r4_field) or ():
-        if isinstance(target, Mapping) and isinstance(target.get("reference"), str):
+    for target in objects(resource.get(r4_field)):
+        if isinstance(target.get("reference"), str):
             yield target["reference"]
-    for related in resource.get("related") or ():
-        if isinstance(related, Mapping) and related.get("type") == stu3_type:
-            target = related.get("target")
-            if isinstance(target, Mapping) and isinstance(target.get("reference"), str):
-                yield target["reference"]
+    for related in objects(resource.get("related")):
+        if related.get("type") == stu3_type:
+            reference = related.get("target")
+            if isinstance(reference, Mapping) and isinstance(reference.get("reference"), str):
+                yield reference["reference"]

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from dashboard.importers.fhir.answers import Answers
 from dashboard.importers.fhir.codes import LOINC, CatalogCodes
-from dashboard.importers.fhir.files import Json
-from dashboard.importers.fhir.record import Record, Unreadable
+from dashboard.importers.fhir.files import Json, objects
+from dashboard.importers.fhir.record import Record, Unreadable, elements
 from dashboard.importers.fhir.scales import total_scale
 from dashboard.importers.fhir.support import CHOICE_TYPES, QuestionnaireView, Support
 from measures.definition import Instrument
@@ -32,7 +32,11 @@ def read_response(response: Json, record: Record, codes: CatalogCodes, support: 
     """
     canonical = _canonical(response.get("questionnaire"))
     questionnaire = support.questionnaire(canonical, response)
-    answered = list(_answered(response.get("item") or ()))
+    try:
+        answered = list(_answered(elements(response, "item", "the QuestionnaireResponse")))
+    except Unreadable as exc:
+        record.problems.append(exc.problem)
+        return
     instrument, reason = _recognise(canonical, questionnaire, answered, codes)
     if instrument is None:
         record.reject(reason or "not a recognised measure", "measure", canonical)
@@ -50,7 +54,7 @@ def read_response(response: Json, record: Record, codes: CatalogCodes, support: 
             continue
         question = questionnaire.question(link_id) if questionnaire else None
         where = f"{column} ({link_id})"
-        values = [a for a in item.get("answer") or () if isinstance(a, Mapping)]
+        values = elements(item, "answer", where)
         if not values:
             continue
         if len(values) > 1:
@@ -74,25 +78,28 @@ def _canonical(value: object) -> str | None:
 
 
 def _answered(items: Iterable[Json]) -> Iterator[Answered]:
+    """Every answered item, nested ones too; :class:`Unreadable` for an answered item
+    without a linkId, or an ``item`` or ``answer`` that is not a list of objects."""
     for item in items:
-        if not isinstance(item, Mapping):
-            continue
-        answers = item.get("answer") or ()
         link_id = item.get("linkId")
-        if answers and isinstance(link_id, str):
-            yield link_id, item
+        where = f"item '{link_id}'" if isinstance(link_id, str) else "an item"
+        answers = elements(item, "answer", where)
+        if answers and not isinstance(link_id, str):
+            msg = "an answered item has no linkId: the question it answers cannot be told"
+            raise Unreadable(msg)
+        if answers:
+            yield str(link_id), item
         for answer in answers:
-            if isinstance(answer, Mapping):
-                yield from _answered(answer.get("item") or ())
-        yield from _answered(item.get("item") or ())
+            yield from _answered(elements(answer, "item", f"an answer of {where}"))
+        yield from _answered(elements(item, "item", where))
 
 
 def _item_codes(item: Json) -> list[str]:
     """LOINC codes on an item (Questionnaire or STU3-style response item)."""
     return [
         str(c.get("code"))
-        for c in item.get("code") or ()
-        if isinstance(c, Mapping) and c.get("system") in (None, "", LOINC)
+        for c in objects(item.get("code"))
+        if c.get("system") in (None, "", LOINC)
     ]
 
 

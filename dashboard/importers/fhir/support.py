@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.importers.fhir.files import Json, resource_types
+from dashboard.importers.fhir.files import Json, objects, resource_types
 
 #: Resource types that describe records rather than being records.
 SUPPORTING = frozenset({"Questionnaire", "ValueSet", "CodeSystem"})
@@ -58,8 +58,8 @@ def ordinal(element: object) -> Weight | None:
     """
     if not isinstance(element, Mapping):
         return None
-    for extension in element.get("extension") or ():
-        if isinstance(extension, Mapping) and extension.get("url") in ORDINAL_URLS:
+    for extension in objects(element.get("extension")):
+        if extension.get("url") in ORDINAL_URLS:
             value = number(extension)
             if value is not None:
                 return value
@@ -104,8 +104,8 @@ class QuestionnaireView:
     @classmethod
     def of(cls, resource: Json) -> QuestionnaireView:
         """Read a Questionnaire; its questions in document order, nested ones included."""
-        codes = tuple(k for k in map(key_of, resource.get("code") or ()) if k)
-        return cls(resource, codes, tuple(_questions(resource.get("item") or ())))
+        codes = tuple(k for k in map(key_of, objects(resource.get("code"))) if k)
+        return cls(resource, codes, tuple(_questions(objects(resource.get("item")))))
 
     @property
     def name(self) -> str:
@@ -130,8 +130,8 @@ class Support:
     def add(self, resource: Json, full_url: str | None = None) -> None:
         """Index a Questionnaire, ValueSet or CodeSystem (and the ones it contains)."""
         self.count += 1
-        for inner in resource.get("contained") or ():
-            if isinstance(inner, Mapping) and inner.get("resourceType") in SUPPORTING:
+        for inner in objects(resource.get("contained")):
+            if inner.get("resourceType") in SUPPORTING:
                 self._index(inner, [inner.get("url")])
         kind, rid, url = resource.get("resourceType"), resource.get("id"), resource.get("url")
         self._index(resource, [url, f"{kind}/{rid}" if rid else None, full_url])
@@ -203,27 +203,29 @@ def concepts(resource: Json) -> Iterator[tuple[Key, Weight | None]]:
         for question in QuestionnaireView.of(resource).questions:
             yield from question.options
     elif kind == "ValueSet":
-        compose = resource.get("compose") or {}
-        for include in compose.get("include") or ():
+        for include in objects(_object(resource.get("compose")).get("include")):
             system = include.get("system")
-            for concept in include.get("concept") or ():
+            for concept in objects(include.get("concept")):
                 key = key_of({"system": system, "code": concept.get("code")})
                 if key:
                     yield key, ordinal(concept)
-        yield from _contains((resource.get("expansion") or {}).get("contains") or ())
+        yield from _contains(objects(_object(resource.get("expansion")).get("contains")))
     elif kind == "CodeSystem":
-        yield from _code_system(resource.get("url"), resource.get("concept") or ())
+        yield from _code_system(resource.get("url"), objects(resource.get("concept")))
 
 
 def _questions(items: Iterable[Json]) -> Iterator[Question]:
     for item in items:
         link_id = item.get("linkId")
         if isinstance(link_id, str):
-            codes = tuple(k for k in map(key_of, item.get("code") or ()) if k)
-            options = item.get("answerOption") or item.get("option") or ()
-            value_set = item.get("answerValueSet") or (item.get("options") or {}).get("reference")
-            yield Question(link_id, item.get("type"), codes, tuple(_options(options)), value_set)
-        yield from _questions(item.get("item") or ())
+            codes = tuple(k for k in map(key_of, objects(item.get("code"))) if k)
+            options = objects(item.get("answerOption")) or objects(item.get("option"))
+            value_set = _text(item.get("answerValueSet")) or _text(
+                _object(item.get("options")).get("reference")
+            )
+            kind = _text(item.get("type"))
+            yield Question(link_id, kind, codes, tuple(_options(options)), value_set)
+        yield from _questions(objects(item.get("item")))
 
 
 def _options(options: Iterable[Json]) -> Iterator[tuple[Key, Weight | None]]:
@@ -240,19 +242,27 @@ def _contains(entries: Iterable[Json]) -> Iterator[tuple[Key, Weight | None]]:
         key = key_of(entry)
         if key:
             yield key, ordinal(entry)
-        yield from _contains(entry.get("contains") or ())
+        yield from _contains(objects(entry.get("contains")))
 
 
 def _code_system(system: object, entries: Iterable[Json]) -> Iterator[tuple[Key, Weight | None]]:
     for concept in entries:
         key = key_of({"system": system, "code": concept.get("code")})
         weight = ordinal(concept)
-        for prop in concept.get("property") or ():
+        for prop in objects(concept.get("property")):
             if weight is None and prop.get("code") in _WEIGHT_PROPERTIES:
                 weight = number(prop)
         if key:
             yield key, weight
-        yield from _code_system(system, concept.get("concept") or ())
+        yield from _code_system(system, objects(concept.get("concept")))
+
+
+def _object(value: object) -> Json:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _keys(reference: str, kind: str | None = None) -> list[str]:
@@ -270,10 +280,8 @@ def _contained(container: Json, reference: str, kind: str) -> Json | None:
     return next(
         (
             inner
-            for inner in container.get("contained") or ()
-            if isinstance(inner, Mapping)
-            and inner.get("resourceType") == kind
-            and inner.get("id") == wanted
+            for inner in objects(container.get("contained"))
+            if inner.get("resourceType") == kind and inner.get("id") == wanted
         ),
         None,
     )

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from measures.definition import Item
 
-_WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
+#: A whole number as REDCap writes one (no answer has more than a few digits).
+_WHOLE = re.compile(r"[+-]?\d{1,15}(?:\.0*)?")
 _TAG = re.compile(r"<[^>]*>")
 
 

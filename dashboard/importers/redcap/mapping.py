@@ -119,6 +119,9 @@ def load_mapping(path: Path) -> RedcapMapping:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path.name} is not valid TOML: {exc}"
         raise UnusableFile(msg) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        msg = f"{path.name} is nested too deeply to be a REDCap mapping"
+        raise UnusableFile(msg) from None
     try:
         return _build(data)
     except ValueError as exc:

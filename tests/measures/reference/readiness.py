@@ -1,10 +1,11 @@
 """Today's step-down readiness, client by client: the oracle of the vectorised engine.
 
 A copy of ``measures/readiness.py`` (``assess_caseload``'s loop over clients and
-``readiness_status``) as of main 40de92a, before the criteria ran as polars over the
-caseload. It builds the library's own :class:`~measures.readiness.Readiness` objects,
-so the tests compare them field by field with :func:`measures.readiness.assess_caseload`.
-Not to be edited but to follow a deliberate change of the rules.
+``readiness_status``) as of main 40de92a, with the sources as :class:`Source` objects
+(main 8a3f9c4), before the criteria ran as polars over the caseload. It builds the
+library's own :class:`~measures.readiness.Readiness` objects, so the tests compare
+them field by field with :func:`measures.readiness.assess_caseload`. Not to be edited
+but to follow a deliberate change of the rules.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _result(rule: Rule, outcome: Outcome, previous: bool | None) -> CriterionRes
         asam_dimension=rule.criterion.asam_dimension,
         met=outcome.met,
         value=outcome.value,
-        source=outcome.source,
+        sources=outcome.sources,
         note=outcome.note,
         no_recent_data=outcome.no_recent_data,
         met_at_previous_review=previous,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from measures.catalog import Catalog
 from measures.change import DETERIORATED, IMPROVED, NO_CHANGE
 from measures.config import NOT_SET
-from measures.definition import Instrument
+from measures.definition import Instrument, Source
 from measures.formatting import counted, num, track_words
 from measures.readiness_config import (
     Attendance,
@@ -50,17 +50,24 @@ CRITERIA = (
 NO_RECENT = "not enough recent data"
 #: Mood or anxiety reliably improved but still a case: not met (Jacobson & Truax 1991).
 IMPROVING = "improving, still above the cut-off"
-#: Why reliable improvement alone does not meet mood or anxiety: Jacobson NS, Truax P.
-#: Clinical significance: a statistical approach to defining meaningful change in
-#: psychotherapy research. https://info.5y1.org/define-clinical-and-statistical-significance_1_4eb6bd.html
-CLINICAL_SIGNIFICANCE_SOURCE = (
-    "clinically significant change needs the cut-off crossed: Jacobson NS, Truax P, "
-    "J Consult Clin Psychol 1991;59:12-19"
+#: Why reliable improvement alone does not meet mood or anxiety.
+CLINICAL_SIGNIFICANCE_SOURCE = Source(
+    label="Jacobson & Truax 1991, Clinical significance",
+    text=(
+        "Jacobson NS, Truax P. Clinical significance: a statistical approach to defining "
+        "meaningful change in psychotherapy research. J Consult Clin Psychol 1991;59:12-19 "
+        "(clinically significant change needs the cut-off crossed). "
+        "https://info.5y1.org/define-clinical-and-statistical-significance_1_4eb6bd.html"
+    ),
 )
-#: The source of the 14-day safety look-back.
-SAFETY_WINDOW_SOURCE = (
-    "IOP Outcomes issues 4 and 10 (every safety flag and unknown safety answer of the last "
-    "14 days closed by a recorded follow-up that found no elevated risk)"
+#: The source of the 14-day safety look-back: the library's own rule, not a published one.
+SAFETY_WINDOW_SOURCE = Source(
+    label="IOP Outcomes, safety follow-up rule",
+    text=(
+        "IOP Outcomes' default rule, not a published threshold: every safety flag and unknown "
+        "safety answer of the last 14 days closed by a recorded follow-up that found no "
+        "elevated risk ([readiness.safety] window_days in the program file changes the days)."
+    ),
 )
 _LABELS = {
     "min_weeks": "Time in IOP",
@@ -86,7 +93,7 @@ class Outcome:
     label: str
     met: bool | None
     value: str
-    source: str
+    sources: tuple[Source, ...]
     note: str | None = None
     no_recent_data: bool = False
     improving: bool = False
@@ -111,7 +118,7 @@ class Rule:
         """The criterion's outcome, or "not applicable" for the client's track."""
         inapplicable = _not_applicable(self.criterion, facts, self.measures)
         if inapplicable:
-            return Outcome(self.label, None, "", "", note=inapplicable, applicable=False)
+            return Outcome(self.label, None, "", (), note=inapplicable, applicable=False)
         return self.check(facts)
 
 
@@ -120,7 +127,7 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
 
     Cut-offs, reliable-change thresholds and recall periods come from the
     instrument definitions unless the program's file overrides them; each
-    outcome's source names the citation or the program's file.
+    outcome's sources are the definitions' sources or the program's file.
     """
     rules = []
     for key in CRITERIA:
@@ -138,7 +145,7 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
 
 
 def _checker(
-    key: str, label: str, criterion: Criterion, policy: str, catalog: Catalog
+    key: str, label: str, criterion: Criterion, policy: Source, catalog: Catalog
 ) -> tuple[Check, tuple[str, ...]]:
     if isinstance(criterion, Symptoms):
         return _symptoms(key, label, criterion, policy, catalog), (criterion.measure,)
@@ -184,13 +191,13 @@ def _combine(label: str, parts: list[_Part], *, hint: str) -> Outcome:
     notes = [f"{NO_RECENT}: {hint}"] if missing else []
     if met is None and settings:
         notes.append(_set_note(settings))
-    sources = "; ".join(dict.fromkeys(p.source for p in parts if p.source))
+    sources = _distinct(s for p in parts for s in p.sources)
     value = "; ".join(p.text for p in parts)
     note = "; ".join(notes) if notes else None
     return Outcome(label, met, value, sources, note, missing, settings=settings)
 
 
-def _symptoms(key: str, label: str, criterion: Symptoms, policy: str, catalog: Catalog) -> Check:
+def _symptoms(key: str, label: str, criterion: Symptoms, policy: Source, catalog: Catalog) -> Check:
     """Met: the latest score below the cut-off and not reliably deteriorated.
 
     A reliable improvement still above the cut-off is not met ("improving, still
@@ -204,10 +211,9 @@ def _symptoms(key: str, label: str, criterion: Symptoms, policy: str, catalog: C
     latest = _Latest(instrument, score, cut, window, _setting(key, "cutoff"))
     reliable = _reliable(instrument, score, criterion.reliable_change, policy)
     hint = f"give the {instrument.abbreviation}"
-    sources = "; ".join(
-        s for s in (cut.source if cut else "", reliable[1] if reliable else "") if s
-    )
-    sources = f"{sources}; {CLINICAL_SIGNIFICANCE_SOURCE}" if sources else ""
+    cited = [cut.source] if cut else []
+    cited += [reliable[1]] if reliable else []
+    sources = _distinct([*cited, CLINICAL_SIGNIFICANCE_SOURCE]) if cited else ()
 
     def check(facts: Facts) -> Outcome:
         level, value = latest.part(facts)
@@ -236,7 +242,7 @@ def _symptoms(key: str, label: str, criterion: Symptoms, policy: str, catalog: C
     return check
 
 
-def _craving(key: str, label: str, criterion: Craving, policy: str, catalog: Catalog) -> Check:
+def _craving(key: str, label: str, criterion: Craving, policy: Source, catalog: Catalog) -> Check:
     pacs = catalog["pacs"]
     score = pacs.score("score")
     cut = _cut(pacs, score, criterion.pacs_cutoff, policy)
@@ -246,7 +252,7 @@ def _craving(key: str, label: str, criterion: Craving, policy: str, catalog: Cat
         catalog["craving_nrs"],
         criterion.window_days,
         criterion.craving_nrs_max,
-        f"Craving 0-10 craving_nrs_max: {policy}",
+        policy,
         _setting(key, "craving_nrs_max"),
     )
 
@@ -258,13 +264,13 @@ def _craving(key: str, label: str, criterion: Craving, policy: str, catalog: Cat
 
 
 def _self_efficacy(
-    key: str, label: str, criterion: SelfEfficacy, policy: str, catalog: Catalog
+    key: str, label: str, criterion: SelfEfficacy, policy: Source, catalog: Catalog
 ) -> Check:
     ratings = _Ratings(
         catalog["confidence_nrs"],
         criterion.window_days,
         criterion.confidence_nrs_min,
-        f"Confidence 0-10 confidence_nrs_min: {policy}",
+        policy,
         _setting(key, "confidence_nrs_min"),
     )
 
@@ -274,14 +280,15 @@ def _self_efficacy(
     return check
 
 
-def _safety(label: str, criterion: Safety, policy: str, catalog: Catalog) -> Check:
+def _safety(label: str, criterion: Safety, policy: Source, catalog: Catalog) -> Check:
     window_source = SAFETY_WINDOW_SOURCE if criterion.window_days == 14 else policy
     cited = {i.id: _safety_sources(i) for i in catalog if i.critical_items}
 
     def check(facts: Facts) -> Outcome:
         # the sources of the safety items behind this client's flags, not every one's
-        sources = [window_source, *(s for m in facts.safety_measures for s in cited.get(m, ()))]
-        source = "; ".join(dict.fromkeys(sources))
+        sources = _distinct(
+            [window_source, *(s for m in facts.safety_measures for s in cited.get(m, ()))]
+        )
         window = _window_text(criterion.window_days, facts)
         parts = []
         if facts.flags:
@@ -305,24 +312,22 @@ def _safety(label: str, criterion: Safety, policy: str, catalog: Catalog) -> Che
                 else f"no safety flag {window}"
             )
         met = not (facts.flags or facts.safety_unknown or facts.safety_elevated)
-        return Outcome(label, met, "; ".join(parts), source)
+        return Outcome(label, met, "; ".join(parts), sources)
 
     return check
 
 
-def _safety_sources(instrument: Instrument) -> list[str]:
-    """ "PHQ-9 item 9 follow-up: <citation>", one per source of the safety items."""
-    by_source: dict[str, list[str]] = {}
-    for critical in instrument.critical_items:
-        by_source.setdefault(critical.source, []).append(critical.item.removeprefix("item_"))
-    return [
-        f"{instrument.abbreviation} item{'s' if len(numbers) > 1 else ''} "
-        f"{', '.join(numbers)} follow-up: {instrument.cite(source)}"
-        for source, numbers in by_source.items()
-    ]
+def _safety_sources(instrument: Instrument) -> tuple[Source, ...]:
+    """The sources of an instrument's safety items (PHQ-9 item 9's follow-up), each once."""
+    return _distinct(instrument.source(c.source) for c in instrument.critical_items)
 
 
-def _bam(key: str, label: str, criterion: BamComposite, policy: str, catalog: Catalog) -> Check:
+def _distinct(sources: Iterable[Source]) -> tuple[Source, ...]:
+    """``sources`` in order, each once."""
+    return tuple(dict.fromkeys(sources))
+
+
+def _bam(key: str, label: str, criterion: BamComposite, policy: Source, catalog: Catalog) -> Check:
     bam = catalog["bam_r"]
     score = bam.score(criterion.score)
     cut = _cut(bam, score, criterion.cutoff, policy)
@@ -337,10 +342,10 @@ def _bam(key: str, label: str, criterion: BamComposite, policy: str, catalog: Ca
 
 def _not_set(label: str, value: str, setting: str) -> Outcome:
     """A criterion whose program threshold is empty: not evaluated, naming the setting."""
-    return Outcome(label, None, value, "", _set_note((setting,)), settings=(setting,))
+    return Outcome(label, None, value, (), _set_note((setting,)), settings=(setting,))
 
 
-def _attendance(key: str, label: str, criterion: Attendance, policy: str) -> Check:
+def _attendance(key: str, label: str, criterion: Attendance, policy: Source) -> Check:
     minimum = criterion.attendance_min
     setting = _setting(key, "attendance_min")
 
@@ -350,7 +355,8 @@ def _attendance(key: str, label: str, criterion: Attendance, policy: str) -> Che
             value = f"no scheduled program days recorded {window}"
             if minimum is None:
                 return _not_set(label, value, setting)
-            return Outcome(label, None, value, policy, f"{NO_RECENT}: record attendance", True)
+            note = f"{NO_RECENT}: record attendance"
+            return Outcome(label, None, value, (policy,), note, True)
         share = facts.attended_days / facts.scheduled_days
         value = (
             f"attended {facts.attended_days} of {facts.scheduled_days} program days {window} "
@@ -358,12 +364,13 @@ def _attendance(key: str, label: str, criterion: Attendance, policy: str) -> Che
         )
         if minimum is None:
             return _not_set(label, f"{value}; program minimum {NOT_SET})", setting)
-        return Outcome(label, share >= minimum, f"{value}; program minimum {minimum:.0%})", policy)
+        text = f"{value}; program minimum {minimum:.0%})"
+        return Outcome(label, share >= minimum, text, (policy,))
 
     return check
 
 
-def _min_weeks(key: str, label: str, criterion: MinWeeks, policy: str) -> Check:
+def _min_weeks(key: str, label: str, criterion: MinWeeks, policy: Source) -> Check:
     setting = _setting(key, "weeks")
 
     def check(facts: Facts) -> Outcome:
@@ -372,6 +379,6 @@ def _min_weeks(key: str, label: str, criterion: MinWeeks, policy: str) -> Check:
         if criterion.weeks is None:
             return _not_set(label, f"{value} (program minimum {NOT_SET})", setting)
         minimum = f"{value} (program minimum {num(criterion.weeks)})"
-        return Outcome(label, weeks >= criterion.weeks, minimum, policy)
+        return Outcome(label, weeks >= criterion.weeks, minimum, (policy,))
 
     return check

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from measures.config import NOT_SET
-from measures.definition import Caseness, CasenessRule, Instrument, Score
+from measures.definition import Caseness, CasenessRule, Instrument, Score, Source
 from measures.formatting import num
 from measures.readiness_config import MIN_TREND_POINTS
 from tests.measures.reference.readiness_facts import Facts
@@ -33,7 +33,7 @@ class _Part:
 
     met: bool | None
     text: str
-    source: str = ""
+    sources: tuple[Source, ...] = ()
     missing: bool = False
     setting: str | None = None
 
@@ -47,34 +47,38 @@ def _relation(cut: Caseness, value: float) -> str:
     return f"{side} {num(cut.cutoff)}"
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """The cut-off applied (the definition's or the program's) and the source it comes from."""
+
+    rule: Caseness
+    source: Source
+
+
 def _cut(
-    instrument: Instrument, score: Score, override: float | None, policy: str
-) -> Caseness | None:
-    """The cut-off to apply, its ``source`` the full text shown (not a citation key)."""
-    name = instrument.abbreviation if score.primary else score.label
+    instrument: Instrument, score: Score, override: float | None, policy: Source
+) -> _Cut | None:
+    """The cut-off to apply: the program's where it sets one, else the definition's."""
     if override is not None:
         rule: CasenessRule = (
             score.caseness.rule if score.caseness else ("<=" if score.higher_is_better else ">=")
         )
-        return Caseness(override, rule, f"{name} cut-off: {policy}")
+        return _Cut(Caseness(override, rule, "program"), policy)
     if score.caseness is None:
         return None
-    case = score.caseness
-    source = f"{name} cut-off {case.rule}{num(case.cutoff)}: {instrument.cite(case.source)}"
-    return Caseness(case.cutoff, case.rule, source)
+    return _Cut(score.caseness, instrument.source(score.caseness.source))
 
 
 def _reliable(
-    instrument: Instrument, score: Score, override: float | None, policy: str
-) -> tuple[float, str] | None:
+    instrument: Instrument, score: Score, override: float | None, policy: Source
+) -> tuple[float, Source] | None:
+    """The reliable-change threshold to apply and its source (the program's or published)."""
     if override is not None:
-        return override, f"{instrument.abbreviation} reliable change: {policy}"
+        return override, policy
     rc = score.reliable_change
     if rc is None:
         return None
-    threshold = rc.threshold
-    cite = instrument.cite(rc.source)
-    return threshold, f"{instrument.abbreviation} reliable change {num(threshold)}: {cite}"
+    return rc.threshold, instrument.source(rc.source)
 
 
 def _window(instrument: Instrument, override: int | None) -> int:
@@ -91,7 +95,7 @@ class _Latest:
 
     instrument: Instrument
     score: Score
-    cut: Caseness | None
+    cut: _Cut | None
     window: int
     setting: str
     with_band: bool = False
@@ -109,8 +113,8 @@ class _Latest:
             return _Part(None, text, setting=self.setting), value
         band = self.score.band_of(value) if self.with_band else None
         meaning = f": {band[0].lower()}{band[1:]}" if band else ""
-        text = f"{name} {num(value)} on {on} ({_relation(self.cut, value)}{meaning})"
-        return _Part(not self.cut.is_case(value), text, self.cut.source), value
+        text = f"{name} {num(value)} on {on} ({_relation(self.cut.rule, value)}{meaning})"
+        return _Part(not self.cut.rule.is_case(value), text, (self.cut.source,)), value
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class _Ratings:
     instrument: Instrument
     window: int
     limit: float | None
-    source: str
+    source: Source
     setting: str
 
     def parts(self, facts: Facts) -> list[_Part]:
@@ -140,7 +144,8 @@ class _Ratings:
             side = (
                 ("at or above" if ok else "below") if better else ("at or below" if ok else "above")
             )
-            level = _Part(ok, f"{mean} ({side} the program {kind} {num(self.limit)})", self.source)
+            text = f"{mean} ({side} the program {kind} {num(self.limit)})"
+            level = _Part(ok, text, (self.source,))
         slope = ratings.slope_per_week
         if slope is None or ratings.n < MIN_TREND_POINTS:
             return [level, _Part(None, f"trend needs {MIN_TREND_POINTS} ratings", missing=True)]
