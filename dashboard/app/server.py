@@ -21,14 +21,17 @@ from dashboard.app.web.routes import routes
 MAIN = Path(__file__).with_name("main.py")
 
 #: Streamlit settings of every served app (.streamlit/config.toml holds the same for
-#: `streamlit run`): no telemetry, no reloading on edits, the viewer's toolbar only, and
-#: no table's own "Download as CSV" (data leaves only through audited exports).
+#: `streamlit run`): no telemetry, no reloading on edits, the viewer's toolbar only, an
+#: error shown as a short message without its text or traceback (they may carry client
+#: data; the server's log has them), and no table's own "Download as CSV" (data leaves
+#: only through audited, neutralised exports).
 SERVER_CONFIG = {
     "server.headless": True,
     "server.runOnSave": False,
     "server.enableAgentApi": False,
     "browser.gatherUsageStats": False,
     "client.toolbarMode": "viewer",
+    "client.showErrorDetails": "none",
     "client.disableDataExport": True,
 }
 
