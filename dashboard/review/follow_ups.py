@@ -118,13 +118,19 @@ def record_follow_up(
                     recorded_at=now,
                 )
             )
-        record_event(
+        record_event(  # with the client and the flag it follows up, not only a row number
             connection,
             actor=viewer.username,
             action="record-follow-up",
             resource_type="client",
             resource_id=flag.client_id,
-            detail={"action": action, "closes": result.closes},
+            detail={
+                "measure": flag.measure,
+                "flag": flag.kind,
+                "flagged_on": flag.flagged_on.isoformat(),
+                "action": action,
+                "closes": result.closes,
+            },
         )
     return Recorded(result, risk_level)
 
