@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.program_settings import (
+    APP_SECTIONS,
     DEFAULT_CRISIS_MESSAGE,
     AppSettings,
     Notifications,
@@ -19,9 +20,7 @@ DEMO = "data/fixtures/demo_program.toml"
 def _settings(tmp_path, text: str) -> AppSettings:
     path = tmp_path / "program.toml"
     path.write_text(text)
-    ProgramConfig.from_toml(
-        path, catalog=load_catalog(), other_sections=("crisis", "on_call", "notifications")
-    )
+    ProgramConfig.from_toml(path, catalog=load_catalog(), other_sections=APP_SECTIONS)
     return AppSettings.from_toml(path)
 
 
@@ -85,3 +84,14 @@ max_attempts = 8
 def test_a_mistake_in_the_apps_sections_is_named(tmp_path, text, error):
     with pytest.raises(ValueError, match=error):
         _settings(tmp_path, text)
+
+
+def test_the_directors_small_cell_threshold_is_11_unless_the_program_sets_another(tmp_path):
+    assert AppSettings.from_toml(DEMO).small_cell == 11
+    assert _settings(tmp_path, "[privacy]\nsmall_cell = 20\n").small_cell == 20
+
+
+@pytest.mark.parametrize("value", ["1", "0", "11.5", "true", '"11"'])
+def test_a_small_cell_threshold_that_protects_nothing_is_refused(tmp_path, value):
+    with pytest.raises(ValueError, match="small_cell must be a whole number of 2 or more"):
+        _settings(tmp_path, f"[privacy]\nsmall_cell = {value}\n")

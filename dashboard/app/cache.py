@@ -11,6 +11,7 @@ from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.cohorts import outcomes as cohort_outcomes
+from dashboard.cohorts.overview import Overview, build_overview
 from dashboard.review.agenda import Agenda
 from dashboard.review.agenda_store import AgendaStore
 from dashboard.review.reference import Reference, current_reference
@@ -90,37 +91,34 @@ def visible_clients(context: AppContext, viewer: Viewer) -> dict[str, str]:
     )
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
-def _episode_outcomes(
+# a resource: the release holds arrays and is never changed by its readers
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=32)
+def _overview(
     _context: AppContext,
     _viewer: Viewer,
     database: str,
     scope: tuple[object, ...],
-    discharged_from: dt.date,
-    discharged_to: dt.date,
+    until: dt.date,
+    small_cell: int,
     version: tuple[int, ...],
-) -> pl.DataFrame:
+) -> Overview:
     with read(_context.engine) as connection:
-        return cohort_outcomes.episode_outcomes(
-            connection,
-            _viewer,
-            _context.catalog,
-            discharged_from=discharged_from,
-            discharged_to=discharged_to,
+        outcomes = cohort_outcomes.episode_outcomes(
+            connection, _viewer, _context.catalog, discharged_to=until
         )
+    return build_overview(outcomes, _context.catalog, until=until, threshold=small_cell)
 
 
-def episode_outcomes(
-    context: AppContext, viewer: Viewer, discharged_from: dt.date, discharged_to: dt.date
-) -> pl.DataFrame:
-    """The viewer's discharged episodes in the period with their outcomes; cached per
-    viewer scope, period and data version (the data function checks the viewer's access)."""
-    return _episode_outcomes(
+def overview(context: AppContext, viewer: Viewer, until: dt.date) -> Overview:
+    """Every table of the program overview for the viewer's sites, from the episodes
+    discharged up to ``until``: cached per viewer scope, last day, threshold and data
+    version (the data function checks the viewer's access)."""
+    return _overview(
         context,
         viewer,
         _database(context),
         viewer.scope_key,
-        discharged_from,
-        discharged_to,
+        until,
+        context.settings.small_cell,
         data_version(context),
     )
