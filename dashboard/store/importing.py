@@ -118,6 +118,7 @@ def import_administrations(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 batch.format,

@@ -57,6 +57,7 @@ def import_table(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 f"csv ({kind})",
