@@ -304,20 +304,88 @@ few = settings(
 
 
 @pytest.fixture
-def store() -> AgendaStore:
-    """One kept store for the whole test: each example goes on from the last one's writes."""
-    return AgendaStore()
+def stores() -> tuple[AgendaStore, AgendaStore]:
+    """Two kept stores, as two server processes on one database have, for the whole
+    test: each example goes on from the last one's writes."""
+    return AgendaStore(), AgendaStore()
 
 
 @few
 @given(week=st.lists(operations, min_size=1, max_size=4))
 def test_the_kept_agenda_equals_a_full_rebuild_after_any_writes(
-    engine, program, store, tmp_path, week
+    engine, program, stores, tmp_path, week
 ):
+    """The second store is asked after every other write only: it catches up on several."""
+    first, second = stores
     for username in CLINICIANS:
-        assert_same(_kept(store, engine, username), _full(engine, username))
-    for operation in week:
+        assert_same(_kept(first, engine, username), _full(engine, username))
+    for number, operation in enumerate(week):
         _apply(engine, tmp_path, operation, program)
         for username in CLINICIANS:
-            assert_same(_kept(store, engine, username), _full(engine, username))
-            event(f"{operation[0]}: {store.last_update.split()[0]}")
+            full = _full(engine, username)
+            assert_same(_kept(first, engine, username), full)
+            event(f"{operation[0]}: {first.last_update.split()[0]}")
+            if number % 2:
+                assert_same(_kept(second, engine, username), full)
+
+
+def test_a_write_rebuilds_only_the_rows_of_the_client_it_touched(engine, program, tmp_path):
+    store = AgendaStore()
+    assert_same(_kept(store, engine, "clinician"), _full(engine, "clinician"))
+    assert store.last_update == "built"
+    _apply(engine, tmp_path, ("check_in", 0, 4, [1] * 9), program)
+    assert_same(_kept(store, engine, "clinician"), _full(engine, "clinician"))
+    assert store.last_update == "updated 1"
+    _apply(engine, tmp_path, ("decision", 0, "continue"), program)
+    _kept(store, engine, "clinician")
+    assert store.last_update == "updated 1"
+    _apply(engine, tmp_path, ("safety", 1, 2), program)
+    _apply(engine, tmp_path, ("check_in", 2, 6, None), program)
+    assert_same(_kept(store, engine, "clinician"), _full(engine, "clinician"))
+    assert store.last_update == "updated 2"
+    _kept(store, engine, "clinician")
+    assert store.last_update == "kept"
+    # one version per scope: the old agendas are not kept
+    assert store.kept == 1
+
+
+def test_a_client_moved_to_another_site_leaves_the_clinicians_kept_agenda(
+    engine, program, tmp_path
+):
+    store = AgendaStore()
+    riverside = program.filter(pl.col("site") == "Riverside")
+    before = _kept(store, engine, "riverside")
+    moved = riverside.row(0, named=True)["client_id"]
+    assert moved in before.rows["client_id"].to_list()
+    index = program["client_id"].to_list().index(moved)
+    _apply(engine, tmp_path, ("episode", index, "move"), program)
+    after = _kept(store, engine, "riverside")
+    assert store.last_update == "updated 1"
+    assert moved not in after.rows["client_id"].to_list()
+    assert moved not in after.flags["client_id"].to_list()
+    assert moved not in after.readiness
+    assert after.rows.height == before.rows.height - 1
+    assert_same(after, _full(engine, "riverside"))
+
+
+def test_a_new_day_or_a_change_of_anything_builds_the_whole_caseload(engine, program, tmp_path):
+    store = AgendaStore()
+    viewer = viewer_of(engine, "clinician")
+
+    def kept(day: dt.date) -> Agenda:
+        return store.agenda(
+            engine,
+            viewer,
+            catalog=CATALOG,
+            program=PROGRAM,
+            reference=_reference(engine),
+            as_of=day,
+        )
+
+    kept(TODAY)
+    kept(TODAY + dt.timedelta(days=1))
+    assert store.last_update == "built"
+    assert store.kept == 1
+    _apply(engine, tmp_path, ("clinician", 2), program)
+    assert kept(TODAY + dt.timedelta(days=1)).as_of == TODAY + dt.timedelta(days=1)
+    assert store.last_update == "built"

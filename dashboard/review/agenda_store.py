@@ -113,6 +113,12 @@ class AgendaStore:
         self._evict()
         return caseload.agenda
 
+    @property
+    def kept(self) -> int:
+        """How many scopes' agendas are kept (one version each)."""
+        with self._guard:
+            return len(self._entries)
+
     def clear(self) -> None:
         """Forget every kept agenda."""
         with self._guard:
