@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -30,7 +31,7 @@ from dashboard.checkin.submit import submit_checkin
 from dashboard.imports import import_files
 from dashboard.program_settings import APP_SECTIONS, AppSettings
 from dashboard.review.actions import record_decision
-from dashboard.review.agenda import Agenda, build_agenda
+from dashboard.review.agenda import Agenda, build_agenda, build_caseload
 from dashboard.review.agenda_store import AgendaStore
 from dashboard.review.follow_ups import Flag, record_follow_up
 from dashboard.review.reference import current_reference
@@ -304,10 +305,27 @@ few = settings(
 
 
 @pytest.fixture
-def stores() -> tuple[AgendaStore, AgendaStore]:
+def stores() -> Iterator[tuple[AgendaStore, AgendaStore]]:
     """Two kept stores, as two server processes on one database have, for the whole
     test: each example goes on from the last one's writes."""
-    return AgendaStore(), AgendaStore()
+    first, second = AgendaStore(), AgendaStore()
+    yield first, second
+    first.flush()
+    second.flush()
+
+
+@pytest.fixture
+def new_store() -> Iterator[Callable[[], AgendaStore]]:
+    """Kept stores (a new process each); their snapshots are saved before the database goes."""
+    made: list[AgendaStore] = []
+
+    def make() -> AgendaStore:
+        made.append(AgendaStore())
+        return made[-1]
+
+    yield make
+    for store in made:
+        store.flush()
 
 
 @few
@@ -319,6 +337,7 @@ def test_the_kept_agenda_equals_a_full_rebuild_after_any_writes(
     first, second = stores
     for username in CLINICIANS:
         assert_same(_kept(first, engine, username), _full(engine, username))
+    first.flush()  # the second starts from the first's saved builds, as a new process does
     for number, operation in enumerate(week):
         _apply(engine, tmp_path, operation, program)
         for username in CLINICIANS:
@@ -329,8 +348,10 @@ def test_the_kept_agenda_equals_a_full_rebuild_after_any_writes(
                 assert_same(_kept(second, engine, username), full)
 
 
-def test_a_write_rebuilds_only_the_rows_of_the_client_it_touched(engine, program, tmp_path):
-    store = AgendaStore()
+def test_a_write_rebuilds_only_the_rows_of_the_client_it_touched(
+    engine, program, new_store, tmp_path
+):
+    store = new_store()
     assert_same(_kept(store, engine, "clinician"), _full(engine, "clinician"))
     assert store.last_update == "built"
     _apply(engine, tmp_path, ("check_in", 0, 4, [1] * 9), program)
@@ -350,9 +371,9 @@ def test_a_write_rebuilds_only_the_rows_of_the_client_it_touched(engine, program
 
 
 def test_a_client_moved_to_another_site_leaves_the_clinicians_kept_agenda(
-    engine, program, tmp_path
+    engine, program, new_store, tmp_path
 ):
-    store = AgendaStore()
+    store = new_store()
     riverside = program.filter(pl.col("site") == "Riverside")
     before = _kept(store, engine, "riverside")
     moved = riverside.row(0, named=True)["client_id"]
@@ -368,8 +389,10 @@ def test_a_client_moved_to_another_site_leaves_the_clinicians_kept_agenda(
     assert_same(after, _full(engine, "riverside"))
 
 
-def test_a_new_day_or_a_change_of_anything_builds_the_whole_caseload(engine, program, tmp_path):
-    store = AgendaStore()
+def test_a_new_day_or_a_change_of_anything_builds_the_whole_caseload(
+    engine, program, new_store, tmp_path
+):
+    store = new_store()
     viewer = viewer_of(engine, "clinician")
 
     def kept(day: dt.date) -> Agenda:
@@ -389,3 +412,50 @@ def test_a_new_day_or_a_change_of_anything_builds_the_whole_caseload(engine, pro
     _apply(engine, tmp_path, ("clinician", 2), program)
     assert kept(TODAY + dt.timedelta(days=1)).as_of == TODAY + dt.timedelta(days=1)
     assert store.last_update == "built"
+
+
+def test_a_new_process_starts_from_the_saved_build_and_catches_up(
+    engine, program, new_store, tmp_path
+):
+    first = new_store()
+    _kept(first, engine, "clinician")
+    first.flush()
+    _apply(engine, tmp_path, ("check_in", 0, 3, [2] * 9), program)
+    _apply(engine, tmp_path, ("decision", 3, "continue"), program)
+    second = new_store()
+    assert_same(_kept(second, engine, "clinician"), _full(engine, "clinician"))
+    assert second.last_update == "loaded, updated 2"
+    # another scope, or other program settings, never read it
+    assert_same(_kept(second, engine, "riverside"), _full(engine, "riverside"))
+    assert second.last_update == "built"
+    other = PROGRAM.__class__.from_toml(None, catalog=CATALOG, other_sections=APP_SECTIONS)
+    third = new_store()
+    third.agenda(
+        engine,
+        viewer_of(engine, "clinician"),
+        catalog=CATALOG,
+        program=other,
+        reference=_reference(engine),
+        as_of=TODAY,
+    )
+    assert third.last_update == "built"
+
+
+def test_a_saved_build_reads_back_the_same(engine, program):
+    from dashboard.review.agenda_snapshot import Snapshot, _packed, _unpacked
+
+    with read(engine) as connection:
+        caseload = build_caseload(
+            connection,
+            viewer_of(engine, "clinician"),
+            catalog=CATALOG,
+            program=PROGRAM,
+            reference=_reference(engine),
+            as_of=TODAY,
+        )
+    snapshot = Snapshot(TODAY, 7, _reference(engine), caseload)
+    back = _unpacked(_packed(snapshot), as_of=TODAY, version=7)
+    assert_same(back.caseload.agenda, caseload.agenda)
+    assert_frame_equal(back.caseload.weekly, caseload.weekly)
+    assert_frame_equal(back.caseload.episodes, caseload.episodes)
+    assert_frame_equal(back.reference.ranges, snapshot.reference.ranges)

@@ -36,6 +36,7 @@ from dashboard.review.agenda import (
     choices_of,
     off_track_of,
 )
+from dashboard.review.agenda_snapshot import Saver, Snapshot, code_key, load
 from dashboard.review.agenda_table import with_measure_columns
 from dashboard.review.priorities import agenda_order
 from dashboard.review.reference import Reference
@@ -50,6 +51,8 @@ IDLE_SECONDS = 3600.0
 MAX_SCOPES = 64
 #: A change touching more clients than this many times the caseload builds it all.
 WHOLE_BUILD_SHARE = 2
+#: After updates, a scope's build is saved again at most this often (seconds).
+SAVE_SECONDS = 300.0
 
 
 @dataclass
@@ -59,6 +62,7 @@ class _Entry:
     reference: Reference
     caseload: Caseload
     used: float
+    saved: float
 
 
 class AgendaStore:
@@ -66,15 +70,28 @@ class AgendaStore:
 
     Thread-safe: a scope is built or updated by one caller at a time (others asking
     for it wait and get the result); different scopes do not wait for each other.
+    With ``snapshots`` a scope not kept yet starts from its saved build of the day
+    (:mod:`dashboard.review.agenda_snapshot`), and builds are saved in the background.
     """
 
-    def __init__(self, *, idle_seconds: float = IDLE_SECONDS, max_scopes: int = MAX_SCOPES):
+    def __init__(
+        self,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+        max_scopes: int = MAX_SCOPES,
+        snapshots: bool = True,
+        save_seconds: float = SAVE_SECONDS,
+    ):
         self._idle = idle_seconds
         self._max = max_scopes
+        self._save_seconds = save_seconds
+        self._saver = Saver() if snapshots else None
         self._entries: dict[object, _Entry] = {}
         self._locks: dict[object, threading.Lock] = {}
+        self._codes: list[tuple[Catalog, ProgramConfig, str]] = []
         self._guard = threading.Lock()
-        #: what the last call did: "kept", "updated N", "built" (for benchmarks and tests)
+        #: what the last call did: "kept", "updated N", "built", after "loaded, " when
+        #: it started from a saved build (for benchmarks and tests)
         self.last_update = ""
 
     def agenda(
@@ -94,10 +111,14 @@ class AgendaStore:
         and is the key: one scope's agenda is never served to another.
         """
         key = viewer.scope_key
+        code = self._code(catalog, program) if self._saver is not None else ""
         with self._lock_of(key):
-            entry = self._entries.get(key)
+            entry, loaded = self._entries.get(key), ""
             with read(engine) as connection:
                 version = data_version(connection)[0]
+                if entry is None and self._saver is not None:
+                    entry = _loaded(connection, key, as_of=as_of, version=version, code=code)
+                    loaded = "loaded, " if entry is not None else ""
                 caseload, what = _current(
                     connection,
                     viewer,
@@ -108,10 +129,32 @@ class AgendaStore:
                     reference=reference,
                     as_of=as_of,
                 )
-            self._entries[key] = _Entry(as_of, version, reference, caseload, time.monotonic())
-            self.last_update = what
+            now = time.monotonic()
+            saved = now if entry is None or what == "built" else entry.saved
+            due = what == "built" or (what != "kept" and now - saved > self._save_seconds)
+            if self._saver is not None and due:
+                snapshot = Snapshot(as_of, version, reference, caseload)
+                self._saver.submit(engine, key, snapshot, code=code)
+                saved = now
+            self._entries[key] = _Entry(as_of, version, reference, caseload, now, saved)
+            self.last_update = loaded + what
         self._evict()
         return caseload.agenda
+
+    def _code(self, catalog: Catalog, program: ProgramConfig) -> str:
+        with self._guard:
+            for known, settings, code in self._codes:
+                if known is catalog and settings is program:
+                    return code
+        code = code_key(catalog, program)
+        with self._guard:
+            self._codes = [*self._codes[-3:], (catalog, program, code)]
+        return code
+
+    def flush(self) -> None:
+        """Wait until the snapshots asked for are saved (for tests and benchmarks)."""
+        if self._saver is not None:
+            self._saver.flush()
 
     @property
     def kept(self) -> int:
@@ -136,6 +179,17 @@ class AgendaStore:
                 if rank >= self._max or now - entry.used > self._idle:
                     del self._entries[key]
                     self._locks.pop(key, None)
+
+
+def _loaded(
+    connection: sa.Connection, key: object, *, as_of: dt.date, version: int, code: str
+) -> _Entry | None:
+    """The scope's saved build of the day as a kept entry, if one is there."""
+    snapshot = load(connection, key, as_of=as_of, code=code)
+    if snapshot is None or snapshot.version > version:
+        return None
+    now = time.monotonic()
+    return _Entry(as_of, snapshot.version, snapshot.reference, snapshot.caseload, now, now)
 
 
 def _current(

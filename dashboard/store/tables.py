@@ -344,6 +344,22 @@ reference_cache = sa.Table(
     sa.Column("computed_at", sa.DateTime, nullable=False, server_default=_now()),
 )
 
+# The weekly review's built caseload of a viewer scope and day, saved so that a new
+# server process starts from it and catches up from its data version instead of
+# building it anew (dashboard/review/agenda_snapshot.py): one row per scope, replaced.
+# It holds what that scope's viewers see on the page, for their scope key only.
+agenda_snapshots = sa.Table(
+    "agenda_snapshots",
+    metadata,
+    sa.Column("scope", sa.String(200), primary_key=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    # the code and settings it was built with: another never reads it
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
 FLAG_KINDS = ("endorsed", "unknown")
 
 # A safety item answered above its threshold in a check-in, written the moment it is
