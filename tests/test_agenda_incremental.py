@@ -459,3 +459,35 @@ def test_a_saved_build_reads_back_the_same(engine, program):
     assert_frame_equal(back.caseload.weekly, caseload.weekly)
     assert_frame_equal(back.caseload.episodes, caseload.episodes)
     assert_frame_equal(back.reference.ranges, snapshot.reference.ranges)
+
+
+_BUILD_AND_EXIT = """
+import sys
+from dashboard.store.engine import make_engine
+from tests.test_agenda_incremental import CATALOG, PROGRAM, TODAY, _reference
+from tests.conftest import viewer_of
+from dashboard.review.agenda_store import AgendaStore
+
+engine = make_engine(sys.argv[1])
+AgendaStore().agenda(
+    engine,
+    viewer_of(engine, "clinician"),
+    catalog=CATALOG,
+    program=PROGRAM,
+    reference=_reference(engine),
+    as_of=TODAY,
+)
+"""
+
+
+def test_a_process_that_ends_right_after_a_build_leaves_it_saved(engine, program, new_store):
+    """A restart soon after the first review: the next process starts from that build."""
+    import subprocess
+    import sys
+
+    url = engine.url.render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", _BUILD_AND_EXIT, url], cwd=root, check=True)
+    store = new_store()
+    assert_same(_kept(store, engine, "clinician"), _full(engine, "clinician"))
+    assert store.last_update == "loaded, kept"

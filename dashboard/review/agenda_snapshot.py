@@ -16,6 +16,7 @@ object is unpickled from the database.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime as dt
 import hashlib
@@ -23,6 +24,7 @@ import io
 import json
 import logging
 import threading
+import weakref
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +48,8 @@ from measures.readiness import CriterionResult, Readiness
 SNAPSHOT_VERSION = 1
 #: The frames of a snapshot (besides the readiness).
 _AGENDA_FRAMES = ("rows", "flags", "due", "off_track", "cells")
+#: Seconds an ending process waits for a snapshot being saved.
+EXIT_WAIT_SECONDS = 10.0
 #: Every frame of a snapshot.
 _FRAMES = (*_AGENDA_FRAMES, "episodes", "weekly", "ranges", "gaps", "criteria", "statuses")
 #: The sources whose code builds the agenda: a change of any makes old snapshots unread.
@@ -98,6 +102,7 @@ class Saver:
         self._busy = 0
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
+        _SAVERS.add(self)
 
     def submit(self, engine: sa.Engine, key: object, snapshot: Snapshot, *, code: str) -> None:
         """Save ``snapshot`` soon (replacing one of the same scope not saved yet)."""
@@ -110,10 +115,10 @@ class Saver:
                 self._thread.start()
             self._lock.notify_all()
 
-    def flush(self) -> None:
-        """Wait until nothing is waiting to be saved."""
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until nothing is waiting to be saved (at most ``timeout`` seconds)."""
         with self._lock:
-            self._lock.wait_for(lambda: not self._pending and not self._busy)
+            self._lock.wait_for(lambda: not self._pending and not self._busy, timeout)
 
     def _run(self) -> None:
         while True:
@@ -132,6 +137,17 @@ class Saver:
                 with self._lock:
                     self._busy -= 1
                     self._lock.notify_all()
+
+
+#: The live savers, flushed when the process ends.
+_SAVERS: weakref.WeakSet[Saver] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    # a process that ends soon after a build (a restart) still leaves it saved
+    for saver in list(_SAVERS):
+        saver.flush(timeout=EXIT_WAIT_SECONDS)
 
 
 def save(engine: sa.Engine, key: object, snapshot: Snapshot, *, code: str) -> None:
