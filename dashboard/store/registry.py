@@ -17,6 +17,7 @@ from dashboard.store.batch import TableBatch
 from dashboard.store.changes import touched, touched_everything
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import ImportSummary, quarantine
+from dashboard.store.matching import UNKNOWN_CLIENT
 
 Outcome = tuple[str, str | None]
 
@@ -223,7 +224,7 @@ def _get_or_create(
 
 
 def _unknown_client(code: str) -> Outcome:
-    return "rejected", f"unknown client id '{code}' (--known-clients-only)"
+    return "rejected", UNKNOWN_CLIENT.replace("{}", code)
 
 
 def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _Clients) -> Outcome:

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access
+from dashboard.app.admin_tables import when
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.auth.viewer import Viewer
@@ -76,4 +77,13 @@ def _sites_without_on_call(context: AppContext) -> None:
 
 
 def _shown(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.select(pl.col(c).alias(h) for c, h in _HEADINGS.items())
+    """The outbox in plain words: dates to the minute, blanks rather than "None"."""
+    status = {"queued": "Waiting to be sent", "sent": "Sent", "failed": "Given up"}
+    channel = {"email": "E-mail", "webhook": "Webhook"}
+    plain = rows.with_columns(
+        *(when(c) for c in ("queued_at", "next_attempt_at", "sent_at")),
+        pl.col("status").replace_strict(status, default=pl.col("status")),
+        pl.col("channel").replace_strict(channel, default=pl.col("channel")),
+        pl.col("last_error").fill_null(""),
+    )
+    return plain.select(pl.col(c).alias(h) for c, h in _HEADINGS.items())
