@@ -283,12 +283,23 @@ def _readiness_of(criteria: pl.DataFrame, statuses: pl.DataFrame) -> dict[str, R
         return {}
     grouped: dict[str, list[CriterionResult]] = {}
     if criteria.width:
-        for row in criteria.iter_rows(named=True):
-            client = row.pop("client_id")
-            sources = tuple(Source(**s) for s in row.pop("sources"))
-            settings = tuple(row.pop("settings"))
+        # the sources and settings repeat across clients: each distinct pair is made once
+        keyed = criteria.with_row_index("_row").with_columns(
+            pl.col("_row").min().over(pl.struct("sources", "settings")).alias("_key")
+        )
+        made = {
+            key: (tuple(Source(**s) for s in sources), tuple(settings))
+            for key, sources, settings in keyed.filter(pl.col("_row") == pl.col("_key"))
+            .select("_key", "sources", "settings")
+            .iter_rows()
+        }
+        names = [c for c in criteria.columns if c not in ("client_id", "sources", "settings")]
+        for client, key, *values in keyed.select("client_id", "_key", *names).iter_rows():
+            sources, settings = made[key]
             grouped.setdefault(client, []).append(
-                CriterionResult(**row, sources=sources, settings=settings)
+                CriterionResult(
+                    **dict(zip(names, values, strict=True)), sources=sources, settings=settings
+                )
             )
     return {
         client: Readiness(client, as_of, previous, status, reason, tuple(grouped.get(client, ())))
