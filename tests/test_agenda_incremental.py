@@ -38,6 +38,7 @@ from dashboard.review.reference import current_reference
 from dashboard.store.engine import read
 from measures import load_catalog
 from measures.program import ProgramConfig
+from measures.readiness import CaseloadReadiness
 from tests.conftest import viewer_of
 
 CATALOG = load_catalog()
@@ -368,6 +369,8 @@ def test_a_write_rebuilds_only_the_rows_of_the_client_it_touched(
     assert store.last_update == "kept"
     # one version per scope: the old agendas are not kept
     assert store.kept == 1
+    # the readiness is spliced as frames: no client's object is built by an update
+    assert isinstance(_kept(store, engine, "clinician").readiness, CaseloadReadiness)
 
 
 def test_a_client_moved_to_another_site_leaves_the_clinicians_kept_agenda(

@@ -250,6 +250,7 @@ def _write_answers(
         source="self-report",
         kind=t.CHECK_IN,
         known_clients_only=True,
+        identifiers=False,  # the client's stored id, not one read from a file
         now=now + dt.timedelta(minutes=1),  # a minute's grace for the clock
     )
     if summary.rejected:

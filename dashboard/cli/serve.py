@@ -63,7 +63,20 @@ def _run_streamlit(url: str, *, port: int, address: str) -> None:
     """Become the Streamlit server (exec, not a child: a stop signal reaches it)."""
     env = os.environ | {"IOP_DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     typer.echo(f"IOP Outcomes on http://{address}:{port} (Ctrl+C to stop)")
-    command = [
+    sys.stdout.flush()
+    command = streamlit_command(port=port, address=address)
+    os.execve(sys.executable, command, env)  # noqa: S606 - our own argv
+
+
+def streamlit_command(*, port: int, address: str) -> list[str]:
+    """The Streamlit command line of the app, with the settings of .streamlit/config.toml
+    (which Streamlit reads only when started from the project's folder).
+
+    Users see a short message for an error, never its text or traceback (they may
+    carry client data; the server's log has them), and tables offer no CSV download
+    of their own: exports leave through the audited, neutralised paths.
+    """
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -81,6 +94,8 @@ def _run_streamlit(url: str, *, port: int, address: str) -> None:
         "false",
         "--client.toolbarMode",
         "viewer",
+        "--client.showErrorDetails",
+        "none",
+        "--client.disableDataExport",
+        "true",
     ]
-    sys.stdout.flush()
-    os.execve(sys.executable, command, env)  # noqa: S606 - our own argv

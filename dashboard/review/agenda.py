@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -42,7 +42,7 @@ class Agenda:
     as_of: dt.date
     rows: pl.DataFrame
     flags: pl.DataFrame = field(default_factory=pl.DataFrame)
-    readiness: dict[str, Readiness] = field(default_factory=dict)
+    readiness: Mapping[str, Readiness] = field(default_factory=dict)
     due: pl.DataFrame = field(default_factory=pl.DataFrame)
     off_track: pl.DataFrame = field(default_factory=pl.DataFrame)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)

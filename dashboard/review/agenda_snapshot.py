@@ -17,7 +17,6 @@ object is unpickled from the database.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -30,7 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -40,12 +38,11 @@ from dashboard.review.reference import Reference
 from dashboard.store import tables as t
 from dashboard.store.engine import write
 from measures import Catalog
-from measures.definition import Source
 from measures.program import ProgramConfig
-from measures.readiness import CriterionResult, Readiness
+from measures.readiness import CaseloadReadiness, Readiness
 
 #: Bumped when what a snapshot holds changes.
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 #: The frames of a snapshot (besides the readiness).
 _AGENDA_FRAMES = ("rows", "flags", "due", "off_track", "cells")
 #: Seconds an ending process waits for a snapshot being saved.
@@ -181,7 +178,7 @@ def load(connection: sa.Connection, key: object, *, as_of: dt.date, code: str) -
 
 def _packed(snapshot: Snapshot) -> bytes:
     caseload, agenda = snapshot.caseload, snapshot.caseload.agenda
-    criteria, statuses = _readiness_frames(agenda.readiness)
+    criteria, statuses, previous = _readiness_frames(agenda.readiness)
     frames = {
         **{name: getattr(agenda, name) for name in _AGENDA_FRAMES},
         "episodes": caseload.episodes,
@@ -198,6 +195,8 @@ def _packed(snapshot: Snapshot) -> bytes:
                 part = io.BytesIO()
                 frame.write_ipc(part, compression="zstd")
                 archive.writestr(name, part.getvalue())
+        if previous is not None:
+            archive.writestr(_PREVIOUS, previous.isoformat())
     return buffer.getvalue()
 
 
@@ -208,12 +207,13 @@ def _unpacked(data: bytes, *, as_of: dt.date, version: int) -> Snapshot:
             name: pl.read_ipc(io.BytesIO(archive.read(name))) if name in names else pl.DataFrame()
             for name in _FRAMES
         }
+        previous = archive.read(_PREVIOUS).decode() if _PREVIOUS in names else None
     episodes = frames["episodes"]
     agenda = Agenda(
         as_of,
         frames["rows"],
         frames["flags"],
-        _readiness_of(frames["criteria"], frames["statuses"]),
+        _readiness_of(frames["criteria"], frames["statuses"], as_of=as_of, previous=previous),
         frames["due"],
         frames["off_track"],
         choices_of(episodes) if episodes.width else choices_of(_NO_EPISODES),
@@ -228,80 +228,27 @@ _NO_EPISODES = pl.DataFrame(
 )
 
 
-def _readiness_frames(readiness: Mapping[str, Readiness]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Each client's readiness as two frames: statuses, and criteria in order."""
-    statuses = pl.DataFrame(
-        [(r.client_id, r.as_of, r.previous_review, r.status, r.reason) for r in readiness.values()],
-        schema={
-            "client_id": pl.String,
-            "as_of": pl.Date,
-            "previous_review": pl.Date,
-            "status": pl.String,
-            "reason": pl.String,
-        },
-        orient="row",
-    )
-    criteria = pl.DataFrame(
-        [
-            {
-                "client_id": r.client_id,
-                **{
-                    f.name: getattr(c, f.name)
-                    for f in dataclasses.fields(CriterionResult)
-                    if f.name not in ("sources", "settings")
-                },
-                "sources": [dataclasses.asdict(s) for s in c.sources],
-                "settings": list(c.settings),
-            }
-            for r in readiness.values()
-            for c in r.criteria
-        ],
-        schema=_CRITERIA_SCHEMA,
-    )
-    return criteria, statuses
+#: The zip entry of the readiness's previous review date.
+_PREVIOUS = "previous_review"
 
 
-_CRITERIA_SCHEMA: dict[str, Any] = {
-    "client_id": pl.String,
-    "id": pl.String,
-    "label": pl.String,
-    "asam_dimension": pl.Int64,
-    "met": pl.Boolean,
-    "value": pl.String,
-    "note": pl.String,
-    "no_recent_data": pl.Boolean,
-    "met_at_previous_review": pl.Boolean,
-    "improving": pl.Boolean,
-    "applicable": pl.Boolean,
-    "sources": pl.List(pl.Struct({"label": pl.String, "text": pl.String})),
-    "settings": pl.List(pl.String),
-}
+def _readiness_frames(
+    readiness: Mapping[str, Readiness],
+) -> tuple[pl.DataFrame, pl.DataFrame, dt.date | None]:
+    """The caseload readiness's frames (criteria, statuses) and its previous review."""
+    if isinstance(readiness, CaseloadReadiness):
+        return readiness.criteria, readiness.statuses, readiness.previous_review
+    if readiness:
+        msg = f"a snapshot keeps a CaseloadReadiness, not {type(readiness).__name__}"
+        raise TypeError(msg)
+    return pl.DataFrame(), pl.DataFrame(), None
 
 
-def _readiness_of(criteria: pl.DataFrame, statuses: pl.DataFrame) -> dict[str, Readiness]:
-    if not statuses.width:
+def _readiness_of(
+    criteria: pl.DataFrame, statuses: pl.DataFrame, *, as_of: dt.date, previous: str | None
+) -> Mapping[str, Readiness]:
+    if not statuses.width or previous is None:
         return {}
-    grouped: dict[str, list[CriterionResult]] = {}
-    if criteria.width:
-        # the sources and settings repeat across clients: each distinct pair is made once
-        keyed = criteria.with_row_index("_row").with_columns(
-            pl.col("_row").min().over(pl.struct("sources", "settings")).alias("_key")
-        )
-        made = {
-            key: (tuple(Source(**s) for s in sources), tuple(settings))
-            for key, sources, settings in keyed.filter(pl.col("_row") == pl.col("_key"))
-            .select("_key", "sources", "settings")
-            .iter_rows()
-        }
-        names = [c for c in criteria.columns if c not in ("client_id", "sources", "settings")]
-        for client, key, *values in keyed.select("client_id", "_key", *names).iter_rows():
-            sources, settings = made[key]
-            grouped.setdefault(client, []).append(
-                CriterionResult(
-                    **dict(zip(names, values, strict=True)), sources=sources, settings=settings
-                )
-            )
-    return {
-        client: Readiness(client, as_of, previous, status, reason, tuple(grouped.get(client, ())))
-        for client, as_of, previous, status, reason in statuses.iter_rows()
-    }
+    return CaseloadReadiness(
+        criteria, statuses, as_of=as_of, previous_review=dt.date.fromisoformat(previous)
+    )

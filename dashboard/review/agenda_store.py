@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -44,6 +44,7 @@ from dashboard.store.changes import changes_between
 from dashboard.store.engine import read
 from measures import Catalog
 from measures.program import ProgramConfig
+from measures.readiness import CaseloadReadiness, Readiness
 
 #: A scope's agenda not asked for this long is dropped.
 IDLE_SECONDS = 3600.0
@@ -282,21 +283,33 @@ def spliced(
     if not rows.is_empty():
         headings = set(cells["heading"].to_list())
         rows = agenda_order(with_measure_columns(rows, headings, catalog))
-    gone = set(codes)
     agenda = Agenda(
         as_of=was.as_of,
         rows=rows,
         flags=by_client(_joined(was.flags, new.flags, codes)),
-        readiness={
-            **{c: r for c, r in was.readiness.items() if c not in gone},
-            **new.readiness,
-        },
+        readiness=_spliced(was.readiness, new.readiness, codes),
         due=by_client(_joined(was.due, new.due, codes)),
         off_track=by_client(_joined(was.off_track, new.off_track, codes)),
         choices=choices_of(episodes),
         cells=cells,
     )
     return Caseload(agenda, episodes, _joined(old.weekly, part.weekly, codes))
+
+
+def _spliced(
+    old: Mapping[str, Readiness], new: Mapping[str, Readiness], codes: list[str]
+) -> Mapping[str, Readiness]:
+    """``old``'s readiness without clients ``codes``, then ``new``'s (frames spliced: no
+    client's object is built)."""
+    if isinstance(old, CaseloadReadiness) and isinstance(new, CaseloadReadiness):
+        return CaseloadReadiness(
+            _joined(old.criteria, new.criteria, codes),
+            _joined(old.statuses, new.statuses, codes),
+            as_of=new.as_of,
+            previous_review=new.previous_review,
+        )
+    gone = set(codes)
+    return {**{c: r for c, r in old.items() if c not in gone}, **new}
 
 
 def _joined(old: pl.DataFrame, new: pl.DataFrame, codes: list[str]) -> pl.DataFrame:

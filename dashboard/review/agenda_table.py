@@ -18,7 +18,7 @@ from dashboard.review.score_cells import agenda_measures, measure_texts
 from measures import Catalog
 from measures.change import DETERIORATED
 from measures.program import ProgramConfig
-from measures.readiness import Readiness
+from measures.readiness import CaseloadReadiness
 
 #: Days of attendance shown on the agenda (the last two weeks).
 ATTENDANCE_DAYS = 14
@@ -31,7 +31,7 @@ def agenda_rows(
     change: pl.DataFrame,
     attendance: pl.DataFrame,
     flags: pl.DataFrame,
-    readiness: dict[str, Readiness],
+    readiness: CaseloadReadiness,
     off_track: pl.DataFrame,
     due: pl.DataFrame,
     decisions: pl.DataFrame,
@@ -200,12 +200,8 @@ def _severity(facts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _readiness_status(readiness: dict[str, Readiness]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [(c, r.status) for c, r in readiness.items()],
-        schema={"client_id": pl.String, "readiness": pl.String},
-        orient="row",
-    )
+def _readiness_status(readiness: CaseloadReadiness) -> pl.DataFrame:
+    return readiness.statuses.select("client_id", pl.col("status").alias("readiness"))
 
 
 def _decision(decisions: pl.DataFrame) -> pl.DataFrame:

@@ -230,6 +230,7 @@ def _give_screener(
         source="follow-up",
         kind="follow-up",
         known_clients_only=True,
+        identifiers=False,  # the client's stored id, not one read from a file
         now=now + dt.timedelta(minutes=1),
     )
     if summary.rejected or not summary.accepted:

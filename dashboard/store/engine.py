@@ -47,13 +47,16 @@ class DatabaseLocked(RuntimeError):  # noqa: N818 - reads better at the call sit
 def make_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
+    Errors never carry the statement's parameters (``hide_parameters``): they are
+    item answers, client ids and names, and an error may be printed or logged.
+
     SQLite connections begin transactions explicitly: ``write()`` takes the write
     lock at the start (BEGIN IMMEDIATE), so a long import never fails half-way on
     a lock, and readers keep reading the last committed state (WAL).
     """
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
@@ -61,7 +64,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy = lock_wait_ms()
-    engine = sa.create_engine(url, connect_args={"timeout": busy / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": busy / 1000}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,8 +16,9 @@ from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
 from dashboard.store.changes import touched, touched_everything
 from dashboard.store.engine import inserted_id, write
-from dashboard.store.importing import ImportSummary, quarantine
+from dashboard.store.importing import FILE_NAME_LENGTH, ImportSummary, quarantine
 from dashboard.store.matching import UNKNOWN_CLIENT
+from dashboard.store.table_text import checked_table
 
 Outcome = tuple[str, str | None]
 
@@ -48,8 +49,11 @@ def import_table(
     """Write one table file in one transaction; unchanged rows count as duplicates.
 
     Rows update what they describe (an episode gets its discharge date in a later
-    file); a row naming an unknown clinician or episode is rejected with a reason.
+    file); a row naming an unknown clinician or episode is rejected with a reason, as
+    is one whose ids, site or text break the rules of :mod:`dashboard.store.table_text`
+    (checked before anything is written).
     """
+    batch = checked_table(batch)
     kind = batch.spec.kind
     with write(engine) as connection:
         earlier = connection.execute(
@@ -72,7 +76,7 @@ def import_table(
             connection.execute(
                 t.imports.insert().values(
                     imported_by=imported_by,
-                    file_name=file_name,
+                    file_name=file_name[-FILE_NAME_LENGTH:],
                     content_hash=content_hash,
                     format="csv",
                     kind=kind,

@@ -34,6 +34,7 @@ from dashboard.imports import (
 )
 from dashboard.store.engine import read
 from measures.formatting import counted
+from measures.printable import printable, printable_columns
 
 #: The format choice that leaves each file's format to detection.
 DETECTED = "detected from each file"
@@ -54,7 +55,7 @@ def render() -> None:
         f"The latest {counted(imports.height, 'import')}, newest first: files, and each "
         "client's check-in."
     )
-    show_table(imports_table(imports), IMPORT_WIDTHS)
+    show_table(printable_columns(imports_table(imports)), IMPORT_WIDTHS)
     choices = quarantine_choice(imports)
     if not choices:
         st.caption("No import has rejected rows.")
@@ -68,7 +69,7 @@ def render() -> None:
         else "their reasons and the rows as they were"
     )
     st.write(f"{counted(rows.height, 'rejected row')}, kept with {kept} in the file.")
-    show_table(quarantine_table(rows), QUARANTINE_WIDTHS)
+    show_table(printable_columns(quarantine_table(rows)), QUARANTINE_WIDTHS)
 
 
 def _import_form(context: AppContext, viewer: Viewer) -> None:
@@ -142,19 +143,23 @@ def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
 
 
 def _draw(result: ImportResult) -> None:
-    """Each file's summary, then every file set aside with its reason."""
+    """Each file's summary, then every file set aside with its reason (the values from
+    the files with their control and invisible characters as escapes)."""
     for summary in result.summaries:
         if summary.already_imported is not None:
-            st.info(headline(summary))
+            st.info(printable(headline(summary)))
             continue
         if summary.rejected:
-            st.warning(f"{headline(summary)}. The rejected rows are kept in the quarantine below.")
+            st.warning(
+                f"{printable(headline(summary))}. The rejected rows are kept in the quarantine "
+                "below."
+            )
         else:
-            st.success(headline(summary))
+            st.success(printable(headline(summary)))
         if summary.new_clients:
-            st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+            st.warning(printable(f"New client ids registered: {', '.join(summary.new_clients)}"))
     for item in result.set_aside:
-        (st.error if item.problem else st.info)(item.message)
+        (st.error if item.problem else st.info)(printable(item.message))
     if result.reference_refreshed:
         st.caption("The program's expected ranges were updated.")
 
