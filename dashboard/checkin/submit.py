@@ -20,6 +20,7 @@ from dashboard.program_settings import AppSettings
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import read, write
 from dashboard.store.importing import write_administrations
 from measures import Catalog, parse_administrations
@@ -133,6 +134,7 @@ def submit_checkin(
         answers = _with_day_codes(answers, days or {}, catalog)
         with write(engine) as connection:
             code = _client_code(connection, viewer)
+            touched(connection, [viewer.client_pk] if viewer.client_pk is not None else [])
             saved = _write_answers(connection, viewer, code, answers, catalog, now, days or {})
             recorded = tuple(
                 record_in(

@@ -24,6 +24,7 @@ from dashboard.review.follow_up_options import (
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import write
 from dashboard.store.importing import write_administrations
 from measures import Catalog, Instrument, parse_administrations, score_administrations
@@ -85,6 +86,7 @@ def record_follow_up(
         raise FollowUpRejected(msg)
     with write(engine) as connection:
         client_pk = _client_in_caseload(connection, viewer, flag.client_id)
+        touched(connection, [client_pk])
         if not _flag_exists(connection, client_pk, flag):
             msg = "no such safety flag for this client"
             raise FollowUpRejected(msg)

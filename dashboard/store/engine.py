@@ -89,12 +89,13 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
     """A write transaction: all of it commits, or none of it (also on a crash).
 
     ``changes`` records that data the pages show changed (the data version
-    cached pages key on); only writes that touch nothing shown, such as audit
-    rows of a sign-in, pass False. Raises :class:`DatabaseLocked` when another
-    writer holds the lock longer than :func:`lock_wait_ms` (SQLite retries until then;
-    PostgreSQL's lock_timeout is set to it).
+    cached pages key on, with the clients the write named through
+    :func:`dashboard.store.changes.touched`; none named: any may have changed);
+    only writes that touch nothing shown, such as audit rows of a sign-in, pass False.
+    Raises :class:`DatabaseLocked` when another writer holds the lock longer than
+    :func:`lock_wait_ms` (SQLite retries until then; PostgreSQL's lock_timeout is set to it).
     """
-    from dashboard.store.tables import data_changes
+    from dashboard.store.changes import begin_write, end_write, record_change
 
     sqlite = engine.dialect.name == "sqlite"
     options = {"sqlite_begin": "IMMEDIATE"} if sqlite else {}
@@ -102,9 +103,13 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
         with engine.connect().execution_options(**options) as connection, connection.begin():
             if not sqlite:
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
-            yield connection
-            if changes:
-                connection.execute(data_changes.insert())
+            begin_write(connection)
+            try:
+                yield connection
+                if changes:
+                    record_change(connection)
+            finally:
+                end_write(connection)
     except sa.exc.OperationalError as exc:
         text = str(exc.orig).lower()
         if "locked" in text or "busy" in text or getattr(exc.orig, "sqlstate", "") == "55P03":

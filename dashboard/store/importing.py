@@ -18,6 +18,7 @@ from dashboard import clock
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
     chunks,
@@ -120,6 +121,7 @@ def import_administrations(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 batch.format,
@@ -190,6 +192,7 @@ def write_administrations(
         fresh = fresh.with_columns(pl.lit(None, pl.String).alias("raw"))
     _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
     _supersede(connection, fresh)
+    touched(connection, fresh["client_pk"].unique())
     quarantine(connection, import_id, reasons, batch.raw)
     summary = ImportSummary(
         file_name=file_name,

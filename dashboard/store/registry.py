@@ -14,6 +14,7 @@ from dashboard.store import tables as t
 from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
+from dashboard.store.changes import touched, touched_everything
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import FILE_NAME_LENGTH, ImportSummary, quarantine
 from dashboard.store.matching import UNKNOWN_CLIENT
@@ -61,6 +62,7 @@ def import_table(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 f"csv ({kind})",
@@ -93,6 +95,7 @@ def import_table(
             results, new_codes = _write_rows(
                 connection, batch, import_id, known_clients_only=known_clients_only
             )
+        _touched(connection, kind, batch.validation.valid)
         late = results.filter(pl.col("status") == "rejected").select(
             "row", pl.concat_list("reason").alias("reasons")
         )
@@ -137,6 +140,23 @@ def import_table(
             },
         )
     return summary
+
+
+def _touched(connection: sa.Connection, kind: str, valid: pl.DataFrame) -> None:
+    """Name the clients a table file may have changed (every client of its rows); a
+    clinicians file changes names shown on any client's row."""
+    if kind == "clinicians" or "client_id" not in valid.columns:
+        touched_everything(connection)
+        return
+    codes = valid["client_id"].unique().to_list()
+    c = t.clients.c
+    for start in range(0, len(codes), 10_000):
+        touched(
+            connection,
+            connection.execute(
+                sa.select(c.id).where(c.code.in_(codes[start : start + 10_000]))
+            ).scalars(),
+        )
 
 
 def _write_rows(
