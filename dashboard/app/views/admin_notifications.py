@@ -12,6 +12,7 @@ from dashboard.app.guard import page_viewer
 from dashboard.auth.viewer import Viewer
 from dashboard.notify import outbox_rows, undelivered
 from dashboard.store.engine import read
+from measures.formatting import counted
 
 _HEADINGS = {
     "notification_id": "#",
@@ -55,8 +56,9 @@ def undelivered_banner(context: AppContext, viewer: Viewer, *, here: bool = Fals
     given_up = problems.filter(pl.col("status") == "failed").height
     where = "" if here else " See Notifications."
     st.error(
-        f"{problems.height} on-call notification(s) of safety answers have not been "
-        f"delivered ({given_up} given up after every attempt). The team at those sites "
+        f"{counted(problems.height, 'on-call notification')} of safety answers "
+        f"{'has' if problems.height == 1 else 'have'} not been delivered ({given_up} given up "
+        "after every attempt). The team at those sites "
         f"may not know of the answer: tell them another way.{where}",
         icon=":material/notifications_off:",
     )

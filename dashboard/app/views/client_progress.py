@@ -23,6 +23,7 @@ from dashboard.review.flags import UNKNOWN, follow_up_text
 from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
 from measures.change import RESPONSE_CITATIONS, RESPONSE_RULE, RESPONSE_TITLE, response_so_far
+from measures.formatting import counted
 from measures.readiness import DISCLAIMER
 from measures.readiness_config import ASAM_DIMENSIONS
 from measures.scoring import safety_unknown
@@ -148,7 +149,7 @@ def _header(record: ClientRecord) -> None:
     open_flags = record.flags.filter(~pl.col("closed"))
     if open_flags.height:
         st.warning(
-            f"{open_flags.height} safety flag(s) without a closing follow-up: record the "
+            f"{counted(open_flags.height, 'safety flag')} without a closing follow-up: record the "
             "follow-up on the weekly review (Safety tab: the history)."
         )
     if record.readiness is not None:
