@@ -15,7 +15,7 @@ from dashboard import clock
 from dashboard.admin.operator import upgrade_schema
 from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
-from dashboard.imports import import_files
+from dashboard.imports import import_files, refresh_expected_ranges
 from dashboard.program_settings import APP_SECTIONS
 from dashboard.store.batch import UnusableFile
 from dashboard.store.demo_flag import mark_demo
@@ -70,7 +70,6 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
         shifted = [_shifted(fixtures / name, Path(folder) / name, weeks) for name in _FILES]
         _leave_todays_check_in(Path(folder) / "administrations.csv", manifest, weeks)
-        # the expected ranges are stored by the import, for the first page
         result = import_files(
             engine,
             shifted,
@@ -82,6 +81,8 @@ def build_demo(
     if result.unusable:
         msg = "; ".join(s.message for s in result.unusable)
         raise UnusableFile(msg)
+    # stored now, for the first page
+    refresh_expected_ranges(engine, catalog=catalog, program=program)
     for summary in result.summaries:
         echo(
             f"  {Path(summary.file_name).name}: {summary.records:,} rows = "

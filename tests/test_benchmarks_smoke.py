@@ -273,3 +273,12 @@ def test_review_outcome_and_checks() -> None:
     samples[review_page.PAGE] = _review_series(review_page.PAGE, page).samples[0]
     with pytest.raises(BenchmarkError, match="boom"):
         review_page.check_rows(review_page.PAGE, 300)(samples)
+
+
+def test_id_lists_benchmark_prints_a_line_per_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import id_lists
+
+    id_lists.main(["--sizes", "10", "20"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ids", "read", "s", "floor", "s", "ratio"]
+    assert [line.split()[0] for line in lines[1:]] == ["10", "20"]

@@ -71,7 +71,7 @@ def import_files(
     already there), 3 when some rows were rejected, 2 when a file could not be
     used at all or held nothing to import.
     """
-    from dashboard.imports import ImportOptions
+    from dashboard.imports import ImportOptions, refresh_expected_ranges
     from dashboard.imports import import_files as run_import
     from measures.printable import printable
 
@@ -102,6 +102,11 @@ def import_files(
         print(f"error: {message}" if item.problem else message, file=sys.stderr)
     for summary in result.summaries:
         _print_summary(summary)
+    sys.stdout.flush()
+    # the import has committed and said so: the program's ranges follow it, when it
+    # changed what they rest on (a page would otherwise compute them on its first view)
+    if result.accepted and refresh_expected_ranges(engine, catalog=catalog, program=program):
+        print("The program's expected ranges were updated.")
     raise typer.Exit(_status(result))
 
 

@@ -71,8 +71,13 @@ def episode_outcomes(
     )
     if episodes.is_empty():
         return pl.DataFrame(schema=OUTCOME_SCHEMA)
+    # the same episodes, selected by the database rather than sent back as a list of ids
     scored = access.episode_administrations(
-        connection, catalog, episode_pks=episodes["episode_pk"].to_list()
+        connection,
+        catalog,
+        episode_pks=access.discharged_episode_pks(
+            viewer, discharged_from=discharged_from, discharged_to=discharged_to
+        ),
     )
     firsts_lasts = (
         scored.filter(

@@ -9,7 +9,7 @@ from dashboard.imports.plan import (
     SetAside,
     plan_imports,
 )
-from dashboard.imports.run import ImportResult, Progress, import_files
+from dashboard.imports.run import ImportResult, Progress, import_files, refresh_expected_ranges
 from dashboard.imports.wording import file_shown, headline, rows_in_words, what_was_imported
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "import_files",
     "looks_like_redcap",
     "plan_imports",
+    "refresh_expected_ranges",
     "rows_in_words",
     "what_was_imported",
 ]

@@ -36,6 +36,9 @@ HISTORY_COLUMNS: dict[str, Any] = {
     "recorded_by": pl.String,
 }
 
+#: The order of :func:`read_administrations` (without history).
+ADMINISTRATION_ORDER = ("administered_at", "client_id", "measure")
+
 #: The client and episode codes a read adds (last, after any history columns).
 _CODE_COLUMNS: dict[str, Any] = {"client_id": pl.String, "episode_id": pl.String}
 
@@ -95,9 +98,11 @@ def read_frame(
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
+    # compiled.params builds every parameter anew on each access: once, not once per
+    # parameter (quadratic in the length of an IN list)
     params: Any = compiled.params
     if compiled.positional:
-        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        params = tuple(params[name] for name in compiled.positiontup or ())
     result = connection.exec_driver_sql(str(compiled), params)
     names = list(result.keys())
     _check_names(names, schema)
@@ -150,7 +155,7 @@ def read_administrations(
     if where is not None:
         query = query.where(where)
     schema = ADMINISTRATION_COLUMNS | (HISTORY_COLUMNS if history else {}) | _CODE_COLUMNS
-    order = ["administered_at", "client_id", "measure", *(["version"] if history else [])]
+    order = [*ADMINISTRATION_ORDER, *(["version"] if history else [])]
     frame = read_frame(connection, query, schema).sort(order)
     return with_item_columns(frame, catalog)
 

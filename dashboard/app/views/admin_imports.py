@@ -31,6 +31,7 @@ from dashboard.imports import (
     headline,
     import_files,
     looks_like_redcap,
+    refresh_expected_ranges,
 )
 from dashboard.store.engine import read
 from measures.formatting import counted
@@ -124,6 +125,12 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
         )
         bar.empty()
     _draw(result)
+    # drawn first: the import has committed and is shown before the program's ranges
+    # are brought up to date (only when it changed what they rest on)
+    if result.accepted and refresh_expected_ranges(
+        context.engine, catalog=context.catalog, program=context.program
+    ):
+        st.caption("The program's expected ranges were updated.")
 
 
 def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
@@ -160,8 +167,6 @@ def _draw(result: ImportResult) -> None:
             st.warning(printable(f"New client ids registered: {', '.join(summary.new_clients)}"))
     for item in result.set_aside:
         (st.error if item.problem else st.info)(printable(item.message))
-    if result.reference_refreshed:
-        st.caption("The program's expected ranges were updated.")
 
 
 @contextmanager
