@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 #: Sections of the program file the application reads (measures reads the others).
-APP_SECTIONS = ("crisis", "on_call", "notifications")
+APP_SECTIONS = ("crisis", "on_call", "notifications", "fhir")
 
 #: Shown at once, whatever else happens, when a client answers a safety item above
 #: its threshold. Programs outside the US set their own lines in [crisis] message.
@@ -72,6 +72,9 @@ class AppSettings:
     crisis_message: str = DEFAULT_CRISIS_MESSAGE
     on_call: tuple[OnCall, ...] = ()
     notifications: Notifications = field(default_factory=Notifications)
+    #: [fhir] patient_identifier_system: a FHIR record's client is its Patient's
+    #: identifier of this system (the EHR's MRN), not the Patient's resource id.
+    patient_identifier_system: str | None = None
 
     def on_call_for(self, site: str | None) -> OnCall | None:
         """The on-call contacts of ``site`` if it has anyone to send to."""
@@ -82,7 +85,7 @@ class AppSettings:
 
     @classmethod
     def from_toml(cls, path: str | Path | None) -> AppSettings:
-        """The [crisis], [[on_call]] and [notifications] sections of the program file."""
+        """The [crisis], [[on_call]], [notifications] and [fhir] sections of the program file."""
         if path is None:
             return cls()
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -110,6 +113,7 @@ class AppSettings:
             notifications=_notifications(
                 data.get("notifications", {}), f"{where}: [notifications]"
             ),
+            patient_identifier_system=_identifier_system(data.get("fhir", {}), f"{where}: [fhir]"),
         )
 
 
@@ -138,6 +142,21 @@ def _texts(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         msg = f"{where} {key} must be a list of strings"
         raise ValueError(msg)
     return tuple(v.strip() for v in value)
+
+
+def _identifier_system(value: object, where: str) -> str | None:
+    """[fhir] patient_identifier_system: a URI (``urn:oid:...``, ``http://...``), or none."""
+    table = _table(value, where, {"patient_identifier_system"})
+    if "patient_identifier_system" not in table:
+        return None
+    system = _text(table, "patient_identifier_system", "", where).strip()
+    if ":" not in system or any(c.isspace() for c in system):
+        msg = (
+            f"{where} patient_identifier_system must be the identifier system's URI "
+            "(such as urn:oid:2.16.840.1.113883.19.5 or https://hospital.example/mrn)"
+        )
+        raise ValueError(msg)
+    return system
 
 
 def _on_call(value: object, where: str) -> OnCall:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.program_settings import (
+    APP_SECTIONS,
     DEFAULT_CRISIS_MESSAGE,
     AppSettings,
     Notifications,
@@ -19,9 +20,7 @@ DEMO = "data/fixtures/demo_program.toml"
 def _settings(tmp_path, text: str) -> AppSettings:
     path = tmp_path / "program.toml"
     path.write_text(text)
-    ProgramConfig.from_toml(
-        path, catalog=load_catalog(), other_sections=("crisis", "on_call", "notifications")
-    )
+    ProgramConfig.from_toml(path, catalog=load_catalog(), other_sections=APP_SECTIONS)
     return AppSettings.from_toml(path)
 
 
@@ -85,3 +84,24 @@ max_attempts = 8
 def test_a_mistake_in_the_apps_sections_is_named(tmp_path, text, error):
     with pytest.raises(ValueError, match=error):
         _settings(tmp_path, text)
+
+
+def test_the_fhir_patient_identifier_system_is_read_from_the_program_file(tmp_path):
+    path = tmp_path / "program.toml"
+    path.write_text('[fhir]\npatient_identifier_system = "urn:oid:2.16.840.1.113883.19.5"\n')
+    assert AppSettings.from_toml(path).patient_identifier_system == "urn:oid:2.16.840.1.113883.19.5"
+    assert AppSettings.from_toml(DEMO).patient_identifier_system is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[fhir]\npatient_identifier_system = "MRN"\n', "must be the identifier system's URI"),
+        ('[fhir]\nsystem = "urn:oid:1.2"\n', "unknown key(s) system"),
+    ],
+)
+def test_a_bad_fhir_section_says_what_is_wrong(tmp_path, text, message):
+    path = tmp_path / "program.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        AppSettings.from_toml(path)

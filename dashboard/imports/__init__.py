@@ -10,7 +10,7 @@ from dashboard.imports.plan import (
     plan_imports,
 )
 from dashboard.imports.run import ImportResult, Progress, import_files
-from dashboard.imports.wording import headline
+from dashboard.imports.wording import headline, recognition
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -26,4 +26,5 @@ __all__ = [
     "import_files",
     "looks_like_redcap",
     "plan_imports",
+    "recognition",
 ]

@@ -68,6 +68,8 @@ class ImportSummary:
         )
     )
     not_administrations: dict[str, int] = field(default_factory=dict)
+    #: What recognised each record's instrument, counted by kind (FHIR files).
+    evidence: dict[str, int] = field(default_factory=dict)
 
     @property
     def adds_up(self) -> bool:
@@ -126,6 +128,7 @@ def import_administrations(
                 0,
                 already_imported=earlier,
                 not_administrations=batch.not_administrations,
+                evidence=batch.evidence,
             )
         summary = write_administrations(
             connection,
@@ -194,6 +197,7 @@ def write_administrations(
         rejections=reasons.sort("row"),
         warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
         not_administrations=batch.not_administrations,
+        evidence=batch.evidence,
     )
     _finish_import(connection, summary)
     record_event(
@@ -213,6 +217,7 @@ def write_administrations(
                 if summary.not_administrations
                 else {}
             ),
+            **({"recognised_by": summary.evidence} if summary.evidence else {}),
         },
     )
     return summary
@@ -268,6 +273,7 @@ def _insert_administrations(
         "total_only",
         "outside_episode",
         "content_hash",
+        "source_problems",
         pl.lit(import_id).alias("import_id"),
         pl.lit(by).alias("recorded_by"),
         "raw",

@@ -23,6 +23,7 @@ from dashboard.imports import (
     headline,
     import_files,
     looks_like_redcap,
+    recognition,
 )
 from dashboard.store.engine import read
 
@@ -83,6 +84,7 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
             known_clients_only=known_only,
             redcap_dictionary=dictionary_path,
             redcap_mapping=mapping_path,
+            patient_identifier_system=context.settings.patient_identifier_system,
         )
         bar = st.progress(0.0, text="Importing...")
         result = import_files(
@@ -121,6 +123,9 @@ def _draw(result: ImportResult) -> None:
             st.info(headline(summary))
             continue
         st.success(headline(summary))
+        told = recognition(summary)
+        if told:
+            st.caption(told)
         if summary.new_clients:
             st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
     for item in result.set_aside:
