@@ -3,18 +3,15 @@ fictional records (the real files are in test_fhir_real_world.py)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboard.importers.fhir import read_fhir
-from dashboard.store.batch import ImportBatch
 from measures import Catalog, load_catalog
-from measures.pipeline import score_parsed
+from tests.importers.fhir_support import CONFORMANCE, reasons, scored, write
 
-LFORMS = Path(__file__).resolve().parents[1] / "data" / "conformance" / "lhncbc-lforms"
+LFORMS = CONFORMANCE / "lhncbc-lforms"
 ARGONAUT_STU3 = LFORMS / "argonaut-phq9-ish.STU3.json"
 ARGONAUT_R5 = LFORMS / "argonaut-phq9-ish.R5.json"
 LOINC = "http://loinc.org"
@@ -44,21 +41,6 @@ MRN = "https://hospital.example/mrn"
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
-
-
-def scored(batch: ImportBatch, catalog: Catalog) -> list[dict[str, Any]]:
-    return score_parsed(batch.parsed, catalog).table.to_dicts()
-
-
-def reasons(batch: ImportBatch, row: int = 1) -> list[str]:
-    errors = batch.parsed.errors.filter(batch.parsed.errors["row"] == row)
-    return errors["reason"].to_list()
-
-
-def write(folder: Path, name: str, resource: dict[str, Any]) -> Path:
-    path = folder / name
-    path.write_text(json.dumps(resource), encoding="utf-8")
-    return path
 
 
 def coding(value: int, *, system: bool = True, **extra: Any) -> dict[str, Any]:

@@ -4,17 +4,13 @@ administration scored as worked out by hand from the file, every defect reported
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from dashboard.importers.fhir import read_fhir
-from dashboard.store.batch import ImportBatch
 from measures import Catalog, load_catalog
-from measures.pipeline import score_parsed
+from tests.importers.fhir_support import CONFORMANCE, reasons, scored
 
-CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "conformance"
 AHRQ = CONFORMANCE / "smart-on-fhir" / "ahrq-depression-patient-phq9.STU3.json"
 MII = CONFORMANCE / "mii-pro"
 MII_RESPONSE = MII / "QuestionnaireResponse-mii-exa-pro-phq-9-response.json"
@@ -89,6 +85,18 @@ AHRQ_BY_HAND: list[tuple[str, str, str, list[int], int, int]] = [
     ("TEST-17", "401", "2020-08-26T20:08:05", [3, 1, 2, 1, 3, 2, 0, 3, 3], 18, 18),
     ("TEST-17", "401", "2020-12-21T08:04:25", [1, 0, 0, 1, 1, 1, 1, 0, 0], 5, 5),
 ]
+#: The first response's problem in full (TEST-12, 2020-02-28: ordinals 3, 2, 0, 2, 0, 1, 2,
+#: 3, 2 on answers all coded LA6568-5, 0).
+AHRQ_FIRST_PROBLEM = (
+    "answer values that disagree with the standard values of their codes (the file's are "
+    "used): item_1 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
+    "item_2 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
+    "item_4 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
+    "item_6 LA6568-5 'Yes': 1 (its ordinal value), not 0 (LOINC); "
+    "item_7 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
+    "item_8 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
+    "item_9 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC)"
+)
 PHQ9_BANDS = [(4, "Minimal"), (9, "Mild"), (14, "Moderate"), (19, "Moderately severe")]
 DISAGREEMENT = (
     "answer values that disagree with the standard values of their codes (the file's are used): "
@@ -98,15 +106,6 @@ DISAGREEMENT = (
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
-
-
-def scored(batch: ImportBatch, catalog: Catalog) -> list[dict[str, Any]]:
-    return score_parsed(batch.parsed, catalog).table.to_dicts()
-
-
-def reasons(batch: ImportBatch, row: int = 1) -> list[str]:
-    errors = batch.parsed.errors.filter(batch.parsed.errors["row"] == row)
-    return errors["reason"].to_list()
 
 
 def ahrq_disagreement(items: list[int]) -> str:
@@ -162,16 +161,7 @@ def test_ahrq_bundle_every_response_is_scored_as_worked_out_by_hand(catalog):
 def test_ahrq_bundle_reports_each_disagreement_in_full(catalog):
     batch = read_fhir([AHRQ], catalog, patient_identifier_system=AHRQ_SYSTEM)
     results = scored(batch, catalog)
-    assert results[0]["problems"] == [
-        "answer values that disagree with the standard values of their codes (the file's are "
-        "used): item_1 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
-        "item_2 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-        "item_4 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-        "item_6 LA6568-5 'Yes': 1 (its ordinal value), not 0 (LOINC); "
-        "item_7 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-        "item_8 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
-        "item_9 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC)"
-    ]
+    assert results[0]["problems"] == [AHRQ_FIRST_PROBLEM]
     assert results[3]["problems"][1] == (
         "the stored total was not kept (total is 36; PHQ-9 totals are 0-27); "
         "the score is computed from the answers"

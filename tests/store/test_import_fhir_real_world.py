@@ -5,7 +5,6 @@ scores, and the same person in two files one client."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
@@ -15,29 +14,15 @@ from dashboard.store import tables as t
 from dashboard.store.engine import read
 from dashboard.store.exports import scores_table
 from measures import load_catalog
+from tests.importers.test_fhir_real_world import AHRQ, AHRQ_FIRST_PROBLEM, AHRQ_SYSTEM
 
 from .conftest import count
 
-CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "conformance"
-AHRQ = CONFORMANCE / "smart-on-fhir" / "ahrq-depression-patient-phq9.STU3.json"
-SYSTEM = "urn:oid:2.16.840.1.113883.6.1000"
 CATALOG = load_catalog()
-#: The first response of the Bundle (TEST-12, 2020-02-28), by hand: ordinals 3, 2, 0, 2,
-#: 0, 1, 2, 3, 2 on answers all coded LA6568-5 (0): a PHQ-9 of 15.
-FIRST_PROBLEM = (
-    "answer values that disagree with the standard values of their codes (the file's are "
-    "used): item_1 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
-    "item_2 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-    "item_4 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-    "item_6 LA6568-5 'Yes': 1 (its ordinal value), not 0 (LOINC); "
-    "item_7 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC); "
-    "item_8 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC); "
-    "item_9 LA6568-5 'Yes': 2 (its ordinal value), not 0 (LOINC)"
-)
 
 
 def test_the_issues_bundle_imports_every_response(engine, do_import):
-    summary = do_import(AHRQ, patient_identifier_system=SYSTEM)
+    summary = do_import(AHRQ, patient_identifier_system=AHRQ_SYSTEM)
     assert (summary.accepted, summary.duplicates, summary.rejected) == (45, 0, 0)
     assert summary.entries == 64
     assert len(summary.new_clients) == 18
@@ -57,7 +42,7 @@ def test_the_issues_bundle_imports_every_response(engine, do_import):
 
 
 def test_the_disagreements_are_stored_and_shown_with_the_scores(engine, do_import):
-    do_import(AHRQ, patient_identifier_system=SYSTEM)
+    do_import(AHRQ, patient_identifier_system=AHRQ_SYSTEM)
     with read(engine) as connection:
         exported = scores_table(connection, CATALOG)  # what `iop export scores` writes
     assert exported.height == 45
@@ -66,7 +51,7 @@ def test_the_disagreements_are_stored_and_shown_with_the_scores(engine, do_impor
     ).row(0, named=True)
     assert [first[f"item_{n}"] for n in range(1, 10)] == [3, 2, 0, 2, 0, 1, 2, 3, 2]
     assert (first["score"], first["severity"], first["critical"]) == (15, "Moderately severe", True)
-    assert first["problems"] == [FIRST_PROBLEM]
+    assert first["problems"] == [AHRQ_FIRST_PROBLEM]
     # TEST-15's first response stores 36, no PHQ-9 total: its answers give 11
     row = exported.filter(
         (pl.col("client_id") == "TEST-15") & (pl.col("administered_on") == "2020-03-09T21:14:26")
@@ -79,7 +64,7 @@ def test_the_disagreements_are_stored_and_shown_with_the_scores(engine, do_impor
 
 
 def test_the_same_person_in_two_files_is_one_client(engine, do_import, tmp_path):
-    do_import(AHRQ, patient_identifier_system=SYSTEM)
+    do_import(AHRQ, patient_identifier_system=AHRQ_SYSTEM)
     # another system's export: its own Patient id for TEST-12, an R4 PHQ-9 with LOINC linkIds
     codes = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5"]
     codes += ["44253-3", "44260-8"]
@@ -92,7 +77,7 @@ def test_the_same_person_in_two_files_is_one_client(engine, do_import, tmp_path)
                 "resource": {
                     "resourceType": "Patient",
                     "id": "ehr-5521",
-                    "identifier": [{"system": SYSTEM, "value": "TEST-12"}],
+                    "identifier": [{"system": AHRQ_SYSTEM, "value": "TEST-12"}],
                 },
             },
             {
@@ -119,7 +104,7 @@ def test_the_same_person_in_two_files_is_one_client(engine, do_import, tmp_path)
     }
     path = tmp_path / "ehr.json"
     path.write_text(json.dumps(later), encoding="utf-8")
-    summary = do_import(path, patient_identifier_system=SYSTEM)
+    summary = do_import(path, patient_identifier_system=AHRQ_SYSTEM)
     assert (summary.accepted, summary.new_clients) == (1, ())
     assert count(engine, "clients") == 18
     with engine.connect() as connection:
