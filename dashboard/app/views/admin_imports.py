@@ -97,7 +97,7 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
             progress=_progress(bar),
         )
         bar.empty()
-    _draw(result)
+    _draw(result, patient_system=context.settings.patient_identifier_system)
 
 
 def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
@@ -116,8 +116,9 @@ def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
     return start
 
 
-def _draw(result: ImportResult) -> None:
+def _draw(result: ImportResult, *, patient_system: str | None) -> None:
     """Each file's summary, then every file set aside with its reason."""
+    fhir = any(s.format == "fhir" and s.new_clients for s in result.summaries)
     for summary in result.summaries:
         if summary.already_imported is not None:
             st.info(headline(summary))
@@ -128,6 +129,14 @@ def _draw(result: ImportResult) -> None:
             st.caption(told)
         if summary.new_clients:
             st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+    if fhir:
+        st.caption(
+            f"FHIR clients are named by their Patient's identifier of {patient_system}."
+            if patient_system
+            else "FHIR clients are named by their Patient's resource id. To name them by an "
+            "identifier such as the MRN, set [fhir] patient_identifier_system in the program "
+            "file."
+        )
     for item in result.set_aside:
         (st.error if item.problem else st.info)(item.message)
     if result.reference_refreshed:
