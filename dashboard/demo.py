@@ -71,7 +71,14 @@ def build_demo(
         shifted = [_shifted(fixtures / name, Path(folder) / name, weeks) for name in _FILES]
         _leave_todays_check_in(Path(folder) / "administrations.csv", manifest, weeks)
         # the expected ranges are stored by the import, for the first page
-        result = import_files(engine, shifted, viewer=builder, catalog=catalog, program=program)
+        result = import_files(
+            engine,
+            shifted,
+            viewer=builder,
+            catalog=catalog,
+            program=program,
+            progress=_announce(echo),
+        )
     if result.unusable:
         msg = "; ".join(s.message for s in result.unusable)
         raise UnusableFile(msg)
@@ -136,6 +143,15 @@ def build_demo(
         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"
     )
     engine.dispose()
+
+
+def _announce(echo: Callable[[str], None]) -> Callable[[int], None]:
+    """An import progress that says each file's size as it starts (a first run is not silent)."""
+
+    def started(records: int) -> None:
+        echo(f"  importing {records:,} rows...")
+
+    return started
 
 
 def _leave_todays_check_in(path: Path, manifest: dict[str, object], weeks: int) -> None:

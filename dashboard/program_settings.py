@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from dashboard.privacy import SMALL_CELL
+
 #: Sections of the program file the application reads (measures reads the others).
-APP_SECTIONS = ("crisis", "on_call", "notifications", "fhir")
+APP_SECTIONS = ("crisis", "on_call", "notifications", "fhir", "privacy")
 
 #: Shown at once, whatever else happens, when a client answers a safety item above
 #: its threshold. Programs outside the US set their own lines in [crisis] message.
@@ -75,6 +77,8 @@ class AppSettings:
     #: [fhir] patient_identifier_system: a FHIR record's client is its Patient's
     #: identifier of this system (the EHR's MRN), not the Patient's resource id.
     patient_identifier_system: str | None = None
+    #: Directors' counts from 1 to ``small_cell - 1`` are withheld ([privacy] small_cell).
+    small_cell: int = SMALL_CELL
 
     def on_call_for(self, site: str | None) -> OnCall | None:
         """The on-call contacts of ``site`` if it has anyone to send to."""
@@ -85,7 +89,8 @@ class AppSettings:
 
     @classmethod
     def from_toml(cls, path: str | Path | None) -> AppSettings:
-        """The [crisis], [[on_call]], [notifications] and [fhir] sections of the program file."""
+        """The [crisis], [[on_call]], [notifications], [fhir] and [privacy] sections of the
+        program file."""
         if path is None:
             return cls()
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -114,6 +119,7 @@ class AppSettings:
                 data.get("notifications", {}), f"{where}: [notifications]"
             ),
             patient_identifier_system=_identifier_system(data.get("fhir", {}), f"{where}: [fhir]"),
+            small_cell=_small_cell(data.get("privacy", {}), f"{where}: [privacy]"),
         )
 
 
@@ -200,3 +206,12 @@ def _notifications(value: object, where: str) -> Notifications:
         smtp_security=cast("SmtpSecurity", security),
         **numbers,
     )
+
+
+def _small_cell(value: object, where: str) -> int:
+    table = _table(value, where, {"small_cell"})
+    number = table.get("small_cell", SMALL_CELL)
+    if not isinstance(number, int) or isinstance(number, bool) or number < 2:
+        msg = f"{where} small_cell must be a whole number of 2 or more (default {SMALL_CELL})"
+        raise ValueError(msg)
+    return number

@@ -27,6 +27,7 @@ from measures.definition import (
     ReliableChange,
     RiskRule,
     Score,
+    Source,
     Triage,
 )
 
@@ -255,7 +256,7 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
         instructions=data.get("instructions"),
         items=items,
         scores=scores,
-        sources=dict(data["sources"]),
+        sources=_build_sources(data["sources"]),
         licence=licence["text"],
         licence_source=licence.get("source"),
         show_item_wording=bool(licence["show_item_wording"]),
@@ -279,6 +280,33 @@ def _build_instrument(data: dict[str, Any], path: str) -> Instrument:
         ),
         path=path,
     )
+
+
+def _build_sources(raw: object) -> dict[str, Source]:
+    """The ``[sources]`` table: each key a table with a short ``label`` and the full ``text``.
+
+    A key given as a bare string (the full text only) is read with an empty label,
+    which :func:`measures.definition_checks.check_instrument` refuses, saying how
+    to write it.
+    """
+    if not isinstance(raw, dict):
+        msg = f"sources should be a table ([sources]), not {raw!r}"
+        raise TypeError(msg)
+    sources = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            sources[key] = Source(label="", text=value)
+            continue
+        if not isinstance(value, dict):
+            msg = f"source {key!r} should be a table with label and text, not {value!r}"
+            raise TypeError(msg)
+        _only(value, {"label", "text"}, f"source {key!r}")
+        label, text = value.get("label", ""), value.get("text", "")
+        if not isinstance(label, str) or not isinstance(text, str):
+            msg = f"source {key!r}: label and text should be text"
+            raise TypeError(msg)
+        sources[key] = Source(label=label.strip(), text=text.strip())
+    return sources
 
 
 def _build_display(raw: dict[str, Any], *, name: str, daily: bool) -> Display:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
+from measures.definition import Source
 from measures.formatting import num
 
 IMPROVED = "reliably improved"
@@ -283,12 +284,37 @@ RESPONSE_MEASURE = "phq9"
 RESPONSE_COLUMNS = ("index_elevated", "response", "remission")
 #: How the app names them: within an IOP episode the published windows are never reached.
 RESPONSE_TITLE = "PHQ-9 response and remission so far (not the HEDIS/MNCM measurement window)"
-#: The rule and its sources in one line, shown beside the verdict.
-RESPONSE_SOURCES = (
+#: The rule in one line, shown beside the verdict with :data:`RESPONSE_CITATIONS`.
+RESPONSE_RULE = (
     "Response: the latest PHQ-9 at least 50% lower than a first score above 9; remission: "
-    "the latest below 5 (NCQA HEDIS Depression Remission or Response, DRR-E; MN Community "
-    "Measurement, NQF 0710, 1884 and 1885). Those measures look 4 to 12 months after the "
-    "first score; here the episode's latest score is compared with its first."
+    "the latest below 5. Those measures look 4 to 12 months after the first score; here the "
+    "episode's latest score is compared with its first."
+)
+#: The sources of the rule (:class:`ResponseRemissionRule` quotes them).
+RESPONSE_CITATIONS = (
+    Source(
+        label="NCQA HEDIS, Depression Remission or Response (DRR-E)",
+        text=(
+            "NCQA HEDIS Depression Remission or Response for Adolescents and Adults (DRR-E): "
+            "measure description "
+            "https://ncqa.org/report-cards/health-plans/state-of-health-care-quality-report/"
+            "measures-list/depression-remission-or-response-for-adolescents-and-adults-drr-e ; "
+            "numerator as quoted by the Horizon BCBSNJ MY2023 provider tip sheet "
+            "https://www.horizonblue.com/providers/resources/hedis-resources/"
+            "hedis-measurement-year-my-2023-provider-tips-optimizing-hedis-results/"
+            "depression-remission-or-response-adolescents-and-adults-drr-e"
+        ),
+    ),
+    Source(
+        label="MN Community Measurement, NQF 0710, 1884, 1885",
+        text=(
+            "MN Community Measurement depression measures: CMS159 Depression Remission at "
+            "Twelve Months (NQF 0710) https://ecqi.healthit.gov/ecqm/measures/cms159v4 and "
+            "https://ecqi.healthit.gov/ecqm/ec/2023/cms159v11 ; response at six months "
+            "(NQF 1884) https://p4qm.org/measures/1884 and twelve months (NQF 1885) "
+            "https://p4qm.org/measures/1885"
+        ),
+    ),
 )
 
 

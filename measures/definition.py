@@ -22,6 +22,30 @@ RISK_LEVEL = "risk_level"
 
 
 @dataclass(frozen=True)
+class Source:
+    """A published source: a short label to cite it by and the full reference.
+
+    ``label`` is what a page or a PDF shows beside a value: author(s), year and a
+    short title, e.g. "Kroenke et al. 2001, The PHQ-9" (no web address). ``text``
+    is the full reference with its web address, listed once in a "Sources"
+    section. A definition gives both for every key of its ``[sources]`` table::
+
+        [sources]
+        kroenke2001.label = "Kroenke et al. 2001, The PHQ-9"
+        kroenke2001.text = "Kroenke K, Spitzer RL, Williams JBW. The PHQ-9: ... https://..."
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> load_catalog()["phq9"].source("kroenke2001").label
+    'Kroenke et al. 2001, The PHQ-9'
+    """
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
 class AskedIf:
     """A form's skip rule: the item is asked only when ``item`` was answered above ``above``.
 
@@ -389,7 +413,7 @@ class Instrument:
     domain: Domain
     items: tuple[Item, ...]
     scores: tuple[Score, ...]
-    sources: dict[str, str]
+    sources: dict[str, Source]
     licence: str
     licence_source: str | None
     show_item_wording: bool
@@ -476,7 +500,11 @@ class Instrument:
 
     def cite(self, key: str | None) -> str | None:
         """The full citation behind a source key."""
-        return None if key is None else self.sources[key]
+        return None if key is None else self.sources[key].text
+
+    def source(self, key: str) -> Source:
+        """The source listed under ``key`` in the definition's ``[sources]``: label and text."""
+        return self.sources[key]
 
     def skipped(self, item_id: str, answers: Mapping[str, int | None]) -> bool:
         """Whether the form skips ``item_id`` after ``answers`` (item id -> answer).

@@ -12,6 +12,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOMAINS = set(get_args(Domain))
 _FORMULAS = set(get_args(Formula))
 _RULES = get_args(CasenessRule)
+#: The longest short label of a source: author(s), year and a short title.
+MAX_LABEL = 60
+_ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 def check_instrument(instrument: Instrument) -> list[str]:
@@ -199,6 +202,7 @@ def _check_sources(instrument: Instrument) -> list[str]:
         keys += [triage.source, triage.otherwise_source, *(r.source for r in triage.rules)]
     missing = sorted({k for k in keys if k is not None and k not in instrument.sources})
     problems = [f"source {k!r} is cited but not listed under [sources]" for k in missing]
+    problems += _check_labels(instrument)
     if instrument.recall_period_days is not None and instrument.recall_source is None:
         problems.append("recall_period_days needs a recall_source")
     codes = instrument.codes
@@ -206,6 +210,28 @@ def _check_sources(instrument: Instrument) -> list[str]:
     coded += [i.loinc for i in instrument.items] + [triage.loinc if triage else None]
     if any(coded) and not codes.source:
         problems.append("LOINC codes need a source")
+    return problems
+
+
+def _check_labels(instrument: Instrument) -> list[str]:
+    """Every source has a short label (cited beside values) and its full text (listed once)."""
+    problems = []
+    for key, source in instrument.sources.items():
+        if not source.label:
+            problems.append(
+                f"source {key!r} has no short label: write it as {key}.label = "
+                f'"Author et al. 2001, Short title" and {key}.text = "the full reference" '
+                "under [sources]"
+            )
+        elif len(source.label) > MAX_LABEL:
+            problems.append(
+                f"source {key!r}: its label has {len(source.label)} characters, a short label "
+                f"at most {MAX_LABEL} (author, year, short title; the rest goes in its text)"
+            )
+        elif _ADDRESS.search(source.label):
+            problems.append(f"source {key!r}: its label holds a web address; put it in its text")
+        if not source.text:
+            problems.append(f"source {key!r} has no text: give the full reference")
     return problems
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from measures.config import updated
+from measures.definition import Source
 
 #: Tracks whose clients are asked about substance use (the demo program's choice).
 SUBSTANCE_TRACKS = ("substance_use", "co_occurring")
@@ -19,10 +20,13 @@ ASAM_DIMENSIONS = {
     5: "Relapse, continued use or continued problem potential",
     6: "Recovery environment",
 }
-ASAM_SOURCE = (
-    "American Society of Addiction Medicine, adult patient placement criteria (six "
-    "dimensions). https://docest.com/doc/403702/american-society-of-addiction-medicine-"
-    "adult-patient-placement-criteria-for-the-treatment"
+ASAM_SOURCE = Source(
+    label="ASAM, adult patient placement criteria",
+    text=(
+        "American Society of Addiction Medicine, adult patient placement criteria (six "
+        "dimensions). https://docest.com/doc/403702/american-society-of-addiction-medicine-"
+        "adult-patient-placement-criteria-for-the-treatment"
+    ),
 )
 
 #: The fewest ratings a trend is fitted to: two points are one difference, not a trend.
@@ -198,6 +202,19 @@ class ReadinessConfig:
         return updated(start, data, "readiness")
 
     @property
-    def policy(self) -> str:
-        """The source shown for a threshold the program set."""
-        return f"program policy ({self.policy_source})"
+    def policy(self) -> Source:
+        """The source shown for a threshold the program set: its own file.
+
+        Examples
+        --------
+        >>> ReadinessConfig(policy_source="demo_program.toml").policy.label
+        'Program policy (demo_program.toml)'
+        """
+        return Source(
+            label=f"Program policy ({self.policy_source})",
+            text=(
+                f"Set by the program in its program file ({self.policy_source}): a "
+                "threshold the program chose where no publication gives one, or in place "
+                "of the instrument's published value."
+            ),
+        )

@@ -186,11 +186,16 @@ def test_a_clients_own_record_carries_no_team_notes(demo_copy):
         own_acks = access.acknowledgements(connection, client, client_pks=[pk])
     assert "team only" in team.decisions["note"].to_list()
     assert own.decisions.is_empty()
-    assert team_acks.select("acknowledged_by", "ack_note").row(0) == ("clinician", "called her")
+    # people by the name they know each other by, not the account's username
+    assert team_acks.select("acknowledged_by", "ack_note").row(0) == (
+        "Demo Clinician",
+        "called her",
+    )
+    assert team.decisions["decided_by"].to_list() == ["Demo Clinician"]
     assert own_acks.select("acknowledged_by", "ack_note").row(0) == (None, None)
     assert own_acks["acknowledged_at"].null_count() == 0
     assert team.follow_ups.select("recorded_by", "note").row(0) == (
-        "clinician",
+        "Demo Clinician",
         "team only: spoke at length",
     )
     assert own.follow_ups.select("recorded_by", "note").row(0) == (None, None)
@@ -318,3 +323,45 @@ def test_what_is_typed_as_an_unknown_username_never_reaches_the_audit_log(demo_c
         ).all()
     assert rows[-1].actor == UNKNOWN_ACCOUNT
     assert not any("Tr0ub4dor" in str(value) for row in rows for value in row)
+
+
+def test_decisions_name_who_decided_by_display_name_on_both_back_ends(engine):
+    from pathlib import Path
+
+    from dashboard.auth.accounts import create_user
+    from dashboard.auth.viewer import operator_viewer
+    from dashboard.imports import import_files
+    from measures.program import ProgramConfig
+
+    fixtures = Path(__file__).resolve().parents[1] / "data" / "fixtures"
+    catalog = load_catalog()
+    operator = operator_viewer("cli:test")
+    import_files(
+        engine,
+        [fixtures / "clinicians.csv", fixtures / "episodes.csv"],
+        viewer=operator,
+        catalog=catalog,
+        program=ProgramConfig.from_toml(None, catalog=catalog),
+    )
+    create_user(
+        engine,
+        operator,
+        username="alee",
+        role=Role.CLINICIAN,
+        password=None,
+        display_name="Dr. Ana Lee",
+        sites=["Hillcrest"],
+    )
+    clinician = viewer_of(engine, "alee")
+    record_decision(engine, clinician, episode_id="E0234", decision="continue", note="")
+    with engine.begin() as connection:  # a decision by an account since removed
+        connection.execute(
+            sa.text(
+                "INSERT INTO review_decisions (episode_id, week_of, decision, decided_by) "
+                "SELECT episode_id, week_of, 'continue', 'gone' FROM review_decisions"
+            )
+        )
+    with read(engine) as connection:
+        pk = access.client_pk_of(connection, clinician, "C0215")
+        decisions = access.decisions(connection, clinician, client_pks=[pk])
+    assert sorted(decisions["decided_by"].to_list()) == ["Dr. Ana Lee", "gone"]

@@ -105,3 +105,14 @@ def test_a_bad_fhir_section_says_what_is_wrong(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         AppSettings.from_toml(path)
+
+
+def test_the_directors_small_cell_threshold_is_11_unless_the_program_sets_another(tmp_path):
+    assert AppSettings.from_toml(DEMO).small_cell == 11
+    assert _settings(tmp_path, "[privacy]\nsmall_cell = 20\n").small_cell == 20
+
+
+@pytest.mark.parametrize("value", ["1", "0", "11.5", "true", '"11"'])
+def test_a_small_cell_threshold_that_protects_nothing_is_refused(tmp_path, value):
+    with pytest.raises(ValueError, match="small_cell must be a whole number of 2 or more"):
+        _settings(tmp_path, f"[privacy]\nsmall_cell = {value}\n")

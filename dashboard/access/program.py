@@ -20,18 +20,19 @@ def discharged_episodes(
     connection: sa.Connection,
     viewer: Viewer,
     *,
-    discharged_from: dt.date,
+    discharged_from: dt.date | None = None,
     discharged_to: dt.date,
 ) -> pl.DataFrame:
-    """Episodes at the viewer's sites discharged in the period (``EPISODE_COLUMNS``).
+    """Episodes at the viewer's sites discharged in the period (``EPISODE_COLUMNS``;
+    from the first discharge when ``discharged_from`` is None).
 
     For cohort aggregates only: the caller reduces them to counts and rates.
     """
     require(viewer, Action.VIEW_COHORTS)
     e = t.episodes.c
-    query = episodes_select().where(
-        site_scope(viewer), e.discharged_on >= discharged_from, e.discharged_on <= discharged_to
-    )
+    query = episodes_select().where(site_scope(viewer), e.discharged_on <= discharged_to)
+    if discharged_from is not None:
+        query = query.where(e.discharged_on >= discharged_from)
     return read_frame(connection, query, EPISODE_COLUMNS)
 
 

@@ -16,11 +16,19 @@ def _is_team(viewer: Viewer) -> bool:
     return allowed(viewer, Action.RECORD_DECISION)
 
 
+def _name_of(username: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """The account's display name, as people know each other; the stored name where no
+    account has it (an operator's name from the command line, an account renamed)."""
+    u = t.users.c
+    name = sa.select(u.display_name).where(u.username == username).limit(1).scalar_subquery()
+    return sa.func.coalesce(name, username)
+
+
 def acknowledgements(
     connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]
 ) -> pl.DataFrame:
-    """Which safety flag (administration) was acknowledged, and when; who did it
-    and their note only for the treatment team (a client sees neither).
+    """Which safety flag (administration) was acknowledged, and when; who did it (their
+    display name) and their note only for the treatment team (a client sees neither).
 
     Acknowledgements are history: since follow-ups are recorded, one closes no flag.
     """
@@ -29,7 +37,7 @@ def acknowledgements(
     query = (
         sa.select(
             f.administration_id.label("administration_id"),
-            (f.acknowledged_by if team else sa.null()).label("acknowledged_by"),
+            (_name_of(f.acknowledged_by) if team else sa.null()).label("acknowledged_by"),
             sa.type_coerce(f.acknowledged_at, sa.String).label("acknowledged_at"),
             (f.note if team else sa.null()).label("ack_note"),
         )
@@ -51,8 +59,8 @@ def acknowledgements(
 def follow_ups(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]) -> pl.DataFrame:
     """The follow-ups of these clients' safety flags, oldest first: the flag they
     follow up (``client_pk``, ``measure``, ``kind``, ``flagged_on``), the action,
-    outcome and risk level, and when; who recorded it and their note only for the
-    treatment team (a client sees neither)."""
+    outcome and risk level, and when; who recorded it (their display name) and their
+    note only for the treatment team (a client sees neither)."""
     f = t.safety_follow_ups.c
     team = _is_team(viewer)
     query = (
@@ -66,7 +74,7 @@ def follow_ups(connection: sa.Connection, viewer: Viewer, *, client_pks: list[in
             f.outcome.label("outcome"),
             f.risk_level.label("risk_level"),
             (f.note if team else sa.null()).label("note"),
-            (f.recorded_by if team else sa.null()).label("recorded_by"),
+            (_name_of(f.recorded_by) if team else sa.null()).label("recorded_by"),
             sa.type_coerce(f.recorded_at, sa.String).label("recorded_at"),
         )
         .where(f.client_id.in_(scoped_client_ids(viewer, client_pks)))
@@ -92,8 +100,9 @@ def follow_ups(connection: sa.Connection, viewer: Viewer, *, client_pks: list[in
 
 
 def decisions(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int]) -> pl.DataFrame:
-    """The team's weekly decisions for these clients' episodes, newest first (for
-    the treatment team only: a client's own record has none)."""
+    """The team's weekly decisions for these clients' episodes, newest first, with who
+    decided (their display name); for the treatment team only: a client's own record
+    has none."""
     d, e = t.review_decisions.c, t.episodes.c
     query = (
         sa.select(
@@ -102,7 +111,7 @@ def decisions(connection: sa.Connection, viewer: Viewer, *, client_pks: list[int
             sa.type_coerce(d.week_of, sa.String).label("week_of"),
             d.decision.label("decision"),
             d.note.label("note"),
-            d.decided_by.label("decided_by"),
+            _name_of(d.decided_by).label("decided_by"),
             sa.type_coerce(d.decided_at, sa.String).label("decided_at"),
         )
         .join(t.episodes, e.id == d.episode_id)

@@ -42,8 +42,13 @@ def _context(database_url: str, instruments: str | None, program: str | None) ->
         catalog=catalog,
         program=ProgramConfig.from_toml(program, catalog=catalog, other_sections=APP_SECTIONS),
         settings=AppSettings.from_toml(program),
-        idle_minutes=int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
+        idle_minutes=idle_time_out_minutes(),
     )
+
+
+def idle_time_out_minutes() -> int:
+    """Minutes without activity after which the server ends a session (IOP_IDLE_MINUTES)."""
+    return int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))
 
 
 def app_context() -> AppContext:

@@ -21,6 +21,25 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "  \n")
 
 
+_ADDRESS = re.compile(r"https?://[^\s<>]+[^\s<>.,;:)]")
+
+
+def plain_with_links(text: str) -> str:
+    """``text`` for ``st.markdown`` as :func:`plain` does, its web addresses as links.
+
+    Examples
+    --------
+    >>> plain_with_links("Kroenke 2001 [P]. https://x.org/a_b ; see_also")
+    'Kroenke 2001 \\\\[P\\\\]\\\\. <https://x.org/a_b> ; see\\\\_also'
+    """
+    parts, start = [], 0
+    for found in _ADDRESS.finditer(text):
+        parts += [plain(text[start : found.start()]), f"<{found.group()}>"]
+        start = found.end()
+    parts.append(plain(text[start:]))
+    return "".join(parts)
+
+
 def with_call_links(text: str, *, typed: bool = True) -> str:
     """``text`` for ``st.markdown`` with every phone number a tap-to-call ``tel:`` link.
 

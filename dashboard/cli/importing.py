@@ -85,6 +85,7 @@ def import_files(
     """
     from dashboard.imports import ImportOptions
     from dashboard.imports import import_files as run_import
+    from measures.printable import printable
 
     if patient_system is not None and (":" not in patient_system or " " in patient_system):
         fail(
@@ -117,7 +118,8 @@ def import_files(
             progress=progress,
         )
     for item in result.set_aside:
-        print(f"error: {item.message}" if item.problem else item.message, file=sys.stderr)
+        message = printable(item.message)
+        print(f"error: {message}" if item.problem else message, file=sys.stderr)
     for summary in result.summaries:
         _print_summary(summary)
     raise typer.Exit(_status(result))
@@ -132,26 +134,27 @@ def _status(result: ImportResult) -> int:
 
 def _print_summary(summary: ImportSummary) -> None:
     from dashboard.imports import headline, recognition
+    from measures.printable import printable
 
-    print(headline(summary))
+    print(printable(headline(summary)))
     if summary.already_imported is not None:
         return
     told = recognition(summary)
     if told:
         print(f"  {told}")
     if summary.new_clients:
-        shown = ", ".join(summary.new_clients[:20])
+        shown = printable(", ".join(summary.new_clients[:20]))
         more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
         print(
             f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
             "(check for typos; --known-clients-only rejects them instead)"
         )
     for row in summary.warnings.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']} (accepted): {'; '.join(row['problems'])}")
+        print(f"  row {row['row']} (accepted): {printable('; '.join(row['problems']))}")
     if summary.warnings.height > ROWS_SHOWN:
         print(f"  ... {summary.warnings.height - ROWS_SHOWN:,} more accepted rows with problems")
     for row in summary.rejections.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']}: {'; '.join(row['reasons'])}")
+        print(f"  row {row['row']}: {printable('; '.join(row['reasons']))}")
     if summary.rejected > ROWS_SHOWN:
         print(
             f"  ... {summary.rejected - ROWS_SHOWN:,} more rejected rows: see the import's "

@@ -1,4 +1,5 @@
-"""Episode outcomes for cohorts (site, track, period), aggregated and suppressed."""
+"""Episode outcomes for cohorts: one row per discharged episode, never shown as such
+(``dashboard.cohorts.overview`` turns them into a privacy release)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,26 @@ from measures.change import (
     talking_therapies_outcome,
 )
 
-#: Counts from 1 to 10 are never shown: the CMS cell size suppression policy
-#: (https://resdac.org/articles/cms-cell-size-suppression-policy).
-SMALL_CELL = 11
+#: The columns of :func:`episode_outcomes`.
+OUTCOME_SCHEMA: dict[str, pl.DataType] = {
+    "discharged_on": pl.Date(),
+    "site": pl.String(),
+    "track_name": pl.String(),
+    "discharge_reason": pl.String(),
+    "length_weeks": pl.Float64(),
+    **{column: pl.Float64() for column in TALKING_THERAPIES_COLUMNS},
+    **{
+        column: pl.Boolean()
+        for column in (
+            "case_at_start",
+            "recovered",
+            "reliable_improvement",
+            "reliable_deterioration",
+            "reliable_recovery",
+            *RESPONSE_COLUMNS,
+        )
+    },
+}
 #: z for a 95% confidence interval.
 Z95 = 1.959964
 
@@ -32,12 +50,13 @@ def episode_outcomes(
     viewer: Viewer,
     catalog: Catalog,
     *,
-    discharged_from: dt.date,
+    discharged_from: dt.date | None = None,
     discharged_to: dt.date,
 ) -> pl.DataFrame:
-    """One row per discharged episode at the viewer's sites: no names, no client ids.
+    """One row per episode at the viewer's sites discharged in the period (from the first
+    when ``discharged_from`` is None): no names, no client ids.
 
-    Columns: site, track, discharge_reason, length_weeks, the first and last
+    Columns: discharged_on, site, track_name, discharge_reason, length_weeks, the first and last
     PHQ-9 and GAD-7 of the episode, the NHS Talking Therapies paired outcome
     (case at start, recovered, reliable improvement/deterioration/recovery) and
     the PHQ-9 response and remission so far (``index_elevated``, ``response``,
@@ -51,7 +70,7 @@ def episode_outcomes(
         connection, viewer, discharged_from=discharged_from, discharged_to=discharged_to
     )
     if episodes.is_empty():
-        return episodes
+        return pl.DataFrame(schema=OUTCOME_SCHEMA)
     scored = access.episode_administrations(
         connection, catalog, episode_pks=episodes["episode_pk"].to_list()
     )
@@ -90,6 +109,7 @@ def episode_outcomes(
         episodes.join(outcomes, on="episode_id", how="left")
         .join(response, on="episode_id", how="left")
         .select(
+            "discharged_on",
             "site",
             "track_name",
             "discharge_reason",
@@ -104,6 +124,7 @@ def episode_outcomes(
             "reliable_recovery",
             *RESPONSE_COLUMNS,
         )
+        .cast(OUTCOME_SCHEMA)  # type: ignore[arg-type]
     )
 
 
@@ -122,56 +143,3 @@ def wilson_interval(successes: int, n: int) -> tuple[float, float]:
     centre = (p + Z95**2 / (2 * n)) / denominator
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denominator
     return (centre - half, centre + half)
-
-
-def summarise(outcomes: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """Per cohort: episodes, completion, reliable improvement and recovery with 95% CIs.
-
-    Any count of 1-10 is suppressed (shown as "<11") and so is every rate built on
-    fewer than 11 episodes, so no person can be singled out.
-    """
-    paired = pl.col("reliable_improvement").is_not_null()
-    grouped = (
-        outcomes.group_by(by, maintain_order=True)
-        .agg(
-            pl.len().alias("episodes"),
-            pl.col("discharge_reason")
-            .is_in(["completed", "stepped_down"])
-            .sum()
-            .alias("completed"),
-            paired.sum().alias("paired"),
-            pl.col("reliable_improvement").sum().alias("improved"),
-            pl.col("case_at_start").sum().alias("cases"),
-            pl.col("recovered").sum().alias("recovered"),
-            pl.col("length_weeks").median().alias("median_weeks"),
-        )
-        .sort(by)
-    )
-    rows = []
-    for row in grouped.iter_rows(named=True):
-        rows.append(
-            {
-                **{k: row[k] for k in by},
-                "Episodes": _count(row["episodes"]),
-                "Completed or stepped down": _rate(row["completed"], row["episodes"]),
-                "Reliable improvement (PHQ-9/GAD-7)": _rate(row["improved"], row["paired"]),
-                "Recovery (cases at start)": _rate(row["recovered"], row["cases"]),
-                "Median weeks in program": (
-                    f"{row['median_weeks']:.1f}" if row["episodes"] >= SMALL_CELL else "suppressed"
-                ),
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-def _count(n: int) -> str:
-    return f"{n:,}" if n == 0 or n >= SMALL_CELL else "<11"
-
-
-def _rate(k: int, n: int) -> str:
-    if n == 0:
-        return "no data"
-    if n < SMALL_CELL or 0 < k < SMALL_CELL or 0 < n - k < SMALL_CELL:
-        return f"suppressed (n {_count(n)})"
-    low, high = wilson_interval(k, n)
-    return f"{k / n:.0%} (95% CI {low:.0%}-{high:.0%}; n={n:,})"

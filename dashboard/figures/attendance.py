@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures import palette
 from dashboard.figures.common import base_layout, empty_figure
+from dashboard.figures.weeks import episode_weeks, week_axis
+from dashboard.review.dates import DAY
 from dashboard.review.record import ClientRecord
 
-TITLE = "Program days attended each week"
+TITLE = "Program days attended"
+SUBTITLE = "days each week; share attended on top"
 
 
 def weekly_attendance(attendance: pl.DataFrame) -> pl.DataFrame:
@@ -40,12 +45,26 @@ def weekly_attendance(attendance: pl.DataFrame) -> pl.DataFrame:
 
 
 def attendance_figure(record: ClientRecord) -> go.Figure:
-    """Stacked bars of attended and missed program days per week, with the weekly rate."""
+    """Stacked bars of attended and missed program days per week, with the weekly share.
+
+    On the episode's week axis (the same weeks as every chart of the episode), each
+    bar in the middle of its week. The bars carry their counts and the share sits
+    above them, short enough to read on a phone; the tooltip says the week's dates.
+    """
     weeks = weekly_attendance(record.attendance)
     if weeks.is_empty():
         return empty_figure("No attendance recorded in this episode yet", title=TITLE)
-    fig = base_layout(go.Figure(), title=TITLE, height=380)
-    x = weeks["week"].to_list()
+    span = episode_weeks(record)
+    fig = base_layout(go.Figure(), title=TITLE, subtitle=SUBTITLE, height=380)
+    x = [week + 0.5 for week in weeks["week"]]
+    hover = [
+        f"Week {week} ({span.start_of(week):%d %b} to "
+        f"{span.start_of(week) + dt.timedelta(days=6):{DAY}})<br>"
+        f"{attended} of {scheduled} program days attended ({rate:.0%})"
+        for week, attended, scheduled, rate in weeks.select(
+            "week", "attended", "scheduled", "rate"
+        ).iter_rows()
+    ]
     for column, colour, word in (
         ("attended", palette.ATTENDED, "attended"),
         ("missed", palette.MISSED, "missed"),
@@ -57,11 +76,13 @@ def attendance_figure(record: ClientRecord) -> go.Figure:
                 y=counts,
                 name=f"days {word}",
                 marker={"color": colour},
-                text=[f"{n} {word}" if n else "" for n in counts],
+                text=[str(n) if n else "" for n in counts],
                 textposition="inside",
                 insidetextanchor="middle",
-                textfont={"color": "white" if column == "attended" else "black"},
-                hovertemplate=f"Week %{{x}}: %{{y}} days {word}<extra></extra>",
+                textangle=0,
+                textfont={"color": "white" if column == "attended" else "black", "size": 13},
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
             )
         )
     fig.add_trace(
@@ -70,15 +91,21 @@ def attendance_figure(record: ClientRecord) -> go.Figure:
             y=weeks["scheduled"].to_list(),
             mode="text",
             name="share of days attended",
-            text=[f"{rate:.0%} attended" for rate in weeks["rate"]],
+            text=[f"{rate:.0%}" for rate in weeks["rate"]],
             textposition="top center",
             textfont={"size": 12, "color": palette.GRID_TEXT},
             showlegend=False,
-            hovertemplate="Week %{x}: attendance %{text}<extra></extra>",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
         )
     )
     top = int(weeks.select(pl.col("scheduled").max()).item() or 0)
-    fig.update_layout(barmode="stack", bargap=0.3, legend_traceorder="normal")
-    fig.update_xaxes(title_text="Program week", tick0=1, dtick=1, zeroline=False)
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.25,
+        legend_traceorder="normal",
+        uniformtext={"minsize": 12, "mode": "hide"},  # a count too big for its bar is hidden
+    )
+    week_axis(fig, span)
     fig.update_yaxes(title_text="Program days", range=[0, top + 1.2], dtick=1, zeroline=False)
     return fig

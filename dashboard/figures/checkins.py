@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.figures.common import base_layout, empty_figure
 from dashboard.figures.palette import OKABE_ITO, SCORE
+from dashboard.figures.weeks import episode_weeks, week_axis, when_text
 from dashboard.review.record import ClientRecord, program_week
 from measures import Catalog
 
@@ -32,7 +33,8 @@ def triggers_figure(record: ClientRecord, notes: pl.DataFrame, *, catalog: Catal
     Hovering a trigger shows the coping actions of that check-in and whether
     they helped, so the team can talk about what set off a craving peak.
     """
-    title = "Triggers and coping next to craving"
+    title = "Triggers and coping"
+    subtitle = "next to the daily ratings, by program week"
     shown = {
         i.id: score
         for i in catalog.where(lambda d: d.daily)
@@ -41,8 +43,15 @@ def triggers_figure(record: ClientRecord, notes: pl.DataFrame, *, catalog: Catal
     ratings = record.scores.filter(pl.col("measure").is_in(list(shown)))
     if notes.is_empty() and ratings.is_empty():
         return empty_figure("No check-in notes or daily ratings yet", title=title)
+    events = _events(record, notes)
+    # the triggers' row only where there are triggers: an empty one would lose its axis
+    panels = 2 if events.height else 1
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08
+        rows=panels,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.6, 0.4] if panels == 2 else [1.0],
+        vertical_spacing=0.08,
     )
     for (measure, score), colour in zip(
         shown.items(), itertools.cycle(RATING_COLOURS), strict=False
@@ -59,12 +68,15 @@ def triggers_figure(record: ClientRecord, notes: pl.DataFrame, *, catalog: Catal
                 mode="lines+markers",
                 line={"color": colour, "width": 2},
                 marker={"size": 5},
-                hovertemplate=f"{label}: %{{y}}<br>week %{{x:.1f}}<extra></extra>",
+                customdata=[
+                    when_text(at, week)
+                    for at, week in series.select("administered_at", "week").iter_rows()
+                ],
+                hovertemplate=f"%{{customdata}}<br>{label}: %{{y}}<extra></extra>",
             ),
             row=1,
             col=1,
         )
-    events = _events(record, notes)
     for category, (colour, symbol) in TRIGGER_ROWS.items():
         rows = events.filter(pl.col("category") == category)
         if rows.is_empty():
@@ -82,12 +94,16 @@ def triggers_figure(record: ClientRecord, notes: pl.DataFrame, *, catalog: Catal
             row=2,
             col=1,
         )
-    base_layout(fig, title=title, height=460)
+    base_layout(fig, title=title, subtitle=subtitle, height=480 if panels == 2 else 400)
     low = min((score.min for score in shown.values()), default=0.0)
     high = max((score.max for score in shown.values()), default=10.0)
     fig.update_yaxes(title_text="Rating", range=[low - 0.5, high + 0.5], row=1, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(TRIGGER_ROWS), row=2, col=1)
-    fig.update_xaxes(title_text="Program week", dtick=1, row=2, col=1)
+    weeks = episode_weeks(record)
+    week_axis(fig, weeks, row=panels, col=1)
+    if panels == 2:
+        fig.update_yaxes(categoryorder="array", categoryarray=list(TRIGGER_ROWS), row=2, col=1)
+        week_axis(fig, weeks, row=1, col=1)
+        fig.update_xaxes(title_text="", showticklabels=False, row=1, col=1)
     return fig
 
 
@@ -107,8 +123,8 @@ def _events(record: ClientRecord, notes: pl.DataFrame) -> pl.DataFrame:
         for trigger in note["triggers"]:
             words = f": {trigger['text']}" if trigger["text"] else ""
             hover = (
-                f"{note['submitted_at']:%d %b %Y}<br>Trigger: {trigger['category']}{words}"
-                f"<br>Coping: {coping}"
+                f"{when_text(note['submitted_at'], note['week'])}<br>"
+                f"Trigger: {trigger['category']}{words}<br>Coping: {coping}"
             )
             # text the client typed is escaped: hover text is HTML in Plotly
             rows.append(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.figures import palette
 from dashboard.figures.common import base_layout, empty_figure
+from dashboard.figures.weeks import week_number, when_text
 from dashboard.review.record import ClientRecord
 from measures import Catalog, Instrument, Item
 
 MISSING = "–"
+SUBTITLE = "which symptoms drive the score"
+#: The longest line of a row label, in characters.
+LABEL_CHARACTERS = 24
 #: Above this many answer levels the colour scale is continuous rather than stepped.
 MAX_STEPS = 6
 
@@ -18,7 +24,7 @@ MAX_STEPS = 6
 def item_heatmap(record: ClientRecord, instrument: str, *, catalog: Catalog) -> go.Figure:
     """Items (rows, item 1 at top) by administration (columns): answers as colour and number."""
     definition = catalog[instrument]
-    title = f"Which symptoms drive the score: {definition.abbreviation} answers"
+    title = f"{definition.abbreviation} answers by item"
     rows = record.scores.filter(pl.col("measure") == definition.id).sort("administered_at")
     if rows.is_empty():
         return empty_figure(f"No {definition.abbreviation} scores in this episode yet", title=title)
@@ -26,18 +32,16 @@ def item_heatmap(record: ClientRecord, instrument: str, *, catalog: Catalog) -> 
     top = max(item.max for item in items)
     z = [[_value(v) for v in rows[item.id]] for item in items]
     text = [[MISSING if v is None else str(v) for v in row] for row in z]
-    columns = [
-        f"{at:%d %b}<br>week {int(week)}"
-        for at, week in rows.select("administered_at", "week").iter_rows()
-    ]
+    moments = rows.select("administered_at", "week").rows()
+    columns = [f"{at:%d %b}<br>week {week_number(week)}" for at, week in moments]
     hover = [
         [
-            _hover(definition, item.id, column, value)
-            for column, value in zip(columns, row, strict=True)
+            _hover(definition, item.id, when_text(at, week), value)
+            for (at, week), value in zip(moments, row, strict=True)
         ]
         for item, row in zip(items, z, strict=True)
     ]
-    fig = base_layout(go.Figure(), title=title, height=150 + 34 * len(items), below_axis=88)
+    fig = base_layout(go.Figure(), title=title, subtitle=SUBTITLE, height=230 + 34 * len(items))
     fig.add_trace(
         go.Heatmap(
             z=z,
@@ -63,7 +67,6 @@ def item_heatmap(record: ClientRecord, instrument: str, *, catalog: Catalog) -> 
     _missing_cells(fig, z)
     _outline_safety_rows(fig, definition, items)
     fig.update_xaxes(
-        title_text="Administration (date and program week)",
         tickvals=list(range(len(columns))),
         ticktext=columns,
         showgrid=False,
@@ -72,7 +75,7 @@ def item_heatmap(record: ClientRecord, instrument: str, *, catalog: Catalog) -> 
     )
     fig.update_yaxes(
         tickvals=list(range(len(items))),
-        ticktext=[row_label(definition, i.id) for i in items],
+        ticktext=[_wrapped(row_label(definition, i.id)) for i in items],
         autorange="reversed",
         showgrid=False,
         zeroline=False,
@@ -93,9 +96,13 @@ def _value(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _hover(instrument: Instrument, item_id: str, column: str, value: int | None) -> str:
+def _wrapped(label: str) -> str:
+    """A row label in lines short enough to leave the cells room on a phone."""
+    return "<br>".join(textwrap.wrap(label, LABEL_CHARACTERS, break_long_words=False))
+
+
+def _hover(instrument: Instrument, item_id: str, when: str, value: int | None) -> str:
     item = instrument.item(item_id)
-    when = column.replace("<br>", ", ")
     if value is None:
         return f"{when}<br>{item.number} {item.label}: not answered"
     anchor = item.option_label(value)

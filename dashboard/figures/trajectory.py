@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -18,6 +17,7 @@ from dashboard.figures.overlays import (
     add_reliable_change,
     expected_rows,
 )
+from dashboard.figures.weeks import Weeks, episode_weeks, week_axis, when_text
 from dashboard.review.flags import ENDORSED, follow_up_text
 from dashboard.review.record import ClientRecord
 from measures import Catalog, Instrument, Score
@@ -41,11 +41,11 @@ def trajectory_figure(
     """
     definition = catalog[instrument]
     score = definition.score(score_id)
-    title = f"{score.label} by program week ({direction_words(score)})"
+    title, subtitle = score.label, f"by program week, {direction_words(score)}"
     rows = score_series(record.scores, definition, score)
     if rows.is_empty():
         return empty_figure(f"No {definition.abbreviation} scores in this episode yet", title=title)
-    fig = base_layout(go.Figure(), title=title, height=460)
+    fig = base_layout(go.Figure(), title=title, subtitle=subtitle, height=460)
     add_bands(fig, score)
     if not for_client:
         add_reliable_change(fig, score, rows["value"][0])
@@ -58,7 +58,7 @@ def trajectory_figure(
     else:
         add_scores(fig, rows, score)
     add_safety(fig, record.flags, definition, rows, score)
-    set_axes(fig, score, week_span(record, rows, expected))
+    set_axes(fig, score, episode_weeks(record))
     return fig
 
 
@@ -98,7 +98,7 @@ def _notes(row: dict[str, Any], instrument: Instrument) -> str:
 def _hover(rows: pl.DataFrame, score: Score) -> list[str]:
     lines = []
     for row in rows.iter_rows(named=True):
-        text = f"{_day(row['administered_at'])} (week {int(row['week'])})<br>"
+        text = f"{when_text(row['administered_at'], row['week'])}<br>"
         text += f"{score.label}: {number(row['value'])}"
         if row["band"]:
             text += f"<br>Band: {row['band']}"
@@ -106,10 +106,6 @@ def _hover(rows: pl.DataFrame, score: Score) -> list[str]:
             text += f"<br>Note: {row['notes']}"
         lines.append(text)
     return lines
-
-
-def _day(moment: dt.datetime | dt.date) -> str:
-    return f"{moment:%a %d %b %Y}"
 
 
 def add_scores(fig: go.Figure, rows: pl.DataFrame, score: Score) -> None:
@@ -146,8 +142,8 @@ def add_daily(fig: go.Figure, rows: pl.DataFrame, score: Score) -> None:
         pl.col("value").rolling_mean_by("administered_at", window_size="7d").alias("mean")
     )
     hover = [
-        f"7 days to {_day(at)}: average {mean_value:.1f}"
-        for at, mean_value in mean.select("administered_at", "mean").iter_rows()
+        f"{when_text(at, week)}<br>average of the 7 days to then: {mean_value:.1f}"
+        for at, week, mean_value in mean.select("administered_at", "week", "mean").iter_rows()
     ]
     fig.add_trace(
         go.Scatter(
@@ -176,8 +172,8 @@ def add_safety(
         x.append(row["week"])
         y.append(values.get(row["administration_id"], score.max))
         hover.append(
-            f"{_day(row['flagged_at'])}<br>{row['item']} answered {row['answer']}: "
-            f"{follow_up_text(row)}"
+            f"{when_text(row['flagged_at'], row['week'])}<br>"
+            f"{row['item']} answered {row['answer']}: {follow_up_text(row)}"
         )
     if not x:
         return
@@ -199,33 +195,11 @@ def add_safety(
     )
 
 
-def week_span(record: ClientRecord, rows: pl.DataFrame, expected: pl.DataFrame) -> float:
-    """The last program week the x-axis must show: data, expected range and today."""
-    last = [_last_week(rows)]
-    if not expected.is_empty():
-        last.append(_last_week(expected) + 0.5)
-    if not record.care_levels.is_empty():
-        last.append(_last_week(record.care_levels))
-    if record.episode.get("discharged_on") is None:
-        last.append((record.as_of - record.episode["admitted_on"]).days / 7 + 1)
-    return max(last)
-
-
-def _last_week(frame: pl.DataFrame) -> float:
-    return float(cast("float", frame["week"].max()))
-
-
-def set_axes(fig: go.Figure, score: Score, last_week: float) -> None:
-    """Program weeks at whole-week ticks; the score's full range on the y-axis."""
+def set_axes(fig: go.Figure, score: Score, weeks: Weeks) -> None:
+    """The episode's program weeks (:func:`dashboard.figures.weeks.week_axis`); the
+    score's full range on the y-axis."""
+    week_axis(fig, weeks)
     pad = (score.max - score.min) * AXIS_PAD
-    fig.update_xaxes(
-        title_text="Program week",
-        tick0=1,
-        dtick=1,
-        range=[0.6, last_week + 0.4],
-        zeroline=False,
-        showgrid=True,
-    )
     span = f"{number(score.min)}-{number(score.max)}"
     title = score.label if span in score.label else f"{score.label} ({span})"
     fig.update_yaxes(

@@ -10,7 +10,13 @@ from dashboard.imports.plan import (
     plan_imports,
 )
 from dashboard.imports.run import ImportResult, Progress, import_files
-from dashboard.imports.wording import headline, recognition
+from dashboard.imports.wording import (
+    file_shown,
+    headline,
+    recognition,
+    rows_in_words,
+    what_was_imported,
+)
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -22,9 +28,12 @@ __all__ = [
     "PlannedFile",
     "Progress",
     "SetAside",
+    "file_shown",
     "headline",
     "import_files",
     "looks_like_redcap",
     "plan_imports",
     "recognition",
+    "rows_in_words",
+    "what_was_imported",
 ]

@@ -14,14 +14,18 @@ from dashboard.figures.common import number, set_height
 from dashboard.figures.overlays import LEVEL_NAMES
 from dashboard.reports.charts import Rendered, render_png
 from dashboard.reports.document import Document
+from dashboard.review.dates import when
+from dashboard.review.evidence import checklist, citations, readiness_sources
 from dashboard.review.flags import UNKNOWN, follow_up_text
 from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
 from measures import Catalog
-from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
+from measures.change import RESPONSE_CITATIONS, RESPONSE_RULE, RESPONSE_TITLE, response_so_far
+from measures.definition import Source
 from measures.readiness import DISCLAIMER, Readiness
+from measures.readiness_config import ASAM_DIMENSIONS, ASAM_SOURCE
 
-CHART_PX = (540, 390)  # room for the expected range's two-line legend
+CHART_PX = (540, 480)  # room for the title, the axis and the legend below the plot
 NOT_REQUESTED = "they were left out on request"
 
 
@@ -48,6 +52,7 @@ def client_report_pdf(
     scores_section(pdf, record, catalog)
     charts_section(pdf, record, catalog, charts=charts, browser_path=browser_path)
     decisions_section(pdf, record.decisions)
+    sources_section(pdf, readiness_sources(record.readiness))
     return bytes(pdf.output())
 
 
@@ -79,8 +84,10 @@ def level_of_care(record: ClientRecord) -> str:
 
 
 def readiness_section(pdf: Document, readiness: Readiness | None, change: pl.DataFrame) -> None:
-    """The step-down readiness status, each criterion with its evidence and source, what
-    the program has not set, and PHQ-9 response and remission so far."""
+    """The step-down readiness status and its checklist: each criterion's state (symbol
+    and word), evidence and short citations, by ASAM dimension; what the program has
+    not set; PHQ-9 response and remission so far. The full references are in the
+    Sources section at the end."""
     pdf.heading("Step-down readiness")
     if readiness is None:
         pdf.paragraph("Readiness not assessed.")
@@ -91,21 +98,35 @@ def readiness_section(pdf: Document, readiness: Readiness | None, change: pl.Dat
             f"Not evaluated until the program sets {', '.join(readiness.missing_settings)} "
             "in the program file: a criterion that cannot be evaluated is never met, so the "
             "status cannot be ready.",
-            size=9,
+            size=8.5,
         )
-    rows = []
-    for c in readiness.criteria:
-        evidence = f"{c.value} ({c.note})" if c.value and c.note else c.value or c.note or ""
-        dimension = f"{c.asam_dimension} {c.asam_name}"
-        rows.append((c.label, c.mark, evidence, dimension, c.source))
-    pdf.grid(
-        ("Criterion", "Verdict", "Evidence", "ASAM dimension", "Source"),
-        rows,
-        widths=(18, 16, 32, 16, 18),
-        size=8,
-    )
+    groups = checklist(readiness)
+    rows = [
+        (
+            line.mark,
+            f"{line.label} (ASAM {line.asam_dimension})",
+            line.evidence + (f" ({line.detail})" if line.detail else ""),
+            "; ".join(line.citations),
+        )
+        for lines in groups.values()
+        for line in lines
+    ]
+    pdf.grid(("Verdict", "Criterion", "Evidence", "Sources"), rows, widths=(14, 18, 43, 25), size=8)
+    dimensions = "; ".join(f"{d} {ASAM_DIMENSIONS[d].lower()}" for d in groups)
+    pdf.paragraph(f"ASAM dimensions: {dimensions} ({ASAM_SOURCE.label}).", size=7.5)
     pdf.paragraph(f"{RESPONSE_TITLE}: {response_so_far(change)}.", size=9)
-    pdf.paragraph(f"{RESPONSE_SOURCES} {DISCLAIMER}", size=8)
+    pdf.paragraph(
+        f"{RESPONSE_RULE} Sources: {citations(RESPONSE_CITATIONS)}. {DISCLAIMER}", size=7.5
+    )
+
+
+def sources_section(pdf: Document, sources: tuple[Source, ...]) -> None:
+    """Each source cited in the report once: its short label, then the full reference."""
+    if not sources:
+        return
+    pdf.heading("Sources", room=20)
+    for source in sources:
+        pdf.reference(source.label, source.text)
 
 
 def flags_section(pdf: Document, flags: pl.DataFrame, follow_ups: pl.DataFrame) -> None:
@@ -134,7 +155,7 @@ def flags_section(pdf: Document, flags: pl.DataFrame, follow_ups: pl.DataFrame) 
         ("Recorded", "Flag of", "What was done", "Outcome", "By", "Note"),
         [
             (
-                f"{row['recorded_at']:%d %b %Y %H:%M}",
+                when(row["recorded_at"]),
                 f"{row['flagged_on']:%d %b}" + (" (unknown)" if row["kind"] == UNKNOWN else ""),
                 actions.get(row["action"], row["action"]),
                 outcomes.get(row["outcome"], row["outcome"]),
@@ -199,7 +220,7 @@ def scores_section(pdf: Document, record: ClientRecord, catalog: Catalog) -> Non
     pdf.grid(
         ("Measure", "First", "Latest", "Change", "Classification", "Band now"),
         rows,
-        widths=(24, 14, 14, 14, 20, 20),
+        widths=(21, 12, 12, 14, 22, 19),
     )
 
 
@@ -210,7 +231,7 @@ def report_figures(record: ClientRecord, catalog: Catalog) -> list[go.Figure]:
     for instrument in catalog.where(lambda d: d.report):
         if instrument.id in present:
             fig = trajectory_figure(record, instrument.id, catalog=catalog)
-            set_height(fig, CHART_PX[1], top=64)
+            set_height(fig, CHART_PX[1])
             fig.update_layout(margin={"l": 56, "r": 12})
             figures.append(fig)
     return figures

@@ -34,7 +34,9 @@ _LATIN1 = str.maketrans(
         "…": "...",
         "•": "-",
         "−": "-",
-        "✓": "yes",
+        "✓": "+",
+        "✗": "x",
+        "○": "o",
     }
 )
 
@@ -88,20 +90,21 @@ class Document(FPDF):
         return value.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
     def footer(self) -> None:
-        """The confidentiality notice, who generated the document and when, and the page."""
-        self.set_y(-12)
+        """The confidentiality notice, who generated the document and when, and the page;
+        on two lines where one would run past the margins."""
         self.set_font(self.family, "", 7.5)
         self.set_text_color(*GREY)
-        stamp = f"{self.generated_at:%Y-%m-%d %H:%M}"
-        self.cell(
-            0,
-            5,
-            self.safe(
-                f"Confidential: contains health information. Generated {stamp} by "
-                f"{self.generated_by}. Page {self.page_no()} of {{nb}}."
-            ),
-            align="C",
+        stamp = f"{self.generated_at:%d %b %Y %H:%M}"
+        text = self.safe(
+            f"Confidential: contains health information. Generated {stamp} by "
+            f"{self.generated_by}. Page {self.page_no()} of {{nb}}."
         )
+        if self.get_string_width(text) <= self.epw:
+            self.set_y(-12)
+            self.cell(0, 5, text, align="C")
+        else:
+            self.set_y(-14)
+            self.multi_cell(0, 3.5, text, align="C")
         self.set_text_color(0, 0, 0)
 
     def title_line(self, text: str) -> None:
@@ -121,6 +124,15 @@ class Document(FPDF):
         """A wrapped paragraph."""
         self.set_font(self.family, "B" if bold else "", size)
         self.multi_cell(0, size * 0.5, self.safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def reference(self, label: str, text: str, *, size: float = 7.5) -> None:
+        """One entry of a list of sources: the short label in bold, then the full text."""
+        self.set_x(self.l_margin)
+        self.set_font(self.family, "B", size)
+        self.write(size * 0.45, self.safe(f"{label}. "))
+        self.set_font(self.family, "", size)
+        self.write(size * 0.45, self.safe(text))
+        self.ln(size * 0.45 + 1)
 
     def grid(
         self,

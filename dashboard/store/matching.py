@@ -16,6 +16,10 @@ from measures import Catalog
 from measures.scoring import SOURCE_PROBLEMS
 from measures.totals import primary_totals
 
+#: The reason a row of an unregistered client is rejected when the import registers
+#: no new clients ({} is the client id): the page's default, the CLI's --known-clients-only.
+UNKNOWN_CLIENT = "unknown client id '{}': not registered, and this import registers no new clients"
+
 _T = TypeVar("_T")
 
 
@@ -87,9 +91,7 @@ def client_ids(
     if missing and known_clients_only:
         unknown = rows.filter(pl.col("client_id").is_in(missing)).select(
             "row",
-            pl.concat_list(
-                pl.format("unknown client id '{}' (--known-clients-only)", pl.col("client_id"))
-            ).alias("reasons"),
+            pl.concat_list(pl.format(UNKNOWN_CLIENT, pl.col("client_id"))).alias("reasons"),
         )
         return known, [], unknown
     if missing:

@@ -90,10 +90,11 @@ bands = [
 ]
 
 [sources]
-quill1999 = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
+quill1999.label = "Quill 1999, The Evening Calm Inventory"
+quill1999.text = "Quill A. The Evening Calm Inventory (fictional). J Imaginary Meas 1999;1:1-9."
 """
 ANSWERS = ((0, (3, 3, 2, 3)), (7, (2, 2, 1, 2)), (14, (1, 1, 0, 1)))  # totals 11, 7, 3
-TITLE = "ECI-4 total by program week (higher is worse)"
+TITLE = "ECI-4 total"
 
 
 @pytest.fixture
@@ -206,8 +207,8 @@ def test_client_progress_draws_its_chart_and_its_symptoms(open_app, with_calm):
     assert not at.exception
     titles = _chart_titles(at)
     assert TITLE in titles
-    assert titles.index("GAD-7 total by program week (higher is worse)") < titles.index(TITLE)
-    assert "Which symptoms drive the score: ECI-4 answers" in titles
+    assert titles.index("GAD-7 total") < titles.index(TITLE)
+    assert "ECI-4 answers by item" in titles
 
 
 def test_my_progress_explains_it_in_plain_words_with_its_chart(open_app, with_calm):

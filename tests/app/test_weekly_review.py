@@ -172,7 +172,7 @@ def test_the_decision_is_saved_then_shown_and_edited_not_added_again(open_app, a
     assert [r.actor for r in audit_rows(app_db, "record-decision")] == ["clinician"]
     assert [r.actor for r in audit_rows(app_db, "edit-decision")] == ["clinician"]
     assert _table(at).filter(pl.col("Id") == _open_client(at))["Decision this week"][0] == (
-        "step down (clinician)"
+        "step down (Demo Clinician)"  # people by display name
     )
 
 
@@ -209,4 +209,4 @@ def test_the_packet_says_why_each_client_is_on_the_agenda(open_app):
     pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert "Why now" in text
-    assert "Worse: WHO-5" in text  # Sorrel Koala's reason
+    assert "Reliable deterioration: WHO-5" in text  # Sorrel Koala's reason

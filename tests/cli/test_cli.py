@@ -241,3 +241,28 @@ def test_the_command_line_acts_as_the_operator_in_the_audit_log(tmp_path):
         ("cy", "create-user", "bo"),
         ("di", "export", None),
     ]
+
+
+def test_a_program_definition_whose_source_has_no_label_is_refused_saying_what_to_write(
+    tmp_path,
+):
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    example = FIXTURES.parents[1] / "tests/measures/data/custom_instruments/example_reverse.toml"
+    text = example.read_text(encoding="utf-8")
+    old = text[text.index("tests.label") : text.index("tests.text")]
+    (folder / "example.toml").write_text(
+        text.replace(old, "").replace("tests.text =", "tests ="), encoding="utf-8"
+    )
+    database = tmp_path / "iop.db"
+    assert iop("db", "upgrade", "--db", str(database)).returncode == 0
+    result = iop(
+        "export", "scores", "--db", str(database), env={"IOP_INSTRUMENTS_DIR": str(folder)}
+    )
+    assert result.returncode == 2
+    assert str(folder / "example.toml") in result.stderr
+    assert (
+        "source 'tests' has no short label: write it as tests.label = "
+        '"Author et al. 2001, Short title" and tests.text = "the full reference" under [sources]'
+    ) in result.stderr
+    assert result.stdout == ""

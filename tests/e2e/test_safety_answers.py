@@ -8,13 +8,13 @@ from __future__ import annotations
 import contextlib
 import re
 from email import message_from_string
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import (
     ON_CALL_EMAIL,
     PHONE,
+    SHOTS,
     count_box,
     grid_rows,
     grid_rows_when,
@@ -28,7 +28,6 @@ with contextlib.suppress(ImportError):  # without it the `chromium` fixture skip
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/e2e-shots")
 DEMO_CLIENT = ("C0215", "Alder Elk")
 ITEM_9 = "2 · More than half the days"
 SENT = "Your answer has been sent to your team at Hillcrest; they will contact you today."

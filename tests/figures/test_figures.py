@@ -19,6 +19,7 @@ from dashboard.figures import (
     weekly_attendance,
 )
 from dashboard.figures.overlays import care_label
+from dashboard.figures.weeks import episode_weeks
 from dashboard.review.record import ClientRecord, load_client_record
 from dashboard.store.engine import read
 from measures import load_catalog
@@ -151,15 +152,22 @@ def test_score_line_hover_tells_date_score_band_and_notes(records):
 
 
 def test_axes_are_program_weeks_and_the_score_range(records):
-    fig = trajectory_figure(records[DEMO_CLIENT], "phq9", catalog=CATALOG)
-    assert fig.layout.xaxis.title.text == "Program week"
-    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == (1, 1)
+    record = records[DEMO_CLIENT]
+    fig = trajectory_figure(record, "phq9", catalog=CATALOG)
+    admitted = record.episode["admitted_on"]
+    assert fig.layout.xaxis.title.text == f"Program week<br>(from {admitted:%d %b %Y})"
+    # each week's number in the middle of its span, a grid line where each week starts
+    weeks = range(1, record.program_week + 1)
+    assert list(fig.layout.xaxis.tickvals) == [w + 0.5 for w in weeks]
+    assert list(fig.layout.xaxis.ticktext) == [str(w) for w in weeks]
+    assert list(fig.layout.xaxis.minor.tickvals) == [*weeks, record.program_week + 1]
     low, high = fig.layout.yaxis.range
     assert low < 0 < 27 < high
     assert high - low < 27 * 1.1
-    assert fig.layout.title.text == "PHQ-9 total by program week (higher is worse)"
-    who = trajectory_figure(records[DEMO_CLIENT], "who5", catalog=CATALOG)
-    assert who.layout.title.text.endswith("(higher is better)")
+    assert fig.layout.title.text == "PHQ-9 total"
+    assert fig.layout.title.subtitle.text == "by program week, higher is worse"
+    who = trajectory_figure(record, "who5", catalog=CATALOG)
+    assert who.layout.title.subtitle.text.endswith("higher is better")
 
 
 def test_care_level_changes_are_labelled_lines(records):
@@ -270,11 +278,18 @@ def test_heatmap_has_a_row_per_item_with_item_one_on_top(records):
     assert len(heat.z) == 9
     assert len(heat.z[0]) == phq9(record).height
     labels = list(fig.layout.yaxis.ticktext)
-    assert labels[0] == "1 Little interest or pleasure"
-    assert labels[8] == "9 Thoughts of death or self-harm (safety item)"
+    assert labels[0].replace("<br>", " ") == "1 Little interest or pleasure"
+    assert labels[8].replace("<br>", " ") == "9 Thoughts of death or self-harm (safety item)"
+    assert all(len(line) <= 24 for label in labels for line in label.split("<br>"))
     assert fig.layout.yaxis.autorange == "reversed"
-    assert fig.layout.title.text.startswith("Which symptoms drive the score")
-    assert all(re.fullmatch(r"\d\d \w{3}<br>week \d+", t) for t in fig.layout.xaxis.ticktext)
+    assert fig.layout.title.text == "PHQ-9 answers by item"
+    assert fig.layout.title.subtitle.text == "which symptoms drive the score"
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert all(re.fullmatch(r"\d\d \w{3}<br>week \d+", t) for t in ticks)
+    # a cell's tooltip gives its column's date and week as the axis writes them
+    for column, tick in enumerate(ticks):
+        day, week = tick.split("<br>")
+        assert heat.customdata[0][column].startswith(f"{day} 2026 · {week}<br>")
     assert [s.name for s in fig.layout.shapes] == ["safety item"]
     assert len(item_heatmap(record, "gad7", catalog=CATALOG).data[0].z) == 7
 
@@ -310,10 +325,13 @@ def test_attendance_counts_program_days_per_week(records):
     attended, missed = trace(fig, "days attended"), trace(fig, "days missed")
     assert list(missed.y) == weeks["missed"].to_list()
     assert list(attended.y) == weeks["attended"].to_list()
-    assert all(t in ("", f"{n} attended") for t, n in zip(attended.text, attended.y, strict=True))
+    assert all(t in ("", str(n)) for t, n in zip(attended.text, attended.y, strict=True))
+    assert attended.textangle == 0  # never turned on its side
+    assert fig.layout.uniformtext.minsize >= 12  # hidden rather than shrunk illegibly
     assert fig.layout.barmode == "stack"
     rate = trace(fig, "share of days attended")
-    assert rate.text[0].endswith("% attended")
+    assert all(re.fullmatch(r"\d+%", t) for t in rate.text)
+    assert list(attended.x) == [w + 0.5 for w in weeks["week"]]  # in the middle of its week
     empty = attendance_figure(dataclasses.replace(record, attendance=record.attendance.head(0)))
     assert empty.layout.annotations[0].text == "No attendance recorded in this episode yet"
 
@@ -331,11 +349,88 @@ def test_every_figure_is_plain_white_with_words_and_no_undefined_hover(records):
         assert fig.layout.template == pio.templates["plotly_white"]
         assert fig.layout.title.text
         assert fig.layout.legend.orientation == "h"
-        assert fig.layout.legend.y < 0
+        # against the figure's bottom edge: Plotly keeps the tick labels clear of it
+        assert (fig.layout.legend.yref, fig.layout.legend.y) == ("container", 0)
+        assert fig.layout.legend.yanchor == "bottom"
         assert "undefined" not in fig.to_json()
         for t in fig.data:
             if t.hovertemplate and "%{text}" in t.hovertemplate:
                 assert len(t.text) == len(t.x)
-        if fig.data:
+        if fig.data and not isinstance(fig.data[0], go.Heatmap):  # its columns say their dates
             assert fig.layout.xaxis.title.text
-            assert fig.layout.yaxis.title.text or isinstance(fig.data[0], go.Heatmap)
+            assert fig.layout.yaxis.title.text
+
+
+def _charts(record: ClientRecord) -> list[go.Figure]:
+    """Every chart of Client progress drawn on the week axis, as the page draws them."""
+    from dashboard.figures.checkins import triggers_figure
+
+    present = set(record.scores["measure"].unique().to_list())
+    figures = []
+    for instrument in CATALOG.where(lambda d: d.charted):
+        if instrument.id not in present:
+            continue
+        scores = [s.id for s in instrument.subscales] if instrument.primary is None else ["score"]
+        figures += [
+            trajectory_figure(record, instrument.id, score_id=s, catalog=CATALOG) for s in scores
+        ]
+    last = record.scores["administered_at"].max()
+    notes = pl.DataFrame(  # one check-in with a trigger and what helped
+        {
+            "submitted_at": [last],
+            "triggers": [[{"category": "social", "text": "a party"}]],
+            "coping": [[{"action": "called my sponsor", "helped": "yes"}]],
+        }
+    )
+    return [*figures, attendance_figure(record), triggers_figure(record, notes, catalog=CATALOG)]
+
+
+@pytest.mark.parametrize("client", [DEMO_CLIENT, FLAGGED])
+def test_every_chart_of_an_episode_spans_the_same_weeks(records, client):
+    record = records[client]
+    figures = _charts(record)
+    assert len(figures) >= 8
+    weeks = episode_weeks(record)
+    assert weeks.last == record.program_week  # to the end of the review's week
+    for fig in figures:
+        axes = [fig.layout[name] for name in fig.layout if name.startswith("xaxis")]
+        for axis in axes:
+            assert tuple(axis.range) == weeks.range, fig.layout.title.text
+    with_expected = dataclasses.replace(record, expected=EXPECTED)  # a range running on
+    fig = trajectory_figure(with_expected, "phq9", catalog=CATALOG)
+    assert tuple(fig.layout.xaxis.range) == weeks.range
+
+
+def test_every_tooltip_names_the_day_as_the_axis_does_and_the_week_it_is_drawn_in(records):
+    record = dataclasses.replace(records[FLAGGED], expected=EXPECTED)
+    day = r"\d\d [A-Z][a-z]{2} \d{4}"
+    checked = 0
+    for fig in _charts(record):
+        labels = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext, strict=True))
+        for t in fig.data:
+            hovers = next((h for h in (t.customdata, t.text, t.hovertext) if h is not None), None)
+            if t.hoverinfo == "skip" or hovers is None or t.x is None or not len(t.x):
+                continue
+            for x, hover in zip(t.x, hovers, strict=True):
+                found = re.match(rf"({day}) · week (\d+)(?:<br>|$)|Week (\d+)", str(hover))
+                assert found, (t.name, hover)
+                week = int(found.group(2) or found.group(3))
+                assert week == int(x)  # the week whose span the point is drawn in
+                assert labels[week + 0.5] == str(week)  # ... and labelled under it
+                checked += 1
+    assert checked > 50
+
+
+def test_titles_fit_a_phone_width_chart(records):
+    record = records[DEMO_CLIENT]
+    figures = [*_charts(record), item_heatmap(record, "phq9", catalog=CATALOG)]
+    titles = [fig.layout.title.text for fig in figures]
+    assert "BAM-R Protective factors" in titles
+    for title in titles:
+        assert all(len(line) <= 30 for line in title.split("<br>")), title
+    for fig in figures:
+        subtitle = fig.layout.title.subtitle.text
+        assert all(len(line) <= 44 for line in subtitle.split("<br>")), subtitle
+        lines = fig.layout.title.text.count("<br>") + 1
+        below = subtitle.count("<br>") + 1 if subtitle else 0
+        assert fig.layout.margin.t >= 30 * lines + 20 * below + 28  # room above the plot

@@ -401,7 +401,8 @@ source = "test"
 missing = { max_missing = 0 }
 
 [sources]
-test = "Fictional instrument for the FHIR reader tests."
+test.label = "FHIR reader tests, fictional"
+test.text = "Fictional instrument for the FHIR reader tests."
 """
 
 

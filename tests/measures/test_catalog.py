@@ -73,7 +73,8 @@ bands = [
 ]
 
 [sources]
-manual = "Example Scale manual (fictional)."
+manual.label = "Example Scale manual"
+manual.text = "Example Scale manual (fictional)."
 """
 
 
@@ -141,6 +142,21 @@ def test_every_clinical_value_cites_a_listed_source(instrument):
         assert key is not None, f"{instrument.id}: {what} has no source"
         assert key in instrument.sources, f"{instrument.id}: {what} cites unlisted {key!r}"
         assert instrument.cite(key).strip(), f"{instrument.id}: source {key!r} is empty"
+
+
+def test_every_builtin_source_has_a_short_label_naming_one_reference():
+    texts: dict[str, set[str]] = {}
+    for instrument in BUILTIN:
+        for key, source in instrument.sources.items():
+            assert 0 < len(source.label) <= 60, f"{instrument.id} {key}: {source.label!r}"
+            assert "http" not in source.label
+            assert source.text == instrument.cite(key)
+            texts.setdefault(source.label, set()).add(source.text)
+    # a label cited on a page stands for one full reference in its Sources section
+    assert {label: t for label, t in texts.items() if len(t) > 1} == {}
+    phq9 = BUILTIN["phq9"].source("kroenke2001")
+    assert phq9.label == "Kroenke et al. 2001, The PHQ-9"
+    assert phq9.text.startswith("Kroenke K, Spitzer RL, Williams JBW. The PHQ-9: validity")
 
 
 def test_prorating_rules_are_the_published_phq9_rule_only():
@@ -291,6 +307,31 @@ BROKEN = {
         ("show_item_wording = true", "show_item_wording = false"),
         "item_1: has wording but the licence does not allow showing it",
     ),
+    "source_without_a_label": (
+        (
+            'manual.label = "Example Scale manual"\n'
+            'manual.text = "Example Scale manual (fictional)."',
+            'manual = "Example Scale manual (fictional)."',
+        ),
+        "source 'manual' has no short label: write it as manual.label = "
+        '"Author et al. 2001, Short title" and manual.text = "the full reference" under [sources]',
+    ),
+    "source_label_too_long": (
+        ('manual.label = "Example Scale manual"', f'manual.label = "{"Example " * 8}"'),
+        "source 'manual': its label has 63 characters, a short label at most 60",
+    ),
+    "source_label_with_an_address": (
+        ('manual.label = "Example Scale manual"', 'manual.label = "Manual, https://x.org"'),
+        "source 'manual': its label holds a web address; put it in its text",
+    ),
+    "source_without_text": (
+        ('manual.text = "Example Scale manual (fictional)."', 'manual.text = " "'),
+        "source 'manual' has no text: give the full reference",
+    ),
+    "source_with_an_unknown_key": (
+        ('manual.label = "Example Scale manual"', 'manual.label = "Manual"\nmanual.url = "x"'),
+        "source 'manual': unknown key(s) url",
+    ),
 }
 
 
@@ -370,7 +411,8 @@ source = "manual"
 missing = { max_missing = 0 }
 
 [sources]
-manual = "Example rating manual (fictional)."
+manual.label = "Example rating manual"
+manual.text = "Example rating manual (fictional)."
 """
 
 

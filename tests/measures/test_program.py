@@ -71,7 +71,7 @@ def test_the_demo_program_sets_its_policy_and_says_it_is_fictional():
     assert config.readiness.attendance.attendance_min == 0.75
     assert config.readiness.craving.craving_nrs_max == 3
     assert config.readiness.self_efficacy.confidence_nrs_min == 7
-    assert config.readiness.policy == "program policy (demo_program.toml)"
+    assert config.readiness.policy.label == "Program policy (demo_program.toml)"
     assert config.readiness.mood.cutoff is None
     assert config.schedule.instruments["phq9"].every_days == 7
 

@@ -131,8 +131,20 @@ def test_ready_when_every_criterion_is_met_at_two_consecutive_reviews(catalog):
     assert all(c.met and c.met_at_previous_review for c in result.criteria)
     mood = result.criterion("mood")
     assert mood.value == "PHQ-9 8 on 2026-11-16 (below 10); change from 16: reliably improved"
-    assert mood.source.startswith("PHQ-9 cut-off >=10: Kroenke K")
-    assert "reliable change 6: NHS Talking Therapies" in mood.source
+    assert [s.label for s in mood.sources] == [
+        "Kroenke et al. 2001, The PHQ-9",
+        "NHS Talking Therapies, PHQ-9 outcomes",
+        "Jacobson & Truax 1991, Clinical significance",
+    ]
+    assert mood.sources[0].text.startswith("Kroenke K, Spitzer RL, Williams JBW. The PHQ-9")
+    assert mood.sources[1].text.startswith("NHS Talking Therapies (IAPT) outcome definitions")
+    assert [s.label for s in result.criterion("attendance").sources] == [
+        "Program policy (demo_program.toml)"
+    ]
+    # each source once, in checklist order
+    labels = [s.label for s in result.sources]
+    assert len(labels) == len(set(labels))
+    assert labels[:2] == ["Program policy (demo_program.toml)", "Kroenke et al. 2001, The PHQ-9"]
     assert result.criterion("craving").value == (
         "PACS 8 on 2026-11-16 (below 15); Craving 0-10 mean 1 over 6 ratings since "
         "2026-11-09 (at or below the program maximum 3); trend 0 a week (not rising)"
@@ -140,7 +152,6 @@ def test_ready_when_every_criterion_is_met_at_two_consecutive_reviews(catalog):
     assert result.criterion("attendance").value == (
         "attended 6 of 6 program days in the 14 days to 2026-11-20 (100%; program minimum 75%)"
     )
-    assert result.criterion("attendance").source == "program policy (demo_program.toml)"
     assert result.criterion("min_weeks").value == (
         "5.6 weeks in IOP since admission on 2026-10-12 (program minimum 4)"
     )
@@ -197,7 +208,22 @@ def test_not_ready_when_the_one_unmet_criterion_is_safety(catalog):
     assert safety.value == (
         "1 safety flag without a closing follow-up in the 14 days to 2026-11-20, latest 2026-11-18"
     )
-    assert safety.source.startswith("IOP Outcomes issues 4 and 10")
+    assert [s.label for s in safety.sources] == ["IOP Outcomes, safety follow-up rule"]
+    assert "issue" not in " ".join(s.text for s in safety.sources)
+
+
+def test_the_safety_criterion_cites_the_safety_item_behind_the_flag_once(catalog):
+    rows = [
+        r | {"critical": r["administered_at"] == at(MONDAYS[5])} if r["measure"] == "phq9" else r
+        for r in doing_well()
+    ]
+    safety = assess(rows, catalog=catalog).criterion("safety")
+    assert safety.met is False
+    assert [s.label for s in safety.sources] == [
+        "IOP Outcomes, safety follow-up rule",
+        "Psychiatric Services 2013 and 2016, PHQ-9 item 9",
+    ]
+    assert safety.sources[1].text.startswith("PHQ-9 item 9 and subsequent suicide attempt")
 
 
 def test_an_acknowledgement_does_not_close_a_flag(catalog):
@@ -222,7 +248,8 @@ def test_not_ready_when_two_criteria_are_unmet(catalog):
     assert result.reason == "Not met: No recent substance use, Recovery supports."
     use = result.criterion("use")
     assert use.value == "BAM-R Use 2 on 2026-11-18 (at or above 1: use reported)"
-    assert use.source.startswith("BAM-R Use cut-off >=1: Composite cut-offs")
+    assert [s.label for s in use.sources] == ["Blueprint (EHR vendor), BAM cut-offs"]
+    assert use.sources[0].text.startswith("Composite cut-offs Use >=1, Risk >=12")
     support = result.criterion("recovery_environment")
     assert (
         support.value
@@ -267,7 +294,7 @@ def test_reliable_improvement_still_above_the_cut_off_is_improving_not_met(catal
     assert (
         mood.value == "PHQ-9 13 on 2026-11-16 (at or above 10); change from 22: reliably improved"
     )
-    assert "Jacobson NS, Truax P" in mood.source
+    assert mood.sources[-1].text.startswith("Jacobson NS, Truax P. Clinical significance")
     assert result.status == "approaching"
 
 
@@ -302,7 +329,7 @@ def test_gad7_caseness_comes_from_its_definition_not_the_nhs_paired_rule(catalog
     anxiety = assess(rows, catalog=catalog).criterion("anxiety")
     assert anxiety.met is True
     assert anxiety.value.startswith("GAD-7 9 on 2026-11-16 (below 10)")
-    assert anxiety.source.startswith("GAD-7 cut-off >=10: Spitzer RL")
+    assert anxiety.sources[0].label == "Spitzer et al. 2006, The GAD-7"
 
 
 def test_a_program_cutoff_replaces_the_definition_and_is_cited_as_policy(catalog):
@@ -314,7 +341,8 @@ def test_a_program_cutoff_replaces_the_definition_and_is_cited_as_policy(catalog
     assert (
         anxiety.value == "GAD-7 9 on 2026-11-16 (at or above 8); change from 12: no reliable change"
     )
-    assert anxiety.source.startswith("GAD-7 cut-off: program policy (program.toml)")
+    assert anxiety.sources[0].label == "Program policy (program.toml)"
+    assert anxiety.sources[0].text.startswith("Set by the program in its program file")
 
 
 def test_substance_criteria_do_not_apply_to_a_mental_health_client(catalog):
@@ -423,7 +451,7 @@ def test_one_threshold_left_empty_keeps_a_client_who_meets_the_rest_at_approachi
 
 def criterion(id: str, met: bool | None, **extra: object) -> CriterionResult:
     label = {"safety": "Safety flags followed up"}.get(id, id.replace("_", " ").capitalize())
-    return CriterionResult(id, label, 3, met, "", "", met_at_previous_review=met, **extra)
+    return CriterionResult(id, label, 3, met, "", (), met_at_previous_review=met, **extra)
 
 
 def test_every_criterion_is_core():

@@ -11,6 +11,7 @@ from dashboard.auth.viewer import Viewer
 from dashboard.checkin.notes import coping_summary, trigger_summary
 from dashboard.checkin.summary import NOT_ANSWERED
 from dashboard.figures.checkins import triggers_figure
+from dashboard.review.dates import when_expr
 from dashboard.review.record import ClientRecord
 from dashboard.store.engine import read
 
@@ -51,7 +52,7 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
     # free text goes into a table cell: shown exactly as typed, never rendered
     st.dataframe(
         episode.sort("submitted_at", descending=True).select(
-            pl.col("submitted_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            when_expr("submitted_at").alias("When"),
             pl.col("triggers")
             .list.eval(
                 pl.concat_str(
@@ -76,7 +77,7 @@ def render_for_team(context: AppContext, viewer: Viewer, record: ClientRecord) -
             )
             .list.join("; ")
             .alias("Coping"),
-            pl.col("reflection").alias("Reflection"),
+            pl.col("reflection").fill_null("").alias("Reflection"),
         ),
         hide_index=True,
     )

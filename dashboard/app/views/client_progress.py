@@ -8,18 +8,24 @@ import streamlit as st
 from dashboard import clock
 from dashboard.app import cache, session
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
+from dashboard.app.text import plain, plain_with_links
 from dashboard.app.views.plan_editor import plan_editor
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.figures import attendance_figure, item_heatmap, trajectory_figure
 from dashboard.review.actions import audit_client_view
+from dashboard.review.dates import TABLE_DAY, when, when_expr
+from dashboard.review.evidence import ChecklistLine, checklist, citations, readiness_sources
 from dashboard.review.flags import UNKNOWN, follow_up_text
 from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
-from measures.change import RESPONSE_SOURCES, RESPONSE_TITLE, response_so_far
+from measures.change import RESPONSE_CITATIONS, RESPONSE_RULE, RESPONSE_TITLE, response_so_far
+from measures.formatting import counted
 from measures.readiness import DISCLAIMER
+from measures.readiness_config import ASAM_DIMENSIONS
 from measures.scoring import safety_unknown
 
 
@@ -29,6 +35,7 @@ def render() -> None:
     st.title("Client progress")
     client_id = _choose_client(context, viewer)
     if client_id is None:
+        session.end_view()
         return
     try:
         record = client_record(context, viewer, client_id, as_of=clock.today())
@@ -70,31 +77,58 @@ def render() -> None:
         _administrations(context, record)
     with decisions:
         _decisions(record)
-    _report(context, viewer, record)
+    _report(context, record)
+
+
+#: The picker's widget key, and the key another page hands a chosen client over in.
+_PICKER = "client_picker"
+HAND_OVER = "client_id"
 
 
 def _choose_client(context: AppContext, viewer: Viewer) -> str | None:
-    """The client to show: picked from the viewer's caseload, or named in the URL.
+    """The client someone picked, kept in the page's URL (``?client=C0215``); or None.
 
-    An id from the URL (``?client=``) or from another page is only accepted when
-    the viewer's own scope contains it: the list itself comes from a scoped query.
+    Nobody is shown until someone picks a client here or on another page (which hands
+    it over in ``st.session_state["client_id"]``). The URL holds the choice, so Back and
+    Forward go from client to client; the picker follows the URL. An id the viewer's own
+    scope does not contain gets the same answer as an unknown one.
     """
     clients = cache.visible_clients(context, viewer)
     if not clients:
         st.info("No clients in your caseload.")
         return None
-    wanted = st.query_params.get("client")
-    if wanted and wanted not in clients:
+    handed = st.session_state.pop(HAND_OVER, None)
+    if isinstance(handed, str) and handed:
+        st.query_params["client"] = handed
+    wanted = st.query_params.get("client") or None
+    if wanted is not None and wanted not in clients:
         st.error("No client with this id in your caseload.")
         audit_client_view(context.engine, viewer, wanted, what="view-client-refused")
         del st.query_params["client"]
-    elif wanted:
-        st.session_state["client_id"] = wanted
-    if st.session_state.get("client_id") not in clients:
-        st.session_state["client_id"] = next(iter(clients))
-    return str(
-        st.selectbox("Client", list(clients), format_func=clients.__getitem__, key="client_id")
+        wanted = None
+    if st.session_state.get(_PICKER) != wanted:
+        st.session_state[_PICKER] = wanted
+    st.selectbox(
+        "Client",
+        list(clients),
+        index=None,
+        format_func=clients.__getitem__,
+        key=_PICKER,
+        placeholder="Choose a client",
+        on_change=_picked,
     )
+    if wanted is None:
+        st.caption("Choose a client to open their record.")
+    return wanted
+
+
+def _picked() -> None:
+    """Put the picked client in the URL (a new history entry: Back returns to the last)."""
+    picked = st.session_state.get(_PICKER)
+    if picked:
+        st.query_params["client"] = picked
+    else:
+        del st.query_params["client"]
 
 
 def _header(record: ClientRecord) -> None:
@@ -115,7 +149,7 @@ def _header(record: ClientRecord) -> None:
     open_flags = record.flags.filter(~pl.col("closed"))
     if open_flags.height:
         st.warning(
-            f"{open_flags.height} safety flag(s) without a closing follow-up: record the "
+            f"{counted(open_flags.height, 'safety flag')} without a closing follow-up: record the "
             "follow-up on the weekly review (Safety tab: the history)."
         )
     if record.readiness is not None:
@@ -166,6 +200,10 @@ def _symptoms(context: AppContext, record: ClientRecord) -> None:
         )
 
 
+#: Each checklist state's colour on the page (the symbol and the word carry it too).
+_COLOURS = {"met": "green", "not met": "red", "not evaluated": "orange", "not applicable": "gray"}
+
+
 def _readiness(record: ClientRecord) -> None:
     readiness = record.readiness
     if readiness is None:
@@ -179,18 +217,30 @@ def _readiness(record: ClientRecord) -> None:
             + " in the program file (IOP_PROGRAM_CONFIG): a criterion that cannot be "
             "evaluated is never met, so the status cannot be ready."
         )
-    for dimension, criteria in readiness.by_dimension().items():
-        st.markdown(f"**ASAM dimension {dimension}: {criteria[0].asam_name}**")
-        for criterion in criteria:
-            st.markdown(
-                f"- **{criterion.label}**: {criterion.verdict}."
-                + (f" Evidence: {criterion.value}" if criterion.value else "")
-                + (f" _{criterion.aside}_" if criterion.aside else "")
-                + (f" (source: {criterion.source})" if criterion.source else "")
-            )
+    for dimension, lines in checklist(readiness).items():
+        st.markdown(f"**ASAM dimension {dimension}: {ASAM_DIMENSIONS[dimension]}**")
+        for line in lines:
+            _checklist_line(line)
     st.markdown(f"**{RESPONSE_TITLE}**: {response_so_far(record.change)}.")
-    st.caption(RESPONSE_SOURCES)
+    st.caption(f"{RESPONSE_RULE} Sources: {citations(RESPONSE_CITATIONS)}.")
     st.caption(DISCLAIMER)
+    with st.expander("Sources", icon=":material/menu_book:"):
+        st.markdown(
+            "\n".join(
+                f"- **{plain(s.label)}**: {plain_with_links(s.text)}"
+                for s in readiness_sources(readiness)
+            )
+        )
+
+
+def _checklist_line(line: ChecklistLine) -> None:
+    """The state in colour, symbol and word; the criterion and its evidence; its sources."""
+    detail = f" ({plain(line.detail)})" if line.detail else ""
+    evidence = f": {plain(line.evidence)}" if line.evidence else ""
+    state = f":{_COLOURS[line.state]}[**{line.mark}**]"
+    st.markdown(f"{state} · **{plain(line.label)}**{evidence}{detail}")
+    if line.citations:
+        st.caption(f"Sources: {plain('; '.join(line.citations))}")
 
 
 def _safety(record: ClientRecord) -> None:
@@ -202,7 +252,7 @@ def _safety(record: ClientRecord) -> None:
         pl.DataFrame(
             [
                 {
-                    "When": f"{row['flagged_at']:%Y-%m-%d %H:%M}",
+                    "When": when(row["flagged_at"], day=TABLE_DAY),
                     "Item": row["item"],
                     "Answer": row["answer"] + (f" ({row['given']})" if row["given"] else ""),
                     "Follow-up": follow_up_text(row),
@@ -221,7 +271,7 @@ def _safety(record: ClientRecord) -> None:
     elevated = {o.key for o in OUTCOMES if o.elevated}
     st.dataframe(
         record.follow_ups.sort("recorded_at", descending=True).select(
-            pl.col("recorded_at").dt.strftime("%Y-%m-%d %H:%M").alias("Recorded"),
+            when_expr("recorded_at").alias("Recorded"),
             pl.format(
                 "{}{}",
                 pl.col("flagged_on").dt.strftime("%Y-%m-%d"),
@@ -231,10 +281,10 @@ def _safety(record: ClientRecord) -> None:
             .replace_strict(actions, default=pl.col("action"))
             .alias("What was done"),
             pl.col("outcome").replace_strict(outcomes, default=pl.col("outcome")).alias("Outcome"),
-            pl.col("risk_level").alias("Risk level"),
+            pl.col("risk_level").fill_null("").alias("Risk level"),
             pl.col("outcome").is_in(list(elevated)).alias("Elevated risk"),
-            pl.col("recorded_by").alias("By"),
-            pl.col("note").alias("Note"),
+            pl.col("recorded_by").fill_null("").alias("By"),
+            pl.col("note").fill_null("").alias("Note"),
         ),
         hide_index=True,
     )
@@ -243,17 +293,25 @@ def _safety(record: ClientRecord) -> None:
 def _administrations(context: AppContext, record: ClientRecord) -> None:
     names = {i.id: i.abbreviation for i in context.catalog}
     table = record.scores.sort("administered_at", descending=True).select(
-        pl.col("administered_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+        when_expr("administered_at").alias("When"),
         pl.col("measure").replace_strict(names, default=pl.col("measure")).alias("Measure"),
-        pl.col("score").alias("Score"),
-        pl.col("severity").alias("Band"),
+        _number("score").alias("Score"),
+        pl.col("severity").fill_null("").alias("Band"),
         pl.col("items_answered").alias("Items answered"),
         pl.col("prorated").alias("Prorated"),
         _safety_answer(context).alias("Safety item"),
         pl.col("problems").list.join("; ").alias("Problems"),
-        pl.col("source").alias("Source"),
+        pl.col("source").fill_null("").alias("Source"),
     )
     st.dataframe(table, hide_index=True)
+
+
+def _number(column: str) -> pl.Expr:
+    """A score as people write it (12, 12.5), blank where there is none."""
+    value = pl.col(column)
+    whole = value.cast(pl.Int64, strict=False).cast(pl.String)
+    rounded = value.round(1).cast(pl.String)
+    return pl.when(value == value.round()).then(whole).otherwise(rounded).fill_null("")
 
 
 def _safety_answer(context: AppContext) -> pl.Expr:
@@ -275,38 +333,40 @@ def _decisions(record: ClientRecord) -> None:
         return
     st.dataframe(
         record.decisions.select(
-            pl.col("week_of").alias("Week of"),
+            pl.col("week_of").dt.strftime(TABLE_DAY).alias("Week of"),
             pl.col("decision").str.replace_all("_", " ").alias("Decision"),
-            pl.col("note").alias("Note"),
+            pl.col("note").fill_null("").alias("Note"),
             pl.col("decided_by").alias("By"),
-            pl.col("decided_at").dt.strftime("%Y-%m-%d %H:%M").alias("When"),
+            when_expr("decided_at").alias("When"),
         ),
         hide_index=True,
     )
 
 
-def _report(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
+def _report(context: AppContext, record: ClientRecord) -> None:
+    """The PDF report, drawn when downloaded and audited then (``export-report``, with the
+    client): one audit row per download."""
     from dashboard.reports.export import export_client_report
 
-    if st.button("Prepare PDF report", icon=":material/picture_as_pdf:"):
-        with st.spinner("Drawing the report..."):
-            st.session_state["report_pdf"] = (
-                record.client_id,
-                export_client_report(
-                    context.engine,
-                    viewer,
-                    record.client_id,
-                    catalog=context.catalog,
-                    program=context.program,
-                    reference=cache.reference(context, cache.data_version(context)),
-                    as_of=record.as_of,
-                ),
-            )
-    prepared = st.session_state.get("report_pdf")
-    if prepared and prepared[0] == record.client_id:
-        st.download_button(
-            "Download the PDF report",
-            data=prepared[1],
-            file_name=f"report-{record.client_id}.pdf",
-            mime="application/pdf",
+    client_id, as_of = record.client_id, record.as_of
+    reference = cache.reference(context, cache.data_version(context))
+
+    def build(viewer: Viewer) -> bytes:
+        return export_client_report(
+            context.engine,
+            viewer,
+            client_id,
+            catalog=context.catalog,
+            program=context.program,
+            reference=reference,
+            as_of=as_of,
         )
+
+    st.download_button(
+        "Download the PDF report",
+        data=built_on_click(context, build),
+        file_name=f"report-{client_id}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )

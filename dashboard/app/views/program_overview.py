@@ -1,65 +1,101 @@
-"""Program directors: outcomes by site and track, aggregated, small cells suppressed."""
+"""Program directors: outcomes by site and track in calendar blocks; every figure from a
+privacy release (small counts, and the figures they could be worked out from, withheld)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import streamlit as st
 
 from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.guard import page_viewer
-from dashboard.cohorts.outcomes import SMALL_CELL, summarise
+from dashboard.cohorts.exports import audit_table_export
+from dashboard.cohorts.overview import (
+    GROUPINGS,
+    TITLES,
+    WITHHELD,
+    Overview,
+    displayed,
+    overview_table,
+    table_csv,
+)
+from dashboard.privacy.periods import Granularity, cut_off
 
-_GROUPS = {"Site": ["site"], "Track": ["track_name"], "Site and track": ["site", "track_name"]}
-
-
-def period_chosen(value: object) -> tuple[dt.date, dt.date] | None:
-    """The (first, last) day picked in a date-range input; None while only one is picked.
-
-    Examples
-    --------
-    >>> period_chosen((dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
-    (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
-    >>> period_chosen((dt.date(2026, 1, 1),)) is None
-    True
-    """
-    if isinstance(value, dt.date):
-        return (value, value)
-    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(d, dt.date) for d in value):
-        return (value[0], value[1])
-    return None
+#: The group columns, kept in view while the figures scroll sideways.
+GROUP_TITLES = tuple(TITLES.values())
+#: The blocks a director can pick, as the page names them.
+PERIOD_KINDS = {"Year": Granularity.YEAR, "Quarter": Granularity.QUARTER}
 
 
 def render() -> None:
     """Draw the program overview."""
     context, viewer = page_viewer("program_overview")
     st.title("Program overview")
-    today = clock.today()
-    left, right = st.columns(2)
-    period = left.date_input(
-        "Discharged between", value=(today - dt.timedelta(days=365), today), max_value=today
+    until = cut_off(clock.today())
+    overview = cache.overview(context, viewer, until)
+    left, middle, right = st.columns(3)
+    kind = left.radio("Period", list(PERIOD_KINDS), horizontal=True)
+    granularity = PERIOD_KINDS[str(kind)]
+    blocks = overview.blocks(granularity)
+    if not blocks:
+        st.info(f"No episodes at your sites were discharged up to {until:%d %b %Y}.")
+        return
+    block = str(
+        middle.selectbox(kind, blocks, format_func=lambda b: overview.option(b, granularity))
     )
-    grouping = right.radio("Compare by", list(_GROUPS), horizontal=True)
-    chosen = period_chosen(period)
-    if chosen is None:
-        st.info("Choose the last day of the period too.")
-        return
-    start, end = chosen
-    outcomes = cache.episode_outcomes(context, viewer, start, end)
-    if outcomes.is_empty():
-        st.info("No episodes at your sites were discharged in this period.")
-        return
+    grouping = str(right.radio("Compare by", list(GROUPINGS), horizontal=True))
+    table = overview_table(overview, granularity=granularity, block=block, grouping=grouping)
+    st.subheader(overview.title(block, granularity))
+    shown = displayed(table, overview.rates)
     st.dataframe(
-        summarise(outcomes, _GROUPS[grouping]).rename(
-            {"site": "Site", "track_name": "Track"}, strict=False
-        ),
+        shown,
         hide_index=True,
+        column_config={
+            c: st.column_config.Column(pinned=True) for c in GROUP_TITLES if c in shown.columns
+        },
     )
-    st.caption(
-        f"Episodes discharged {start:%d %b %Y} to {end:%d %b %Y} at your sites. Reliable "
-        "improvement and recovery follow the NHS Talking Therapies paired PHQ-9 and GAD-7 "
-        "definitions (first and last scores of the episode; at least two of each). Rates show "
-        "95% Wilson confidence intervals. Counts under "
-        f"{SMALL_CELL} and rates built on them are suppressed so no client can be singled out."
+    st.caption(caption(overview, granularity))
+    with st.expander("What each rate counts"):
+        st.markdown(rate_definitions(overview))
+    name = f"program-overview-{block}-{grouping}".lower().replace(" ", "-")
+    if st.download_button(
+        "Download this table (CSV)",
+        data=table_csv(table, period=block),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    ):
+        audit_table_export(context.engine, viewer, period=block, grouping=grouping)
+
+
+def caption(overview: Overview, granularity: Granularity) -> str:
+    """What the table counts, how its rates are defined and what is withheld.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from dashboard.cohorts.overview import build_overview
+    >>> from dashboard.cohorts.outcomes import OUTCOME_SCHEMA
+    >>> from measures import load_catalog
+    >>> import polars as pl
+    >>> empty = build_overview(pl.DataFrame(schema=OUTCOME_SCHEMA), load_catalog(),
+    ...                        until=dt.date(2026, 10, 31))
+    >>> "counts from 1 to 10 and every rate" in caption(empty, Granularity.QUARTER)
+    True
+    """
+    threshold = overview.release.spec.threshold
+    block = granularity.value
+    return (
+        f"Episodes at your sites by the calendar {block} of their discharge, counted up to "
+        f"the end of the last complete month ({overview.until:%d %b %Y}): the current {block} "
+        "changes once a month, never from day to day. Rates show their 95% Wilson confidence "
+        f"interval and their n. **{WITHHELD.capitalize()}**: counts from 1 to "
+        f"{threshold - 1} and every rate, interval and median built on them, and some larger "
+        "figures chosen so that no withheld figure can be worked out from the others (by "
+        "subtracting from a total, another grouping or another period). Every withheld "
+        "figure reads the same, whatever its size."
     )
+
+
+def rate_definitions(overview: Overview) -> str:
+    """One line per rate of the table: what it is a share of, and by which rule."""
+    return "\n".join(f"- **{rate.label}**: {rate.definition}." for rate in overview.rates)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboard import clock
@@ -12,7 +11,7 @@ from dashboard.app.guard import page_viewer
 from dashboard.app.views.review_detail import draw_detail, start_prompt
 from dashboard.app.views.review_list import draw_list, open_client
 from dashboard.auth.viewer import Viewer
-from dashboard.review.actions import audit_client_view, week_of
+from dashboard.review.actions import week_of
 from dashboard.review.agenda import Agenda, Filters
 from dashboard.review.priorities import PRIORITIES, TIE_BREAKS, rule_help
 from dashboard.review.score_cells import agenda_measures
@@ -86,22 +85,6 @@ def _order_explained() -> None:
         )
 
 
-def _agenda_columns(agenda: Agenda, context: AppContext) -> list[str]:
-    """The agenda's columns after the client in the packet."""
-    measures = [m.abbreviation for m in agenda_measures(context.catalog)]
-    return [
-        "program_week",
-        "track",
-        "clinician",
-        "attendance_2w",
-        *[m for m in measures if m in agenda.rows.columns],
-        "flags",
-        "readiness",
-        "decision",
-        "plan",
-    ]
-
-
 def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filters) -> None:
     """The printable packet: drawn on request (a PDF per run would slow the page).
 
@@ -111,15 +94,14 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
     if st.button("Prepare the weekly review packet (PDF)", icon=":material/print:"):
         from dashboard.reports.review_packet import review_packet_pdf
 
-        rows = agenda.rows.select(
-            "client_id",
-            "display_name",
-            pl.col("why_now").alias("Why now"),
-            *_agenda_columns(agenda, context),
-        )
         st.session_state["review_packet"] = (
             drawn_for,
-            review_packet_pdf(rows, generated_by=viewer.username, week_of=week_of(agenda.as_of)),
+            review_packet_pdf(
+                agenda.rows,
+                measures=[m.abbreviation for m in agenda_measures(context.catalog)],
+                generated_by=viewer.display_name,
+                week_of=week_of(agenda.as_of),
+            ),
         )
     prepared = st.session_state.get("review_packet")
     if (
@@ -132,4 +114,12 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
             mime="application/pdf",
         )
     ):
-        audit_client_view(context.engine, viewer, "caseload", what="export-review-packet")
+        from dashboard.reports.export import audit_review_packet
+
+        # the packet has left: audited once for each client it lists
+        audit_review_packet(
+            context.engine,
+            viewer,
+            agenda.rows["client_id"].to_list(),
+            week_of=week_of(agenda.as_of),
+        )

@@ -1,0 +1,24 @@
+"""Directors' figures leaving the app: each download audited (the figures, never a client)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dashboard.auth.permissions import Action, require
+from dashboard.auth.viewer import Viewer
+from dashboard.store.audit import record_event
+from dashboard.store.engine import write
+
+
+def audit_table_export(engine: sa.Engine, viewer: Viewer, *, period: str, grouping: str) -> None:
+    """Record that ``viewer`` downloaded the overview of ``period`` by ``grouping``."""
+    require(viewer, Action.VIEW_COHORTS)
+    with write(engine, changes=False) as connection:
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="export-cohort-table",
+            resource_type="cohort",
+            resource_id=period,
+            detail={"grouping": grouping},
+        )
