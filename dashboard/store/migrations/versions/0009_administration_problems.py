@@ -4,8 +4,8 @@ A FHIR answer whose explicit ordinal disagrees with the standard value of its
 LOINC code is scored by the ordinal, and the disagreement is kept with the
 administration (a JSON array of text) so that it is shown with its scores.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
