@@ -10,7 +10,13 @@ from dashboard.imports.plan import (
     plan_imports,
 )
 from dashboard.imports.run import ImportResult, Progress, import_files, refresh_expected_ranges
-from dashboard.imports.wording import file_shown, headline, rows_in_words, what_was_imported
+from dashboard.imports.wording import (
+    file_shown,
+    headline,
+    recognition,
+    rows_in_words,
+    what_was_imported,
+)
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -27,6 +33,7 @@ __all__ = [
     "import_files",
     "looks_like_redcap",
     "plan_imports",
+    "recognition",
     "refresh_expected_ranges",
     "rows_in_words",
     "what_was_imported",

@@ -188,7 +188,11 @@ def _read_administrations(
     if planned.format == "csv":
         return read_administrations_file(planned.path, catalog)
     if planned.format == "fhir":
-        return read_fhir([planned.path, *planned.supporting], catalog)
+        return read_fhir(
+            [planned.path, *planned.supporting],
+            catalog,
+            patient_identifier_system=options.patient_identifier_system,
+        )
     return read_redcap(planned.path, *redcap_files(planned.path, options), catalog)
 
 

@@ -68,6 +68,18 @@ def _not_administrations(summary: ImportSummary) -> str:
     return f" + {total:,} {noun} ({listed})"
 
 
+def recognition(summary: ImportSummary) -> str | None:
+    """What recognised the file's measures, counted by kind; None where nothing was told
+    (a CSV or REDCap file names its measures).
+
+    Returns, e.g., ``measures recognised by: 44 item definitions, 1 questionnaire``.
+    """
+    if not summary.evidence:
+        return None
+    listed = ", ".join(f"{n:,} {kind}" for kind, n in summary.evidence.items())
+    return f"measures recognised by: {listed}"
+
+
 def what_was_imported(kind: str, format: str) -> str:
     """What an import held, in words, with the file's format where it had a file.
 

@@ -72,6 +72,8 @@ class ImportSummary:
         )
     )
     not_administrations: dict[str, int] = field(default_factory=dict)
+    #: What recognised each record's instrument, counted by kind (FHIR files).
+    evidence: dict[str, int] = field(default_factory=dict)
 
     @property
     def adds_up(self) -> bool:
@@ -131,6 +133,7 @@ def import_administrations(
                 0,
                 already_imported=earlier,
                 not_administrations=batch.not_administrations,
+                evidence=batch.evidence,
             )
         summary = write_administrations(
             connection,
@@ -208,6 +211,7 @@ def write_administrations(
         rejections=reasons.sort("row"),
         warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
         not_administrations=batch.not_administrations,
+        evidence=batch.evidence,
     )
     _finish_import(connection, summary)
     record_event(
@@ -227,6 +231,7 @@ def write_administrations(
                 if summary.not_administrations
                 else {}
             ),
+            **({"recognised_by": summary.evidence} if summary.evidence else {}),
         },
     )
     return summary
@@ -282,6 +287,7 @@ def _insert_administrations(
         "total_only",
         "outside_episode",
         "content_hash",
+        "source_problems",
         pl.lit(import_id).alias("import_id"),
         pl.lit(by).alias("recorded_by"),
         "raw",

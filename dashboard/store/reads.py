@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from measures import Catalog
+from measures.scoring import SOURCE_PROBLEMS
 
 _A = t.administrations.c
 
@@ -23,6 +24,7 @@ ADMINISTRATION_COLUMNS: dict[str, Any] = {
     "items": pl.String,
     "total": pl.Float64,
     "source": pl.String,
+    SOURCE_PROBLEMS: pl.String,
 }
 #: Further columns for exports and history.
 HISTORY_COLUMNS: dict[str, Any] = {
@@ -59,6 +61,7 @@ def administrations_select(*, current_only: bool = True, history: bool = False) 
         _A["items"],
         _A.stored_total.label("total"),
         _A.source,
+        _A.source_problems,
     ]
     if history:
         columns += [
@@ -161,8 +164,11 @@ def read_administrations(
 
 
 def with_item_columns(frame: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """``items`` (a JSON array of raw answers) as ``item_1 ... item_N`` columns."""
+    """``items`` (a JSON array of raw answers) as ``item_1 ... item_N`` columns, and the
+    record's own problems (a JSON array of text) as a list."""
     decoded = frame.with_columns(pl.col("items").str.json_decode(pl.List(pl.Int64)))
+    if SOURCE_PROBLEMS in decoded.columns:
+        decoded = decoded.with_columns(pl.col(SOURCE_PROBLEMS).str.json_decode(pl.List(pl.String)))
     answers = pl.col("items")
     return decoded.with_columns(
         answers.list.get(i, null_on_oob=True).alias(name)

@@ -138,6 +138,10 @@ administrations = sa.Table(
     # the record as its source gave it, where the reader keeps it (a check-in: the
     # answers as entered, e.g. the days of a BAM-R day item before its bin)
     sa.Column("raw", sa.Text, nullable=True),
+    # problems its source's record was found to have when it was read, as a JSON
+    # array of text (an answer's ordinal that disagrees with its code); shown with
+    # the scorer's own problems
+    sa.Column("source_problems", sa.Text, nullable=True),
     sa.UniqueConstraint(
         "client_id",
         "instrument",

@@ -31,6 +31,7 @@ from dashboard.imports import (
     headline,
     import_files,
     looks_like_redcap,
+    recognition,
     refresh_expected_ranges,
 )
 from dashboard.store.engine import read
@@ -112,6 +113,7 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
             known_clients_only=not register,
             redcap_dictionary=dictionary_path,
             redcap_mapping=mapping_path,
+            patient_identifier_system=context.settings.patient_identifier_system,
         )
         bar = st.progress(0.0, text="Importing...")
         result = import_files(
@@ -124,7 +126,7 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
             progress=_progress(bar),
         )
         bar.empty()
-    _draw(result)
+    _draw(result, patient_system=context.settings.patient_identifier_system)
     # drawn first: the import has committed and is shown before the program's ranges
     # are brought up to date (only when it changed what they rest on)
     if result.accepted and refresh_expected_ranges(
@@ -149,9 +151,10 @@ def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
     return start
 
 
-def _draw(result: ImportResult) -> None:
+def _draw(result: ImportResult, *, patient_system: str | None) -> None:
     """Each file's summary, then every file set aside with its reason (the values from
     the files with their control and invisible characters as escapes)."""
+    fhir = any(s.format == "fhir" and s.new_clients for s in result.summaries)
     for summary in result.summaries:
         if summary.already_imported is not None:
             st.info(printable(headline(summary)))
@@ -163,8 +166,19 @@ def _draw(result: ImportResult) -> None:
             )
         else:
             st.success(printable(headline(summary)))
+        told = recognition(summary)
+        if told:
+            st.caption(told)
         if summary.new_clients:
             st.warning(printable(f"New client ids registered: {', '.join(summary.new_clients)}"))
+    if fhir:
+        st.caption(
+            f"FHIR clients are named by their Patient's identifier of {patient_system}."
+            if patient_system
+            else "FHIR clients are named by their Patient's resource id. To name them by an "
+            "identifier such as the MRN, set [fhir] patient_identifier_system in the program "
+            "file."
+        )
     for item in result.set_aside:
         (st.error if item.problem else st.info)(printable(item.message))
 
