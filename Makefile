@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# pip install with a few lines of progress instead of a minute of silence (tools/pip_progress.py)
+PIP_PROGRESS := $(PYTHON) tools/pip_progress.py $(BIN)/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # The BioPsyKit environment's stamp lives inside it: deleting .venv/bench rebuilds it.
@@ -18,10 +19,10 @@ install: $(STAMP)
 	@true
 
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing IOP Outcomes into $(VENV) (first run only)..."
-	@$(PIP) install -r requirements.lock
-	@$(PIP) install --no-deps -e .
+	@test -x $(BIN)/python || { echo "Creating the virtual environment $(VENV)..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing IOP Outcomes into $(VENV) (first run only, about a minute)..."
+	@$(PIP_PROGRESS) -r requirements.lock
+	@$(PIP_PROGRESS) --no-deps -e .
 	@touch $@
 
 dev: $(DEV_STAMP)
@@ -29,7 +30,7 @@ dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	@echo "Installing the development tools..."
-	@$(PIP) install -r requirements-dev.lock
+	@$(PIP_PROGRESS) -r requirements-dev.lock
 	@touch $@
 
 run: install

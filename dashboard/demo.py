@@ -15,7 +15,7 @@ from dashboard import clock
 from dashboard.admin.operator import upgrade_schema
 from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
-from dashboard.imports import import_files
+from dashboard.imports import import_files, refresh_expected_ranges
 from dashboard.program_settings import APP_SECTIONS
 from dashboard.review.outcome_queue import refresh as refresh_outcomes
 from dashboard.store.batch import UnusableFile
@@ -71,11 +71,19 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="iop-demo-") as folder:
         shifted = [_shifted(fixtures / name, Path(folder) / name, weeks) for name in _FILES]
         _leave_todays_check_in(Path(folder) / "administrations.csv", manifest, weeks)
-        # the expected ranges are stored by the import, for the first page
-        result = import_files(engine, shifted, viewer=builder, catalog=catalog, program=program)
+        result = import_files(
+            engine,
+            shifted,
+            viewer=builder,
+            catalog=catalog,
+            program=program,
+            progress=_announce(echo),
+        )
     if result.unusable:
         msg = "; ".join(s.message for s in result.unusable)
         raise UnusableFile(msg)
+    # stored now, for the first page
+    refresh_expected_ranges(engine, catalog=catalog, program=program)
     refresh_outcomes(engine, catalog, program)  # the directors' figures, for the first page
     for summary in result.summaries:
         echo(
@@ -138,6 +146,15 @@ def build_demo(
         f"({manifest['demo_client_id']}); password '{DEMO_PASSWORD}'"
     )
     engine.dispose()
+
+
+def _announce(echo: Callable[[str], None]) -> Callable[[int], None]:
+    """An import progress that says each file's size as it starts (a first run is not silent)."""
+
+    def started(records: int) -> None:
+        echo(f"  importing {records:,} rows...")
+
+    return started
 
 
 def _leave_todays_check_in(path: Path, manifest: dict[str, object], weeks: int) -> None:

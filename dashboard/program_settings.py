@@ -11,7 +11,7 @@ from typing import Any, Literal, cast
 from dashboard.privacy import SMALL_CELL
 
 #: Sections of the program file the application reads (measures reads the others).
-APP_SECTIONS = ("crisis", "on_call", "notifications", "privacy")
+APP_SECTIONS = ("crisis", "on_call", "notifications", "fhir", "privacy")
 
 #: Shown at once, whatever else happens, when a client answers a safety item above
 #: its threshold. Programs outside the US set their own lines in [crisis] message.
@@ -74,6 +74,9 @@ class AppSettings:
     crisis_message: str = DEFAULT_CRISIS_MESSAGE
     on_call: tuple[OnCall, ...] = ()
     notifications: Notifications = field(default_factory=Notifications)
+    #: [fhir] patient_identifier_system: a FHIR record's client is its Patient's
+    #: identifier of this system (the EHR's MRN), not the Patient's resource id.
+    patient_identifier_system: str | None = None
     #: Directors' counts from 1 to ``small_cell - 1`` are withheld ([privacy] small_cell).
     small_cell: int = SMALL_CELL
 
@@ -86,7 +89,8 @@ class AppSettings:
 
     @classmethod
     def from_toml(cls, path: str | Path | None) -> AppSettings:
-        """The [crisis], [[on_call]], [notifications] and [privacy] sections of the program file."""
+        """The [crisis], [[on_call]], [notifications], [fhir] and [privacy] sections of the
+        program file."""
         if path is None:
             return cls()
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -114,6 +118,7 @@ class AppSettings:
             notifications=_notifications(
                 data.get("notifications", {}), f"{where}: [notifications]"
             ),
+            patient_identifier_system=_identifier_system(data.get("fhir", {}), f"{where}: [fhir]"),
             small_cell=_small_cell(data.get("privacy", {}), f"{where}: [privacy]"),
         )
 
@@ -143,6 +148,21 @@ def _texts(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         msg = f"{where} {key} must be a list of strings"
         raise ValueError(msg)
     return tuple(v.strip() for v in value)
+
+
+def _identifier_system(value: object, where: str) -> str | None:
+    """[fhir] patient_identifier_system: a URI (``urn:oid:...``, ``http://...``), or none."""
+    table = _table(value, where, {"patient_identifier_system"})
+    if "patient_identifier_system" not in table:
+        return None
+    system = _text(table, "patient_identifier_system", "", where).strip()
+    if ":" not in system or any(c.isspace() for c in system):
+        msg = (
+            f"{where} patient_identifier_system must be the identifier system's URI "
+            "(such as urn:oid:2.16.840.1.113883.19.5 or https://hospital.example/mrn)"
+        )
+        raise ValueError(msg)
+    return system
 
 
 def _on_call(value: object, where: str) -> OnCall:

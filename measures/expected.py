@@ -11,7 +11,7 @@ from measures.catalog import Catalog, load_catalog
 from measures.config import ConfigError, updated
 from measures.expected_words import ALL_BASELINES as ALL_BASELINES
 from measures.expected_words import ALL_TRACKS as ALL_TRACKS
-from measures.expected_words import evidence_text, gap_lookup, gap_table
+from measures.expected_words import gap_table, with_evidence
 
 #: What a range says about the episode it describes, per week.
 RANGE_COLUMNS = ("n_episodes", "n_clients", "p10", "p50", "p90", "worse_than")
@@ -332,10 +332,15 @@ def not_on_track(
     )
     is_worse = pl.col("worse").fill_null(False)
     starts = ~is_worse | (pl.col("week").diff() != 1).fill_null(True)
-    in_run = is_worse & (starts.cum_sum() == starts.cum_sum().max())
+    run = starts.cum_sum()
+    # each row in the run of worse weeks ending at its episode's latest week (window
+    # functions over the week-ordered rows: evaluated per group inside the aggregation,
+    # the same expression cost a slow path per episode)
+    in_run = pl.col("_in_run")
     summary = (
         joined.with_columns(worse.alias("worse"))
-        .sort("week")
+        .sort("week", maintain_order=True)
+        .with_columns((is_worse & (run == run.max())).over(keys).alias("_in_run"))
         .group_by(keys, maintain_order=True)
         .agg(
             pl.col(
@@ -359,12 +364,8 @@ def not_on_track(
             .alias("not_on_track")
         )
     )
-    gap_reasons = gap_lookup(gaps)
-    evidence = [
-        evidence_text(row, catalog, config, gap_reasons) for row in summary.iter_rows(named=True)
-    ]
-    return summary.select(*keys, "week", "value", "not_on_track", "weeks").with_columns(
-        pl.Series("evidence", evidence, dtype=pl.String)
+    return with_evidence(summary, catalog, config, gaps).select(
+        *keys, "week", "value", "not_on_track", "weeks", "evidence"
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import polars as pl
 
 from measures.catalog import Catalog
-from measures.formatting import num, track_words
+from measures.formatting import num_text, track_words_text
 
 
 class RangeSettings(Protocol):
@@ -32,6 +32,8 @@ def who(
 ) -> str:
     """The reference group in words; ``having`` adds what else they have in common.
 
+    One row of :func:`who_text`.
+
     Examples
     --------
     >>> from measures import load_catalog
@@ -40,49 +42,50 @@ def who(
     >>> who("all", "pacs", load_catalog(), having="a score in week 3")
     'episodes (all tracks) with a score in week 3'
     """
+    row = pl.DataFrame({"baseline_band": [band], "measure": [measure], "track": [track]})
+    words = who_text(catalog, pl.col("track"), having=pl.lit(having) if having else None)
+    return str(row.select(words).item())
+
+
+def who_text(catalog: Catalog, track: pl.Expr, *, having: pl.Expr | None = None) -> pl.Expr:
+    """The reference group of each row (``baseline_band``, ``measure``) in words.
+
+    ``track`` is the group's track (``"all"``: every track together); ``having``
+    adds what else they have in common.
+    """
     whose = (
-        "episodes (all tracks)" if track == ALL_TRACKS else f"{track_words(track)}-track episodes"
+        pl.when(track == ALL_TRACKS)
+        .then(pl.lit("episodes (all tracks)"))
+        .otherwise(pl.concat_str(track_words_text(track), pl.lit("-track episodes")))
     )
-    if band == ALL_BASELINES:
-        return f"{whose} with {having}" if having else whose
-    baseline = f"{whose} with a {band} {_name(measure, catalog)} baseline"
-    return f"{baseline} and {having}" if having else baseline
+    band = pl.col("baseline_band")
+    baseline = pl.concat_str(whose, pl.lit(" with a "), band, pl.lit(" "), _name(catalog))
+    baseline = pl.concat_str(baseline, pl.lit(" baseline"))
+    if having is None:
+        return pl.when(band == ALL_BASELINES).then(whose).otherwise(baseline)
+    return (
+        pl.when(band == ALL_BASELINES)
+        .then(pl.concat_str(whose, pl.lit(" with "), having))
+        .otherwise(pl.concat_str(baseline, pl.lit(" and "), having))
+    )
 
 
-def _name(measure: str, catalog: Catalog) -> str:
-    return catalog[measure].abbreviation if measure in catalog else measure
+def _name(catalog: Catalog) -> pl.Expr:
+    """The abbreviation of each row's ``measure`` (the id where the catalog lacks it)."""
+    return pl.col("measure").replace({i.id: i.abbreviation for i in catalog})
 
 
 def gap_table(gaps: pl.DataFrame, catalog: Catalog, config: RangeSettings) -> pl.DataFrame:
     """The groups with too few episodes, each with the reason in words (``reason``)."""
-    reasons = [
-        _gap_reason(
-            row["measure"], row["baseline_band"], row["week"], row["n_episodes"], catalog, config
-        )
-        for row in gaps.iter_rows(named=True)
-    ]
     return gaps.select("measure", "baseline_band", "week", "n_episodes").with_columns(
-        pl.Series("reason", reasons, dtype=pl.String)
+        pl.format(
+            "only {} {} have a score in week {}; at least {} needed",
+            "n_episodes",
+            who_text(catalog, pl.lit(ALL_TRACKS)),
+            "week",
+            pl.lit(config.min_reference_episodes),
+        ).alias("reason")
     )
-
-
-def _gap_reason(
-    measure: str, band: str, week: int, n: int, catalog: Catalog, config: RangeSettings
-) -> str:
-    return (
-        f"only {n} {who(band, measure, catalog)} have a score in week {week}; "
-        f"at least {config.min_reference_episodes} needed"
-    )
-
-
-def gap_lookup(gaps: pl.DataFrame | None) -> dict[tuple[str, str, int], str]:
-    """The reason of each gap by measure, baseline band and week."""
-    if gaps is None:
-        return {}
-    return {
-        (r["measure"], r["baseline_band"], r["week"]): r["reason"]
-        for r in gaps.iter_rows(named=True)
-    }
 
 
 def _percentile(config: RangeSettings, higher_is_better: bool) -> str:
@@ -101,44 +104,117 @@ def _percentile(config: RangeSettings, higher_is_better: bool) -> str:
     return f"{side} the {text}{suffix} percentile"
 
 
-def evidence_text(
-    row: dict[str, Any],
+def with_evidence(
+    summary: pl.DataFrame,
     catalog: Catalog,
     config: RangeSettings,
-    gaps: dict[tuple[str, str, int], str],
-) -> str:
-    """A client's not-on-track verdict in words, with the reference group and its size."""
-    measure, band, week = str(row["measure"]), str(row["baseline_band"]), row["week"]
-    name = _name(measure, catalog)
-    value = num(row["value"])
-    if row["not_on_track"] is None:
-        reason = gaps.get((measure, band, week)) or (
-            f"fewer than {config.min_reference_episodes} {who(band, measure, catalog)} "
-            f"have a score in week {week}"
-        )
-        return f"{name} {value} in week {week}: no expected range ({reason})"
-    edge = _percentile(config, bool(row["higher_is_better"]))
-    track = str(row["reference_track"])
-    weeks = row["weeks"]
-    if row["not_on_track"]:
-        pairs = "; ".join(
-            f"week {w}: {num(v)} vs {num(lim)}, n = {n}"
-            for w, v, lim, n in zip(
-                weeks, row["run_values"], row["run_limits"], row["run_sizes"], strict=True
-            )
-        )
-        group = who(band, measure, catalog, track, having="a score that week")
-        return (
-            f"not on track: {name} {edge} of the {group} for {len(weeks)} weeks in a row ({pairs})"
-        )
-    group = who(band, measure, catalog, track, having=f"a score in week {week}")
-    whom = f"the {row['n_episodes']} {group}"
-    if weeks:
-        return (
-            f"{name} {value} in week {week} is {edge} ({num(row['worse_than'])}) of {whom}; "
-            f"{len(weeks)} of {config.consecutive_weeks} weeks in a row so far"
-        )
+    gaps: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Each client's not-on-track verdict in words (``evidence``), with the reference group
+    and its size, for every row of :func:`measures.expected.not_on_track`'s summary."""
+    text = pl.concat_str
+    week = pl.col("week").cast(pl.String)
+    value = num_text(pl.col("value"))
+    runs = pl.col("weeks").list.len().cast(pl.String)
+    track = pl.col("reference_track").cast(pl.String).fill_null("None")
+    edge = (
+        pl.when(pl.col("higher_is_better").fill_null(False))
+        .then(pl.lit(_percentile(config, True)))
+        .otherwise(pl.lit(_percentile(config, False)))
+    )
+    fewer = text(
+        pl.lit(f"fewer than {config.min_reference_episodes} "),
+        who_text(catalog, pl.lit(ALL_TRACKS)),
+        pl.lit(" have a score in week "),
+        week,
+    )
+    gap = pl.col("_gap")
+    reason = pl.when(gap.is_not_null() & (gap != "")).then(gap).otherwise(fewer)
+    name = _name(catalog)
+    no_range = text(name, pl.lit(" "), value, pl.lit(" in week "), week)
+    no_range = text(no_range, pl.lit(": no expected range ("), reason, pl.lit(")"))
+    group = who_text(catalog, track, having=pl.lit("a score that week"))
+    behind = text(pl.lit("not on track: "), name, pl.lit(" "), edge, pl.lit(" of the "), group)
+    behind = text(behind, pl.lit(" for "), runs, pl.lit(" weeks in a row ("), "_pairs", pl.lit(")"))
+    having = text(pl.lit("a score in week "), week)
+    whom = text(
+        pl.lit("the "),
+        pl.col("n_episodes").cast(pl.String).fill_null("None"),
+        pl.lit(" "),
+        who_text(catalog, track, having=having),
+    )
+    limit = text(pl.lit(" ("), num_text(pl.col("worse_than")), pl.lit(") of "), whom)
+    said = text(name, pl.lit(" "), value, pl.lit(" in week "), week)
+    so_far = text(
+        said,
+        pl.lit(" is "),
+        edge,
+        limit,
+        pl.lit("; "),
+        runs,
+        pl.lit(f" of {config.consecutive_weeks} weeks in a row so far"),
+    )
+    within = text(
+        said,
+        pl.lit(" is not "),
+        edge,
+        limit,
+        pl.lit("; their median is "),
+        num_text(pl.col("p50")),
+    )
+    evidence = (
+        pl.when(pl.col("not_on_track").is_null())
+        .then(no_range)
+        .when(pl.col("not_on_track"))
+        .then(behind)
+        .when(pl.col("weeks").list.len() > 0)
+        .then(so_far)
+        .otherwise(within)
+    )
+    keys = ["measure", "baseline_band", "week"]
+    reasons = _gap_reasons(gaps).cast({k: summary.schema[k] for k in keys})
     return (
-        f"{name} {value} in week {week} is not {edge} ({num(row['worse_than'])}) of {whom}; "
-        f"their median is {num(row['p50'])}"
+        _with_pairs(summary)
+        .join(reasons, on=keys, how="left", maintain_order="left")
+        .with_columns(evidence.alias("evidence"))
+        .drop("_pairs", "_gap")
+    )
+
+
+def _with_pairs(summary: pl.DataFrame) -> pl.DataFrame:
+    """``_pairs``: the run of worse weeks as "week 2: 15 vs 14, n = 40; week 3: ..."."""
+    runs = ["weeks", "run_values", "run_limits", "run_sizes"]
+    indexed = summary.with_row_index("_row")
+    pairs = (
+        indexed.select("_row", *runs)
+        .explode(runs)
+        .filter(pl.col("weeks").is_not_null())
+        .group_by("_row", maintain_order=True)
+        .agg(
+            pl.format(
+                "week {}: {} vs {}, n = {}",
+                "weeks",
+                num_text(pl.col("run_values")),
+                num_text(pl.col("run_limits")),
+                pl.col("run_sizes").cast(pl.String).fill_null("None"),
+            )
+            .str.join("; ")
+            .alias("_pairs")
+        )
+    )
+    return indexed.join(pairs, on="_row", how="left", maintain_order="left").drop("_row")
+
+
+def _gap_reasons(gaps: pl.DataFrame | None) -> pl.DataFrame:
+    """The reason of each gap by measure, baseline band and week (the last where repeated)."""
+    if gaps is None or gaps.is_empty():
+        return pl.DataFrame(
+            schema={"measure": pl.String, "baseline_band": pl.String, "week": pl.Int64}
+        ).with_columns(pl.lit(None, pl.String).alias("_gap"))
+    return (
+        gaps.select(
+            "measure", "baseline_band", "week", pl.col("reason").cast(pl.String).alias("_gap")
+        )
+        .reverse()
+        .unique(["measure", "baseline_band", "week"], keep="first", maintain_order=True)
     )

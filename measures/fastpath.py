@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from measures.catalog import KEY_COLUMNS, Catalog
+from measures.csv_safety import FORMULA_PATTERN, neutralise_text_columns
 from measures.definition import Instrument
 from measures.parsing import (
     check_header,
@@ -80,7 +81,15 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     checks = _unusual(frame, instrument, catalog, now=now)
     columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
     columns += triage_columns([instrument])
-    table = _scores(frame, instrument).with_columns(pl.lit("").alias("problems")).select(columns)
+    # no text cell may start a spreadsheet formula (the full path's writer makes sure of
+    # it too): the input's are screened by _unusual, the labels are rewritten here (an
+    # Enum's labels are known, so only a label that needs it costs anything)
+    labels = [c for c in columns if c not in frame.columns]
+    table = (
+        neutralise_text_columns(_scores(frame, instrument), columns=labels)
+        .with_columns(pl.lit("").alias("problems"))
+        .select(columns)
+    )
     partial = out.with_name(out.name + ".partial")
     # polars lets go of the GIL: the checks run while the scores are written
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -158,7 +167,7 @@ def _unusual(
     """One boolean: True when anything in ``frame`` needs the full path.
 
     Unusual is anything the full path would treat with care: a failed rule, a
-    missing value, a second instrument, white space to trim. The rules are
+    missing value, a second instrument, a cell to neutralise. The rules are
     checked as whole-frame aggregates (``Rule.any_screen``).
     """
     rules = administration_rules(catalog, frame.columns, now=now, measures=[instrument.id])
@@ -173,8 +182,11 @@ def _unusual(
                 *[r.any_screen for r in rules],
                 *[pl.col(c).is_null().any() for c in [*frame.columns, "administered_at"]],
                 (pl.col("measure") != instrument.id).any(),
-                # the full path trims cells; each distinct id is checked once
-                pl.col("client_id").unique().str.contains(r"^\s|\s$").any(),
+                # a text cell a spreadsheet would run as a formula is written with a quote
+                # in front by the full path: client ids follow the id rule (a letter or
+                # digit first, no white space to trim) and the measure is the instrument's
+                # id, but a date cell may start with a sign (+2025-01-05 reads as a date)
+                pl.col("administered_on").str.contains(FORMULA_PATTERN).any(),
             )
         )
     )

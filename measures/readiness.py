@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import Source
 from measures.readiness_config import ASAM_DIMENSIONS, ReadinessConfig
-from measures.readiness_criteria import CRITERIA, IMPROVING, Outcome, Rule, prepare_rules
+from measures.readiness_criteria import CRITERIA, IMPROVING, Rule, prepare_rules
 from measures.readiness_facts import gather_facts
+from measures.readiness_parts import source_of
+from measures.readiness_status import status_frame
 
 Status = Literal["ready", "approaching", "not ready", "not enough data"]
 #: A criterion's state on a checklist: met, not met, not evaluated (fails closed) or
@@ -30,6 +33,7 @@ CORE_CRITERIA = CRITERIA
 __all__ = [
     "CORE_CRITERIA",
     "DISCLAIMER",
+    "CaseloadReadiness",
     "CriterionResult",
     "Readiness",
     "State",
@@ -277,14 +281,33 @@ def assess_caseload(
     follow_ups: pl.DataFrame | None = None,
     config: ReadinessConfig | None = None,
     catalog: Catalog | None = None,
-) -> dict[str, Readiness]:
+) -> CaseloadReadiness:
     """Step-down readiness of every client in ``episodes`` (one current episode each).
 
     The frames are those of :func:`assess_readiness` (``follow_ups`` too) with a
     ``client_id`` column (String) each; ``episodes`` has ``client_id``, ``admitted_on``
-    (Date) and optionally ``track`` (String). All clients are summarised with
-    polars group-bys at once; only the small per-client summaries are read in
-    Python.
+    (Date) and optionally ``track`` (String). Every criterion is evaluated for the
+    whole caseload at once as polars expressions, at ``as_of`` and at the previous
+    review; the result maps each client to its :class:`Readiness`, built when asked
+    for, and holds the frames behind them (:class:`CaseloadReadiness`).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> scored = pl.DataFrame({
+    ...     "client_id": ["C1", "C1", "C2"], "measure": ["phq9", "phq9", "gad7"],
+    ...     "administered_at": [dt.datetime(2026, 11, d, 10) for d in (2, 16, 16)],
+    ...     "score": [16.0, 8.0, 6.0], "critical": [False] * 3,
+    ... })
+    >>> episodes = pl.DataFrame({"client_id": ["C1", "C2"],
+    ...                          "admitted_on": [dt.date(2026, 11, 2)] * 2})
+    >>> none = pl.DataFrame(schema={"client_id": pl.String, "session_on": pl.Date,
+    ...                             "attended": pl.Boolean, "administered_at": pl.Datetime})
+    >>> caseload = assess_caseload(scored, episodes, none, none, as_of=dt.date(2026, 11, 17))
+    >>> caseload["C2"].criterion("anxiety").value
+    'GAD-7 6 on 2026-11-16 (below 10); first score of the episode, no change yet'
+    >>> caseload.statuses["status"].to_list()
+    ['not enough data', 'not enough data']
     """
     config = config or ReadinessConfig()
     catalog = catalog or load_catalog()
@@ -304,31 +327,141 @@ def assess_caseload(
         config=config,
         catalog=catalog,
     )
-    rules = prepare_rules(config, catalog)
-    results = {}
-    for client_id in episodes["client_id"].cast(pl.String).to_list():
-        now, before = facts[client_id, 0], facts[client_id, 1]
-        criteria = tuple(_result(rule, rule.apply(now), rule.apply(before).met) for rule in rules)
-        status, reason = readiness_status(criteria, previous_review=previous)
-        results[client_id] = Readiness(client_id, as_of, previous, status, reason, criteria)
-    return results
+    criteria = criteria_frame(facts, prepare_rules(config, catalog))
+    clients = episodes["client_id"].cast(pl.String)
+    statuses = status_frame(criteria, clients, previous_review=previous)
+    return CaseloadReadiness(criteria, statuses, as_of=as_of, previous_review=previous)
 
 
-def _result(rule: Rule, outcome: Outcome, previous: bool | None) -> CriterionResult:
+#: The columns of :attr:`CaseloadReadiness.criteria`: the client, then the fields of
+#: :class:`CriterionResult` (``sources`` a list of keys, :func:`source_key`, each once).
+CRITERION_COLUMNS = (
+    "client_id",
+    "id",
+    "label",
+    "asam_dimension",
+    "met",
+    "value",
+    "sources",
+    "note",
+    "no_recent_data",
+    "met_at_previous_review",
+    "improving",
+    "applicable",
+    "settings",
+)
+
+
+def criteria_frame(facts: pl.DataFrame, rules: tuple[Rule, ...]) -> pl.DataFrame:
+    """Every rule over the facts: one row per client and criterion (:data:`CRITERION_COLUMNS`).
+
+    ``facts`` holds two reviews per client (this one, ``review`` 0, and the
+    previous one, 1), each client's in a row after the other; the rows come
+    client by client, each client's criteria in review order.
+    """
+    now = facts.lazy().filter(pl.col("review") == 0)
+    before = facts.lazy().filter(pl.col("review") == 1)
+    frames = []
+    for order, rule in enumerate(rules):
+        outcome = rule.outcome
+        fields = now.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_position"),
+            pl.lit(order).alias("_order"),
+            pl.col("client_id"),
+            pl.lit(rule.key).alias("id"),
+            pl.lit(rule.label).alias("label"),
+            pl.lit(rule.criterion.asam_dimension).alias("asam_dimension"),
+            outcome.met.cast(pl.Boolean).alias("met"),
+            outcome.value.cast(pl.String).alias("value"),
+            outcome.sources.cast(pl.List(pl.String)).alias("sources"),
+            outcome.note.cast(pl.String).alias("note"),
+            outcome.no_recent_data.cast(pl.Boolean).alias("no_recent_data"),
+            outcome.improving.cast(pl.Boolean).alias("improving"),
+            outcome.applicable.cast(pl.Boolean).alias("applicable"),
+            outcome.settings.cast(pl.List(pl.String)).alias("settings"),
+        )
+        previous = before.select(  # the client keeps a select of literals one row per client
+            pl.col("client_id").alias("_previous_client"),
+            outcome.met.cast(pl.Boolean).alias("met_at_previous_review"),
+        )
+        frames.append(pl.concat([fields, previous], how="horizontal"))
+    if not frames:
+        return pl.DataFrame(schema=_CRITERION_SCHEMA)
+    return pl.concat(frames).sort("_position", "_order").select(CRITERION_COLUMNS).collect()
+
+
+_CRITERION_SCHEMA: dict[str, Any] = {
+    "client_id": pl.String,
+    "id": pl.String,
+    "label": pl.String,
+    "asam_dimension": pl.Int64,
+    "met": pl.Boolean,
+    "value": pl.String,
+    "sources": pl.List(pl.String),
+    "note": pl.String,
+    "no_recent_data": pl.Boolean,
+    "met_at_previous_review": pl.Boolean,
+    "improving": pl.Boolean,
+    "applicable": pl.Boolean,
+    "settings": pl.List(pl.String),
+}
+
+
+class CaseloadReadiness(Mapping[str, Readiness]):
+    """The readiness of every client of a caseload: each client's :class:`Readiness`,
+    built from the frames when asked for, and the frames themselves.
+
+    ``criteria`` has one row per client and criterion (:data:`CRITERION_COLUMNS`),
+    ``statuses`` one per client (``client_id``, ``status``, ``reason``), both in
+    the caseload's order: a page that needs only the statuses reads the frame and
+    never builds the objects.
+    """
+
+    def __init__(
+        self,
+        criteria: pl.DataFrame,
+        statuses: pl.DataFrame,
+        *,
+        as_of: dt.date,
+        previous_review: dt.date,
+    ) -> None:
+        self.criteria = criteria
+        self.statuses = statuses
+        self.as_of = as_of
+        self.previous_review = previous_review
+        self._clients: dict[str, int] = {
+            c: i for i, c in enumerate(statuses["client_id"].to_list())
+        }
+        self._each = criteria.height // statuses.height if statuses.height else 0
+
+    def __getitem__(self, client_id: str) -> Readiness:
+        return self._readiness(self._clients[client_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._clients)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def __repr__(self) -> str:
+        return f"CaseloadReadiness({len(self)} clients at {self.as_of})"
+
+    def _readiness(self, position: int) -> Readiness:
+        client_id, status, reason = self.statuses.row(position)
+        rows = self.criteria.slice(position * self._each, self._each)
+        criteria = tuple(_criterion(row) for row in rows.drop("client_id").iter_rows(named=True))
+        return Readiness(client_id, self.as_of, self.previous_review, status, reason, criteria)
+
+
+def _criterion(row: dict[str, Any]) -> CriterionResult:
+    sources, settings = row.pop("sources"), row.pop("settings")
     return CriterionResult(
-        id=rule.key,
-        label=outcome.label,
-        asam_dimension=rule.criterion.asam_dimension,
-        met=outcome.met,
-        value=outcome.value,
-        sources=outcome.sources,
-        note=outcome.note,
-        no_recent_data=outcome.no_recent_data,
-        met_at_previous_review=previous,
-        improving=outcome.improving,
-        applicable=outcome.applicable,
-        settings=outcome.settings,
+        **row, sources=tuple(source_of(k) for k in sources), settings=tuple(settings)
     )
+
+
+def _flags(criterion: CriterionResult) -> tuple[bool, bool, bool]:
+    return criterion.no_recent_data, criterion.improving, criterion.applicable
 
 
 def readiness_status(
@@ -350,47 +483,24 @@ def readiness_status(
     >>> readiness_status((result("mood", True), result("safety", None)), previous_review=week)
     ('not ready', 'Not evaluated: Safety.')
     """
-    # a criterion outside CORE_CRITERIA (none today) counts only where evaluated
-    applicable = [
-        c for c in criteria if c.applicable and (c.met is not None or c.id in CORE_CRITERIA)
-    ]
-    missing = [c for c in applicable if c.no_recent_data]
-    unevaluated = [c for c in applicable if c.met is None and not c.no_recent_data]
-    open_ = [c for c in applicable if c.met is False] + unevaluated
-    if missing:
-        also = f"; {_describe(open_)}" if open_ else ""
-        return "not enough data", f"Not enough recent data for: {_names(missing)}{also}."
-    if not applicable:
-        return "not enough data", "No criterion applies to this client."
-    count = f"{len(applicable)} {'criterion' if len(applicable) == 1 else 'criteria'}"
-    if not open_:
-        lapsed = [c for c in applicable if c.met and c.met_at_previous_review is not True]
-        if not lapsed:
-            met = f"met at this review and at the previous one ({previous_review})"
-            return "ready", f"All {count} {met}."
-        return "approaching", (
-            f"All {count} met now, but not all at the previous review ({previous_review}): "
-            f"{_names(lapsed)} not met then."
-        )
-    if len(open_) == 1 and open_[0].id != "safety":
-        return "approaching", f"All but one of {count} met; {_describe(open_)}."
-    text = _describe(open_)
-    return "not ready", f"{text[:1].upper()}{text[1:]}."
-
-
-def _describe(criteria: list[CriterionResult]) -> str:
-    """The criteria that keep a client from ready, grouped: not met, improving, not evaluated."""
-    groups = [
-        ("not met", [c.label for c in criteria if c.met is False and not c.improving]),
-        (IMPROVING, [c.label for c in criteria if c.improving]),
-        ("not evaluated", [_unevaluated(c) for c in criteria if c.met is None]),
-    ]
-    return "; ".join(f"{name}: {', '.join(labels)}" for name, labels in groups if labels)
-
-
-def _unevaluated(criterion: CriterionResult) -> str:
-    return f"{criterion.label} ({criterion.note})" if criterion.note else criterion.label
-
-
-def _names(criteria: list[CriterionResult]) -> str:
-    return ", ".join(c.label for c in criteria)
+    rows = pl.DataFrame(
+        [
+            ("client", c.id, c.label, c.met, c.met_at_previous_review, c.note, *_flags(c))
+            for c in criteria
+        ],
+        schema={
+            "client_id": pl.String,
+            "id": pl.String,
+            "label": pl.String,
+            "met": pl.Boolean,
+            "met_at_previous_review": pl.Boolean,
+            "note": pl.String,
+            "no_recent_data": pl.Boolean,
+            "improving": pl.Boolean,
+            "applicable": pl.Boolean,
+        },
+        orient="row",
+    )
+    clients = pl.Series(["client"], dtype=pl.String)
+    _, status, reason = status_frame(rows, clients, previous_review=previous_review).row(0)
+    return status, reason

@@ -1,15 +1,30 @@
-"""Readiness criteria as rules: thresholds resolved once, then applied to each client's facts."""
+"""Readiness criteria as rules: thresholds resolved once, each a polars expression per field.
+
+Every rule reads the facts of :func:`measures.readiness_facts.gather_facts` (one row per
+client and review) and gives the fields of a
+:class:`~measures.readiness.CriterionResult` for every row at once: the whole caseload is
+assessed with expressions, never client by client.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import polars as pl
 
 from measures.catalog import Catalog
 from measures.change import DETERIORATED, IMPROVED, NO_CHANGE
 from measures.config import NOT_SET
 from measures.definition import Instrument, Source
-from measures.formatting import counted, num, track_words
+from measures.formatting import (
+    counted_text,
+    num,
+    num_text,
+    percent_text,
+    tenths_text,
+    track_words,
+    track_words_text,
+)
 from measures.readiness_config import (
     Attendance,
     BamComposite,
@@ -21,17 +36,23 @@ from measures.readiness_config import (
     SelfEfficacy,
     Symptoms,
 )
-from measures.readiness_facts import Facts
 from measures.readiness_parts import (
+    NO_RECENT,
+    Outcome,
+    _combine,
     _cut,
+    _day,
+    _keys,
     _Latest,
-    _Part,
     _Ratings,
     _reliable,
     _set_note,
     _setting,
+    _text,
+    _texts,
     _window,
     _window_text,
+    source_key,
 )
 
 #: The criteria in the order a review lists them.
@@ -46,8 +67,6 @@ CRITERIA = (
     "recovery_environment",
     "attendance",
 )
-#: Where a criterion needs recent data and has none.
-NO_RECENT = "not enough recent data"
 #: Mood or anxiety reliably improved but still a case: not met (Jacobson & Truax 1991).
 IMPROVING = "improving, still above the cut-off"
 #: Why reliable improvement alone does not meet mood or anxiety.
@@ -81,45 +100,19 @@ _LABELS = {
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A criterion's verdict at one review, with its plain-language evidence.
-
-    ``met`` None: not evaluated (``note`` says why; ``settings`` names the
-    program settings it needs, ``no_recent_data`` marks missing data) or not
-    applicable to the client (``applicable`` False). ``improving``: not met,
-    reliably improved but still above the cut-off.
-    """
-
-    label: str
-    met: bool | None
-    value: str
-    sources: tuple[Source, ...]
-    note: str | None = None
-    no_recent_data: bool = False
-    improving: bool = False
-    applicable: bool = True
-    settings: tuple[str, ...] = ()
-
-
-Check = Callable[[Facts], Outcome]
-
-
-@dataclass(frozen=True)
 class Rule:
-    """One enabled criterion, its thresholds resolved: apply it to a client's facts."""
+    """One enabled criterion, its thresholds resolved, as expressions over the facts.
+
+    ``outcome`` is "not applicable" where the criterion does not apply to the
+    client's track (where the track is not recorded: where none of ``measures``
+    was given in the episode).
+    """
 
     key: str
     label: str
     criterion: Criterion
     measures: tuple[str, ...]
-    check: Check
-
-    def apply(self, facts: Facts) -> Outcome:
-        """The criterion's outcome, or "not applicable" for the client's track."""
-        inapplicable = _not_applicable(self.criterion, facts, self.measures)
-        if inapplicable:
-            return Outcome(self.label, None, "", (), note=inapplicable, applicable=False)
-        return self.check(facts)
+    outcome: Outcome
 
 
 def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]:
@@ -139,65 +132,69 @@ def prepare_rules(config: ReadinessConfig, catalog: Catalog) -> tuple[Rule, ...]
             label = f"{kind} ({catalog[criterion.measure].abbreviation})"
         else:
             label = _LABELS[key]
-        check, measures = _checker(key, label, criterion, config.policy, catalog)
-        rules.append(Rule(key, label, criterion, measures, check))
+        outcome, measures = _checker(key, criterion, config.policy, catalog)
+        applies, note = _applies(criterion, measures)
+        inapplicable = Outcome(
+            met=pl.lit(None, pl.Boolean), value=pl.lit(""), note=note, applicable=pl.lit(False)
+        )
+        outcome = outcome.where(applies, inapplicable)
+        rules.append(Rule(key, label, criterion, measures, outcome))
     return tuple(rules)
 
 
 def _checker(
-    key: str, label: str, criterion: Criterion, policy: Source, catalog: Catalog
-) -> tuple[Check, tuple[str, ...]]:
+    key: str, criterion: Criterion, policy: Source, catalog: Catalog
+) -> tuple[Outcome, tuple[str, ...]]:
     if isinstance(criterion, Symptoms):
-        return _symptoms(key, label, criterion, policy, catalog), (criterion.measure,)
+        return _symptoms(key, criterion, policy, catalog), (criterion.measure,)
     if isinstance(criterion, Craving):
-        return _craving(key, label, criterion, policy, catalog), ("pacs", "craving_nrs")
+        return _craving(key, criterion, policy, catalog), ("pacs", "craving_nrs")
     if isinstance(criterion, SelfEfficacy):
-        return _self_efficacy(key, label, criterion, policy, catalog), ("confidence_nrs",)
+        return _self_efficacy(key, criterion, policy, catalog), ("confidence_nrs",)
     if isinstance(criterion, BamComposite):
-        return _bam(key, label, criterion, policy, catalog), ("bam_r",)
+        return _bam(key, criterion, policy, catalog), ("bam_r",)
     if isinstance(criterion, Safety):
-        return _safety(label, criterion, policy, catalog), ()
+        return _safety(criterion, policy, catalog), ()
     if isinstance(criterion, Attendance):
-        return _attendance(key, label, criterion, policy), ()
+        return _attendance(key, criterion, policy), ()
     if isinstance(criterion, MinWeeks):
-        return _min_weeks(key, label, criterion, policy), ()
+        return _min_weeks(key, criterion, policy), ()
     msg = f"no rule for {type(criterion).__name__}"  # pragma: no cover - a coding error
     raise TypeError(msg)  # pragma: no cover
 
 
-def _not_applicable(criterion: Criterion, facts: Facts, measures: tuple[str, ...]) -> str | None:
+def _applies(criterion: Criterion, measures: tuple[str, ...]) -> tuple[pl.Expr, pl.Expr]:
+    """Whether the criterion applies to the row's client, and why not where it does not."""
     if criterion.tracks is None:
-        return None
-    if facts.track is not None:
-        if facts.track in criterion.tracks:
-            return None
-        tracks = ", ".join(track_words(t) for t in criterion.tracks)
-        return f"not applicable to the {track_words(facts.track)} track (used for: {tracks})"
-    if any(measure in measures for measure, _ in facts.series):
-        return None
-    return "not applicable: track not recorded and none of its measures given in this episode"
+        return pl.lit(True), pl.lit(None, pl.String)
+    track = pl.col("track")
+    given = [pl.col("given").list.contains(m) for m in measures]
+    tracks = ", ".join(track_words(t) for t in criterion.tracks)
+    applies = (
+        pl.when(track.is_not_null())
+        .then(track.is_in(list(criterion.tracks)))
+        .otherwise(pl.any_horizontal(given) if given else pl.lit(False))
+    )
+    note = (
+        pl.when(track.is_not_null())
+        .then(
+            _text("not applicable to the ", track_words_text(track), f" track (used for: {tracks})")
+        )
+        .otherwise(
+            pl.lit(
+                "not applicable: track not recorded and none of its measures given in this episode"
+            )
+        )
+    )
+    return applies, note
 
 
-def _combine(label: str, parts: list[_Part], *, hint: str) -> Outcome:
-    """Met only when every part is evaluated and met; not met when any part is not met.
-
-    Otherwise not evaluated (fail closed): the note says what is missing, recent
-    data (``no_recent_data``) or a program setting (``settings``).
-    """
-    verdicts = [p.met for p in parts]
-    met = False if False in verdicts else None if None in verdicts else True
-    missing = met is None and any(p.missing for p in parts)
-    settings = tuple(dict.fromkeys(p.setting for p in parts if p.met is None and p.setting))
-    notes = [f"{NO_RECENT}: {hint}"] if missing else []
-    if met is None and settings:
-        notes.append(_set_note(settings))
-    sources = _distinct(s for p in parts for s in p.sources)
-    value = "; ".join(p.text for p in parts)
-    note = "; ".join(notes) if notes else None
-    return Outcome(label, met, value, sources, note, missing, settings=settings)
+def _listed(*texts: str) -> pl.Expr:
+    """A constant list of texts."""
+    return _texts(*[pl.lit(t) for t in texts])
 
 
-def _symptoms(key: str, label: str, criterion: Symptoms, policy: Source, catalog: Catalog) -> Check:
+def _symptoms(key: str, criterion: Symptoms, policy: Source, catalog: Catalog) -> Outcome:
     """Met: the latest score below the cut-off and not reliably deteriorated.
 
     A reliable improvement still above the cut-off is not met ("improving, still
@@ -209,40 +206,56 @@ def _symptoms(key: str, label: str, criterion: Symptoms, policy: Source, catalog
     cut = _cut(instrument, score, criterion.cutoff, policy)
     window = _window(instrument, criterion.window_days)
     latest = _Latest(instrument, score, cut, window, _setting(key, "cutoff"))
+    level = latest.part()
+    alone = _combine([level], hint=f"give the {instrument.abbreviation}")
+    if cut is None:
+        return alone
     reliable = _reliable(instrument, score, criterion.reliable_change, policy)
-    hint = f"give the {instrument.abbreviation}"
-    cited = [cut.source] if cut else []
-    cited += [reliable[1]] if reliable else []
-    sources = _distinct([*cited, CLINICAL_SIGNIFICANCE_SOURCE]) if cited else ()
+    cited = [cut.source, *([reliable[1]] if reliable else [])]
+    sources = _keys(*cited, CLINICAL_SIGNIFICANCE_SOURCE)
+    value, first = latest.column("last_value"), latest.column("first_value")
+    better = (value - first) * (1 if score.higher_is_better else -1)
+    first_only = latest.column("n") < 2
+    no_change_yet = pl.lit("first score of the episode, no change yet")
+    if reliable is None:
+        improved = worse = pl.lit(False)
+        text = (
+            pl.when(first_only)
+            .then(no_change_yet)
+            .otherwise(pl.lit("no reliable-change threshold"))
+        )
+    else:
+        improved = ~first_only & (better >= reliable[0])
+        worse = ~first_only & (better <= -reliable[0])
+        word = (
+            pl.when(improved)
+            .then(pl.lit(IMPROVED))
+            .when(worse)
+            .then(pl.lit(DETERIORATED))
+            .otherwise(pl.lit(NO_CHANGE))
+        )
+        change = _text("change from ", num_text(first), ": ", word)
+        text = pl.when(first_only).then(no_change_yet).otherwise(change)
+    evaluated = Outcome(
+        met=level.met & ~worse,
+        value=_text(level.text, "; ", text),
+        sources=sources,
+        improving=~level.met & improved,
+    )
+    if reliable is None:  # below the cut-off, but a deterioration cannot be ruled out
+        setting = _setting(key, "reliable_change")
+        unsure = Outcome(
+            met=pl.lit(None, pl.Boolean),
+            value=_text(level.text, "; ", text),
+            sources=sources,
+            note=_set_note(_listed(setting)),
+            settings=_listed(setting),
+        )
+        evaluated = unsure.where(~first_only & level.met, evaluated)
+    return evaluated.where(latest.recent, alone)
 
-    def check(facts: Facts) -> Outcome:
-        level, value = latest.part(facts)
-        if value is None or level.met is None:
-            return _combine(label, [level], hint=hint)
-        series = facts.series[instrument.id, score.column]
-        better = (value - series.first.value) * (1 if score.higher_is_better else -1)
-        if series.n < 2:
-            text, improved, worse = "first score of the episode, no change yet", False, False
-        elif reliable is None:
-            text = "no reliable-change threshold"
-            if level.met:  # below the cut-off, but a deterioration cannot be ruled out
-                setting = _setting(key, "reliable_change")
-                value_text = f"{level.text}; {text}"
-                note = _set_note((setting,))
-                return Outcome(label, None, value_text, sources, note, settings=(setting,))
-            improved = worse = False
-        else:
-            improved, worse = better >= reliable[0], better <= -reliable[0]
-            word = IMPROVED if improved else DETERIORATED if worse else NO_CHANGE
-            text = f"change from {num(series.first.value)}: {word}"
-        met = bool(level.met) and not worse
-        improving = not level.met and improved
-        return Outcome(label, met, f"{level.text}; {text}", sources, improving=improving)
 
-    return check
-
-
-def _craving(key: str, label: str, criterion: Craving, policy: Source, catalog: Catalog) -> Check:
+def _craving(key: str, criterion: Craving, policy: Source, catalog: Catalog) -> Outcome:
     pacs = catalog["pacs"]
     score = pacs.score("score")
     cut = _cut(pacs, score, criterion.pacs_cutoff, policy)
@@ -255,17 +268,11 @@ def _craving(key: str, label: str, criterion: Craving, policy: Source, catalog: 
         policy,
         _setting(key, "craving_nrs_max"),
     )
-
-    def check(facts: Facts) -> Outcome:
-        parts = [latest.part(facts)[0], *ratings.parts(facts)]
-        return _combine(label, parts, hint="give the PACS and the daily craving rating")
-
-    return check
+    parts = [latest.part(), *ratings.parts()]
+    return _combine(parts, hint="give the PACS and the daily craving rating")
 
 
-def _self_efficacy(
-    key: str, label: str, criterion: SelfEfficacy, policy: Source, catalog: Catalog
-) -> Check:
+def _self_efficacy(key: str, criterion: SelfEfficacy, policy: Source, catalog: Catalog) -> Outcome:
     ratings = _Ratings(
         catalog["confidence_nrs"],
         criterion.window_days,
@@ -273,112 +280,123 @@ def _self_efficacy(
         policy,
         _setting(key, "confidence_nrs_min"),
     )
-
-    def check(facts: Facts) -> Outcome:
-        return _combine(label, ratings.parts(facts), hint="give the daily confidence rating")
-
-    return check
+    return _combine(ratings.parts(), hint="give the daily confidence rating")
 
 
-def _safety(label: str, criterion: Safety, policy: Source, catalog: Catalog) -> Check:
+def _safety(criterion: Safety, policy: Source, catalog: Catalog) -> Outcome:
     window_source = SAFETY_WINDOW_SOURCE if criterion.window_days == 14 else policy
-    cited = {i.id: _safety_sources(i) for i in catalog if i.critical_items}
-
-    def check(facts: Facts) -> Outcome:
-        # the sources of the safety items behind this client's flags, not every one's
-        sources = _distinct(
-            [window_source, *(s for m in facts.safety_measures for s in cited.get(m, ()))]
-        )
-        window = _window_text(criterion.window_days, facts)
-        parts = []
-        if facts.flags:
-            flags = counted(facts.flags, "safety flag")
-            parts.append(
-                f"{flags} without a closing follow-up {window}, latest {facts.last_flag_on}"
-            )
-        if facts.safety_unknown:
-            unknown = counted(facts.safety_unknown, "safety answer")
-            parts.append(
-                f"{unknown} unknown {window} (a safety item unanswered, or a total only): "
-                "ask in person and record the follow-up"
-            )
-        if facts.safety_elevated:
-            elevated = counted(facts.safety_elevated, "safety flag")
-            parts.append(f"{elevated} {window} followed up with elevated risk")
-        if not parts:
-            parts.append(
-                f"every safety flag {window} closed by a follow-up"
-                if facts.safety_raised
-                else f"no safety flag {window}"
-            )
-        met = not (facts.flags or facts.safety_unknown or facts.safety_elevated)
-        return Outcome(label, met, "; ".join(parts), sources)
-
-    return check
+    cited = {i.id: [source_key(s) for s in _safety_sources(i)] for i in catalog if i.critical_items}
+    # the sources of the safety items behind this client's flags, not every one's
+    behind = pl.col("safety_measures").list.eval(
+        pl.element()
+        .replace_strict(cited, default=[], return_dtype=pl.List(pl.String))
+        .explode()
+        .drop_nulls()
+    )
+    sources = pl.concat_list(_keys(window_source), behind) if cited else _keys(window_source)
+    window = _window_text(criterion.window_days)
+    flags, unknown = pl.col("flags"), pl.col("safety_unknown")
+    elevated = pl.col("safety_elevated")
+    open_ = _text(
+        counted_text(flags, "safety flag"),
+        " without a closing follow-up ",
+        window,
+        ", latest ",
+        _day("last_flag_on").fill_null("None"),
+    )
+    asked = _text(
+        counted_text(unknown, "safety answer"),
+        " unknown ",
+        window,
+        " (a safety item unanswered, or a total only): ask in person and record the follow-up",
+    )
+    risky = _text(
+        counted_text(elevated, "safety flag"), " ", window, " followed up with elevated risk"
+    )
+    concerns = pl.concat_str(
+        pl.when(flags > 0).then(open_),
+        pl.when(unknown > 0).then(asked),
+        pl.when(elevated > 0).then(risky),
+        separator="; ",
+        ignore_nulls=True,
+    )
+    clear = (
+        pl.when(pl.col("safety_raised") > 0)
+        .then(_text("every safety flag ", window, " closed by a follow-up"))
+        .otherwise(_text("no safety flag ", window))
+    )
+    concern = (flags > 0) | (unknown > 0) | (elevated > 0)
+    return Outcome(
+        met=~concern,
+        value=pl.when(concern).then(concerns).otherwise(clear),
+        sources=sources.list.unique(maintain_order=True),
+    )
 
 
 def _safety_sources(instrument: Instrument) -> tuple[Source, ...]:
     """The sources of an instrument's safety items (PHQ-9 item 9's follow-up), each once."""
-    return _distinct(instrument.source(c.source) for c in instrument.critical_items)
+    return tuple(dict.fromkeys(instrument.source(c.source) for c in instrument.critical_items))
 
 
-def _distinct(sources: Iterable[Source]) -> tuple[Source, ...]:
-    """``sources`` in order, each once."""
-    return tuple(dict.fromkeys(sources))
-
-
-def _bam(key: str, label: str, criterion: BamComposite, policy: Source, catalog: Catalog) -> Check:
+def _bam(key: str, criterion: BamComposite, policy: Source, catalog: Catalog) -> Outcome:
     bam = catalog["bam_r"]
     score = bam.score(criterion.score)
     cut = _cut(bam, score, criterion.cutoff, policy)
     window = _window(bam, criterion.window_days)
     latest = _Latest(bam, score, cut, window, _setting(key, "cutoff"), with_band=True)
-
-    def check(facts: Facts) -> Outcome:
-        return _combine(label, [latest.part(facts)[0]], hint="give the BAM-R")
-
-    return check
+    return _combine([latest.part()], hint="give the BAM-R")
 
 
-def _not_set(label: str, value: str, setting: str) -> Outcome:
+def _not_set(value: pl.Expr, setting: str) -> Outcome:
     """A criterion whose program threshold is empty: not evaluated, naming the setting."""
-    return Outcome(label, None, value, (), _set_note((setting,)), settings=(setting,))
+    return Outcome(
+        met=pl.lit(None, pl.Boolean),
+        value=value,
+        note=_set_note(_listed(setting)),
+        settings=_listed(setting),
+    )
 
 
-def _attendance(key: str, label: str, criterion: Attendance, policy: Source) -> Check:
+def _attendance(key: str, criterion: Attendance, policy: Source) -> Outcome:
     minimum = criterion.attendance_min
     setting = _setting(key, "attendance_min")
-
-    def check(facts: Facts) -> Outcome:
-        window = _window_text(criterion.window_days, facts)
-        if facts.scheduled_days == 0:
-            value = f"no scheduled program days recorded {window}"
-            if minimum is None:
-                return _not_set(label, value, setting)
-            note = f"{NO_RECENT}: record attendance"
-            return Outcome(label, None, value, (policy,), note, True)
-        share = facts.attended_days / facts.scheduled_days
-        value = (
-            f"attended {facts.attended_days} of {facts.scheduled_days} program days {window} "
-            f"({share:.0%}"
+    window = _window_text(criterion.window_days)
+    scheduled, attended = pl.col("scheduled_days"), pl.col("attended_days")
+    nothing = _text("no scheduled program days recorded ", window)
+    share = attended.cast(pl.Float64) / scheduled.cast(pl.Float64)
+    value = _text(
+        "attended ",
+        attended.cast(pl.String),
+        " of ",
+        scheduled.cast(pl.String),
+        " program days ",
+        window,
+        " (",
+        percent_text(share),
+    )
+    if minimum is None:
+        empty = _not_set(nothing, setting)
+        counted = _not_set(_text(value, f"; program minimum {NOT_SET})"), setting)
+    else:
+        empty = Outcome(
+            met=pl.lit(None, pl.Boolean),
+            value=nothing,
+            sources=_keys(policy),
+            note=pl.lit(f"{NO_RECENT}: record attendance"),
+            no_recent_data=pl.lit(True),
         )
-        if minimum is None:
-            return _not_set(label, f"{value}; program minimum {NOT_SET})", setting)
-        text = f"{value}; program minimum {minimum:.0%})"
-        return Outcome(label, share >= minimum, text, (policy,))
+        counted = Outcome(
+            met=share >= minimum,
+            value=_text(value, f"; program minimum {minimum:.0%})"),
+            sources=_keys(policy),
+        )
+    return empty.where(scheduled == 0, counted)
 
-    return check
 
-
-def _min_weeks(key: str, label: str, criterion: MinWeeks, policy: Source) -> Check:
-    setting = _setting(key, "weeks")
-
-    def check(facts: Facts) -> Outcome:
-        weeks = (facts.review_on - facts.admitted_on).days / 7
-        value = f"{num(round(weeks, 1))} weeks in IOP since admission on {facts.admitted_on}"
-        if criterion.weeks is None:
-            return _not_set(label, f"{value} (program minimum {NOT_SET})", setting)
-        minimum = f"{value} (program minimum {num(criterion.weeks)})"
-        return Outcome(label, weeks >= criterion.weeks, minimum, (policy,))
-
-    return check
+def _min_weeks(key: str, criterion: MinWeeks, policy: Source) -> Outcome:
+    weeks = (pl.col("review_on") - pl.col("admitted_on")).dt.total_days().cast(pl.Float64) / 7
+    value = _text(tenths_text(weeks), " weeks in IOP since admission on ", _day("admitted_on"))
+    if criterion.weeks is None:
+        return _not_set(_text(value, f" (program minimum {NOT_SET})"), _setting(key, "weeks"))
+    minimum = _text(value, f" (program minimum {num(criterion.weeks)})")
+    return Outcome(met=weeks >= criterion.weeks, value=minimum, sources=_keys(policy))

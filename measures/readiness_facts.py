@@ -3,64 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
 from measures.catalog import Catalog
 from measures.readiness_config import ReadinessConfig
 
-_KEYS = ["client_id", "review"]
+#: A client (its place in the caseload: integers group faster than ids) and a review.
+_KEYS = ["_position", "review"]
 _WEEK_SECONDS = 7 * 86400
 
 
-@dataclass(frozen=True)
-class Point:
-    """One score and the day it was given."""
-
-    value: float
-    on: dt.date
-
-
-@dataclass(frozen=True)
-class Series:
-    """A client's first and latest value of one score within the episode, up to the review."""
-
-    first: Point
-    last: Point
-    n: int
+#: The facts of one score read per review, as columns ``<measure>.<score column>.<field>``.
+SERIES_FIELDS = ("n", "first_value", "first_on", "last_value", "last_on")
+#: The facts of one daily rating read per review, as columns ``<measure>.ratings.<field>``.
+RATING_FIELDS = ("n", "mean", "slope_per_week", "since")
+#: The daily ratings whose recent mean and trend the criteria read.
+RATED = ("craving_nrs", "confidence_nrs")
 
 
-@dataclass(frozen=True)
-class Ratings:
-    """The most recent daily ratings inside the look-back window: count, mean and trend."""
+def series(measure: str, column: str, field: str) -> pl.Expr:
+    """A fact of a client's first and latest ``measure`` score (``column``) up to the review.
 
-    n: int
-    mean: float
-    slope_per_week: float | None
-    since: dt.date
+    ``field`` is one of :data:`SERIES_FIELDS`; all are null where the episode has
+    no such score by the review.
+    """
+    return pl.col(f"{measure}.{column}.{field}")
 
 
-@dataclass
-class Facts:
-    """What one client's data say at one review date (only data up to that date)."""
+def ratings(measure: str, field: str) -> pl.Expr:
+    """A fact of a client's most recent daily ``measure`` ratings inside the look-back window.
 
-    client_id: str
-    review_on: dt.date
-    admitted_on: dt.date
-    track: str | None
-    series: dict[tuple[str, str], Series] = field(default_factory=dict)
-    ratings: dict[str, Ratings] = field(default_factory=dict)
-    flags: int = 0
-    last_flag_on: dt.date | None = None
-    safety_unknown: int = 0
-    safety_elevated: int = 0
-    safety_raised: int = 0
-    safety_measures: tuple[str, ...] = ()
-    scheduled_days: int = 0
-    attended_days: int = 0
+    ``field`` is one of :data:`RATING_FIELDS` (count, mean, least-squares slope per
+    week where the ratings span time, first day); all are null without a rating.
+    """
+    return pl.col(f"{measure}.ratings.{field}")
 
 
 def gather_facts(
@@ -73,36 +50,44 @@ def gather_facts(
     review_dates: tuple[dt.date, ...],
     config: ReadinessConfig,
     catalog: Catalog,
-) -> dict[tuple[str, int], Facts]:
-    """Facts per (client_id, index of the review date) for every client in ``episodes``.
+) -> pl.DataFrame:
+    """One row per client of ``episodes`` and review date: what its data say by then.
 
-    Computed with polars group-bys over all clients at once (one ``collect_all``);
-    the rules then read one small :class:`Facts` per client and review.
+    Computed with polars group-bys over all clients at once (one ``collect_all``),
+    in the order of ``episodes``, each client's reviews in the order of
+    ``review_dates`` (``review`` is the index). Columns: ``client_id``,
+    ``review``, ``review_on``, ``admitted_on``, ``track``; ``given`` (the
+    measures with a score by the review); the :func:`series` of every score the
+    criteria read and the :func:`ratings` of :data:`RATED`; the safety flags and
+    unknown answers of the window not closed by the review (``flags``,
+    ``last_flag_on``, ``safety_unknown``), those followed up with elevated risk
+    (``safety_elevated``), all raised (``safety_raised``) and their instruments
+    (``safety_measures``); program days scheduled and attended in the attendance
+    window (``scheduled_days``, ``attended_days``).
 
     Column contracts are those of :func:`measures.readiness.assess_caseload`.
     """
-    reviews = episodes.select(
-        pl.col("client_id").cast(pl.String),
-        pl.col("admitted_on").cast(pl.Date),
-        (pl.col("track") if "track" in episodes.columns else pl.lit(None))
-        .cast(pl.String)
-        .alias("track"),
-    ).join(
-        pl.DataFrame(
-            {"review": range(len(review_dates)), "review_on": review_dates},
-            schema={"review": pl.Int64, "review_on": pl.Date},
-        ),
-        how="cross",
-    )
-    facts = {
-        (client, review): Facts(client, review_on, admitted_on, track)
-        for client, review, review_on, admitted_on, track in _rows(
-            reviews, "client_id", "review", "review_on", "admitted_on", "track"
+    reviews = (
+        episodes.select(
+            pl.col("client_id").cast(pl.String),
+            pl.col("admitted_on").cast(pl.Date),
+            (pl.col("track") if "track" in episodes.columns else pl.lit(None))
+            .cast(pl.String)
+            .alias("track"),
         )
-    }
+        .with_row_index("_position")
+        .join(
+            pl.DataFrame(
+                {"review": range(len(review_dates)), "review_on": review_dates},
+                schema={"review": pl.Int64, "review_on": pl.Date},
+            ),
+            how="cross",
+        )
+    )
     plan = reviews.lazy()
-    long = _in_episode(_long(scored, config, catalog), plan, "at")
-    series, ratings, flags, days = pl.collect_all(
+    # sorted by time once, before the join doubles the rows; every step after keeps the order
+    long = _in_episode(_long(scored, config, catalog).sort("at"), plan, "at")
+    frames = pl.collect_all(
         [
             _series(long),
             _ratings(long, config),
@@ -110,55 +95,81 @@ def gather_facts(
             _attendance(attendance, plan, config),
         ]
     )
-    for client, review, measure, score_id, n, v0, on0, v1, on1 in _rows(
-        series,
+    return _widened(reviews, *frames, keys=_series_keys(config, catalog))
+
+
+def _widened(
+    reviews: pl.DataFrame,
+    series_rows: pl.DataFrame,
+    rating_rows: pl.DataFrame,
+    flags: pl.DataFrame,
+    days: pl.DataFrame,
+    *,
+    keys: list[tuple[str, str]],
+) -> pl.DataFrame:
+    """The facts side by side, one row per client and review; counts 0 where none."""
+    given = series_rows.group_by(_KEYS).agg(pl.col("measure").unique().alias("given"))
+    wide = reviews.lazy().join(given.lazy(), on=_KEYS, how="left")
+    for measure, column in keys:
+        one = series_rows.filter(
+            (pl.col("measure") == measure) & (pl.col("score_id") == column)
+        ).select(*_KEYS, *[pl.col(f).alias(f"{measure}.{column}.{f}") for f in SERIES_FIELDS])
+        wide = wide.join(one.lazy(), on=_KEYS, how="left")
+    for measure in RATED:
+        one = rating_rows.filter(pl.col("measure") == measure).select(
+            *_KEYS, *[pl.col(f).alias(f"{measure}.ratings.{f}") for f in RATING_FIELDS]
+        )
+        wide = wide.join(one.lazy(), on=_KEYS, how="left")
+    safety = flags.select(
         *_KEYS,
-        "measure",
-        "score_id",
-        "n",
-        "first_value",
-        "first_on",
-        "last_value",
-        "last_on",
-    ):
-        facts[client, review].series[measure, score_id] = Series(Point(v0, on0), Point(v1, on1), n)
-    for client, review, measure, n, mean, slope, since in _rows(
-        ratings, *_KEYS, "measure", "n", "mean", "slope_per_week", "since"
-    ):
-        facts[client, review].ratings[measure] = Ratings(n, mean, slope, since)
-    for client, review, count, last, unknown, elevated, raised, measures in _rows(
-        flags, *_KEYS, "flags", "last", "unknown", "elevated", "raised", "measures"
-    ):
-        fact = facts[client, review]
-        fact.flags, fact.last_flag_on, fact.safety_unknown = count, last, unknown
-        fact.safety_elevated, fact.safety_raised = elevated, raised
-        fact.safety_measures = tuple(measures)
-    for client, review, scheduled, attended in _rows(days, *_KEYS, "scheduled", "attended"):
-        fact = facts[client, review]
-        fact.scheduled_days, fact.attended_days = scheduled, attended
-    return facts
+        pl.col("flags"),
+        pl.col("last").alias("last_flag_on"),
+        pl.col("unknown").alias("safety_unknown"),
+        pl.col("elevated").alias("safety_elevated"),
+        pl.col("raised").alias("safety_raised"),
+        pl.col("measures").alias("safety_measures"),
+    )
+    attended = days.select(
+        *_KEYS,
+        pl.col("scheduled").alias("scheduled_days"),
+        pl.col("attended").alias("attended_days"),
+    )
+    no_measures = pl.lit([], dtype=pl.List(pl.String))
+    counts = ["flags", "safety_unknown", "safety_elevated", "safety_raised"]
+    return (
+        wide.join(safety.lazy(), on=_KEYS, how="left")
+        .join(attended.lazy(), on=_KEYS, how="left")
+        .with_columns(
+            pl.col("given").fill_null(no_measures),
+            pl.col("safety_measures").fill_null(no_measures),
+            *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts],
+            *[pl.col(c).fill_null(0).cast(pl.Int64) for c in ("scheduled_days", "attended_days")],
+        )
+        .sort("_position", "review")
+        .drop("_position")
+        .collect()
+    )
 
 
-def _rows(frame: pl.DataFrame, *columns: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``columns`` as tuples (much faster than named rows)."""
-    return zip(*(frame[c].to_list() for c in columns), strict=True)
+def _series_keys(config: ReadinessConfig, catalog: Catalog) -> list[tuple[str, str]]:
+    """The (measure, score column) pairs the criteria read, each once."""
+    bam = catalog["bam_r"]
+    wanted = [
+        (config.mood.measure, "score"),
+        (config.anxiety.measure, "score"),
+        ("pacs", "score"),
+        ("craving_nrs", "score"),
+        ("confidence_nrs", "score"),
+        ("bam_r", bam.score(config.use.score).column),
+        ("bam_r", bam.score(config.recovery_environment.score).column),
+    ]
+    return list(dict.fromkeys(wanted))
 
 
 def _long(scored: pl.DataFrame, config: ReadinessConfig, catalog: Catalog) -> pl.LazyFrame:
     """One row per administration and score the criteria read."""
-    bam = catalog["bam_r"]
-    wanted = [
-        f"{config.mood.measure}|score",
-        f"{config.anxiety.measure}|score",
-        "pacs|score",
-        "craving_nrs|score",
-        "confidence_nrs|score",
-        f"bam_r|{bam.score(config.use.score).column}",
-        f"bam_r|{bam.score(config.recovery_environment.score).column}",
-    ]
-    columns = [c for c in dict.fromkeys(w.split("|")[1] for w in wanted) if c in scored.columns]
-    index = ["client_id", "measure", "at"]
-    if not columns:
+    keys = [(m, c) for m, c in _series_keys(config, catalog) if c in scored.columns]
+    if not keys:
         schema: dict[str, pl.DataType] = {
             "client_id": pl.String(),
             "measure": pl.String(),
@@ -168,47 +179,47 @@ def _long(scored: pl.DataFrame, config: ReadinessConfig, catalog: Catalog) -> pl
             "on": pl.Date(),
         }
         return pl.LazyFrame(schema=schema)
-    return (
-        scored.lazy()
-        .select(
-            pl.col("client_id").cast(pl.String),
-            pl.col("measure").cast(pl.String),
-            pl.col("administered_at").cast(pl.Datetime("us")).alias("at"),
-            *[pl.col(c).cast(pl.Float64) for c in columns],
-        )
-        .unpivot(index=index, on=columns, variable_name="score_id", value_name="value")
-        .filter(
-            pl.col("value").is_not_null()
-            & pl.concat_str("measure", "score_id", separator="|").is_in(wanted)
-        )
-        .with_columns(pl.col("at").dt.date().alias("on"))
+    rows = scored.lazy().select(
+        pl.col("client_id").cast(pl.String),
+        pl.col("measure").cast(pl.String),
+        pl.col("administered_at").cast(pl.Datetime("us")).alias("at"),
+        *[pl.col(c).cast(pl.Float64) for c in dict.fromkeys(c for _, c in keys)],
     )
+    scores = [
+        rows.filter((pl.col("measure") == measure) & pl.col(column).is_not_null()).select(
+            "client_id",
+            "measure",
+            "at",
+            pl.lit(column).alias("score_id"),
+            pl.col(column).alias("value"),
+        )
+        for measure, column in keys
+    ]
+    return pl.concat(scores).with_columns(pl.col("at").dt.date().alias("on"))
 
 
 def _in_episode(frame: pl.LazyFrame, reviews: pl.LazyFrame, column: str) -> pl.LazyFrame:
     """Rows joined to each review of their client: in the episode and up to the review."""
     day = pl.col(column).cast(pl.Date)
-    return frame.join(reviews, on="client_id").filter(
+    return frame.join(reviews, on="client_id", maintain_order="left").filter(
         (day >= pl.col("admitted_on")) & (day <= pl.col("review_on"))
     )
 
 
 def _series(long: pl.LazyFrame) -> pl.LazyFrame:
-    return (
-        long.sort("at")
-        .group_by([*_KEYS, "measure", "score_id"])
-        .agg(
-            pl.len().alias("n"),
-            pl.col("value").first().alias("first_value"),
-            pl.col("on").first().alias("first_on"),
-            pl.col("value").last().alias("last_value"),
-            pl.col("on").last().alias("last_on"),
-        )
+    """First and latest value of each score per client and review (``long`` in time order)."""
+    return long.group_by([*_KEYS, "measure", "score_id"]).agg(
+        pl.len().alias("n"),
+        pl.col("value").first().alias("first_value"),
+        pl.col("on").first().alias("first_on"),
+        pl.col("value").last().alias("last_value"),
+        pl.col("on").last().alias("last_on"),
     )
 
 
 def _ratings(long: pl.LazyFrame, config: ReadinessConfig) -> pl.LazyFrame:
-    """Mean and least-squares slope (per week) of the last ``trend_points`` recent ratings."""
+    """Mean and least-squares slope (per week) of the last ``trend_points`` recent ratings
+    (``long`` in time order)."""
     settings = pl.LazyFrame(
         {
             "measure": ["craving_nrs", "confidence_nrs"],
@@ -220,9 +231,8 @@ def _ratings(long: pl.LazyFrame, config: ReadinessConfig) -> pl.LazyFrame:
     age = (pl.col("review_on") - pl.col("on")).dt.total_days()
     from_end = pl.len().over(keys) - pl.int_range(pl.len()).over(keys)
     recent = (
-        long.join(settings, on="measure")
+        long.join(settings, on="measure", maintain_order="left")
         .filter(age < pl.col("window"))
-        .sort("at")
         .filter(from_end <= pl.col("points"))
     )
     weeks = (pl.col("at") - pl.col("at").min()).dt.total_seconds() / _WEEK_SECONDS

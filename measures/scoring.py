@@ -24,13 +24,19 @@ RESULT_COLUMNS = (
 )
 
 _PROBLEMS = pl.List(pl.String)
+#: An optional input column: problems the source's record was found to have when it
+#: was read (an answer whose ordinal disagrees with its code), as a list of text;
+#: they lead the row's ``problems``.
+SOURCE_PROBLEMS = "source_problems"
 
 
 def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -> pl.DataFrame:
     """Score each row of a wide administration frame, keeping the row order.
 
     The frame has ``measure`` and ``item_1 ... item_N`` (integer, null = missing)
-    and may have ``total``: a total stored by the source. It should already have
+    and may have ``total``: a total stored by the source, and ``source_problems``:
+    problems found in the source's record when it was read (a list of text, which
+    lead the row's ``problems``; the column is not kept). It should already have
     passed :func:`measures.validate_administrations`; rows of an unknown
     instrument get a problem and no score.
 
@@ -89,12 +95,22 @@ def score_administrations(frame: pl.DataFrame, catalog: Catalog | None = None) -
         else:
             parts.append(_unknown_instrument(part, measure))
     if not parts:
-        return _score_instrument(frame, next(iter(catalog))).clear()
+        return _with_source_problems(_score_instrument(frame, next(iter(catalog))).clear())
     if len(parts) == 1:
-        return _labels_as_text(parts[0]).drop("__row")
+        return _with_source_problems(_labels_as_text(parts[0]).drop("__row"))
     scored = pl.concat([_labels_as_text(p) for p in parts], how="diagonal_relaxed")
     scored = scored.sort("__row")
-    return scored.drop("__row")
+    return _with_source_problems(scored.drop("__row"))
+
+
+def _with_source_problems(scored: pl.DataFrame) -> pl.DataFrame:
+    """The source's own problems first in ``problems``; the input column dropped."""
+    if SOURCE_PROBLEMS not in scored.columns:
+        return scored
+    own = pl.col(SOURCE_PROBLEMS).cast(_PROBLEMS).fill_null(pl.lit([], _PROBLEMS))
+    return scored.with_columns(pl.concat_list(own, "problems").alias("problems")).drop(
+        SOURCE_PROBLEMS
+    )
 
 
 def safety_unknown(catalog: Catalog) -> pl.Expr:

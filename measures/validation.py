@@ -10,6 +10,12 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import Instrument
+from measures.identifiers import (
+    SOURCE_ID_MAX_LENGTH,
+    identifier_rule,
+    normalise_columns,
+    text_rule,
+)
 from measures.parsing import Parsed, no_errors
 from measures.rules import Rule, Validation, check_rules, rules_schema, split
 from measures.totals import TOTAL_SCALE, total_rules
@@ -30,11 +36,15 @@ def administration_rules(
     *,
     now: dt.datetime,
     measures: Sequence[str] | None = None,
+    identifiers: bool = True,
 ) -> list[Rule]:
     """The rules an administration frame with ``columns`` must satisfy.
 
     ``measures`` limits the per-instrument rules to the instruments present,
     which keeps the expressions short on large single-instrument files.
+    ``identifiers=False`` leaves out the rules of what a client id and a
+    source id may contain (:mod:`measures.identifiers`), for rows whose client
+    id is a stored one rather than read from a file (a check-in).
     """
     present = [i for i in catalog if measures is None or i.id in measures]
     measure = pl.col("measure")
@@ -46,6 +56,7 @@ def administration_rules(
             pl.col("client_id").is_null(),
             pl.lit("client_id is empty"),
         ),
+        *(_identifier_rules(columns) if identifiers else []),
         Rule("measure_present", "measure", measure.is_null(), pl.lit("measure is empty")),
         Rule(
             "measure_known",
@@ -111,11 +122,14 @@ def validate_administrations(
     *,
     now: dt.datetime | None = None,
     duplicates: bool = True,
+    identifiers: bool = True,
 ) -> Validation:
     """Split a parsed frame into valid rows and a row-level failure report.
 
     ``duplicates=False`` leaves repeated administrations to the caller (the
-    store keeps a changed resubmission as a new version).
+    store keeps a changed resubmission as a new version). Client ids are
+    normalised (NFKC) and checked against the id pattern of
+    :mod:`measures.identifiers` unless ``identifiers=False`` (a stored id).
 
     Examples
     --------
@@ -133,16 +147,29 @@ def validate_administrations(
     catalog = catalog or load_catalog()
     if isinstance(parsed, pl.DataFrame):
         parsed = Parsed(parsed, no_errors())
-    frame = parsed.frame
+    frame = normalise_columns(parsed.frame, ["client_id"]) if identifiers else parsed.frame
     measures = frame["measure"].drop_nulls().unique().to_list()
     rules = administration_rules(
-        catalog, frame.columns, now=now or dt.datetime.now(), measures=measures
+        catalog,
+        frame.columns,
+        now=now or dt.datetime.now(),
+        measures=measures,
+        identifiers=identifiers,
     )
     if not duplicates:
         rules = [r for r in rules if r.name != "not_duplicate"]
     report = check_rules(frame, rules, administration_types(catalog))
     errors = parsed.errors if report.is_empty() else pl.concat([parsed.errors, report])
     return split(frame, errors)
+
+
+def _identifier_rules(columns: Sequence[str]) -> list[Rule]:
+    """A client id follows the id pattern; a source id is plain text that an export
+    gives back unchanged (so a file exported and imported again matches)."""
+    rules = [identifier_rule("client_id")]
+    if "source_id" in columns:
+        rules.append(text_rule("source_id", max_length=SOURCE_ID_MAX_LENGTH, formula=True))
+    return rules
 
 
 def _duplicate_rule() -> Rule:

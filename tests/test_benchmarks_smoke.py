@@ -197,6 +197,14 @@ def test_review_database_is_cached_and_the_page_shows_every_active_client(
     assert len(shown["warm"]) == 1
     built = contender.agenda(url, 1, str(review_page.PROGRAM))
     assert built["rows"] == facts["active_clients"]
+    wrote = contender.writes(url, 2, 1, 1, str(review_page.PROGRAM))
+    assert wrote["problems"] == []
+    assert wrote["table_rows"] == facts["active_clients"]
+    assert (len(wrote["after_checkin"]), len(wrote["memory_mb"]), len(wrote["after_import"])) == (
+        2,
+        2,
+        1,
+    )
 
 
 def test_review_loader_stores_what_the_importer_would() -> None:
@@ -214,8 +222,25 @@ def _review_series(name: str, printed: dict[str, object]) -> Series:
 
 
 def test_review_outcome_and_checks() -> None:
-    page = {"cold": 1.2, "warm": [0.2, 0.25], "table_rows": 300, "problems": [], "preloaded": []}
+    page = {
+        "cold": 0.9,
+        "spawn_to_page": 1.5,
+        "warm": [0.2, 0.25],
+        "table_rows": 300,
+        "problems": [],
+        "preloaded": [],
+    }
     agenda = {"reference": 0.5, "data_version": 0.01, "first": 0.5, "times": [0.4], "rows": 300}
+    wrote = {
+        "cold": 0.9,
+        "floor": [0.05],
+        "after_checkin": [0.2, 0.3],
+        "memory_mb": [300.0, 302.0],
+        "after_import": [0.3],
+        "import_s": [2.0],
+        "table_rows": 300,
+        "problems": [],
+    }
     facts = {
         "path": "/tmp/x.db",
         "seed": 1,
@@ -229,12 +254,17 @@ def test_review_outcome_and_checks() -> None:
     series = {
         review_page.PAGE: _review_series(review_page.PAGE, page),
         review_page.AGENDA: _review_series(review_page.AGENDA, agenda),
+        review_page.WRITES: _review_series(review_page.WRITES, wrote),
     }
     outcome = review_page.outcome({300: facts}, {300: series}, plan=Plan(repeats=2))
     text = report.format_outcome(outcome)
     assert "weekly review, 300 active: cold" in text
-    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+    assert "300 -> 302 MB" in text
+    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS"] * 5
     samples = {name: s.samples[0] for name, s in series.items()}
+    review_page.check_writes(300)(samples)
+    with pytest.raises(BenchmarkError, match="rows shown"):
+        review_page.check_writes(299)(samples)
     review_page.check_rows(review_page.PAGE, 300)(samples)
     review_page.check_rows(review_page.AGENDA, 300)(samples)
     with pytest.raises(BenchmarkError, match="rows shown"):
@@ -243,3 +273,12 @@ def test_review_outcome_and_checks() -> None:
     samples[review_page.PAGE] = _review_series(review_page.PAGE, page).samples[0]
     with pytest.raises(BenchmarkError, match="boom"):
         review_page.check_rows(review_page.PAGE, 300)(samples)
+
+
+def test_id_lists_benchmark_prints_a_line_per_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import id_lists
+
+    id_lists.main(["--sizes", "10", "20"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ids", "read", "s", "floor", "s", "ratio"]
+    assert [line.split()[0] for line in lines[1:]] == ["10", "20"]

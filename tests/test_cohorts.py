@@ -52,8 +52,7 @@ def test_every_discharged_episode_has_phq9_response_and_remission_so_far(demo_en
     elevated = paired.filter(pl.col("baseline") > 9)
     assert elevated["index_elevated"].all()
     assert (
-        elevated["response"].to_list()
-        == (elevated["latest"] <= elevated["baseline"] / 2).to_list()
+        elevated["response"].to_list() == (elevated["latest"] <= elevated["baseline"] / 2).to_list()
     )
     assert elevated["remission"].to_list() == (elevated["latest"] < 5).to_list()
     low = paired.filter(pl.col("baseline") <= 9)

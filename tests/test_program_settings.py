@@ -86,6 +86,27 @@ def test_a_mistake_in_the_apps_sections_is_named(tmp_path, text, error):
         _settings(tmp_path, text)
 
 
+def test_the_fhir_patient_identifier_system_is_read_from_the_program_file(tmp_path):
+    path = tmp_path / "program.toml"
+    path.write_text('[fhir]\npatient_identifier_system = "urn:oid:2.16.840.1.113883.19.5"\n')
+    assert AppSettings.from_toml(path).patient_identifier_system == "urn:oid:2.16.840.1.113883.19.5"
+    assert AppSettings.from_toml(DEMO).patient_identifier_system is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[fhir]\npatient_identifier_system = "MRN"\n', "must be the identifier system's URI"),
+        ('[fhir]\nsystem = "urn:oid:1.2"\n', "unknown key(s) system"),
+    ],
+)
+def test_a_bad_fhir_section_says_what_is_wrong(tmp_path, text, message):
+    path = tmp_path / "program.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        AppSettings.from_toml(path)
+
+
 def test_the_directors_small_cell_threshold_is_11_unless_the_program_sets_another(tmp_path):
     assert AppSettings.from_toml(DEMO).small_cell == 11
     assert _settings(tmp_path, "[privacy]\nsmall_cell = 20\n").small_cell == 20

@@ -13,8 +13,10 @@ from dashboard.auth.accounts import create_user, set_active
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.sessions import (
     TOUCH_INTERVAL,
+    Status,
     end_session,
     resume_session,
+    session_status,
     start_session,
 )
 from dashboard.auth.viewer import Role, operator_viewer
@@ -138,6 +140,44 @@ def test_the_operator_never_has_a_session(clinician):
     with pytest.raises(NotPermitted, match="never signs in"):
         start_session(clinician, OPERATOR)
     assert _rows(clinician) == []
+
+
+def test_a_resumed_session_says_when_it_ends_if_idle_from_now(clinician):
+    """The cookie is given this deadline: it never outlives the server's session."""
+    token = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    soon = T0 + TOUCH_INTERVAL - dt.timedelta(seconds=1)  # not written: counts from T0
+    assert resume_session(clinician, token, idle=IDLE, now=soon).expires_at == T0 + IDLE
+    later = T0 + dt.timedelta(minutes=5)
+    assert resume_session(clinician, token, idle=IDLE, now=later).expires_at == later + IDLE
+
+
+def test_the_status_of_a_session_is_read_without_touching_or_ending_it(clinician):
+    token = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    later = T0 + dt.timedelta(minutes=5)
+    assert session_status(clinician, token, idle=IDLE, now=later) == Status(
+        open=True, expires_at=T0 + IDLE
+    )
+    past = T0 + IDLE + dt.timedelta(seconds=1)
+    assert session_status(clinician, token, idle=IDLE, now=past) == Status(open=False, ended="idle")
+    row = _rows(clinician)[0]
+    assert (row.last_seen_at, row.ended_at) == (T0, None)  # neither touched nor ended
+    assert _sign_outs(clinician) == []
+    assert session_status(clinician, "not-a-token", idle=IDLE, now=T0) == Status(open=False)
+
+
+def test_the_status_of_an_ended_session_says_why_only_when_the_server_ended_it(clinician):
+    idle = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    resume_session(clinician, idle, idle=IDLE, now=T0 + IDLE + IDLE)
+    signed_out = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    end_session(clinician, signed_out, reason="user", now=T0)
+    disabled = start_session(clinician, viewer_of(clinician, "ana"), now=T0)
+    set_active(clinician, OPERATOR, "ana", active=False)
+    resume_session(clinician, disabled, idle=IDLE, now=T0)
+    ended = {
+        name: session_status(clinician, token, idle=IDLE, now=T0).ended
+        for name, token in (("idle", idle), ("user", signed_out), ("disabled", disabled))
+    }
+    assert ended == {"idle": "idle", "user": None, "disabled": "disabled"}
 
 
 def _hold_sessions_lock(engine):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,7 @@ def page(url: str, warm: int) -> dict[str, Any]:
     start = time.perf_counter()
     at.run()
     cold = time.perf_counter() - start
+    spawn_to_page = since_spawn()
     shown = problems(at)
     times = []
     for _ in range(warm if not shown else 0):
@@ -84,12 +87,148 @@ def page(url: str, warm: int) -> dict[str, Any]:
     tables = [len(frame.value) for frame in at.dataframe]
     return {
         "cold": cold,
+        "spawn_to_page": spawn_to_page,
         "warm": times,
         "table_rows": tables[0] if tables else None,
         "title": at.title[0].value if at.title else None,
         "problems": shown,
         "preloaded": preloaded,
     }
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def since_spawn() -> float:
+    """Seconds since this process was started (Linux: its start time in clock ticks)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    started = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]) / ticks
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - started
+
+
+def client_account(engine: Any) -> Any:
+    """A client account of an active client of the clinician's caseload (made once)."""
+    from dashboard import access
+    from dashboard.auth.accounts import create_user, viewer_by_username
+    from dashboard.auth.viewer import Role, operator_viewer
+    from dashboard.store.engine import read
+
+    with read(engine) as connection:
+        found = viewer_by_username(connection, "bench_client")
+        if found is not None:
+            return found
+        episodes = access.episodes(
+            connection, viewer(engine), active_on=clock.today(), caseload=True
+        )
+    code = episodes["client_id"][episodes.height // 2]
+    create_user(
+        engine,
+        operator_viewer("benchmark"),
+        username="bench_client",
+        role=Role.CLIENT,
+        password=None,
+        client_code=code,
+    )
+    with read(engine) as connection:
+        return viewer_by_username(connection, "bench_client")
+
+
+def writes(url: str, checkins: int, imports: int, warm: int, program: str) -> dict[str, Any]:
+    """The page after writes: ``warm`` runs with nothing changed (the floor), then a run
+    after each of ``checkins`` check-ins and of ``imports`` one-row imports, with the
+    process's memory after each (on a copy of the database: it is changed)."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.auth.viewer import operator_viewer
+    from dashboard.checkin.submit import submit_checkin
+    from dashboard.imports import import_files
+    from dashboard.program_settings import APP_SECTIONS
+    from dashboard.store.engine import make_engine
+    from measures import load_catalog
+    from measures.program import ProgramConfig
+
+    at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT_S)
+    at.session_state[SESSION_KEY] = signed_in(url)
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    shown = problems(at)
+
+    def timed() -> float:
+        begin = time.perf_counter()
+        at.run()
+        shown.extend(problems(at))
+        return time.perf_counter() - begin
+
+    floor = [timed() for _ in range(warm)]
+    engine = make_engine(url)
+    catalog = load_catalog()
+    config = ProgramConfig.from_toml(program, catalog=catalog, other_sections=APP_SECTIONS)
+    client = client_account(engine)
+    after_checkin, memory = [], []
+    for number in range(checkins):
+        saved = submit_checkin(
+            engine,
+            client,
+            answers={
+                "mood_nrs": {"item_1": number % 11},
+                "phq9": {f"item_{n}": (number + n) % 3 if n < 9 else 0 for n in range(1, 10)},
+            },
+            triggers=[],
+            coping=[],
+            reflection="",
+            catalog=catalog,
+        )
+        if not saved.saved:
+            shown.append(f"check-in not saved: {'; '.join(saved.errors)}")
+        after_checkin.append(timed())
+        memory.append(rss_mb())
+    after_import, import_s = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for number in range(imports):
+            path = Path(folder) / f"one-row-{number}.csv"
+            day = clock.today() - dt.timedelta(days=number + 1)
+            items = ",".join(str((number + n) % 3) for n in range(1, 10))
+            path.write_text(
+                "client_id,measure,administered_on,"
+                + ",".join(f"item_{n}" for n in range(1, 10))
+                + f"\n{code_of(engine, client)},phq9,{day},{items}\n"
+            )
+            begin = time.perf_counter()
+            import_files(
+                engine, [path], viewer=operator_viewer("benchmark"), catalog=catalog, program=config
+            )
+            import_s.append(time.perf_counter() - begin)
+            after_import.append(timed())
+    engine.dispose()
+    tables = [len(frame.value) for frame in at.dataframe]
+    return {
+        "cold": cold,
+        "floor": floor,
+        "after_checkin": after_checkin,
+        "memory_mb": memory,
+        "after_import": after_import,
+        "import_s": import_s,
+        "table_rows": tables[0] if tables else None,
+        "problems": shown,
+    }
+
+
+def code_of(engine: Any, client: Any) -> str:
+    """The client id of a client account."""
+    from dashboard.access import own_client_code
+    from dashboard.store.engine import read
+
+    with read(engine) as connection:
+        code = own_client_code(connection, client)
+    assert code is not None
+    return code
 
 
 def agenda(url: str, repeats: int, program: str) -> dict[str, Any]:
@@ -143,12 +282,17 @@ def agenda(url: str, repeats: int, program: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Print what was measured as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=("page", "agenda"))
+    parser.add_argument("mode", choices=("page", "agenda", "writes"))
     parser.add_argument("--repeats", type=int, default=5, help="warm runs, or timed builds")
+    parser.add_argument("--checkins", type=int, default=8, help="writes: check-ins")
+    parser.add_argument("--imports", type=int, default=2, help="writes: one-row imports")
     args = parser.parse_args(argv)
     url = os.environ["IOP_DATABASE_URL"]
     if args.mode == "page":
         measured = page(url, args.repeats)
+    elif args.mode == "writes":
+        program = os.environ["IOP_PROGRAM_CONFIG"]
+        measured = writes(url, args.checkins, args.imports, args.repeats, program)
     else:
         measured = agenda(url, args.repeats, os.environ["IOP_PROGRAM_CONFIG"])
     print(json.dumps(measured))

@@ -25,6 +25,7 @@ from dashboard.access.clinical import (
 )
 from dashboard.access.program import (
     data_version,
+    discharged_episode_pks,
     discharged_episodes,
     episode_administrations,
     reference_episodes,
@@ -43,6 +44,7 @@ __all__ = [
     "client_pk_of",
     "data_version",
     "decisions",
+    "discharged_episode_pks",
     "discharged_episodes",
     "episode_administrations",
     "episodes",

@@ -67,7 +67,11 @@ def site_names(connection: sa.Connection) -> list[str]:
 
 
 def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> pl.DataFrame:
-    """The latest imports with their counts."""
+    """The latest imports with their counts: files, and every client's check-in and
+    follow-up screener (each is stored as an import of its own).
+
+    ``imported_by_name`` is the account's display name (None for the command line).
+    """
     require(viewer, Action.MANAGE_IMPORTS)
     i = t.imports.c
     query = (
@@ -75,6 +79,7 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
             i.id.label("import_id"),
             sa.type_coerce(i.started_at, sa.String).label("started_at"),
             i.imported_by.label("imported_by"),
+            t.users.c.display_name.label("imported_by_name"),
             i.file_name.label("file_name"),
             i.format.label("format"),
             i.kind.label("kind"),
@@ -84,7 +89,7 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
             i.rejected.label("rejected"),
             i.new_versions.label("new_versions"),
         )
-        .where(i.kind != t.CHECK_IN)
+        .outerjoin(t.users, t.users.c.username == i.imported_by)
         .order_by(i.id.desc())
         .limit(limit)
     )
@@ -95,6 +100,7 @@ def imports(connection: sa.Connection, viewer: Viewer, *, limit: int = 200) -> p
             "import_id": pl.Int64,
             "started_at": pl.Datetime("us"),
             "imported_by": pl.String,
+            "imported_by_name": pl.String,
             "file_name": pl.String,
             "format": pl.String,
             "kind": pl.String,
@@ -130,18 +136,20 @@ def audit_log(
     since: dt.date | None = None,
     limit: int = 1000,
 ) -> pl.DataFrame:
-    """Audit rows, newest first, optionally filtered."""
+    """Audit rows, newest first, optionally filtered; ``actor_name`` is the account's
+    display name (None for the command line and unknown accounts)."""
     require(viewer, Action.VIEW_AUDIT)
     a = t.audit_log.c
     query = sa.select(
         sa.type_coerce(a.at, sa.String).label("at"),
         a.actor.label("actor"),
+        t.users.c.display_name.label("actor_name"),
         a.action.label("action"),
         a.resource_type.label("resource_type"),
         a.resource_id.label("resource_id"),
         a.outcome.label("outcome"),
         a.detail.label("detail"),
-    )
+    ).outerjoin(t.users, t.users.c.username == a.actor)
     if actor:
         query = query.where(a.actor == actor)
     if action:
@@ -154,6 +162,7 @@ def audit_log(
         {
             "at": pl.Datetime("us"),
             "actor": pl.String,
+            "actor_name": pl.String,
             "action": pl.String,
             "resource_type": pl.String,
             "resource_id": pl.String,

@@ -44,8 +44,11 @@ def checkin_notes(connection: sa.Connection, viewer: Viewer, client_code: str) -
     )
 
 
-def plans_reviewed(connection: sa.Connection, viewer: Viewer) -> pl.DataFrame:
-    """When each client's current plan was last saved (for the weekly review)."""
+def plans_reviewed(
+    connection: sa.Connection, viewer: Viewer, *, client_pks: list[int] | None = None
+) -> pl.DataFrame:
+    """When each client's current plan was last saved (for the weekly review); of
+    these clients only where ``client_pks`` are given."""
     p, c = t.relapse_plans.c, t.clients.c
     query = (
         sa.select(
@@ -57,6 +60,8 @@ def plans_reviewed(connection: sa.Connection, viewer: Viewer) -> pl.DataFrame:
         .where(client_scope(viewer))
         .group_by(c.code)
     )
+    if client_pks is not None:
+        query = query.where(c.id.in_(client_pks))
     return read_frame(
         connection,
         query,

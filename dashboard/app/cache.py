@@ -12,7 +12,8 @@ from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.cohorts import outcomes as cohort_outcomes
 from dashboard.cohorts.overview import Overview, build_overview
-from dashboard.review.agenda import Agenda, build_agenda
+from dashboard.review.agenda import Agenda
+from dashboard.review.agenda_store import AgendaStore
 from dashboard.review.outcome_queue import refresh as refresh_outcomes
 from dashboard.review.reference import Reference, current_reference
 from dashboard.store.engine import read
@@ -40,42 +41,27 @@ def reference(context: AppContext, version: tuple[int, ...]) -> Reference:
     return _reference(context, _database(context), version)
 
 
-# a resource, not data: a hit returns the stored Agenda itself instead of unpickling a copy
-# (0.17 s per hit with 5,000 clients); the Agenda is frozen and its readers never change it
-@st.cache_resource(ttl=600, show_spinner=False, max_entries=64)
-def _agenda(
-    _context: AppContext,
-    _viewer: Viewer,
-    database: str,
-    scope: tuple[object, ...],
-    as_of: dt.date,
-    version: tuple[int, ...],
-) -> Agenda:
-    with read(_context.engine) as connection:
-        return build_agenda(
-            connection,
-            _viewer,
-            catalog=_context.catalog,
-            program=_context.program,
-            reference=reference(_context, version),
-            as_of=as_of,
-        )
+@st.cache_resource(show_spinner=False)
+def _agendas(database: str) -> AgendaStore:
+    return AgendaStore()
 
 
 def agenda(context: AppContext, viewer: Viewer, as_of: dt.date) -> Agenda:
-    """The viewer's review agenda; cached per viewer scope, day and data version.
+    """The viewer's review agenda, kept per viewer scope and day, current with the data.
 
-    The viewer's scope is part of the key, so one viewer's cached agenda is never
-    served to another; the data version changes with every new answer, decision
-    or acknowledgement, so those show at once.
+    A hit returns the kept Agenda itself (it is frozen and its readers never change
+    it). After a write, only the rows of the clients it touched are built again
+    (:mod:`dashboard.review.agenda_store`): a new answer, decision or follow-up shows
+    at once. The viewer's scope is the key and every read applies it in SQL, so one
+    viewer's agenda is never served to another; old versions are not kept.
     """
-    return _agenda(
-        context,
+    return _agendas(_database(context)).agenda(
+        context.engine,
         viewer,
-        _database(context),
-        viewer.scope_key,
-        as_of,
-        data_version(context),
+        catalog=context.catalog,
+        program=context.program,
+        reference=reference(context, data_version(context)),
+        as_of=as_of,
     )
 
 

@@ -32,8 +32,16 @@ class AppContext:
     settings: AppSettings
 
 
+class UnusableDatabase(RuntimeError):  # noqa: N818 - reads better at the call site
+    """The database file cannot be used (the message says why, safe to show)."""
+
+
 @st.cache_resource(show_spinner=False)
 def _context(database_url: str, instruments: str | None, program: str | None) -> AppContext:
+    # checked once, before the engine opens the file; a failure is not cached
+    problem = sqlite_file_problem(database_url)
+    if problem is not None:
+        raise UnusableDatabase(problem.message)
     engine = make_engine(database_url)
     ensure_current(engine)
     catalog = load_catalog(*([instruments] if instruments else []))
@@ -42,24 +50,25 @@ def _context(database_url: str, instruments: str | None, program: str | None) ->
         catalog=catalog,
         program=ProgramConfig.from_toml(program, catalog=catalog, other_sections=APP_SECTIONS),
         settings=AppSettings.from_toml(program),
-        idle_minutes=int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
+        idle_minutes=idle_time_out_minutes(),
     )
+
+
+def idle_time_out_minutes() -> int:
+    """Minutes without activity after which the server ends a session (IOP_IDLE_MINUTES)."""
+    return int(os.environ.get("IOP_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))
 
 
 def app_context() -> AppContext:
     """The app's shared resources; stops the page with a clear message if unusable."""
     settings = Settings.from_env()
-    problem = sqlite_file_problem(settings.database_url)
-    if problem is not None:
-        st.error(f"IOP Outcomes cannot start: {problem.message}")
-        st.stop()
     try:
         return _context(
             settings.database_url,
             str(settings.instruments_dir) if settings.instruments_dir else None,
             str(settings.program_config) if settings.program_config else None,
         )
-    except SchemaBehind as exc:
+    except (UnusableDatabase, SchemaBehind) as exc:
         st.error(f"IOP Outcomes cannot start: {exc}")
         st.stop()
         raise  # unreachable: st.stop ends the run

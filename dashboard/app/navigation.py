@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import streamlit as st
 
 from dashboard import clock
 from dashboard.app import session
-from dashboard.app.context import AppContext
 from dashboard.app.pages import pages_of
+from dashboard.app.web.cookies import KEEP_ALIVE_PATH, SIGN_OUT_PATH, sign_out_token
 from dashboard.auth.viewer import Viewer
 
 SCREENS = Path(__file__).with_name("screens")
@@ -67,7 +68,7 @@ def pages_for(viewer: Viewer) -> list[st.Page]:
     ]
 
 
-def sidebar(context: AppContext, viewer: Viewer) -> None:
+def sidebar(viewer: Viewer) -> None:
     """The viewer's name and role, and the sign-out button; on a phone, a menu that says
     so and closes after a choice (:data:`PHONE_STYLE`, :data:`PHONE_SCRIPT`)."""
     st.html(PHONE_STYLE)
@@ -79,7 +80,31 @@ def sidebar(context: AppContext, viewer: Viewer) -> None:
                 "due and overdue measures are worked out for that day, not today.",
                 icon=":material/event:",
             )
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            session.sign_out(context)
-            st.rerun()
+        st.html(sign_out_html(session.session_token() or "", run=_run_number()))
         st.html(PHONE_SCRIPT, unsafe_allow_javascript=True)
+
+
+#: The sign-out button as a real form: the server ends the session, clears the cookie
+#: and answers with the sign-in page, so nothing of this page stays on the screen.
+_BUTTON_STYLE = (
+    "font:inherit;padding:.25rem .75rem;min-height:2.5rem;border-radius:.5rem;"
+    "border:1px solid rgba(49,51,63,.2);background:#fff;color:inherit;cursor:pointer"
+)
+
+
+def sign_out_html(token: str, *, run: int) -> str:
+    """The sign-out form (its anti-forgery token derived from the session's) and an image
+    request that renews the session cookie's expiry after this run (``run`` changes it)."""
+    return (
+        f'<form method="post" action="{SIGN_OUT_PATH}">'
+        f'<input type="hidden" name="token" value="{html.escape(sign_out_token(token))}">'
+        f'<button type="submit" style="{_BUTTON_STYLE}">Sign out</button></form>'
+        f'<img src="{KEEP_ALIVE_PATH}?run={run}" alt="" width="1" height="1" '
+        'style="position:absolute;opacity:0">'
+    )
+
+
+def _run_number() -> int:
+    run = int(st.session_state.get("_page_runs", 0)) + 1
+    st.session_state["_page_runs"] = run
+    return run

@@ -1,4 +1,10 @@
-"""The signed-in session in Streamlit: its token, the one-time notice, sign-out."""
+"""The signed-in session in Streamlit: its token, the one-time notice, views audited once.
+
+The token comes from the session cookie (set by the sign-in route, ``app/web``) on
+every run, so a reload, a new tab or a dropped connection keeps the person signed in.
+A token in session state is accepted too: the tests (AppTest) start sessions that way,
+as does a sign-in through the identity provider. A token is never read from the URL.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +13,69 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.app.context import AppContext
-from dashboard.auth.sessions import end_session, resume_session, start_session
+from dashboard.app.web.context import identity_provider_configured, signed_out_notice
+from dashboard.app.web.cookies import SESSION_COOKIE
+from dashboard.auth.oidc import viewer_from_identity
+from dashboard.auth.sessions import resume_session, session_status, start_session
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import audit_client_view
 
-#: The session state key of the session token: the only sign-in state the browser
-#: session holds; the viewer and the idle clock live in the database.
+#: The session state key of a session token not held in the cookie (tests, identity
+#: provider); the viewer and the idle clock live in the database.
 SESSION_TOKEN = "session_token"  # noqa: S105 - the key, not a token
 _NOTICE = "sign_in_notice"
+_NO_ACCOUNT = "There is no IOP Outcomes account for this sign-in. Ask an administrator."
+
+
+def session_token() -> str | None:
+    """The token of this browser's session: from session state, else the cookie."""
+    token = st.session_state.get(SESSION_TOKEN)
+    if isinstance(token, str) and token:
+        return token
+    cookie = st.context.cookies.get(SESSION_COOKIE)
+    return cookie if isinstance(cookie, str) and cookie else None
 
 
 def current_viewer(context: AppContext, *, now: dt.datetime | None = None) -> Viewer | None:
     """The signed-in viewer, read afresh from the database on every run; or None.
 
     A session whose account was disabled, or that was idle too long, ends here and
-    the sign-in page tells why.
+    the signed-out page tells why.
     """
-    token = st.session_state.get(SESSION_TOKEN)
-    if not isinstance(token, str):
-        return None
-    resumed = resume_session(
-        context.engine, token, idle=dt.timedelta(minutes=context.idle_minutes), now=now
-    )
+    token = session_token()
+    if token is None:
+        return _identity_viewer(context)
+    idle = dt.timedelta(minutes=context.idle_minutes)
+    resumed = resume_session(context.engine, token, idle=idle, now=now)
     if resumed.viewer is not None:
         return resumed.viewer
-    st.session_state.clear()
-    if resumed.ended == "idle":
-        st.session_state[_NOTICE] = (
-            f"You were signed out after {context.idle_minutes} minutes without activity."
-        )
-    elif resumed.ended == "disabled":
-        st.session_state[_NOTICE] = "Your account is no longer active. Ask an administrator."
+    ended = resumed.ended or session_status(context.engine, token, idle=idle, now=now).ended
+    st.session_state.clear()  # nothing of the person stays in this browser session
+    notice = signed_out_notice(ended, idle_minutes=context.idle_minutes)
+    if notice:
+        st.session_state[_NOTICE] = notice
     return None
 
 
-def start(context: AppContext, viewer: Viewer) -> None:
-    """Begin a session for ``viewer`` (after a successful sign-in)."""
-    token = start_session(context.engine, viewer)
-    st.session_state.clear()
-    st.session_state[SESSION_TOKEN] = token
+def _identity_viewer(context: AppContext) -> Viewer | None:
+    """The account of someone signed in through the identity provider (``st.login``);
+    its session's token is kept in session state for this browser session."""
+    if not identity_provider_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    if st.session_state.get(_NOTICE) == _NO_ACCOUNT:
+        return None  # refused once (audited): not again on every run
+    viewer = viewer_from_identity(context.engine, st.user.to_dict())
+    if viewer is None:
+        st.session_state[_NOTICE] = _NO_ACCOUNT
+        return None
+    st.session_state[SESSION_TOKEN] = start_session(context.engine, viewer)
+    return viewer
 
 
-def sign_out(context: AppContext) -> None:
-    """End the session (audited) and forget everything it held."""
-    token = st.session_state.get(SESSION_TOKEN)
-    if isinstance(token, str):
-        end_session(context.engine, token, reason="user")
-    st.session_state.clear()
-
-
-def take_notice() -> str | None:
-    """A one-time message for the sign-in page (e.g. signed out for inactivity)."""
-    notice = st.session_state.pop(_NOTICE, None)
-    return notice if isinstance(notice, str) else None
+def notice() -> str | None:
+    """Why the session ended, when the server ended it (idle, disabled), or None."""
+    value = st.session_state.get(_NOTICE)
+    return value if isinstance(value, str) else None
 
 
 _VIEWED = "viewed_record"
@@ -71,6 +87,11 @@ def arrive(page: str) -> None:
     if st.session_state.get(_PAGE) != page:
         st.session_state.pop(_VIEWED, None)
     st.session_state[_PAGE] = page
+
+
+def end_view() -> None:
+    """The page shows nobody now: the next record it shows is a new view (audited)."""
+    st.session_state.pop(_VIEWED, None)
 
 
 def audit_view(context: AppContext, viewer: Viewer, client_id: str, *, what: str) -> None:

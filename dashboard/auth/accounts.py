@@ -1,16 +1,29 @@
-"""Local accounts in the database: create, disable, reset, and sign in with lock-out."""
+"""Local accounts in the database: create, change, disable, reset, and sign in with lock-out.
+
+Every change keeps the rules of :mod:`dashboard.auth.account_rules`: an active
+administrator is always left, one's own account is disabled or demoted only once
+confirmed, a clinician has a site, and every new password passes the policy.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from dashboard import clock
+from dashboard.auth.account_rules import (
+    AccountError as AccountError,  # where callers have always found it
+)
+from dashboard.auth.account_rules import (
+    check_role_and_sites,
+    confirm_own_account,
+    keep_an_administrator,
+)
 from dashboard.auth.password_policy import PasswordPolicy
 from dashboard.auth.passwords import hash_password, needs_rehash, verify_password
 from dashboard.auth.permissions import Action, require
@@ -25,10 +38,6 @@ MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 #: The audit actor of a sign-in with a username no account has.
 UNKNOWN_ACCOUNT = "unknown account"
-
-
-class AccountError(ValueError):
-    """An account operation that cannot be done (the message is safe to show)."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +68,18 @@ def create_user(
     ``viewer`` (an administrator or the operator) must be allowed to manage accounts.
     The password must pass ``policy`` (default: the deployment's,
     :meth:`PasswordPolicy.from_env`); ``demo_password`` waives it for the demo
-    database's documented accounts only.
+    database's documented accounts only. A clinician needs at least one site, a
+    client account its client id (raises :class:`AccountError` saying so).
     """
     require(viewer, Action.MANAGE_USERS)
     if role not in ACCOUNT_ROLES:
         msg = f"an account cannot have the role {role.value!r}"
         raise AccountError(msg)
+    sites = list(dict.fromkeys(sites))
+    if not username.strip():
+        msg = "an account needs a username"
+        raise AccountError(msg)
+    check_role_and_sites(role, sites, client_record=bool(client_code))
     if password is not None and not demo_password:
         check_password(password, policy=policy, user_inputs=(username, display_name, email))
     with write(engine, changes=False) as connection:
@@ -74,9 +89,6 @@ def create_user(
             msg = f"the username {username!r} is taken"
             raise AccountError(msg)
         client_pk = _lookup(connection, t.clients, client_code, "client") if client_code else None
-        if role is Role.CLIENT and client_pk is None:
-            msg = "a client account needs the client id it belongs to (--client)"
-            raise AccountError(msg)
         clinician_pk = (
             _lookup(connection, t.clinicians, clinician_code, "clinician")
             if clinician_code
@@ -95,14 +107,7 @@ def create_user(
             )
             .returning(t.users.c.id)
         ).scalar_one()
-        for site in sites:
-            site_id = connection.execute(
-                sa.select(t.sites.c.id).where(t.sites.c.name == site)
-            ).scalar()
-            if site_id is None:
-                msg = f"no site named {site!r}"
-                raise AccountError(msg)
-            connection.execute(t.user_sites.insert().values(user_id=user_id, site_id=site_id))
+        _set_sites(connection, user_id, sites)
         record_event(
             connection,
             actor=viewer.username,
@@ -114,14 +119,28 @@ def create_user(
     return user_id
 
 
-def set_active(engine: sa.Engine, viewer: Viewer, username: str, *, active: bool) -> None:
+def set_active(
+    engine: sa.Engine, viewer: Viewer, username: str, *, active: bool, confirmed: bool = False
+) -> None:
     """Disable (or re-enable) an account; a disabled account cannot sign in.
 
+    The last active administrator is never disabled (raises :class:`AccountError`),
+    and the viewer's own account only once they confirm it (raises
+    :class:`~dashboard.auth.account_rules.ConfirmationNeeded` unless ``confirmed``).
     A session the account has open ends at its next page run (``dashboard.auth.sessions``).
     """
     require(viewer, Action.MANAGE_USERS)
     with write(engine, changes=False) as connection:
         _require_user(connection, username)
+        if not active:
+            keep_an_administrator(connection, username, doing="disabling it")
+            confirm_own_account(
+                viewer,
+                username,
+                confirmed=confirmed,
+                effect="disabling it signs you out, and only another administrator can "
+                "enable it again",
+            )
         connection.execute(
             t.users.update().where(t.users.c.username == username).values(active=active)
         )
@@ -134,6 +153,63 @@ def set_active(engine: sa.Engine, viewer: Viewer, username: str, *, active: bool
         )
 
 
+def change_account(
+    engine: sa.Engine,
+    viewer: Viewer,
+    username: str,
+    *,
+    role: Role | None = None,
+    sites: Sequence[str] | None = None,
+    confirmed: bool = False,
+) -> None:
+    """Give an account another role, or another list of sites (by name); None keeps it.
+
+    The rules of a new account hold (a clinician has a site; a client's account
+    stays a client's); the last active administrator keeps the role, and the
+    viewer's own role changes only once they confirm it (raises
+    :class:`~dashboard.auth.account_rules.ConfirmationNeeded` unless ``confirmed``).
+    Audited with the new role and sites.
+    """
+    require(viewer, Action.MANAGE_USERS)
+    if role is not None and role not in ACCOUNT_ROLES:
+        msg = f"an account cannot have the role {role.value!r}"
+        raise AccountError(msg)
+    with write(engine, changes=False) as connection:
+        u = t.users.c
+        row = connection.execute(
+            sa.select(u.id, u.role, u.client_id).where(u.username == username)
+        ).first()
+        if row is None:
+            msg = f"no account named {username!r}"
+            raise AccountError(msg)
+        was = Role(row.role)
+        new_role = role or was
+        new_sites = (
+            list(dict.fromkeys(sites)) if sites is not None else _site_names(connection, row.id)
+        )
+        check_role_and_sites(new_role, new_sites, client_record=row.client_id is not None, was=was)
+        if new_role is not was:
+            keep_an_administrator(connection, username, doing=f"making it a {new_role.value}")
+            confirm_own_account(
+                viewer,
+                username,
+                confirmed=confirmed,
+                effect=f"as {_a(new_role)} you lose {_a(was)}'s pages, this one too",
+            )
+            connection.execute(t.users.update().where(u.id == row.id).values(role=new_role.value))
+        if sites is not None:
+            connection.execute(t.user_sites.delete().where(t.user_sites.c.user_id == row.id))
+            _set_sites(connection, row.id, new_sites)
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="change-user",
+            resource_type="user",
+            resource_id=username,
+            detail={"role": new_role.value, "sites": new_sites},
+        )
+
+
 def reset_password(
     engine: sa.Engine,
     viewer: Viewer,
@@ -142,9 +218,17 @@ def reset_password(
     *,
     policy: PasswordPolicy | None = None,
 ) -> None:
-    """Set a new password (it must pass ``policy``, as for a new account) and lift any lock-out."""
+    """Set a new password (it must pass ``policy``, as for a new account) and lift any lock-out.
+
+    The account's username, display name and e-mail count against the password.
+    """
     require(viewer, Action.MANAGE_USERS)
-    check_password(password, policy=policy, user_inputs=(username,))
+    with read(engine) as connection:
+        _require_user(connection, username)
+        known = connection.execute(
+            sa.select(t.users.c.display_name, t.users.c.email).where(t.users.c.username == username)
+        ).one()
+    check_password(password, policy=policy, user_inputs=(username, *known))
     with write(engine, changes=False) as connection:
         _require_user(connection, username)
         connection.execute(
@@ -164,8 +248,15 @@ def reset_password(
 def check_password(
     password: str, *, policy: PasswordPolicy | None, user_inputs: Iterable[str | None]
 ) -> None:
-    """Raise :class:`AccountError` with the reasons unless ``password`` passes the policy."""
-    rules = policy or PasswordPolicy.from_env()
+    """Raise :class:`AccountError` with the reasons unless ``password`` passes the policy.
+
+    A deployment policy that cannot be read refuses every password, saying why.
+    """
+    try:
+        rules = policy or PasswordPolicy.from_env()
+    except ValueError as exc:
+        msg = f"No password can be set: the password policy is not valid ({exc})."
+        raise AccountError(msg) from None
     problems = rules.problems(password, user_inputs=[u for u in user_inputs if u])
     if problems:
         raise AccountError(" ".join(problems))
@@ -277,6 +368,32 @@ def viewer_for(connection: sa.Connection, user_id: int) -> Viewer:
         site_ids=sites,
         client_pk=row.client_id,
         clinician_pk=row.clinician_id,
+    )
+
+
+def _a(role: Role) -> str:
+    """A role with its article, as said: "an administrator", "a director"."""
+    return {Role.ADMIN: "an administrator"}.get(role, f"a {role.value}")
+
+
+def _set_sites(connection: sa.Connection, user_id: int, sites: Iterable[str]) -> None:
+    """Give an account these sites (by name); raises :class:`AccountError` for an unknown one."""
+    for site in sites:
+        site_id = connection.execute(sa.select(t.sites.c.id).where(t.sites.c.name == site)).scalar()
+        if site_id is None:
+            msg = f"no site named {site!r}"
+            raise AccountError(msg)
+        connection.execute(t.user_sites.insert().values(user_id=user_id, site_id=site_id))
+
+
+def _site_names(connection: sa.Connection, user_id: int) -> list[str]:
+    return list(
+        connection.execute(
+            sa.select(t.sites.c.name)
+            .join(t.user_sites, t.user_sites.c.site_id == t.sites.c.id)
+            .where(t.user_sites.c.user_id == user_id)
+            .order_by(t.sites.c.name)
+        ).scalars()
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,11 +60,30 @@ class PasswordPolicy:
                     raise ValueError(msg) from None
         return cls(**values)
 
+    def summary(self) -> str:
+        """The policy in one sentence, for the people choosing a password.
+
+        Examples
+        --------
+        >>> PasswordPolicy().summary()[:60]
+        'At least 12 characters, and hard to guess: not a common pass'
+        >>> PasswordPolicy(min_length=16, min_strength=0).summary()
+        'At least 16 characters.'
+        """
+        hard = (
+            ", and hard to guess: not a common password, word or name, nor made of the "
+            "username. A few unrelated words make a good one."
+            if self.min_strength
+            else "."
+        )
+        return f"At least {self.min_length} characters{hard}"
+
     def problems(self, password: str, *, user_inputs: Sequence[str] = ()) -> list[str]:
         """Why ``password`` is refused, in plain words; empty when it passes.
 
         ``user_inputs`` (username, display name, e-mail) count against the
-        password's strength: a password built from them is easy to guess.
+        password's strength, whole and word by word: a password built from them
+        is easy to guess.
         """
         if len(password) < self.min_length:
             return [
@@ -72,8 +92,10 @@ class PasswordPolicy:
             ]
         from zxcvbn import zxcvbn
 
+        words = [w for u in user_inputs for w in re.split(r"[^\w]+", u) if len(w) >= 3]
+        known = list(dict.fromkeys([*(u for u in user_inputs if u), *words]))
         # zxcvbn's estimate is meaningful for the first 100 characters only
-        result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+        result = zxcvbn(password[:100], user_inputs=known)
         if result["score"] >= self.min_strength:
             return []
         feedback = result["feedback"]

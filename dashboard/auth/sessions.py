@@ -37,6 +37,19 @@ class Resumed:
 
     viewer: Viewer | None
     ended: EndReason | None = None
+    #: When the session ends if nothing happens first (the idle deadline); None if over.
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    """A session as it stands, read without touching it: open until ``expires_at``, or
+    ended (``ended`` says why when the server ended it; None for an unknown token or one
+    ended by signing out)."""
+
+    open: bool
+    expires_at: dt.datetime | None = None
+    ended: EndReason | None = None
 
 
 def token_hash(token: str) -> str:
@@ -89,9 +102,45 @@ def resume_session(
     if now - row.last_seen_at > idle:
         _end(engine, row.id, actor=actor, reason="idle", now=now)
         return Resumed(None, ended="idle")
-    if now - row.last_seen_at >= TOUCH_INTERVAL and not _touch(engine, row.id, now=now):
-        return Resumed(None)  # ended by another run in the meantime
-    return Resumed(viewer)
+    seen = row.last_seen_at
+    if now - seen >= TOUCH_INTERVAL:
+        if not _touch(engine, row.id, now=now):
+            return Resumed(None)  # ended by another run in the meantime
+        seen = now
+    return Resumed(viewer, expires_at=seen + idle)
+
+
+def session_status(
+    engine: sa.Engine, token: str, *, idle: dt.timedelta, now: dt.datetime | None = None
+) -> Status:
+    """Where the session of ``token`` stands, without touching or ending it.
+
+    An open session past its idle deadline reads as ended for "idle" (the next
+    :func:`resume_session` ends it). The browser's cookie is given the same deadline.
+
+    >>> import sqlalchemy as sa
+    >>> from dashboard.store.tables import metadata
+    >>> engine = sa.create_engine("sqlite://")
+    >>> metadata.create_all(engine)
+    >>> session_status(engine, "no such token", idle=dt.timedelta(minutes=15))
+    Status(open=False, expires_at=None, ended=None)
+    """
+    now = now or clock.now()
+    s = t.sessions.c
+    with read(engine) as connection:
+        row = connection.execute(
+            sa.select(s.last_seen_at, s.ended_at, s.end_reason).where(
+                s.token_hash == token_hash(token)
+            )
+        ).first()
+    if row is None:
+        return Status(open=False)
+    if row.ended_at is not None:
+        reason = row.end_reason if row.end_reason in ("idle", "disabled") else None
+        return Status(open=False, ended=reason)
+    if now - row.last_seen_at > idle:
+        return Status(open=False, ended="idle")
+    return Status(open=True, expires_at=row.last_seen_at + idle)
 
 
 def end_session(

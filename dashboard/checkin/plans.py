@@ -12,6 +12,7 @@ from dashboard.auth.permissions import Action, NotPermitted, client_scope, requi
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
+from dashboard.store.changes import touched
 from dashboard.store.engine import read, write
 
 #: A plan needs at least this many go-to actions for a hard moment (issue 5).
@@ -95,6 +96,7 @@ def save_plan(
         raise ValueError(" ".join(problems))
     with write(engine) as connection:
         client_pk = _client_pk(connection, viewer, client_code)
+        touched(connection, [client_pk])
         p = t.relapse_plans.c
         latest = connection.execute(
             sa.select(sa.func.max(p.version)).where(p.client_id == client_pk)

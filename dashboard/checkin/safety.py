@@ -15,6 +15,7 @@ from dashboard.notify.outbox import status_of
 from dashboard.program_settings import NEXT_REVIEW_MESSAGE, AppSettings, default_on_call_message
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
+from dashboard.store.changes import touched
 from dashboard.store.engine import inserted_id, read, write
 from measures import Catalog
 
@@ -98,6 +99,7 @@ def record_in(
         msg = f"{item} = {value} is not a safety answer of {measure}"
         raise ValueError(msg)
     code, episode_pk, site = _client_and_site(connection, viewer, now.date())
+    touched(connection, [viewer.client_pk])
     existing = connection.execute(
         sa.select(_S.id, _S.value).where(
             _S.client_id == viewer.client_pk,

@@ -20,6 +20,7 @@ from dashboard.program_settings import AppSettings
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import read, write
 from dashboard.store.importing import write_administrations
 from measures import Catalog, parse_administrations
@@ -133,6 +134,7 @@ def submit_checkin(
         answers = _with_day_codes(answers, days or {}, catalog)
         with write(engine) as connection:
             code = _client_code(connection, viewer)
+            touched(connection, [viewer.client_pk] if viewer.client_pk is not None else [])
             saved = _write_answers(connection, viewer, code, answers, catalog, now, days or {})
             recorded = tuple(
                 record_in(
@@ -248,6 +250,7 @@ def _write_answers(
         source="self-report",
         kind=t.CHECK_IN,
         known_clients_only=True,
+        identifiers=False,  # the client's stored id, not one read from a file
         now=now + dt.timedelta(minutes=1),  # a minute's grace for the clock
     )
     if summary.rejected:

@@ -15,6 +15,7 @@ from dashboard.cli.common import (
     EXIT_USAGE,
     DbOption,
     as_operator,
+    load_app_settings,
     load_program,
     load_program_catalog,
     open_database,
@@ -58,6 +59,16 @@ def import_files(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="REDCap field mapping (TOML).")
     ] = None,
+    patient_system: Annotated[
+        str | None,
+        typer.Option(
+            "--patient-system",
+            metavar="URI",
+            help="FHIR: name each client by its Patient's identifier of this system (the "
+            "EHR's MRN system, e.g. urn:oid:...) instead of the Patient's resource id "
+            "(default: the program file's [fhir] patient_identifier_system).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import FILE... into the database: every row accepted, duplicate or rejected.
@@ -66,20 +77,30 @@ def import_files(
     rows are kept in a quarantine with their reasons. Files are taken in the order
     clinicians, episodes, care levels, administrations, attendance. FHIR
     Questionnaire, ValueSet and CodeSystem files given alongside are used to read
-    the responses (given alone, they hold nothing to import). Every file set
-    aside is named on stderr with why. Exit 0 when every row was accepted (or
+    the responses (given alone, they hold nothing to import); under each FHIR
+    file's summary, what recognised its measures is counted by kind. Every file
+    set aside is named on stderr with why. Exit 0 when every row was accepted (or
     already there), 3 when some rows were rejected, 2 when a file could not be
     used at all or held nothing to import.
     """
-    from dashboard.imports import ImportOptions
+    from dashboard.imports import ImportOptions, refresh_expected_ranges
     from dashboard.imports import import_files as run_import
+    from measures.printable import printable
 
+    if patient_system is not None and (":" not in patient_system or " " in patient_system):
+        fail(
+            f"--patient-system '{patient_system}' is not an identifier system's URI "
+            "(such as urn:oid:2.16.840.1.113883.19.5 or https://hospital.example/mrn)",
+            EXIT_USAGE,
+        )
     try:
         options = ImportOptions(
             format=format,
             known_clients_only=known_clients_only,
             redcap_dictionary=dictionary,
             redcap_mapping=mapping,
+            patient_identifier_system=patient_system
+            or load_app_settings().patient_identifier_system,
         )
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -97,9 +118,15 @@ def import_files(
             progress=progress,
         )
     for item in result.set_aside:
-        print(f"error: {item.message}" if item.problem else item.message, file=sys.stderr)
+        message = printable(item.message)
+        print(f"error: {message}" if item.problem else message, file=sys.stderr)
     for summary in result.summaries:
         _print_summary(summary)
+    sys.stdout.flush()
+    # the import has committed and said so: the program's ranges follow it, when it
+    # changed what they rest on (a page would otherwise compute them on its first view)
+    if result.accepted and refresh_expected_ranges(engine, catalog=catalog, program=program):
+        print("The program's expected ranges were updated.")
     raise typer.Exit(_status(result))
 
 
@@ -111,24 +138,28 @@ def _status(result: ImportResult) -> int:
 
 
 def _print_summary(summary: ImportSummary) -> None:
-    from dashboard.imports import headline
+    from dashboard.imports import headline, recognition
+    from measures.printable import printable
 
-    print(headline(summary))
+    print(printable(headline(summary)))
     if summary.already_imported is not None:
         return
+    told = recognition(summary)
+    if told:
+        print(f"  {told}")
     if summary.new_clients:
-        shown = ", ".join(summary.new_clients[:20])
+        shown = printable(", ".join(summary.new_clients[:20]))
         more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
         print(
             f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
             "(check for typos; --known-clients-only rejects them instead)"
         )
     for row in summary.warnings.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']} (accepted): {'; '.join(row['problems'])}")
+        print(f"  row {row['row']} (accepted): {printable('; '.join(row['problems']))}")
     if summary.warnings.height > ROWS_SHOWN:
         print(f"  ... {summary.warnings.height - ROWS_SHOWN:,} more accepted rows with problems")
     for row in summary.rejections.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']}: {'; '.join(row['reasons'])}")
+        print(f"  row {row['row']}: {printable('; '.join(row['reasons']))}")
     if summary.rejected > ROWS_SHOWN:
         print(
             f"  ... {summary.rejected - ROWS_SHOWN:,} more rejected rows: see the import's "

@@ -9,7 +9,9 @@ from typing import NoReturn
 import polars as pl
 import typer
 
+from measures.csv_safety import neutralise_text_columns
 from measures.formatting import number_text
+from measures.printable import printable
 
 #: Exit codes of every ``iop`` command: 0 done, 2 unusable input, 3 rows or access refused.
 EXIT_OK = 0
@@ -18,17 +20,29 @@ EXIT_REJECTED = 3
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print ``error: message`` on one line to stderr and exit with ``code``."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print ``error: message`` on one line to stderr and exit with ``code``.
+
+    A value from a file quoted in the message is shown with its control and
+    invisible characters as escapes (it may be an ANSI escape or a line break).
+    """
+    print(f"error: {printable(message)}", file=sys.stderr)
     raise typer.Exit(code)
 
 
 def format_score_table(table: pl.DataFrame) -> pl.DataFrame:
-    """Score table as text columns: whole numbers without '.0', problems joined."""
+    """Score table as text columns: whole numbers without '.0', problems joined.
+
+    Text cells (ids, dates as written, labels, problems; not the numbers) that a
+    spreadsheet would run as a formula get a leading single quote, and control
+    characters are shown as escapes (:mod:`measures.csv_safety`).
+    """
     numbers = [c for c, t in table.schema.items() if t.is_float()]
-    return table.drop("row", "rejected", "complete", strict=False).with_columns(
-        *[number_text(pl.col(c)).alias(c) for c in numbers],
-        pl.col("problems").list.join("; "),
+    text = table.drop("row", "rejected", "complete", strict=False).with_columns(
+        pl.col("problems").list.join("; ")
+    )
+    # the numbers become text only after the text cells are made safe: -1 stays -1
+    return neutralise_text_columns(text, escape_controls=True).with_columns(
+        number_text(pl.col(c)).alias(c) for c in numbers
     )
 
 

@@ -50,6 +50,7 @@ def score(
     from measures.fastpath import try_write_scores
     from measures.formatting import counted
     from measures.pipeline import score_csv
+    from measures.printable import printable
 
     if out is not None and not out.parent.is_dir():
         fail(f"cannot write {out}: the folder {out.parent} does not exist", EXIT_USAGE)
@@ -72,7 +73,8 @@ def score(
     write_score_table(run.table, out)
     problems = run.rejected + run.unscored
     if run.ignored_columns:
-        print(f"ignored column(s): {', '.join(run.ignored_columns)}", file=sys.stderr)
+        ignored = printable(", ".join(run.ignored_columns))
+        print(f"ignored column(s): {ignored}", file=sys.stderr)
     print(
         f"{counted(run.rows, 'row')}: {run.rows - problems:,} scored, {run.rejected:,} rejected, "
         f"{run.unscored:,} not scorable (see the problems column)",

@@ -11,13 +11,20 @@ from dashboard.cli.common import EXIT_USAGE, DbOption, as_operator, open_databas
 from dashboard.cli.output import fail
 
 app = typer.Typer(
-    help="Manage accounts: add, disable, enable, reset a password.", no_args_is_help=True
+    help="Manage accounts: add, change a role or sites, disable, enable, reset a password.",
+    no_args_is_help=True,
 )
 
 
 def _password(value: str | None) -> str:
     if value:
         return value
+    from dashboard.auth.password_policy import PasswordPolicy
+
+    try:
+        typer.echo(f"Password: {PasswordPolicy.from_env().summary()}", err=True)
+    except ValueError as exc:
+        fail(f"no password can be set: the password policy is not valid ({exc})", EXIT_USAGE)
     first = getpass.getpass("New password: ")
     if first != getpass.getpass("Repeat it: "):
         fail("the passwords do not match", EXIT_USAGE)
@@ -30,7 +37,10 @@ def add(
     role: Annotated[str, typer.Option("--role", help="client | clinician | director | admin")],
     site: Annotated[
         list[str] | None,
-        typer.Option("--site", help="A site this person works at (repeat for several)."),
+        typer.Option(
+            "--site",
+            help="A site this person works at (repeat for several; a clinician needs one).",
+        ),
     ] = None,
     client: Annotated[
         str | None, typer.Option("--client", help="For a client account: their client id.")
@@ -78,9 +88,44 @@ def add(
     typer.echo(f"account {username} ({role_value.value}) created")
 
 
+@app.command("change")
+def change(
+    username: str,
+    role: Annotated[
+        str | None, typer.Option("--role", help="The new role: clinician | director | admin.")
+    ] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option("--site", help="The account's sites from now on (repeat for several)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Give an account another role or other sites (the last active admin stays an admin)."""
+    from dashboard.auth.accounts import AccountError, change_account
+    from dashboard.auth.viewer import ACCOUNT_ROLES
+
+    roles = {r.value: r for r in ACCOUNT_ROLES}
+    if role is None and not site:
+        fail("give a new --role, or the account's --site list, or both", EXIT_USAGE)
+    if role is not None and role not in roles:
+        fail(f"role must be one of {', '.join(roles)}", EXIT_USAGE)
+    engine = open_database(db)
+    try:
+        change_account(
+            engine,
+            as_operator(),
+            username,
+            role=roles[role] if role is not None else None,
+            sites=site or None,
+        )
+    except AccountError as exc:
+        fail(str(exc), EXIT_USAGE)
+    typer.echo(f"account {username} changed")
+
+
 @app.command("disable")
 def disable(username: str, db: DbOption = None) -> None:
-    """Disable an account: it can no longer sign in (history is kept)."""
+    """Disable an account: it can no longer sign in (history is kept; never the last admin)."""
     _set_active(username, active=False, db=db)
 
 

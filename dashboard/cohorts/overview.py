@@ -20,6 +20,7 @@ from measures.change import (
     ResponseRemissionRule,
     TalkingTherapiesRule,
 )
+from measures.csv_safety import neutralise_text_columns
 
 #: The blocks a director can pick, finest first (months are left out: in a program of a
 #: few hundred episodes a year almost every monthly cell is under 11, and months would
@@ -301,7 +302,8 @@ def _rate_text(row: dict[str, object], label: str) -> str:
 
 def table_csv(table: pl.DataFrame, *, period: str) -> bytes:
     """The table exactly as shown, as CSV: the period, the group names, numbers, and the
-    word "withheld" wherever the page says it.
+    word "withheld" wherever the page says it. A group name a spreadsheet would run as a
+    formula gets a leading single quote (:mod:`measures.csv_safety`).
 
     Examples
     --------
@@ -324,8 +326,9 @@ def table_csv(table: pl.DataFrame, *, period: str) -> bytes:
             for c, condition in withheld_when.items()
         ],
     )
+    names = ["Period", *[c for c in table.columns if c in TITLES.values()]]
     buffer = io.BytesIO()
-    frame.write_csv(buffer)
+    neutralise_text_columns(frame, columns=names).write_csv(buffer)
     return buffer.getvalue()
 
 

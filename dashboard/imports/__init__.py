@@ -9,8 +9,14 @@ from dashboard.imports.plan import (
     SetAside,
     plan_imports,
 )
-from dashboard.imports.run import ImportResult, Progress, import_files
-from dashboard.imports.wording import headline
+from dashboard.imports.run import ImportResult, Progress, import_files, refresh_expected_ranges
+from dashboard.imports.wording import (
+    file_shown,
+    headline,
+    recognition,
+    rows_in_words,
+    what_was_imported,
+)
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -22,8 +28,13 @@ __all__ = [
     "PlannedFile",
     "Progress",
     "SetAside",
+    "file_shown",
     "headline",
     "import_files",
     "looks_like_redcap",
     "plan_imports",
+    "recognition",
+    "refresh_expected_ranges",
+    "rows_in_words",
+    "what_was_imported",
 ]

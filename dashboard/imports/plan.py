@@ -21,13 +21,17 @@ class ImportOptions:
     ``format`` (one of :data:`~dashboard.imports.kinds.FORMATS`) overrides
     detection for every file; ``redcap_dictionary`` and ``redcap_mapping`` are
     needed for a REDCap records export; ``known_clients_only`` rejects rows of
-    client ids the database does not know instead of registering them.
+    client ids the database does not know instead of registering them;
+    ``patient_identifier_system`` (the program's ``[fhir]`` setting, or the
+    command line's ``--patient-system``) names a FHIR record's client by its
+    Patient's identifier of that system (an MRN) rather than its resource id.
     """
 
     format: str | None = None
     known_clients_only: bool = False
     redcap_dictionary: Path | None = None
     redcap_mapping: Path | None = None
+    patient_identifier_system: str | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:

@@ -1,4 +1,4 @@
-"""Run an import: each planned file in its own transaction, then the expected ranges refreshed."""
+"""Run an import: each planned file in its own transaction; the expected ranges after it."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dashboard.imports.plan import (
     redcap_files,
     unusable_file,
 )
-from dashboard.review.reference import current_reference
+from dashboard.review.reference import refresh_reference
 from dashboard.store.batch import ImportBatch, UnusableFile
 from dashboard.store.engine import DatabaseLocked
 from dashboard.store.faults import database_fault
@@ -41,11 +41,10 @@ Progress = Callable[[int], Callable[[int], None] | None]
 @dataclass(frozen=True)
 class ImportResult:
     """What an import did: each imported file's summary (in import order), each file
-    set aside with its reason, and whether the expected ranges were stored anew."""
+    set aside with its reason."""
 
     summaries: tuple[ImportSummary, ...]
     set_aside: tuple[SetAside, ...]
-    reference_refreshed: bool = False
 
     @property
     def accepted(self) -> int:
@@ -79,8 +78,9 @@ def import_files(
     :class:`~dashboard.auth.permissions.NotPermitted`). A file that cannot be
     used is set aside with its reason and the others are still imported; a
     locked database stops the import there, the files left being set aside.
-    When any row was accepted, the program's expected ranges are computed and
-    stored once at the end. Returns the summaries and the files set aside.
+    The program's expected ranges are not computed here: the caller runs
+    :func:`refresh_expected_ranges` once it has shown the result. Returns the
+    summaries and the files set aside.
     """
     require(viewer, Action.MANAGE_IMPORTS)
     plan = plan_imports(paths, options=options)
@@ -115,10 +115,20 @@ def import_files(
                 for left in plan.files[number + 1 :]
             )
             return ImportResult(tuple(summaries), tuple(reported))
-    refresh = any(s.accepted for s in summaries)
-    if refresh:
-        current_reference(engine, catalog, program.expected_response)
-    return ImportResult(tuple(summaries), tuple(reported), reference_refreshed=refresh)
+    return ImportResult(tuple(summaries), tuple(reported))
+
+
+def refresh_expected_ranges(engine: sa.Engine, *, catalog: Catalog, program: ProgramConfig) -> bool:
+    """After an import has committed and its result was shown: compute and store the
+    program's expected ranges when the import changed what they rest on (a closed
+    episode, a new one); returns whether they were computed.
+
+    An import that only added answers of episodes still under way leaves them as they
+    are (they follow those once a day), so it costs nothing here. Until this has run,
+    a page that needs the ranges computes them itself rather than show older ones
+    (:func:`dashboard.review.reference.refresh_reference`).
+    """
+    return refresh_reference(engine, catalog, program.expected_response)
 
 
 def _refused(exc: sa.exc.DBAPIError) -> str:
@@ -178,7 +188,11 @@ def _read_administrations(
     if planned.format == "csv":
         return read_administrations_file(planned.path, catalog)
     if planned.format == "fhir":
-        return read_fhir([planned.path, *planned.supporting], catalog)
+        return read_fhir(
+            [planned.path, *planned.supporting],
+            catalog,
+            patient_identifier_system=options.patient_identifier_system,
+        )
     return read_redcap(planned.path, *redcap_files(planned.path, options), catalog)
 
 

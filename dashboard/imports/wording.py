@@ -1,4 +1,4 @@
-"""How an import's summary is put in words, the same on the command line and the page."""
+"""How an import is put in words, the same on the command line and the page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,22 @@ from pathlib import Path
 
 from dashboard.store.importing import ImportSummary
 from measures.formatting import counted
+
+#: What each kind of import holds, in words (a check-in and a follow-up screener are
+#: stored as imports of their own, with no file).
+KIND_WORDS = {
+    "administrations": "Questionnaire answers",
+    "clinicians": "Clinicians",
+    "episodes": "Episodes of care",
+    "care_levels": "Level-of-care changes",
+    "attendance": "Attendance",
+    "check-in": "A client's check-in",
+    "follow-up": "A safety follow-up screener",
+}
+#: How each format is written.
+FORMAT_WORDS = {"csv": "CSV", "redcap": "REDCap", "fhir": "FHIR"}
+#: Imports that are not files: shown without a file name.
+NO_FILE = ("check-in", "follow-up")
 
 
 def headline(summary: ImportSummary) -> str:
@@ -27,7 +43,7 @@ def headline(summary: ImportSummary) -> str:
     if summary.already_imported is not None:
         return (
             f"{name}: already imported (import #{summary.already_imported}); nothing changed: "
-            f"{read} = {summary.duplicates:,} duplicates{others}"
+            f"{read} = {counted(summary.duplicates, 'duplicate')}{others}"
         )
     extra = []
     if summary.new_versions:
@@ -36,7 +52,7 @@ def headline(summary: ImportSummary) -> str:
         extra.append(f"{summary.outside_episode:,} dated outside every episode (kept, marked)")
     return (
         f"{name} ({summary.format}, import #{summary.import_id}): {read} = "
-        f"{summary.accepted:,} accepted + {summary.duplicates:,} duplicates + "
+        f"{summary.accepted:,} accepted + {counted(summary.duplicates, 'duplicate')} + "
         f"{summary.rejected:,} rejected{others}" + (f"; {'; '.join(extra)}" if extra else "")
     )
 
@@ -50,3 +66,66 @@ def _not_administrations(summary: ImportSummary) -> str:
     noun = "not an administration" if total == 1 else "not administrations"
     listed = ", ".join(f"{n:,} {kind}" for kind, n in kinds.items())
     return f" + {total:,} {noun} ({listed})"
+
+
+def recognition(summary: ImportSummary) -> str | None:
+    """What recognised the file's measures, counted by kind; None where nothing was told
+    (a CSV or REDCap file names its measures).
+
+    Returns, e.g., ``measures recognised by: 44 item definitions, 1 questionnaire``.
+    """
+    if not summary.evidence:
+        return None
+    listed = ", ".join(f"{n:,} {kind}" for kind, n in summary.evidence.items())
+    return f"measures recognised by: {listed}"
+
+
+def what_was_imported(kind: str, format: str) -> str:
+    """What an import held, in words, with the file's format where it had a file.
+
+    Examples
+    --------
+    >>> what_was_imported("administrations", "redcap")
+    'Questionnaire answers (REDCap)'
+    >>> what_was_imported("check-in", "self-report")
+    "A client's check-in"
+    """
+    words = KIND_WORDS.get(kind, kind.replace("_", " ").capitalize())
+    if kind in NO_FILE:
+        return words
+    return f"{words} ({FORMAT_WORDS.get(format, format)})"
+
+
+def file_shown(file_name: str, kind: str) -> str:
+    """The file's own name, without the folder it was read from; blank for a check-in.
+
+    Examples
+    --------
+    >>> file_shown("/tmp/iop-upload-1x2/0/week 48.csv", "administrations")
+    'week 48.csv'
+    >>> file_shown("check-in", "check-in")
+    ''
+    """
+    return "" if kind in NO_FILE else Path(file_name).name
+
+
+def rows_in_words(*, records: int, accepted: int, duplicates: int, rejected: int) -> str:
+    """An import's counts in one short phrase; the parts add up to the rows read.
+
+    Duplicates and rejected rows are named only when there are any.
+
+    Examples
+    --------
+    >>> rows_in_words(records=1, accepted=0, duplicates=0, rejected=1)
+    '1 row: 0 accepted, 1 rejected'
+    >>> rows_in_words(records=19954, accepted=19940, duplicates=2, rejected=12)
+    '19,954 rows: 19,940 accepted, 2 duplicates, 12 rejected'
+    >>> rows_in_words(records=2, accepted=1, duplicates=1, rejected=0)
+    '2 rows: 1 accepted, 1 duplicate'
+    """
+    parts = [f"{accepted:,} accepted"]
+    if duplicates:
+        parts.append(counted(duplicates, "duplicate"))
+    if rejected:
+        parts.append(f"{rejected:,} rejected")
+    return f"{counted(records, 'row')}: {', '.join(parts)}"

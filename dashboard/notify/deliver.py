@@ -8,8 +8,6 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-import apprise
-
 from dashboard.notify.message import Message
 from dashboard.program_settings import Notifications
 
@@ -58,6 +56,8 @@ def send_email(address: str, message: Message, settings: Notifications) -> None:
 def apprise_url(url: str) -> str:
     """An Apprise URL for ``url``: Slack, Teams and other services Apprise knows by their
     own web addresses; any other http(s) address gets the JSON POST of ``json(s)://``."""
+    import apprise  # imported when a webhook is sent: a second off every app start
+
     log = logging.getLogger("apprise")
     quiet, log.disabled = log.disabled, True  # a probe: its "unparseable" would log the URL
     try:
@@ -74,6 +74,8 @@ def apprise_url(url: str) -> str:
 
 def send_webhook(url: str, message: Message) -> None:
     """POST ``message`` to a webhook (Teams, Slack, any URL) through Apprise."""
+    import apprise
+
     sender = apprise.Apprise()
     if not sender.add(apprise_url(url)):
         msg = "InvalidWebhookURL"

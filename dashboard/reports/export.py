@@ -1,8 +1,10 @@
-"""A client's progress report leaving the system: checked and audited with its client."""
+"""Reports leaving the system, checked and audited with each client they concern: a
+client's progress report, and the weekly review packet."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -89,3 +91,42 @@ def _audit(
             outcome=outcome,
             detail=detail,
         )
+
+
+def audit_review_packet(
+    engine: sa.Engine, viewer: Viewer, client_ids: Sequence[str], *, week_of: dt.date
+) -> None:
+    """Audit a weekly review packet leaving the system (downloaded): as
+    ``export-review-packet`` once for each client it lists, so that a client's audit
+    trail shows every packet they were in. Ids and counts only.
+
+    Needs ``EXPORT_CLIENT`` (refused, then :class:`NotPermitted`, audited once).
+    """
+    clients = list(dict.fromkeys(str(c) for c in client_ids))
+    detail = {"week_of": week_of.isoformat(), "clients": len(clients)}
+    with write(engine, changes=False) as connection:
+        try:
+            require(viewer, Action.EXPORT_CLIENT)
+        except NotPermitted:
+            record_event(
+                connection,
+                actor=viewer.username,
+                action="export-review-packet",
+                outcome="refused",
+                detail=detail,
+            )
+            refused = True
+        else:
+            refused = False
+            for client in clients:
+                record_event(
+                    connection,
+                    actor=viewer.username,
+                    action="export-review-packet",
+                    resource_type="client",
+                    resource_id=client,
+                    detail=detail,
+                )
+    if refused:
+        msg = "this account may not export client records"
+        raise NotPermitted(msg)

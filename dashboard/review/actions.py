@@ -19,6 +19,7 @@ from dashboard.auth.permissions import (
 from dashboard.auth.viewer import Viewer
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
+from dashboard.store.changes import touched
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.tables import DECISIONS
 
@@ -80,6 +81,7 @@ def record_decision(
     with write(engine) as connection:
         # the episode's row is locked (PostgreSQL) so two saves of one week never both insert
         episode_pk = _episode_in_scope(connection, viewer, episode_id, lock=True)
+        touched(connection, [])  # an unchanged decision changes no client's rows
         saved = connection.execute(
             sa.select(d.id, d.decision, d.note, d.decided_by, d.decided_at)
             .where(d.episode_id == episode_pk, d.week_of == week)
@@ -88,6 +90,7 @@ def record_decision(
         ).first()
         if saved is not None and (saved.decision, saved.note) == (decision, text):
             return Saved("unchanged", int(saved.id))
+        touched(connection, [_client_of(connection, episode_pk)])
         detail: dict[str, Any] = {"decision": decision, "week_of": week.isoformat()}
         if saved is None:
             decision_id = inserted_id(
@@ -145,6 +148,11 @@ def audit_client_view(engine: sa.Engine, viewer: Viewer, client_id: str, *, what
             resource_type="client",
             resource_id=client_id,
         )
+
+
+def _client_of(connection: sa.Connection, episode_pk: int) -> int:
+    e = t.episodes.c
+    return int(connection.execute(sa.select(e.client_id).where(e.id == episode_pk)).scalar_one())
 
 
 def _episode_in_scope(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -41,7 +42,7 @@ class Agenda:
     as_of: dt.date
     rows: pl.DataFrame
     flags: pl.DataFrame = field(default_factory=pl.DataFrame)
-    readiness: dict[str, Readiness] = field(default_factory=dict)
+    readiness: Mapping[str, Readiness] = field(default_factory=dict)
     due: pl.DataFrame = field(default_factory=pl.DataFrame)
     off_track: pl.DataFrame = field(default_factory=pl.DataFrame)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -72,6 +73,20 @@ class Agenda:
         return {label: counted[label] for label in PRIORITY_NAMES if label in counted}
 
 
+@dataclass(frozen=True)
+class Caseload:
+    """A built agenda with what updating it in place needs (:mod:`dashboard.review.agenda_store`).
+
+    ``episodes`` are the active episodes the rows are of (with ``client_pk``);
+    ``weekly`` the clients' weekly scores, from which new expected ranges give
+    the off-track evidence again without reading anything.
+    """
+
+    agenda: Agenda
+    episodes: pl.DataFrame
+    weekly: pl.DataFrame
+
+
 def build_agenda(
     connection: sa.Connection,
     viewer: Viewer,
@@ -86,15 +101,39 @@ def build_agenda(
     Every read is scoped to the viewer in SQL; :meth:`Agenda.narrowed` applies
     the page's filters afterwards.
     """
+    return build_caseload(
+        connection, viewer, catalog=catalog, program=program, reference=reference, as_of=as_of
+    ).agenda
+
+
+def build_caseload(
+    connection: sa.Connection,
+    viewer: Viewer,
+    *,
+    catalog: Catalog,
+    program: ProgramConfig,
+    reference: Reference,
+    as_of: dt.date,
+    client_pks: Sequence[int] | None = None,
+) -> Caseload:
+    """:func:`build_agenda`, keeping its episodes and weekly scores; ``client_pks``
+    builds the rows of these clients only (those of them in the viewer's caseload).
+
+    Every row, flag, readiness and score cell is computed for its client alone, so
+    the rows of a few clients are the rows a build of the whole caseload gives them.
+    Frames keyed by client (flags, due, off-track, cells) come in client order.
+    """
     require(viewer, Action.VIEW_CASELOAD)
-    episodes = access.episodes(connection, viewer, active_on=as_of, caseload=True)
-    choices = {
-        "sites": tuple(sorted(episodes["site"].unique().to_list())),
-        "tracks": tuple(sorted(episodes["track_name"].unique().to_list())),
-        "clinicians": tuple(sorted(episodes["clinician"].drop_nulls().unique().to_list())),
-    }
+    episodes = access.episodes(
+        connection,
+        viewer,
+        active_on=as_of,
+        caseload=True,
+        client_pks=None if client_pks is None else list(client_pks),
+    )
     if episodes.is_empty():
-        return Agenda(as_of=as_of, rows=pl.DataFrame(), choices=choices)
+        agenda = Agenda(as_of=as_of, rows=pl.DataFrame(), choices=choices_of(episodes))
+        return Caseload(agenda, episodes, pl.DataFrame())
     pks = episodes["client_pk"].to_list()
     window = episodes.select("client_pk", "client_id", "episode_id", "admitted_on", "track")
     earliest: dt.date = episodes.select(pl.col("admitted_on").min()).item()
@@ -140,13 +179,7 @@ def build_agenda(
     )
     change = episode_change(long_scores(scored, catalog), catalog)
     weekly = weekly_scores(scored, catalog=catalog)
-    off_track = not_on_track(
-        weekly,
-        reference.ranges,
-        config=program.expected_response,
-        catalog=catalog,
-        gaps=reference.gaps,
-    )
+    off_track = off_track_of(weekly, reference, program=program, catalog=catalog)
     due = due_measures(
         scored.group_by("client_id", "measure").agg(
             pl.col("administered_at").max().alias("last_at")
@@ -158,7 +191,9 @@ def build_agenda(
     decisions = access.decisions(connection, viewer, client_pks=pks).filter(
         pl.col("week_of") == week_of(as_of)
     )
-    plans = access.plans_reviewed(connection, viewer)
+    plans = access.plans_reviewed(
+        connection, viewer, client_pks=None if client_pks is None else pks
+    )
     facts = measure_facts(scored, change.filter(pl.col("score_id") == "score"), catalog)
     rows = agenda_rows(
         episodes,
@@ -175,7 +210,47 @@ def build_agenda(
         catalog=catalog,
         as_of=as_of,
     )
-    return Agenda(as_of, rows, flags, readiness, due, off_track, choices, score_cells(facts))
+    agenda = Agenda(
+        as_of,
+        rows,
+        by_client(flags),
+        readiness,
+        by_client(due),
+        by_client(off_track),
+        choices_of(episodes),
+        by_client(score_cells(facts)),
+    )
+    return Caseload(agenda, episodes, weekly)
+
+
+def off_track_of(
+    weekly: pl.DataFrame, reference: Reference, *, program: ProgramConfig, catalog: Catalog
+) -> pl.DataFrame:
+    """Each client's measures against the expected ranges
+    (:func:`measures.expected.not_on_track`)."""
+    return not_on_track(
+        weekly,
+        reference.ranges,
+        config=program.expected_response,
+        catalog=catalog,
+        gaps=reference.gaps,
+    )
+
+
+def choices_of(episodes: pl.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The sites, tracks and clinicians of these episodes: what the page's filters offer."""
+    return {
+        "sites": tuple(sorted(episodes["site"].unique().to_list())),
+        "tracks": tuple(sorted(episodes["track_name"].unique().to_list())),
+        "clinicians": tuple(sorted(episodes["clinician"].drop_nulls().unique().to_list())),
+    }
+
+
+def by_client(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in client order, each client's rows in the order they came (stable)."""
+    if "client_id" not in frame.columns:
+        return frame
+    return frame.sort("client_id", maintain_order=True)
 
 
 def _in_episode(

@@ -18,7 +18,7 @@ from dashboard.review.score_cells import agenda_measures, measure_texts
 from measures import Catalog
 from measures.change import DETERIORATED
 from measures.program import ProgramConfig
-from measures.readiness import Readiness
+from measures.readiness import CaseloadReadiness
 
 #: Days of attendance shown on the agenda (the last two weeks).
 ATTENDANCE_DAYS = 14
@@ -31,7 +31,7 @@ def agenda_rows(
     change: pl.DataFrame,
     attendance: pl.DataFrame,
     flags: pl.DataFrame,
-    readiness: dict[str, Readiness],
+    readiness: CaseloadReadiness,
     off_track: pl.DataFrame,
     due: pl.DataFrame,
     decisions: pl.DataFrame,
@@ -200,12 +200,8 @@ def _severity(facts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _readiness_status(readiness: dict[str, Readiness]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [(c, r.status) for c, r in readiness.items()],
-        schema={"client_id": pl.String, "readiness": pl.String},
-        orient="row",
-    )
+def _readiness_status(readiness: CaseloadReadiness) -> pl.DataFrame:
+    return readiness.statuses.select("client_id", pl.col("status").alias("readiness"))
 
 
 def _decision(decisions: pl.DataFrame) -> pl.DataFrame:
@@ -322,34 +318,49 @@ def _why_now(threshold: float | None) -> pl.Expr:
     return pl.when(more > 0).then(pl.format("{} (+{})", reason, more)).otherwise(reason)
 
 
+#: The agenda's columns before its measure columns (one per agenda measure any client
+#: has a score of, in display order) and after them.
+BEFORE_MEASURES = (
+    "priority",
+    "priority_label",
+    "why_now",
+    "client_id",
+    "display_name",
+    "episode_id",
+    "episode_pk",
+    "program_week",
+    "site",
+    "track",
+    "clinician",
+    "attendance_2w",
+    "attendance_rate",
+)
+AFTER_MEASURES = (
+    "flags",
+    "other_concerns",
+    "readiness",
+    "decision",
+    "plan",
+    "open_safety",
+    "open_unknown",
+    "concerns",
+    "severity",
+    "overdue_days",
+    "latest_open_flag",
+)
+
+
 def _shown(rows: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
     """The agenda's columns, in agenda order (:func:`~dashboard.review.priorities.agenda_order`)."""
-    return agenda_order(
-        rows.select(
-            "priority",
-            "priority_label",
-            "why_now",
-            "client_id",
-            "display_name",
-            "episode_id",
-            "episode_pk",
-            "program_week",
-            "site",
-            pl.col("track_name").alias("track"),
-            "clinician",
-            "attendance_2w",
-            "attendance_rate",
-            *measures,
-            "flags",
-            "other_concerns",
-            "readiness",
-            "decision",
-            "plan",
-            "open_safety",
-            "open_unknown",
-            "concerns",
-            "severity",
-            "overdue_days",
-            "latest_open_flag",
-        )
-    )
+    before = [pl.col("track_name").alias(c) if c == "track" else pl.col(c) for c in BEFORE_MEASURES]
+    return agenda_order(rows.select(*before, *measures, *AFTER_MEASURES))
+
+
+def with_measure_columns(rows: pl.DataFrame, headings: set[str], catalog: Catalog) -> pl.DataFrame:
+    """``rows`` with one column per agenda measure among ``headings`` (blank for a client
+    without its score), in the agenda's column order: the columns a build of these
+    rows' clients together gives, whose score cells have these headings."""
+    measures = [m.abbreviation for m in agenda_measures(catalog) if m.abbreviation in headings]
+    return rows.with_columns(
+        pl.col(m).fill_null("") if m in rows.columns else pl.lit("").alias(m) for m in measures
+    ).select(*BEFORE_MEASURES, *measures, *AFTER_MEASURES)

@@ -24,6 +24,7 @@ from dashboard.review.follow_up_options import (
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import write
 from dashboard.store.importing import write_administrations
 from measures import Catalog, Instrument, parse_administrations, score_administrations
@@ -85,6 +86,7 @@ def record_follow_up(
         raise FollowUpRejected(msg)
     with write(engine) as connection:
         client_pk = _client_in_caseload(connection, viewer, flag.client_id)
+        touched(connection, [client_pk])
         if not _flag_exists(connection, client_pk, flag):
             msg = "no such safety flag for this client"
             raise FollowUpRejected(msg)
@@ -118,13 +120,19 @@ def record_follow_up(
                     recorded_at=now,
                 )
             )
-        record_event(
+        record_event(  # with the client and the flag it follows up, not only a row number
             connection,
             actor=viewer.username,
             action="record-follow-up",
             resource_type="client",
             resource_id=flag.client_id,
-            detail={"action": action, "closes": result.closes},
+            detail={
+                "measure": flag.measure,
+                "flag": flag.kind,
+                "flagged_on": flag.flagged_on.isoformat(),
+                "action": action,
+                "closes": result.closes,
+            },
         )
     return Recorded(result, risk_level)
 
@@ -228,6 +236,7 @@ def _give_screener(
         source="follow-up",
         kind="follow-up",
         known_clients_only=True,
+        identifiers=False,  # the client's stored id, not one read from a file
         now=now + dt.timedelta(minutes=1),
     )
     if summary.rejected or not summary.accepted:

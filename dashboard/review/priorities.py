@@ -323,9 +323,11 @@ def agenda_order(rows: pl.DataFrame) -> pl.DataFrame:
     >>> agenda_order(rows)["display_name"].to_list()
     ['Rowan', 'Ivy', 'Aspen']
     """
+    # the client id last: the same rows always come in the same order
+    last = ["client_id"] if "client_id" in rows.columns else []
     return rows.sort(
-        ["priority", *(t.column for t in TIE_BREAKS)],
-        descending=[False, *(t.descending for t in TIE_BREAKS)],
+        ["priority", *(t.column for t in TIE_BREAKS), *last],
+        descending=[False, *(t.descending for t in TIE_BREAKS), *(False for _ in last)],
         nulls_last=True,
     )
 

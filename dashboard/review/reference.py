@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from dashboard import access, clock
 from dashboard.store import tables as t
 from dashboard.store.engine import read, write
-from dashboard.store.tables import CHECK_IN
 from measures import Catalog
 from measures.expected import ExpectedConfig, reference_ranges, weekly_scores
 
@@ -70,42 +69,94 @@ def fingerprint(
     *,
     today: dt.date | None = None,
 ) -> str:
-    """What the stored ranges are keyed by: the day, the episodes, the imports, the settings.
+    """What the stored ranges are keyed by: the day, the episodes, the changes to
+    closed episodes, the settings.
 
     The ranges are percentiles of every episode with a score that week: one new
-    answer barely moves them, so check-ins refresh them once a day (the day is
-    part of the key) rather than after every answer, which would make the next
-    page view of the whole program pay for a full recomputation. An import of a
-    file (it may add history or change an episode's track, dates or outcome)
-    and a new episode refresh them at once. A decision, an acknowledgement or a
-    plan leaves them unchanged.
+    answer of an episode still under way barely moves them, so a check-in or an
+    import that only touches clients whose episodes are all still active
+    refreshes them once a day (the day is part of the key) rather than at once,
+    which would make every import pay for a full recomputation. A new episode,
+    a discharge or a reopened one (the count of closed episodes), and any change
+    naming a client who has a closed episode or naming no client in particular
+    (:mod:`dashboard.store.changes`: its history may be rewritten) refresh them
+    at once. A decision, an acknowledgement or a plan leaves them unchanged.
     """
-    e, i = t.episodes.c, t.imports.c
-    episodes, last_episode = connection.execute(
-        sa.select(sa.func.count(e.id), sa.func.max(e.id))
+    e = t.episodes.c
+    episodes, last_episode, closed = connection.execute(
+        sa.select(
+            sa.func.count(e.id),
+            sa.func.max(e.id),
+            sa.func.count(e.discharged_on),
+        )
     ).one()
-    last_import = connection.execute(
-        sa.select(sa.func.max(i.id)).where(i.kind != CHECK_IN)
-    ).scalar()
     settings = hashlib.sha1(
         f"{REFERENCE_VERSION}|{config!r}|{sorted(catalog.ids)}".encode(), usedforsecurity=False
     ).hexdigest()[:12]
     day = (today or clock.today()).isoformat()
-    return f"{day}:{episodes}:{last_episode}:{last_import}:{settings}"
+    last = _last_closed_change(connection)
+    return f"{day}:{episodes}:{last_episode}:{closed}:{last}:{settings}"
+
+
+def _last_closed_change(connection: sa.Connection) -> int:
+    """The last data change that may have changed a closed episode: one naming a
+    client with a closed episode, or one naming no client in particular."""
+    d, c, e = t.data_changes.c, t.data_change_clients.c, t.episodes.c
+    everything = connection.execute(sa.select(sa.func.max(d.id)).where(d.every_client)).scalar()
+    closed_client = (
+        sa.select(c.change_id)
+        .where(sa.exists().where(e.client_id == c.client_id, e.discharged_on.is_not(None)))
+        .order_by(c.change_id.desc())
+        .limit(1)
+    )
+    named = connection.execute(closed_client).scalar()
+    return max(int(everything or 0), int(named or 0))
 
 
 def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> Reference:
     """The stored ranges when they are up to date, else computed now and stored."""
     with read(engine) as connection:
         key = fingerprint(connection, catalog, config)
-        row = connection.execute(
-            sa.select(t.reference_cache.c.ranges, t.reference_cache.c.gaps).where(
-                t.reference_cache.c.fingerprint == key
-            )
-        ).first()
-        if row is not None:
-            return Reference(_frame(row.ranges), _frame(row.gaps))
+        stored = _stored(connection, key)
+        if stored is not None:
+            return stored
         reference = program_reference(connection, catalog, config)
+    _store(engine, key, reference)
+    return reference
+
+
+def refresh_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> bool:
+    """Compute and store the ranges if the stored ones are not those of the data now;
+    returns whether they were computed.
+
+    Run after a write has committed and said what it did (``iop import``, the upload
+    page), never inside it: the write does not wait for the program's ranges. Until
+    then the stored ranges are under an older key, and a page asking for them
+    (:func:`current_reference`) computes them itself: it never reads them as those
+    of the data now.
+    """
+    with read(engine) as connection:
+        key = fingerprint(connection, catalog, config)
+        stored = connection.execute(
+            sa.select(t.reference_cache.c.fingerprint).where(t.reference_cache.c.fingerprint == key)
+        ).first()
+        if stored is not None:
+            return False
+        reference = program_reference(connection, catalog, config)
+    _store(engine, key, reference)
+    return True
+
+
+def _stored(connection: sa.Connection, key: str) -> Reference | None:
+    row = connection.execute(
+        sa.select(t.reference_cache.c.ranges, t.reference_cache.c.gaps).where(
+            t.reference_cache.c.fingerprint == key
+        )
+    ).first()
+    return None if row is None else Reference(_frame(row.ranges), _frame(row.gaps))
+
+
+def _store(engine: sa.Engine, key: str, reference: Reference) -> None:
     with write(engine, changes=False) as connection:
         connection.execute(t.reference_cache.delete())
         connection.execute(
@@ -113,7 +164,6 @@ def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfi
                 fingerprint=key, ranges=_bytes(reference.ranges), gaps=_bytes(reference.gaps)
             )
         )
-    return reference
 
 
 def _bytes(frame: pl.DataFrame) -> bytes:

@@ -39,7 +39,11 @@ class ImportBatch:
     must add up to it. ``not_administrations`` counts, by kind, what else the
     file held that is read but is no administration (a FHIR Patient, a
     Questionnaire, a panel's member Observation), so that every entry of the
-    file is accounted for.
+    file is accounted for. ``evidence`` counts, by kind, what recognised the
+    instrument of each record (a FHIR reader's: its Questionnaire, its items'
+    LOINC codes or definitions, their published texts). ``parsed.frame`` may
+    have ``source_problems``: problems of a record that do not reject it,
+    stored with its administration.
     """
 
     format: str
@@ -48,6 +52,7 @@ class ImportBatch:
     records: int
     keep_raw: bool = False
     not_administrations: dict[str, int] = field(default_factory=dict)
+    evidence: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,16 @@ class DatabaseLocked(RuntimeError):  # noqa: N818 - reads better at the call sit
 def make_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
 
+    Errors never carry the statement's parameters (``hide_parameters``): they are
+    item answers, client ids and names, and an error may be printed or logged.
+
     SQLite connections begin transactions explicitly: ``write()`` takes the write
     lock at the start (BEGIN IMMEDIATE), so a long import never fails half-way on
     a lock, and readers keep reading the last committed state (WAL).
     """
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
@@ -61,7 +64,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy = lock_wait_ms()
-    engine = sa.create_engine(url, connect_args={"timeout": busy / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": busy / 1000}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -86,12 +89,13 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
     """A write transaction: all of it commits, or none of it (also on a crash).
 
     ``changes`` records that data the pages show changed (the data version
-    cached pages key on); only writes that touch nothing shown, such as audit
-    rows of a sign-in, pass False. Raises :class:`DatabaseLocked` when another
-    writer holds the lock longer than :func:`lock_wait_ms` (SQLite retries until then;
-    PostgreSQL's lock_timeout is set to it).
+    cached pages key on, with the clients the write named through
+    :func:`dashboard.store.changes.touched`; none named: any may have changed);
+    only writes that touch nothing shown, such as audit rows of a sign-in, pass False.
+    Raises :class:`DatabaseLocked` when another writer holds the lock longer than
+    :func:`lock_wait_ms` (SQLite retries until then; PostgreSQL's lock_timeout is set to it).
     """
-    from dashboard.store.tables import data_changes
+    from dashboard.store.changes import begin_write, end_write, record_change
 
     sqlite = engine.dialect.name == "sqlite"
     options = {"sqlite_begin": "IMMEDIATE"} if sqlite else {}
@@ -99,9 +103,13 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
         with engine.connect().execution_options(**options) as connection, connection.begin():
             if not sqlite:
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_wait_ms()}")
-            yield connection
-            if changes:
-                connection.execute(data_changes.insert())
+            begin_write(connection)
+            try:
+                yield connection
+                if changes:
+                    record_change(connection)
+            finally:
+                end_write(connection)
     except sa.exc.OperationalError as exc:
         text = str(exc.orig).lower()
         if "locked" in text or "busy" in text or getattr(exc.orig, "sqlstate", "") == "55P03":

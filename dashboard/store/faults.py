@@ -26,9 +26,6 @@ _READ_ONLY_STATES = {"25006"}
 _DISK_FULL_STATES = {"53100"}
 _LOCK_STATES = {"55P03"}  # lock_not_available (lock_timeout)
 
-#: The first bytes of every SQLite database file.
-SQLITE_HEADER = b"SQLite format 3\x00"
-
 
 @dataclass(frozen=True)
 class DatabaseFault:
@@ -131,15 +128,17 @@ def sqlite_file_problem(url: str) -> DatabaseFault | None:
     read-only file system (SQLite would say only "unable to open database file").
     A file on a read-only file system is caught when it is opened (see
     :func:`database_fault`).
+
+    The file is probed through SQLite itself, never with ``open()``: closing any
+    descriptor of a database file drops every POSIX lock the process holds on it,
+    and another process would then delete the WAL under this one's open connections
+    (https://www.sqlite.org/howtocorrupt.html, section 2.2). SQLite defers such closes.
     """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     path = Path(parsed.database or "")
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
+    if not path.exists():
         folder = next((p for p in path.absolute().parents if p.exists()), None)
         if folder is not None and _read_only_file_system(folder):
             return DatabaseFault(
@@ -148,9 +147,11 @@ def sqlite_file_problem(url: str) -> DatabaseFault | None:
                 "system: nothing can be created there",
             )
         return None
-    except OSError as exc:
-        return DatabaseFault("cannot-open", f"the database {path} cannot be read: {exc.strerror}")
-    if header and header != SQLITE_HEADER:
+    if not os.access(path, os.R_OK):
+        return DatabaseFault(
+            "cannot-open", f"the database {path} cannot be read: permission denied"
+        )
+    if not _is_sqlite_file(path):
         return DatabaseFault(
             "not-a-database",
             f"{path} is not a SQLite database: check the file that --db or IOP_DATABASE_URL names",
@@ -162,6 +163,21 @@ def sqlite_file_problem(url: str) -> DatabaseFault | None:
             "database (the audit log, the WAL journal), so it cannot be used there",
         )
     return None
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """False only when SQLite reads ``path`` and finds it is not a database."""
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("PRAGMA schema_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        return not ("not a database" in text or "file is encrypted" in text)
+    return True
 
 
 def _read_only_file_system(path: Path) -> bool:

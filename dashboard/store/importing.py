@@ -18,6 +18,7 @@ from dashboard import clock
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
+from dashboard.store.changes import touched
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
     chunks,
@@ -26,6 +27,7 @@ from dashboard.store.matching import (
     prepare_rows,
     with_episodes,
 )
+from dashboard.store.table_text import column_length
 from measures import Catalog, score_administrations, validate_administrations
 
 #: Rows written per INSERT batch (and per progress step).
@@ -35,6 +37,8 @@ CHUNK = 5_000
 HOLD_VARIABLE = "IOP_TEST_HOLD_BEFORE_COMMIT"
 
 Progress = Callable[[int], None]
+#: The longest file name (with its folder) an import records: the end of a longer one.
+FILE_NAME_LENGTH = column_length(t.imports.c.file_name)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class ImportSummary:
         )
     )
     not_administrations: dict[str, int] = field(default_factory=dict)
+    #: What recognised each record's instrument, counted by kind (FHIR files).
+    evidence: dict[str, int] = field(default_factory=dict)
 
     @property
     def adds_up(self) -> bool:
@@ -117,6 +123,7 @@ def import_administrations(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 batch.format,
@@ -126,6 +133,7 @@ def import_administrations(
                 0,
                 already_imported=earlier,
                 not_administrations=batch.not_administrations,
+                evidence=batch.evidence,
             )
         summary = write_administrations(
             connection,
@@ -155,10 +163,16 @@ def write_administrations(
     known_clients_only: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    identifiers: bool = True,
 ) -> ImportSummary:
-    """Validate and write ``batch`` inside the caller's transaction (see above)."""
+    """Validate and write ``batch`` inside the caller's transaction (see above).
+
+    Client ids read from a file are normalised and must follow the id pattern
+    (:mod:`measures.identifiers`); ``identifiers=False`` is for rows whose id is
+    the client's stored one (a check-in, a follow-up's screener).
+    """
     validation = validate_administrations(
-        batch.parsed, catalog, now=now or clock.now(), duplicates=False
+        batch.parsed, catalog, now=now or clock.now(), duplicates=False, identifiers=identifiers
     )
     rows = prepare_rows(validation.valid, catalog)
     warnings = _problems_of_accepted(validation.valid, catalog)
@@ -174,11 +188,14 @@ def write_administrations(
     rows = classify_versions(connection, rows)
     fresh = rows.filter(~pl.col("duplicate"))
     if batch.keep_raw:
-        fresh = fresh.join(batch.raw, on="row", how="left")
+        fresh = fresh.join(batch.raw, on="row", how="left").with_columns(
+            storable(pl.col("raw")).alias("raw")
+        )
     else:
         fresh = fresh.with_columns(pl.lit(None, pl.String).alias("raw"))
     _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
     _supersede(connection, fresh)
+    touched(connection, fresh["client_pk"].unique())
     quarantine(connection, import_id, reasons, batch.raw)
     summary = ImportSummary(
         file_name=file_name,
@@ -194,6 +211,7 @@ def write_administrations(
         rejections=reasons.sort("row"),
         warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
         not_administrations=batch.not_administrations,
+        evidence=batch.evidence,
     )
     _finish_import(connection, summary)
     record_event(
@@ -213,6 +231,7 @@ def write_administrations(
                 if summary.not_administrations
                 else {}
             ),
+            **({"recognised_by": summary.evidence} if summary.evidence else {}),
         },
     )
     return summary
@@ -236,7 +255,7 @@ def _start_import(
     result = connection.execute(
         t.imports.insert().values(
             imported_by=by,
-            file_name=file_name,
+            file_name=file_name[-FILE_NAME_LENGTH:],
             content_hash=content_hash,
             format=batch.format,
             kind=kind,
@@ -268,6 +287,7 @@ def _insert_administrations(
         "total_only",
         "outside_episode",
         "content_hash",
+        "source_problems",
         pl.lit(import_id).alias("import_id"),
         pl.lit(by).alias("recorded_by"),
         "raw",
@@ -295,7 +315,9 @@ def quarantine(
     """Keep every rejected record: its raw text, its reasons and the import it came from."""
     if reasons.is_empty():
         return
-    rows = reasons.join(raw, on="row", how="left").with_columns(pl.col("raw").fill_null(""))
+    rows = reasons.join(raw, on="row", how="left").with_columns(
+        storable(pl.col("raw")).fill_null("").alias("raw")
+    )
     connection.execute(
         t.rejected_rows.insert(),
         [
@@ -308,6 +330,19 @@ def quarantine(
             for r in rows.iter_rows(named=True)
         ],
     )
+
+
+def storable(text: pl.Expr) -> pl.Expr:
+    r"""Text as it is stored: a NUL character, which PostgreSQL's text cannot hold
+    (SQLite can), is kept as the four characters ``\x00``, the same on both back ends.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"raw": ["C1,phq9\x00,x", None]})
+    >>> frame.select(storable(pl.col("raw")))["raw"].to_list()
+    ['C1,phq9\\x00,x', None]
+    """
+    return text.str.replace_all("\x00", r"\x00", literal=True)
 
 
 def _finish_import(connection: sa.Connection, summary: ImportSummary) -> None:

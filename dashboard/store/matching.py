@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -12,7 +13,12 @@ import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from measures import Catalog
+from measures.scoring import SOURCE_PROBLEMS
 from measures.totals import primary_totals
+
+#: The reason a row of an unregistered client is rejected when the import registers
+#: no new clients ({} is the client id): the page's default, the CLI's --known-clients-only.
+UNKNOWN_CLIENT = "unknown client id '{}': not registered, and this import registers no new clients"
 
 _T = TypeVar("_T")
 
@@ -53,12 +59,24 @@ def prepare_rows(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         items.alias("items"),
         total.alias("stored_total"),
         pl.sum_horizontal(pl.col(c).is_not_null() for c in present).eq(0).alias("total_only"),
+        _problems_json(valid).alias(SOURCE_PROBLEMS),
     )
     hashes = [
         hashlib.sha1(f"{i}|{s}".encode(), usedforsecurity=False).hexdigest()
         for i, s in zip(frame["items"], frame["stored_total"], strict=True)
     ]
     return frame.with_columns(pl.Series("content_hash", hashes, dtype=pl.String))
+
+
+def _problems_json(valid: pl.DataFrame) -> pl.Expr:
+    """A record's own problems (``source_problems``) as a JSON array of text, else null."""
+    if SOURCE_PROBLEMS not in valid.columns:
+        return pl.lit(None, pl.String)
+    texts = [
+        json.dumps(list(problems), ensure_ascii=False) if problems else None
+        for problems in valid[SOURCE_PROBLEMS].to_list()
+    ]
+    return pl.lit(pl.Series(SOURCE_PROBLEMS, texts, dtype=pl.String))
 
 
 def client_ids(
@@ -73,9 +91,7 @@ def client_ids(
     if missing and known_clients_only:
         unknown = rows.filter(pl.col("client_id").is_in(missing)).select(
             "row",
-            pl.concat_list(
-                pl.format("unknown client id '{}' (--known-clients-only)", pl.col("client_id"))
-            ).alias("reasons"),
+            pl.concat_list(pl.format(UNKNOWN_CLIENT, pl.col("client_id"))).alias("reasons"),
         )
         return known, [], unknown
     if missing:

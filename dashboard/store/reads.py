@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from measures import Catalog
+from measures.scoring import SOURCE_PROBLEMS
 
 _A = t.administrations.c
 
@@ -23,6 +24,7 @@ ADMINISTRATION_COLUMNS: dict[str, Any] = {
     "items": pl.String,
     "total": pl.Float64,
     "source": pl.String,
+    SOURCE_PROBLEMS: pl.String,
 }
 #: Further columns for exports and history.
 HISTORY_COLUMNS: dict[str, Any] = {
@@ -35,6 +37,9 @@ HISTORY_COLUMNS: dict[str, Any] = {
     "recorded_at": pl.Datetime("us"),
     "recorded_by": pl.String,
 }
+
+#: The order of :func:`read_administrations` (without history).
+ADMINISTRATION_ORDER = ("administered_at", "client_id", "measure")
 
 #: The client and episode codes a read adds (last, after any history columns).
 _CODE_COLUMNS: dict[str, Any] = {"client_id": pl.String, "episode_id": pl.String}
@@ -56,6 +61,7 @@ def administrations_select(*, current_only: bool = True, history: bool = False) 
         _A["items"],
         _A.stored_total.label("total"),
         _A.source,
+        _A.source_problems,
     ]
     if history:
         columns += [
@@ -95,9 +101,11 @@ def read_frame(
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
+    # compiled.params builds every parameter anew on each access: once, not once per
+    # parameter (quadratic in the length of an IN list)
     params: Any = compiled.params
     if compiled.positional:
-        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        params = tuple(params[name] for name in compiled.positiontup or ())
     result = connection.exec_driver_sql(str(compiled), params)
     names = list(result.keys())
     _check_names(names, schema)
@@ -150,14 +158,17 @@ def read_administrations(
     if where is not None:
         query = query.where(where)
     schema = ADMINISTRATION_COLUMNS | (HISTORY_COLUMNS if history else {}) | _CODE_COLUMNS
-    order = ["administered_at", "client_id", "measure", *(["version"] if history else [])]
+    order = [*ADMINISTRATION_ORDER, *(["version"] if history else [])]
     frame = read_frame(connection, query, schema).sort(order)
     return with_item_columns(frame, catalog)
 
 
 def with_item_columns(frame: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """``items`` (a JSON array of raw answers) as ``item_1 ... item_N`` columns."""
+    """``items`` (a JSON array of raw answers) as ``item_1 ... item_N`` columns, and the
+    record's own problems (a JSON array of text) as a list."""
     decoded = frame.with_columns(pl.col("items").str.json_decode(pl.List(pl.Int64)))
+    if SOURCE_PROBLEMS in decoded.columns:
+        decoded = decoded.with_columns(pl.col(SOURCE_PROBLEMS).str.json_decode(pl.List(pl.String)))
     answers = pl.col("items")
     return decoded.with_columns(
         answers.list.get(i, null_on_oob=True).alias(name)

@@ -14,8 +14,11 @@ from dashboard.store import tables as t
 from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
+from dashboard.store.changes import touched, touched_everything
 from dashboard.store.engine import inserted_id, write
-from dashboard.store.importing import ImportSummary, quarantine
+from dashboard.store.importing import FILE_NAME_LENGTH, ImportSummary, quarantine
+from dashboard.store.matching import UNKNOWN_CLIENT
+from dashboard.store.table_text import checked_table
 
 Outcome = tuple[str, str | None]
 
@@ -46,8 +49,11 @@ def import_table(
     """Write one table file in one transaction; unchanged rows count as duplicates.
 
     Rows update what they describe (an episode gets its discharge date in a later
-    file); a row naming an unknown clinician or episode is rejected with a reason.
+    file); a row naming an unknown clinician or episode is rejected with a reason, as
+    is one whose ids, site or text break the rules of :mod:`dashboard.store.table_text`
+    (checked before anything is written).
     """
+    batch = checked_table(batch)
     kind = batch.spec.kind
     with write(engine) as connection:
         earlier = connection.execute(
@@ -56,6 +62,7 @@ def import_table(
             )
         ).scalar()
         if earlier is not None:
+            touched(connection, [])  # nothing changed
             return ImportSummary(
                 file_name,
                 f"csv ({kind})",
@@ -69,7 +76,7 @@ def import_table(
             connection.execute(
                 t.imports.insert().values(
                     imported_by=imported_by,
-                    file_name=file_name,
+                    file_name=file_name[-FILE_NAME_LENGTH:],
                     content_hash=content_hash,
                     format="csv",
                     kind=kind,
@@ -88,6 +95,7 @@ def import_table(
             results, new_codes = _write_rows(
                 connection, batch, import_id, known_clients_only=known_clients_only
             )
+        _touched(connection, kind, batch.validation.valid)
         late = results.filter(pl.col("status") == "rejected").select(
             "row", pl.concat_list("reason").alias("reasons")
         )
@@ -132,6 +140,23 @@ def import_table(
             },
         )
     return summary
+
+
+def _touched(connection: sa.Connection, kind: str, valid: pl.DataFrame) -> None:
+    """Name the clients a table file may have changed (every client of its rows); a
+    clinicians file changes names shown on any client's row."""
+    if kind == "clinicians" or "client_id" not in valid.columns:
+        touched_everything(connection)
+        return
+    codes = valid["client_id"].unique().to_list()
+    c = t.clients.c
+    for start in range(0, len(codes), 10_000):
+        touched(
+            connection,
+            connection.execute(
+                sa.select(c.id).where(c.code.in_(codes[start : start + 10_000]))
+            ).scalars(),
+        )
 
 
 def _write_rows(
@@ -203,7 +228,7 @@ def _get_or_create(
 
 
 def _unknown_client(code: str) -> Outcome:
-    return "rejected", f"unknown client id '{code}' (--known-clients-only)"
+    return "rejected", UNKNOWN_CLIENT.replace("{}", code)
 
 
 def _write_clinician(connection: sa.Connection, row: dict[str, Any], _clients: _Clients) -> Outcome:

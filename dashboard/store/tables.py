@@ -138,6 +138,10 @@ administrations = sa.Table(
     # the record as its source gave it, where the reader keeps it (a check-in: the
     # answers as entered, e.g. the days of a BAM-R day item before its bin)
     sa.Column("raw", sa.Text, nullable=True),
+    # problems its source's record was found to have when it was read, as a JSON
+    # array of text (an answer's ordinal that disagrees with its code); shown with
+    # the scorer's own problems
+    sa.Column("source_problems", sa.Text, nullable=True),
     sa.UniqueConstraint(
         "client_id",
         "instrument",
@@ -313,12 +317,24 @@ relapse_plans = sa.Table(
 
 # One row per committed transaction that changed data the pages show: its
 # largest id is the data version cached pages key on (inserts never block
-# each other, unlike a counter row).
+# each other, unlike a counter row). A change names the clients it touched in
+# data_change_clients; every_client is true when it did not say (it may have
+# changed anything), so a cached page rebuilds everything (store/changes.py).
 data_changes = sa.Table(
     "data_changes",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("every_client", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+# The clients whose data a change touched (ids only: what changed is read from
+# the tables themselves).
+data_change_clients = sa.Table(
+    "data_change_clients",
+    metadata,
+    sa.Column("change_id", sa.ForeignKey("data_changes.id"), primary_key=True),
+    sa.Column("client_id", sa.Integer, primary_key=True),
 )
 
 # The program's expected-response ranges (aggregates of every episode with a score, no
@@ -330,6 +346,22 @@ reference_cache = sa.Table(
     sa.Column("ranges", sa.LargeBinary, nullable=False),
     sa.Column("gaps", sa.LargeBinary, nullable=False),
     sa.Column("computed_at", sa.DateTime, nullable=False, server_default=_now()),
+)
+
+# The weekly review's built caseload of a viewer scope and day, saved so that a new
+# server process starts from it and catches up from its data version instead of
+# building it anew (dashboard/review/agenda_snapshot.py): one row per scope, replaced.
+# It holds what that scope's viewers see on the page, for their scope key only.
+agenda_snapshots = sa.Table(
+    "agenda_snapshots",
+    metadata,
+    sa.Column("scope", sa.String(200), primary_key=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    # the code and settings it was built with: another never reads it
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 FLAG_KINDS = ("endorsed", "unknown")

@@ -193,12 +193,3 @@ def test_the_plan_page_saves_a_new_version(open_app, app_db):
     assert (
         review[review["Id"] == "C0215"].iloc[0]["Relapse-prevention plan"].startswith("v1, saved")
     )
-
-
-def test_preparing_a_clients_pdf_report_is_audited_with_the_client(open_app, app_db):
-    at = open_app("clinician", "client_progress")
-    client = at.selectbox[0].value
-    next(b for b in at.button if b.label == "Prepare PDF report").click().run()
-    assert not at.exception
-    rows = audit_rows(app_db, "export-report")
-    assert [(r.actor, r.resource_id, r.outcome) for r in rows] == [("clinician", client, "ok")]

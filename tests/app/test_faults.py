@@ -1,5 +1,6 @@
-"""Database faults in the app: a write lock held by another process at sign-in and while
-signed in, and a PostgreSQL server that goes away and comes back. One clear message,
+"""Database faults in the app: a write lock held by another process while signed in (at
+sign-in: tests/app/test_web_routes.py), and a PostgreSQL server that goes away and comes
+back. One clear message,
 never a traceback, nothing shown that the account may no longer read, and the app
 recovers by itself."""
 
@@ -18,8 +19,8 @@ from dashboard.auth.accounts import create_user, set_active
 from dashboard.auth.viewer import Role, operator_viewer
 from dashboard.store import schema
 from dashboard.store.engine import make_engine
-from tests.app.conftest import MAIN, audit_rows, sign_in_as
-from tests.app.test_sign_in import DISABLED, _age_sessions, _sessions, _signed_out, sign_in
+from tests.app.conftest import MAIN, sign_in_as
+from tests.app.test_sign_in import DISABLED, _age_sessions, _sessions, _signed_out
 from tests.support.faults import write_lock_held
 from tests.support.postgres import SKIP_VARIABLE, LocalServer, NoPostgres
 
@@ -34,21 +35,6 @@ def _database_file(engine: sa.Engine) -> Path:
 @pytest.fixture
 def fast_locks(monkeypatch):
     monkeypatch.setenv("IOP_LOCK_WAIT_MS", "300")
-
-
-def test_signing_in_while_another_process_holds_the_lock_says_the_database_is_busy(
-    open_app, app_db, fast_locks
-):
-    at = open_app()
-    with write_lock_held(_database_file(app_db)):
-        sign_in(at, "clinician", "demo")
-    assert not at.exception
-    assert at.error[0].value.startswith(BUSY)
-    assert [t.label for t in at.text_input] == ["Username", "Password"]  # the form stays
-    assert _sessions(app_db, "clinician") == []  # no session without its audit row
-    assert audit_rows(app_db, "sign-in") == []
-    sign_in(at, "clinician", "demo").run()  # the lock gone, the same form signs in
-    assert at.title[0].value == "Weekly review"
 
 
 def test_a_signed_in_page_goes_on_while_an_import_holds_the_lock(open_app, app_db, fast_locks):

@@ -111,9 +111,12 @@ def test_undelivered_notifications_are_shown_to_admins(open_app, app_db, tmp_pat
 
     drain(app_db, AppSettings.from_toml(path), operator_viewer("test"))
     users = open_app("admin")
-    assert any("have not been delivered" in e.value for e in users.error)
+    assert any("has not been delivered" in e.value for e in users.error)
     page = open_app("admin", "admin_notifications")
-    assert any("1 on-call notification(s)" in e.value for e in page.error)
+    assert any(
+        "1 on-call notification of safety answers has not been delivered" in e.value
+        for e in page.error
+    )
     assert any("No on-call contact for Riverside" in w.value for w in page.warning)
     shown = page.dataframe[0].value
     assert shown["Last error"].tolist()[0] == "ConnectionRefusedError"

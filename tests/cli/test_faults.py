@@ -83,13 +83,21 @@ def test_a_write_lock_held_by_another_process_is_one_line_after_the_wait(databas
 
 
 def test_a_lock_released_within_the_wait_lets_the_command_finish(database):
+    # a second administrator: the last active one is never disabled
+    added = iop(
+        "users", "add", "bo", "--role", "admin", "--password", STRONG, "--db", str(database)
+    )
+    assert added.returncode == 0, added.stderr
     with write_lock_held(database, seconds=1.0) as holder:
         result = iop(
             "users", "disable", "ana", "--db", str(database), env={"IOP_LOCK_WAIT_MS": "20000"}
         )
         assert holder.poll() is not None  # the holder had let go; the command retried until then
     assert result.returncode == 0, result.stderr
-    assert _rows(database, "SELECT active FROM users") == [(0,)]
+    assert _rows(database, "SELECT username, active FROM users ORDER BY username") == [
+        ("ana", 0),
+        ("bo", 1),
+    ]
 
 
 def test_an_export_whose_audit_row_cannot_be_written_exports_nothing(database, tmp_path):

@@ -79,3 +79,41 @@ def test_a_questionnaire_given_with_its_responses_is_used_to_read_them(db, tmp_p
     ]
     assert result.stdout.startswith("response.json (fhir, import #1): 1 row read = 1 accepted")
     assert exported(db)["score"].to_list() == ["17"]
+
+
+# --- the issue's Bundle, as a new user would import it ------------------------------------
+
+AHRQ = ROOT / "tests" / "data" / "conformance" / "smart-on-fhir"
+AHRQ /= "ahrq-depression-patient-phq9.STU3.json"
+AHRQ_SYSTEM = "urn:oid:2.16.840.1.113883.6.1000"
+
+
+def test_the_issues_bundle_imports_with_what_recognised_its_measures(db):
+    result = iop("import", str(AHRQ), "--patient-system", AHRQ_SYSTEM, "--db", db)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "ahrq-depression-patient-phq9.STU3.json (fhir, import #1): 64 entries read = "
+        "45 accepted + 0 duplicates + 0 rejected + 19 not administrations (19 Patient)"
+    )
+    assert lines[1] == "  measures recognised by: 45 item definitions"
+    assert lines[3].startswith(
+        "  row 1 (accepted): answer values that disagree with the standard values of their "
+        "codes (the file's are used): item_1 LA6568-5 'Yes': 3 (its ordinal value), not 0 (LOINC)"
+    )
+    clients = exported(db)["client_id"].unique().sort().to_list()
+    assert clients == sorted(f"TEST-{n}" for n in range(2, 20))
+
+
+def test_the_patient_system_comes_from_the_program_file(db, tmp_path):
+    program = tmp_path / "program.toml"
+    program.write_text(f'[fhir]\npatient_identifier_system = "{AHRQ_SYSTEM}"\n', encoding="utf-8")
+    result = iop("import", str(AHRQ), "--db", db, env={"IOP_PROGRAM_CONFIG": str(program)})
+    assert result.returncode == 0, result.stderr
+    assert "TEST-12" in exported(db)["client_id"].to_list()
+
+
+def test_a_patient_system_that_is_no_uri_is_refused(db):
+    result = iop("import", str(AHRQ), "--patient-system", "MRN", "--db", db)
+    assert result.returncode == 2
+    assert "--patient-system 'MRN' is not an identifier system's URI" in result.stderr

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PROGRAM = REPO / "data" / "fixtures" / "demo_program.toml"
-#: Where the browser tests save their screenshots, for people to look at (README: Tests).
+#: Screenshots of each journey's last screen, for people to look at (README: Tests).
 SHOTS = Path(os.environ.get("IOP_E2E_SHOTS", "/tmp/e2e-shots"))
 SKIP_VARIABLE = "IOP_SKIP_BROWSER"
 REQUIRE_VARIABLE = "IOP_REQUIRE_BROWSER"
@@ -137,14 +137,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def _serving(database: str, program: Path, logs: Path) -> Iterator[str]:
-    """`iop serve` on ``database`` with the program file ``program``; yields its URL."""
-    port = _free_port()
+def serving(database: str, program: Path, logs: Path, *, port: int | None = None) -> Iterator[str]:
+    """`iop serve` on ``database`` with the program file ``program`` (on ``port``, else a
+    free one); yields its URL and stops it with Ctrl+C."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"IOP_PROGRAM_CONFIG": str(program), "IOP_DATABASE_URL": database}
     env.pop("IOP_INSTRUMENTS_DIR", None)
-    log_path = logs / "server.log"
-    with log_path.open("wb") as log:
+    log_path = logs / f"server-{port}.log"
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [*SERVE, "--port", str(port), "--db", database],
             cwd=REPO,
@@ -176,7 +177,7 @@ def app_url(
     chromium: str, e2e_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The base URL of the real dashboard server (`iop serve`) on the private database."""
-    with _serving(e2e_database, DEMO_PROGRAM, tmp_path_factory.mktemp("e2e-server")) as url:
+    with serving(e2e_database, DEMO_PROGRAM, tmp_path_factory.mktemp("e2e-server")) as url:
         yield url
 
 
@@ -187,7 +188,7 @@ def own_app_url(
     """A server of the module's own, on its own copy of the demo database: for journeys
     that leave the demo client's state changed (a check-in left half-way, a plan)."""
     folder = tmp_path_factory.mktemp("e2e-own")
-    with _serving(_database_copy(demo_url, folder), DEMO_PROGRAM, folder) as url:
+    with serving(_database_copy(demo_url, folder), DEMO_PROGRAM, folder) as url:
         yield url
 
 
@@ -219,7 +220,7 @@ def on_call_app_url(
             smtp_port=smtp_inbox.port,
         )
     )
-    with _serving(_database_copy(demo_url, folder), program, folder) as url:
+    with serving(_database_copy(demo_url, folder), program, folder) as url:
         yield url
 
 
@@ -298,10 +299,25 @@ def wait_idle(page: Page) -> None:
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Fill in and send the sign-in form."""
+    """Fill in and send the sign-in form (a plain HTML page: /sign-in)."""
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_menu(page: Page) -> None:
+    """Open the sidebar (the menu, the name and Sign out) where a phone keeps it closed."""
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.is_visible():
+        expand.click()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").wait_for()
+
+
+def pick_client(page: Page, name: str) -> None:
+    """Choose ``name`` (e.g. "Alder Elk (C0215)") in Client progress's picker."""
+    page.get_by_test_id("stSelectbox").filter(has_text="Client").click()
+    page.keyboard.type(name)  # the list is long and drawn as it scrolls: filter it first
+    page.get_by_role("option", name=name, exact=True).click()
 
 
 def count_box(page: Page, label: str) -> Locator:

@@ -203,6 +203,8 @@ def test_the_plan_is_a_card_with_numbers_to_tap_and_edited_in_a_step_of_its_own(
     expect(main.get_by_text("Saved as version 1. Earlier versions are kept.")).to_be_visible()
     expect(main.get_by_text("No plan saved yet", exact=False)).to_have_count(0)
     calls = main.locator("a[href^='tel:']").filter(visible=True)
+    for name in ("555-0100", "(555) 010-0199", "988", "911"):  # drawn after the message
+        expect(calls.filter(has_text=name).first).to_be_visible()
     assert {(a.inner_text(), a.get_attribute("href")) for a in calls.all()} == {
         ("555-0100", "tel:5550100"),
         ("(555) 010-0199", "tel:5550100199"),

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 
 from dashboard.importers.fhir import read_fhir
-from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
+from dashboard.store.batch import RAW_SCHEMA, UnusableFile
 from measures import Catalog, load_catalog
-from measures.pipeline import score_parsed
+from tests.importers.fhir_support import CONFORMANCE, reasons, scored, write
 
 DATA = Path(__file__).parent / "data" / "fhir"
-# Real FHIR files written outside this project, copied unmodified (see its README.md)
-CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "conformance"
 LFORMS = CONFORMANCE / "lhncbc-lforms"
 SDC_QUESTIONNAIRE = LFORMS / "sdc-2.8.0-Questionnaire-questionnaire-sdc-profile-example-PHQ9.json"
 SDC_RESPONSE = (
@@ -34,21 +32,6 @@ def catalog() -> Catalog:
 def conformance() -> Path:
     assert LFORMS.is_dir(), f"the FHIR conformance files are missing: expected {LFORMS.resolve()}"
     return LFORMS
-
-
-def scored(batch: ImportBatch, catalog: Catalog) -> list[dict[str, Any]]:
-    return score_parsed(batch.parsed, catalog).table.to_dicts()
-
-
-def reasons(batch: ImportBatch, row: int = 1) -> list[str]:
-    errors = batch.parsed.errors.filter(batch.parsed.errors["row"] == row)
-    return errors["reason"].to_list()
-
-
-def write(folder: Path, name: str, resource: dict[str, Any]) -> Path:
-    path = folder / name
-    path.write_text(json.dumps(resource), encoding="utf-8")
-    return path
 
 
 def load(name: str) -> dict[str, Any]:

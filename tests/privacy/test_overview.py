@@ -98,3 +98,12 @@ def test_episodes_after_the_last_counted_day_are_refused(overview):
     )
     with pytest.raises(ValueError, match="discharged after the last day counted"):
         build_overview(late, CATALOG, until=UNTIL)
+
+
+def test_a_group_name_that_reads_as_a_formula_goes_out_as_text(overview):
+    block, table = next(_every_table(overview))
+    title = table.columns[0]
+    hostile = table.with_columns(pl.lit('=HYPERLINK("http://example.invalid","x")').alias(title))
+    rows = list(csv.DictReader(io.StringIO(table_csv(hostile, period=block).decode())))
+    assert {row[title] for row in rows} == {'\'=HYPERLINK("http://example.invalid","x")'}
+    assert all(not row["Period"].startswith(("=", "+", "-", "@")) for row in rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, seed, settings
 
 from dashboard.imports import ImportResult
 from tests.store.conftest import row_counts
@@ -96,3 +96,14 @@ def test_importing_fhir(engine, run_import, folder, drawn):
     path.write_bytes(data)
     before = row_counts(engine)
     check(engine, before, run_import(path), entries)
+
+
+@seed(188934753563563292946115234288193447565)  # polars 2.1 panicked on these examples
+@few
+@given(drawn=table_csv())
+def test_importing_the_tables_that_made_the_reasons_panic(engine, run_import, folder, drawn):
+    kind, data = drawn
+    path = folder / "t.csv"
+    path.write_bytes(data)
+    before = row_counts(engine)
+    check(engine, before, run_import(path, format=kind))

@@ -7,8 +7,10 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import access, clock
+from dashboard.app.admin_tables import AUDIT_WIDTHS, action_words, audit_table
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
+from dashboard.app.views.admin_table import show_table
 from dashboard.store.engine import read
 
 
@@ -21,14 +23,13 @@ def render() -> None:
         actions = access.audit_actions(connection)
         left, middle, right = st.columns(3)
         actor = left.text_input("Who (username)").strip() or None
-        action = middle.selectbox("Action", ["(all)", *actions])
-        since = right.date_input("Since", value=clock.today() - dt.timedelta(days=30))
-        rows = access.audit_log(
-            connection,
-            viewer,
-            actor=actor,
-            action=None if action == "(all)" else action,
-            since=since,
+        action = middle.selectbox(
+            "What",
+            [None, *actions],
+            format_func=lambda a: "Everything" if a is None else action_words(a),
         )
-    st.caption(f"{rows.height:,} entries, newest first (at most 1,000 shown).")
-    st.dataframe(rows, hide_index=True)
+        since = right.date_input("Since", value=clock.today() - dt.timedelta(days=30))
+        rows = access.audit_log(connection, viewer, actor=actor, action=action, since=since)
+    entries = "entry" if rows.height == 1 else "entries"
+    st.caption(f"{rows.height:,} {entries}, newest first (at most 1,000 shown).")
+    show_table(audit_table(rows), AUDIT_WIDTHS)

@@ -12,9 +12,17 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import access
+from dashboard.app.admin_tables import (
+    IMPORT_WIDTHS,
+    QUARANTINE_WIDTHS,
+    imports_table,
+    quarantine_choice,
+    quarantine_table,
+)
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
+from dashboard.app.views.admin_table import show_table
 from dashboard.auth.viewer import Viewer
 from dashboard.imports import (
     FORMATS,
@@ -23,8 +31,12 @@ from dashboard.imports import (
     headline,
     import_files,
     looks_like_redcap,
+    recognition,
+    refresh_expected_ranges,
 )
 from dashboard.store.engine import read
+from measures.formatting import counted
+from measures.printable import printable, printable_columns
 
 #: The format choice that leaves each file's format to detection.
 DETECTED = "detected from each file"
@@ -41,16 +53,25 @@ def render() -> None:
         _import_form(context, viewer)
     with read(context.engine) as connection:
         imports = access.imports(connection, viewer)
-    st.dataframe(imports, hide_index=True)
-    with_rejections = imports.filter(imports["rejected"] > 0)["import_id"].to_list()
-    if not with_rejections:
+    st.caption(
+        f"The latest {counted(imports.height, 'import')}, newest first: files, and each "
+        "client's check-in."
+    )
+    show_table(printable_columns(imports_table(imports)), IMPORT_WIDTHS)
+    choices = quarantine_choice(imports)
+    if not choices:
         st.caption("No import has rejected rows.")
         return
-    chosen = st.selectbox("Quarantine of import #", with_rejections)
+    chosen = st.selectbox("Rejected rows of", list(choices), format_func=choices.__getitem__)
     with read(context.engine) as connection:
         rows = access.quarantine(connection, viewer, int(chosen))
-    st.write(f"{rows.height} rejected rows, kept with their reasons and original text.")
-    st.dataframe(rows, hide_index=True)
+    kept = (
+        "its reason and the row as it was"
+        if rows.height == 1
+        else "their reasons and the rows as they were"
+    )
+    st.write(f"{counted(rows.height, 'rejected row')}, kept with {kept} in the file.")
+    show_table(printable_columns(quarantine_table(rows)), QUARANTINE_WIDTHS)
 
 
 def _import_form(context: AppContext, viewer: Viewer) -> None:
@@ -74,15 +95,25 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
         mapping = st.file_uploader(
             "REDCap field mapping (TOML)", type=["toml"], key="redcap_mapping"
         )
-    known_only = st.checkbox("Reject rows of client ids not yet registered")
+    register = st.checkbox(
+        "Register new clients: client ids not known yet become new clients",
+        value=False,
+        key="register_new_clients",
+    )
+    if not register:
+        st.caption(
+            "A row whose client id is not registered yet is rejected and kept in the "
+            "quarantine with its reason: a mistyped id never becomes a new client."
+        )
     if not uploads or not st.button("Import", type="primary"):
         return
     with _staged(uploads, dictionary, mapping) as (paths, dictionary_path, mapping_path):
         options = ImportOptions(
             format=None if chosen == DETECTED else chosen,
-            known_clients_only=known_only,
+            known_clients_only=not register,
             redcap_dictionary=dictionary_path,
             redcap_mapping=mapping_path,
+            patient_identifier_system=context.settings.patient_identifier_system,
         )
         bar = st.progress(0.0, text="Importing...")
         result = import_files(
@@ -95,7 +126,13 @@ def _import_form(context: AppContext, viewer: Viewer) -> None:
             progress=_progress(bar),
         )
         bar.empty()
-    _draw(result)
+    _draw(result, patient_system=context.settings.patient_identifier_system)
+    # drawn first: the import has committed and is shown before the program's ranges
+    # are brought up to date (only when it changed what they rest on)
+    if result.accepted and refresh_expected_ranges(
+        context.engine, catalog=context.catalog, program=context.program
+    ):
+        st.caption("The program's expected ranges were updated.")
 
 
 def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
@@ -114,19 +151,36 @@ def _progress(bar: DeltaGenerator) -> Callable[[int], Callable[[int], None]]:
     return start
 
 
-def _draw(result: ImportResult) -> None:
-    """Each file's summary, then every file set aside with its reason."""
+def _draw(result: ImportResult, *, patient_system: str | None) -> None:
+    """Each file's summary, then every file set aside with its reason (the values from
+    the files with their control and invisible characters as escapes)."""
+    fhir = any(s.format == "fhir" and s.new_clients for s in result.summaries)
     for summary in result.summaries:
         if summary.already_imported is not None:
-            st.info(headline(summary))
+            st.info(printable(headline(summary)))
             continue
-        st.success(headline(summary))
+        if summary.rejected:
+            st.warning(
+                f"{printable(headline(summary))}. The rejected rows are kept in the quarantine "
+                "below."
+            )
+        else:
+            st.success(printable(headline(summary)))
+        told = recognition(summary)
+        if told:
+            st.caption(told)
         if summary.new_clients:
-            st.warning(f"New client ids registered: {', '.join(summary.new_clients)}")
+            st.warning(printable(f"New client ids registered: {', '.join(summary.new_clients)}"))
+    if fhir:
+        st.caption(
+            f"FHIR clients are named by their Patient's identifier of {patient_system}."
+            if patient_system
+            else "FHIR clients are named by their Patient's resource id. To name them by an "
+            "identifier such as the MRN, set [fhir] patient_identifier_system in the program "
+            "file."
+        )
     for item in result.set_aside:
-        (st.error if item.problem else st.info)(item.message)
-    if result.reference_refreshed:
-        st.caption("The program's expected ranges were updated.")
+        (st.error if item.problem else st.info)(printable(item.message))
 
 
 @contextmanager

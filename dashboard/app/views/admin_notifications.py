@@ -6,11 +6,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access
+from dashboard.app.admin_tables import when
 from dashboard.app.context import AppContext
 from dashboard.app.guard import page_viewer
 from dashboard.auth.viewer import Viewer
 from dashboard.notify import outbox_rows, undelivered
 from dashboard.store.engine import read
+from measures.formatting import counted
 
 _HEADINGS = {
     "notification_id": "#",
@@ -54,8 +56,9 @@ def undelivered_banner(context: AppContext, viewer: Viewer, *, here: bool = Fals
     given_up = problems.filter(pl.col("status") == "failed").height
     where = "" if here else " See Notifications."
     st.error(
-        f"{problems.height} on-call notification(s) of safety answers have not been "
-        f"delivered ({given_up} given up after every attempt). The team at those sites "
+        f"{counted(problems.height, 'on-call notification')} of safety answers "
+        f"{'has' if problems.height == 1 else 'have'} not been delivered ({given_up} given up "
+        "after every attempt). The team at those sites "
         f"may not know of the answer: tell them another way.{where}",
         icon=":material/notifications_off:",
     )
@@ -76,4 +79,13 @@ def _sites_without_on_call(context: AppContext) -> None:
 
 
 def _shown(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.select(pl.col(c).alias(h) for c, h in _HEADINGS.items())
+    """The outbox in plain words: dates to the minute, blanks rather than "None"."""
+    status = {"queued": "Waiting to be sent", "sent": "Sent", "failed": "Given up"}
+    channel = {"email": "E-mail", "webhook": "Webhook"}
+    plain = rows.with_columns(
+        *(when(c) for c in ("queued_at", "next_attempt_at", "sent_at")),
+        pl.col("status").replace_strict(status, default=pl.col("status")),
+        pl.col("channel").replace_strict(channel, default=pl.col("channel")),
+        pl.col("last_error").fill_null(""),
+    )
+    return plain.select(pl.col(c).alias(h) for c, h in _HEADINGS.items())

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import clock
 from dashboard.app import cache, session
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.app.records import client_record
 from dashboard.app.text import plain, plain_with_links
@@ -22,6 +23,7 @@ from dashboard.review.flags import UNKNOWN, follow_up_text
 from dashboard.review.follow_up_options import ACTIONS, OUTCOMES
 from dashboard.review.record import ClientRecord
 from measures.change import RESPONSE_CITATIONS, RESPONSE_RULE, RESPONSE_TITLE, response_so_far
+from measures.formatting import counted
 from measures.readiness import DISCLAIMER
 from measures.readiness_config import ASAM_DIMENSIONS
 from measures.scoring import safety_unknown
@@ -33,6 +35,7 @@ def render() -> None:
     st.title("Client progress")
     client_id = _choose_client(context, viewer)
     if client_id is None:
+        session.end_view()
         return
     try:
         record = client_record(context, viewer, client_id, as_of=clock.today())
@@ -74,31 +77,58 @@ def render() -> None:
         _administrations(context, record)
     with decisions:
         _decisions(record)
-    _report(context, viewer, record)
+    _report(context, record)
+
+
+#: The picker's widget key, and the key another page hands a chosen client over in.
+_PICKER = "client_picker"
+HAND_OVER = "client_id"
 
 
 def _choose_client(context: AppContext, viewer: Viewer) -> str | None:
-    """The client to show: picked from the viewer's caseload, or named in the URL.
+    """The client someone picked, kept in the page's URL (``?client=C0215``); or None.
 
-    An id from the URL (``?client=``) or from another page is only accepted when
-    the viewer's own scope contains it: the list itself comes from a scoped query.
+    Nobody is shown until someone picks a client here or on another page (which hands
+    it over in ``st.session_state["client_id"]``). The URL holds the choice, so Back and
+    Forward go from client to client; the picker follows the URL. An id the viewer's own
+    scope does not contain gets the same answer as an unknown one.
     """
     clients = cache.visible_clients(context, viewer)
     if not clients:
         st.info("No clients in your caseload.")
         return None
-    wanted = st.query_params.get("client")
-    if wanted and wanted not in clients:
+    handed = st.session_state.pop(HAND_OVER, None)
+    if isinstance(handed, str) and handed:
+        st.query_params["client"] = handed
+    wanted = st.query_params.get("client") or None
+    if wanted is not None and wanted not in clients:
         st.error("No client with this id in your caseload.")
         audit_client_view(context.engine, viewer, wanted, what="view-client-refused")
         del st.query_params["client"]
-    elif wanted:
-        st.session_state["client_id"] = wanted
-    if st.session_state.get("client_id") not in clients:
-        st.session_state["client_id"] = next(iter(clients))
-    return str(
-        st.selectbox("Client", list(clients), format_func=clients.__getitem__, key="client_id")
+        wanted = None
+    if st.session_state.get(_PICKER) != wanted:
+        st.session_state[_PICKER] = wanted
+    st.selectbox(
+        "Client",
+        list(clients),
+        index=None,
+        format_func=clients.__getitem__,
+        key=_PICKER,
+        placeholder="Choose a client",
+        on_change=_picked,
     )
+    if wanted is None:
+        st.caption("Choose a client to open their record.")
+    return wanted
+
+
+def _picked() -> None:
+    """Put the picked client in the URL (a new history entry: Back returns to the last)."""
+    picked = st.session_state.get(_PICKER)
+    if picked:
+        st.query_params["client"] = picked
+    else:
+        del st.query_params["client"]
 
 
 def _header(record: ClientRecord) -> None:
@@ -119,7 +149,7 @@ def _header(record: ClientRecord) -> None:
     open_flags = record.flags.filter(~pl.col("closed"))
     if open_flags.height:
         st.warning(
-            f"{open_flags.height} safety flag(s) without a closing follow-up: record the "
+            f"{counted(open_flags.height, 'safety flag')} without a closing follow-up: record the "
             "follow-up on the weekly review (Safety tab: the history)."
         )
     if record.readiness is not None:
@@ -313,28 +343,30 @@ def _decisions(record: ClientRecord) -> None:
     )
 
 
-def _report(context: AppContext, viewer: Viewer, record: ClientRecord) -> None:
+def _report(context: AppContext, record: ClientRecord) -> None:
+    """The PDF report, drawn when downloaded and audited then (``export-report``, with the
+    client): one audit row per download."""
     from dashboard.reports.export import export_client_report
 
-    if st.button("Prepare PDF report", icon=":material/picture_as_pdf:"):
-        with st.spinner("Drawing the report..."):
-            st.session_state["report_pdf"] = (
-                record.client_id,
-                export_client_report(
-                    context.engine,
-                    viewer,
-                    record.client_id,
-                    catalog=context.catalog,
-                    program=context.program,
-                    reference=cache.reference(context, cache.data_version(context)),
-                    as_of=record.as_of,
-                ),
-            )
-    prepared = st.session_state.get("report_pdf")
-    if prepared and prepared[0] == record.client_id:
-        st.download_button(
-            "Download the PDF report",
-            data=prepared[1],
-            file_name=f"report-{record.client_id}.pdf",
-            mime="application/pdf",
+    client_id, as_of = record.client_id, record.as_of
+    reference = cache.reference(context, cache.data_version(context))
+
+    def build(viewer: Viewer) -> bytes:
+        return export_client_report(
+            context.engine,
+            viewer,
+            client_id,
+            catalog=context.catalog,
+            program=context.program,
+            reference=reference,
+            as_of=as_of,
         )
+
+    st.download_button(
+        "Download the PDF report",
+        data=built_on_click(context, build),
+        file_name=f"report-{client_id}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )

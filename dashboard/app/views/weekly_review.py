@@ -11,7 +11,7 @@ from dashboard.app.guard import page_viewer
 from dashboard.app.views.review_detail import draw_detail, start_prompt
 from dashboard.app.views.review_list import draw_list, open_client
 from dashboard.auth.viewer import Viewer
-from dashboard.review.actions import audit_client_view, week_of
+from dashboard.review.actions import week_of
 from dashboard.review.agenda import Agenda, Filters
 from dashboard.review.priorities import PRIORITIES, TIE_BREAKS, rule_help
 from dashboard.review.score_cells import agenda_measures
@@ -114,4 +114,12 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
             mime="application/pdf",
         )
     ):
-        audit_client_view(context.engine, viewer, "caseload", what="export-review-packet")
+        from dashboard.reports.export import audit_review_packet
+
+        # the packet has left: audited once for each client it lists
+        audit_review_packet(
+            context.engine,
+            viewer,
+            agenda.rows["client_id"].to_list(),
+            week_of=week_of(agenda.as_of),
+        )

@@ -56,6 +56,19 @@ class CatalogCodes:
             return None
         return dict(instrument.codes.loinc_answers).get(str(coding.get("code")))
 
+    def answer_lists(self, codes: Iterable[str]) -> list[Instrument]:
+        """The instruments whose LOINC answer list holds every one of ``codes``
+        (none when no code is a catalog answer code).
+
+        >>> from measures import load_catalog
+        >>> sorted(i.abbreviation for i in CatalogCodes(load_catalog()).answer_lists(["LA6570-1"]))
+        ['GAD-7', 'PHQ-2', 'PHQ-9']
+        """
+        wanted = set(codes)
+        if not wanted:
+            return []
+        return [i for i in self.instruments if wanted <= set(dict(i.codes.loinc_answers))]
+
     def codes_in(self, text: object) -> list[str]:
         """The catalog codes written in a canonical URL or a linkId, in order."""
         if not isinstance(text, str):
@@ -76,7 +89,7 @@ class CatalogCodes:
             if len(found) == 1:
                 return next(iter(found.values())), None
             if found:
-                return None, f"codes of several instruments ({_names(found.values())})"
+                return None, f"codes of several instruments ({names(found.values())})"
         items = {c for c in codes if c in self.items}
         if not items:
             return None, None
@@ -89,7 +102,7 @@ class CatalogCodes:
         if not holding:
             return None, f"item codes {listed} belong to different instruments"
         return None, (
-            f"item codes {listed} are items of {_names(holding)}; "
+            f"item codes {listed} are items of {names(holding)}; "
             "the panel code is needed to tell which"
         )
 
@@ -100,5 +113,7 @@ def _has_codes(instrument: Instrument) -> bool:
     return bool(coded or any(i.loinc for i in instrument.items))
 
 
-def _names(instruments: Iterable[Instrument]) -> str:
-    return " and ".join(i.abbreviation for i in instruments)
+def names(instruments: Iterable[Instrument]) -> str:
+    """Abbreviations in words: ``PHQ-9``, ``PHQ-9 and PHQ-2``, ``GAD-7, PHQ-2 and PHQ-9``."""
+    found = [i.abbreviation for i in instruments]
+    return " and ".join(found) if len(found) < 3 else f"{', '.join(found[:-1])} and {found[-1]}"

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 from dashboard.importers.fhir.answers import Answers
 from dashboard.importers.fhir.codes import LOINC, CatalogCodes
 from dashboard.importers.fhir.files import Json, objects
-from dashboard.importers.fhir.record import Record, Unreadable, elements
+from dashboard.importers.fhir.recognition import BY_OBSERVATION
+from dashboard.importers.fhir.record import Problem, Record, Unreadable, elements
 from dashboard.importers.fhir.references import ResourceIndex, related_references
 from dashboard.importers.fhir.scales import total_scale
 from dashboard.importers.fhir.support import Support
@@ -67,12 +68,14 @@ def read_observation(
     coded = _loinc_codes(observation)
     panel = next((codes.panels[c] for c in coded if c in codes.panels), None)
     if panel is not None:
+        record.evidence = BY_OBSERVATION
         _read_panel(observation, panel, record, codes, support, index)
         return
     total = next((c for c in coded if c in codes.totals), None)
     if total is not None:
         instrument = codes.totals[total]
         record.measure = instrument.id
+        record.evidence = BY_OBSERVATION
         where = f"total ({total})"
         try:
             record.total = Answers(instrument, codes, support).read(observation, "total", where)
@@ -127,6 +130,7 @@ def _read_panel(
         else:
             parts.append((f"member {reference}", member))
     seen: dict[str, str] = {}
+    total_problems: list[Problem] = []
     for label, part in parts:
         code = next((c for c in _loinc_codes(part) if c in by_code), None)
         if code is None:
@@ -146,7 +150,7 @@ def _read_panel(
             if column == "total" and record.total is not None:
                 record.total_scale = total_scale(instrument, part, _loinc_codes(part), where)
         except Unreadable as exc:
-            record.problems.append(exc.problem)
+            (total_problems if column == "total" else record.problems).append(exc.problem)
     has_value = any(k.startswith("value") for k in observation)
     if "total" not in seen and has_value:
         where = f"total ({instrument.abbreviation})"
@@ -155,7 +159,10 @@ def _read_panel(
             if record.total is not None:
                 record.total_scale = total_scale(instrument, observation, (), where)
         except Unreadable as exc:
-            record.problems.append(exc.problem)
+            total_problems.append(exc.problem)
+    record.total_unread(total_problems)
+    note = answers.note()
+    record.notes += [note] if note else []
     if not seen and not has_value and not record.problems:
         record.reject(f"the {instrument.abbreviation} panel has no items and no total")
 

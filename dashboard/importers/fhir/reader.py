@@ -16,19 +16,17 @@ from dashboard.importers.fhir.observations import (
     derived_references,
     member_references,
 )
-from dashboard.importers.fhir.record import (
-    Problem,
-    Record,
-    client_id,
-    compact,
-    source_id,
-    wall_clock,
-)
+from dashboard.importers.fhir.recognition import EVIDENCE, Recogniser
+from dashboard.importers.fhir.record import Problem, Record, compact, source_id, wall_clock
 from dashboard.importers.fhir.references import ResourceIndex
+from dashboard.importers.fhir.stored_totals import impossible_totals
+from dashboard.importers.fhir.subjects import Subjects
 from dashboard.importers.fhir.support import SUPPORTING, Support
+from dashboard.importers.fhir.texts import ItemTexts
 from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
 from measures.catalog import Catalog
 from measures.parsing import ERROR_SCHEMA, Parsed, parse_administrations
+from measures.scoring import SOURCE_PROBLEMS
 
 #: The resource types read as records; others (Patient, Encounter ...) are context.
 RECORD_TYPES = frozenset({"QuestionnaireResponse", "Observation"})
@@ -38,7 +36,9 @@ _DATE_KEYS = {
 }
 
 
-def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
+def read_fhir(
+    paths: Sequence[Path], catalog: Catalog, *, patient_identifier_system: str | None = None
+) -> ImportBatch:
     """Read FHIR R4/STU3 JSON files (single resources, Bundles, ndjson) into a batch.
 
     Each QuestionnaireResponse and each Observation that is no member of a
@@ -52,7 +52,13 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
     ``parsed.frame`` (null where nothing could be read) and its compact JSON in
     ``raw``; ``parsed.errors`` says why a record cannot be used. A stored
     total goes to ``total``, so scoring can report one that disagrees with the
-    answers.
+    answers. What recognised each record's instrument is counted by kind in
+    ``evidence``; problems that do not reject a record (an answer's ordinal that
+    disagrees with its code) are in ``parsed.frame["source_problems"]``.
+
+    A record's subject is resolved among the files' Patients; with
+    ``patient_identifier_system`` (the program's MRN system, say) the client id
+    is the Patient's identifier of that system (see :mod:`.subjects`).
 
     Raises :class:`UnusableFile` for a file that is not JSON, is truncated,
     is not a FHIR resource or is FHIR DSTU2.
@@ -67,7 +73,9 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
     """
     entries = load_files(paths)
     codes = CatalogCodes(catalog)
-    support, index = Support(), ObservationIndex()
+    reading = _Reading(codes, Recogniser(codes, ItemTexts(catalog)), Support(), ObservationIndex())
+    reading.subjects = Subjects(patient_identifier_system)
+    support, index = reading.support, reading.index
     responses_index = ResourceIndex("QuestionnaireResponse")
     for entry in entries:
         if entry.resource is None:
@@ -79,6 +87,8 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
             index.add(entry.resource, entry.full_url)
         elif kind == "QuestionnaireResponse":
             responses_index.add(entry.resource, entry.full_url)
+        elif kind == "Patient":
+            reading.subjects.add(entry.resource, entry.full_url)
     members = index.members()
     summaries = _summaries(entries, members, responses_index)
     summarised = {id(o) for found in summaries.values() for o in found}
@@ -93,7 +103,7 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
         elif _kind(entry) in RECORD_TYPES and id(entry.resource) not in members | summarised:
             derived = summaries.get(id(entry.resource), [])
             try:
-                record = _read_record(entry, entry.resource, codes, support, index, derived)
+                record = _read_record(entry, entry.resource, reading, derived)
             except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
                 record = _unreadable(entry.resource, exc)
             records.append(record)
@@ -102,13 +112,29 @@ def read_fhir(paths: Sequence[Path], catalog: Catalog) -> ImportBatch:
             others[f"{_kind(entry)} ({_part(entry, members)})" if part else _kind(entry)] += 1
     if not records and not support.count:
         _check_something_read(entries, paths)
+    found = Counter(r.evidence for r in records if r.evidence is not None)
     return ImportBatch(
         format="fhir",
         parsed=_parsed(records, catalog),
         raw=_raw(records),
         records=len(records),
         not_administrations=dict(sorted(others.items())),
+        evidence={kind: found[kind] for kind in EVIDENCE if found[kind]},
     )
+
+
+class _Reading:
+    """What reading one import's records needs: the catalog's codes and texts, the
+    supporting resources, the Observations and the Patients of the files."""
+
+    def __init__(
+        self, codes: CatalogCodes, recogniser: Recogniser, support: Support, index: ObservationIndex
+    ) -> None:
+        self.codes = codes
+        self.recogniser = recogniser
+        self.support = support
+        self.index = index
+        self.subjects = Subjects()
 
 
 def _kind(entry: Entry) -> str:
@@ -148,18 +174,13 @@ def _summaries(
     return found
 
 
-def _read_record(
-    entry: Entry,
-    resource: Json,
-    codes: CatalogCodes,
-    support: Support,
-    index: ObservationIndex,
-    derived: list[Json],
-) -> Record:
+def _read_record(entry: Entry, resource: Json, reading: _Reading, derived: list[Json]) -> Record:
     kind = str(resource["resourceType"])
+    codes, support, index = reading.codes, reading.support, reading.index
+    subject = reading.subjects.client(resource.get("subject"), resource, kind)
     record = Record(
         _raw_text(resource, index, derived),
-        client_id=client_id(resource.get("subject")),
+        client_id=subject.client_id,
         source_id=source_id(resource, entry.full_url),
     )
     status = resource.get("status")
@@ -167,11 +188,8 @@ def _read_record(
     if not isinstance(status, str) or status not in accepted:
         value = status if isinstance(status, str) and status else None
         record.reject(_status_reason(kind, status, accepted), value=value)
-    if record.client_id is None:
-        record.reject(
-            f"no subject: the client cannot be identified ({kind}.subject has no reference)",
-            "client_id",
-        )
+    if subject.problem is not None:
+        record.reject(subject.problem, "client_id")
     date = _date(resource, _DATE_KEYS[kind])
     if date is None:
         record.reject(
@@ -180,7 +198,7 @@ def _read_record(
     else:
         record.administered_on = wall_clock(date)
     if kind == "QuestionnaireResponse":
-        responses.read_response(resource, record, codes, support)
+        responses.read_response(resource, record, support, reading.recogniser)
         _take_stored_total(record, derived, codes, support, index)
     else:
         observations.read_observation(resource, record, codes, support, index)
@@ -188,6 +206,7 @@ def _read_record(
         record.items.clear()
         record.total = None
         record.total_scale = None
+        record.notes.clear()
     return record
 
 
@@ -265,6 +284,7 @@ def _parsed(records: list[Record], catalog: Catalog) -> Parsed:
     if blank.height:
         filler = [pl.lit(None, dtype).alias(c) for c, dtype in kept.schema.items() if c != "row"]
         kept = pl.concat([kept, blank.with_columns(filler).select(kept.columns)]).sort("row")
+    kept = impossible_totals(kept, records, catalog)
     own = pl.DataFrame(
         [
             {"row": n, "column": p.column, "value": p.value, "reason": p.reason}
@@ -274,6 +294,15 @@ def _parsed(records: list[Record], catalog: Catalog) -> Parsed:
         schema=ERROR_SCHEMA,
     )
     errors = pl.concat([own, parsed.errors]).sort("row", maintain_order=True)
+    if any(r.notes for r in records):
+        notes = pl.DataFrame(
+            {
+                "row": range(1, len(records) + 1),
+                SOURCE_PROBLEMS: [r.notes or None for r in records],
+            },
+            schema={"row": pl.Int64, SOURCE_PROBLEMS: pl.List(pl.String)},
+        )
+        kept = kept.join(notes, on="row", how="left")
     return Parsed(kept, errors, parsed.ignored_columns)
 
 

@@ -45,6 +45,11 @@ class Record:
     total: str | None = None
     total_scale: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: What recognised its instrument (one of :data:`~.recognition.EVIDENCE`).
+    evidence: str | None = None
+    #: Problems that do not reject it (an ordinal that disagrees with its code):
+    #: stored with the administration and shown with its scores.
+    notes: list[str] = field(default_factory=list)
 
     def reject(self, reason: str, column: str | None = None, value: str | None = None) -> None:
         """Add a reason the record cannot be used."""
@@ -61,6 +66,22 @@ class Record:
             "source_id": self.source_id,
             **self.items,
         }
+
+    def total_unread(self, problems: list[Problem]) -> None:
+        """A stored total that cannot be read. With item answers read, the administration
+        is kept, scored from them, and the total's problem noted on it; without any, the
+        total was all there was, and the record is rejected."""
+        if not problems:
+            return
+        if not self.items:
+            self.problems.extend(problems)
+            return
+        self.total = None
+        self.total_scale = None
+        self.notes.extend(
+            f"the stored total was not read ({p.reason}); the score is computed from the answers"
+            for p in problems
+        )
 
     def put(self, column: str, value: str | None) -> None:
         """Set an item column or ``total``."""
@@ -100,32 +121,6 @@ def compact(resource: Json) -> str:
     """The resource as one line of JSON."""
     # default=str: a number no score can be (OutOfRange) is kept as its text
     return json.dumps(resource, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def reference_id(reference: str) -> str:
-    """The id part of a reference.
-
-    >>> [reference_id(r) for r in ("Patient/123", "http://hl7.org/fhir/Patient/proband",
-    ...                            "urn:uuid:6f1c", "Patient/7/_history/2")]
-    ['123', 'proband', '6f1c', '7']
-    """
-    text = reference.strip().split("/_history/")[0].rstrip("/")
-    for prefix in ("urn:uuid:", "urn:oid:"):
-        if text.startswith(prefix):
-            return text.removeprefix(prefix)
-    return text.rsplit("/", 1)[-1]
-
-
-def client_id(subject: object) -> str | None:
-    """The client id from ``subject``: its reference's id, else its identifier value."""
-    if not isinstance(subject, Mapping):
-        return None
-    reference = subject.get("reference")
-    if isinstance(reference, str) and reference.strip():
-        return reference_id(reference) or None
-    identifier = subject.get("identifier")
-    value = identifier.get("value") if isinstance(identifier, Mapping) else None
-    return value.strip() or None if isinstance(value, str) else None
 
 
 def wall_clock(text: str) -> str:

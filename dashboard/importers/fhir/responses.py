@@ -1,53 +1,62 @@
-"""Read a QuestionnaireResponse (R4 or STU3) into one administration."""
+"""Read a QuestionnaireResponse (R4, STU3 or R5) into one administration."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
 from dashboard.importers.fhir.answers import Answers
-from dashboard.importers.fhir.codes import LOINC, CatalogCodes
-from dashboard.importers.fhir.files import Json, objects
-from dashboard.importers.fhir.record import Record, Unreadable, elements
+from dashboard.importers.fhir.codes import LOINC
+from dashboard.importers.fhir.columns import LINK_IDS_SHOWN, item_columns
+from dashboard.importers.fhir.files import Json
+from dashboard.importers.fhir.recognition import (
+    BY_TEXT,
+    Answered,
+    Clues,
+    Recogniser,
+    item_codes,
+)
+from dashboard.importers.fhir.record import Problem, Record, Unreadable, elements
 from dashboard.importers.fhir.scales import total_scale
-from dashboard.importers.fhir.support import CHOICE_TYPES, QuestionnaireView, Support
-from measures.definition import Instrument
+from dashboard.importers.fhir.support import QuestionnaireView, Support
 
 #: Statuses of a finished response; any other is rejected.
 ACCEPTED = frozenset({"completed", "amended"})
 
-#: An answered item: its linkId and the item itself.
-Answered = tuple[str, Json]
 
-
-def read_response(response: Json, record: Record, codes: CatalogCodes, support: Support) -> None:
+def read_response(response: Json, record: Record, support: Support, recogniser: Recogniser) -> None:
     """Fill ``record`` from a QuestionnaireResponse: measure, items and any stored total.
 
-    The instrument comes from the questionnaire canonical (a catalog panel code
-    in it), else from the given Questionnaire it names, else from the answers'
-    linkIds and codes. Items are matched by LOINC code (the Questionnaire item's
-    code, the linkId or the answer item's code); where the Questionnaire has no
-    item codes, its choice questions are matched to the items in order when the
-    counts agree. Answers that are no item of the instrument (such as the PHQ-9
-    difficulty question) are ignored.
+    The instrument is recognised by :class:`~.recognition.Recogniser` (the
+    evidence is kept on the record); items are matched by
+    :func:`~.columns.item_columns`. Answers that are no item of the instrument
+    (such as the PHQ-9 difficulty question) are ignored; where the items were
+    told by their texts, those left unread are noted on the administration.
     """
-    canonical = _canonical(response.get("questionnaire"))
-    questionnaire = support.questionnaire(canonical, response)
+    reference, named, identifier = _questionnaire_reference(response.get("questionnaire"))
+    questionnaire = support.questionnaire(reference, response)
+    if questionnaire is None and identifier is not None:
+        questionnaire = support.identified(*identifier)
     try:
         answered = list(_answered(elements(response, "item", "the QuestionnaireResponse")))
     except Unreadable as exc:
         record.problems.append(exc.problem)
         return
-    instrument, reason = _recognise(canonical, questionnaire, answered, codes)
+    recognised = recogniser.recognise(Clues(reference, questionnaire, answered, named))
+    instrument = recognised.instrument
     if instrument is None:
-        record.reject(reason or "not a recognised measure", "measure", canonical)
+        record.reject(recognised.reason or "not a recognised measure", "measure", named)
         return
     record.measure = instrument.id
+    record.evidence = recognised.evidence
     try:
-        columns = _columns(instrument, questionnaire, answered, codes)
+        columns, by_text = item_columns(
+            instrument, questionnaire, answered, recogniser, by_text=recognised.evidence == BY_TEXT
+        )
     except Unreadable as exc:
         record.problems.append(exc.problem)
         return
-    answers = Answers(instrument, codes, support, questionnaire)
+    answers = Answers(instrument, recogniser.codes, support, questionnaire)
+    total_problems: list[Problem] = []
     for link_id, item in answered:
         column = columns.get(link_id)
         if column is None:
@@ -63,18 +72,35 @@ def read_response(response: Json, record: Record, codes: CatalogCodes, support: 
         try:
             record.put(column, answers.read(values[0], column, where, question))
             if column == "total" and record.total is not None:
-                found = _item_codes(item) + codes.codes_in(link_id)
+                found = item_codes(item) + recogniser.codes.codes_in(link_id)
                 found += [c for s, c in question.codes if s in (None, LOINC)] if question else []
                 record.total_scale = total_scale(instrument, values[0], found, where)
         except Unreadable as exc:
-            record.problems.append(exc.problem)
+            (total_problems if column == "total" else record.problems).append(exc.problem)
+    record.total_unread(total_problems)
+    note = answers.note()
+    record.notes += [note] if note else []
+    if by_text:
+        record.notes += _unread(instrument.abbreviation, answered, columns, questionnaire)
 
 
-def _canonical(value: object) -> str | None:
-    """R4 gives a canonical URL; STU3 a Reference."""
+def _questionnaire_reference(
+    value: object,
+) -> tuple[str | None, str | None, tuple[str | None, str] | None]:
+    """The canonical or reference a response names its questionnaire by, how to name it in
+    messages, and the identifier of a logical reference (STU3 ``{"identifier": ...}``)."""
     if isinstance(value, Mapping):
+        identifier = value.get("identifier")
         value = value.get("reference")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+        if not (isinstance(value, str) and value.strip()) and isinstance(identifier, Mapping):
+            found = identifier.get("value")
+            system = identifier.get("system")
+            if isinstance(found, str) and found.strip():
+                named = system.strip() if isinstance(system, str) and system.strip() else None
+                shown = f"{named}|{found.strip()}" if named else found.strip()
+                return None, shown, (named, found.strip())
+    reference = value.strip() if isinstance(value, str) and value.strip() else None
+    return reference, reference, None
 
 
 def _answered(items: Iterable[Json]) -> Iterator[Answered]:
@@ -94,97 +120,25 @@ def _answered(items: Iterable[Json]) -> Iterator[Answered]:
         yield from _answered(elements(item, "item", where))
 
 
-def _item_codes(item: Json) -> list[str]:
-    """LOINC codes on an item (Questionnaire or STU3-style response item)."""
+def _unread(
+    name: str,
+    answered: list[Answered],
+    columns: Mapping[str, str],
+    questionnaire: QuestionnaireView | None,
+) -> list[str]:
+    """Where the items were told by their texts alone: the answers that were not read."""
+    left = [link_id for link_id, _ in answered if link_id not in columns]
+    if not left:
+        return []
+    texts = {link_id: item.get("text") for link_id, item in answered}
+    if questionnaire is not None:
+        texts |= {q.link_id: q.text for q in questionnaire.questions if not texts.get(q.link_id)}
+    shown = [
+        f"'{k}' ('{texts[k]}')" if isinstance(texts.get(k), str) else f"'{k}'"
+        for k in left[:LINK_IDS_SHOWN]
+    ]
+    more = f" and {len(left) - LINK_IDS_SHOWN} more" if len(left) > LINK_IDS_SHOWN else ""
     return [
-        str(c.get("code"))
-        for c in objects(item.get("code"))
-        if c.get("system") in (None, "", LOINC)
+        f"the {name} items were told by their published texts only; answers not read "
+        f"(no {name} item code or text): {', '.join(shown)}{more}"
     ]
-
-
-def _recognise(
-    canonical: str | None,
-    questionnaire: QuestionnaireView | None,
-    answered: list[Answered],
-    codes: CatalogCodes,
-) -> tuple[Instrument | None, str | None]:
-    panel = [c for c in codes.codes_in(canonical) if c in codes.panels]
-    if panel:
-        return codes.identify(panel)
-    if questionnaire is not None:
-        found = [c for s, c in questionnaire.codes if s in (None, LOINC)]
-        for question in questionnaire.questions:
-            found += [c for s, c in question.codes if s in (None, LOINC)]
-            found += codes.codes_in(question.link_id)
-        instrument, reason = codes.identify(found)
-        if instrument is not None or reason is not None:
-            return instrument, reason
-    found = [c for link_id, item in answered for c in codes.codes_in(link_id) + _item_codes(item)]
-    instrument, reason = codes.identify(found)
-    if instrument is not None or reason is not None:
-        return instrument, reason
-    if questionnaire is not None:
-        return None, (
-            f"not a recognised measure: questionnaire '{questionnaire.name}' carries no "
-            "LOINC code of a catalog instrument"
-        )
-    if canonical:
-        return None, (
-            f"not a recognised measure: questionnaire '{canonical}' is not among the files "
-            "given and the answers carry no LOINC codes of a catalog instrument"
-        )
-    return None, "not a recognised measure: no questionnaire and no LOINC codes in the answers"
-
-
-def _columns(
-    instrument: Instrument,
-    questionnaire: QuestionnaireView | None,
-    answered: list[Answered],
-    codes: CatalogCodes,
-) -> dict[str, str]:
-    """linkId -> ``item_k`` or ``total``; raises :class:`Unreadable` when items cannot be told."""
-    by_code = codes.columns(instrument)
-    columns: dict[str, str] = {}
-
-    def match(link_id: str, found: list[str]) -> None:
-        code = next((c for c in reversed(found) if c in by_code), None)
-        if code is not None:
-            columns[link_id] = by_code[code]
-
-    for question in questionnaire.questions if questionnaire else ():
-        match(question.link_id, [c for s, c in question.codes if s in (None, LOINC)])
-        if question.link_id not in columns:
-            match(question.link_id, codes.codes_in(question.link_id))
-    for link_id, item in answered:
-        if link_id not in columns:
-            match(link_id, _item_codes(item) + codes.codes_in(link_id))
-    if questionnaire is not None and set(columns.values()) <= {"total"}:
-        columns |= _by_position(instrument, questionnaire, columns)
-    used = [columns[link_id] for link_id, _ in answered if link_id in columns]
-    if not used:
-        linked = ", ".join(link_id for link_id, _ in answered) or "none"
-        msg = f"no {instrument.abbreviation} item recognised among the answers (linkIds: {linked})"
-        raise Unreadable(msg)
-    twice = sorted({c for c in used if used.count(c) > 1})
-    if twice:
-        msg = f"{', '.join(twice)} answered more than once"
-        raise Unreadable(msg, column=twice[0])
-    return columns
-
-
-def _by_position(
-    instrument: Instrument, questionnaire: QuestionnaireView, known: dict[str, str]
-) -> dict[str, str]:
-    """Choice questions without item codes, matched to ``item_1 ... item_N`` in order."""
-    choices = [
-        q for q in questionnaire.questions if q.type in CHOICE_TYPES and q.link_id not in known
-    ]
-    if len(choices) != len(instrument.items):
-        msg = (
-            f"questionnaire '{questionnaire.name}' has {len(choices)} choice questions without "
-            f"item codes but the {instrument.abbreviation} has {len(instrument.items)} items, "
-            "so they cannot be matched by position"
-        )
-        raise Unreadable(msg)
-    return {q.link_id: item.id for q, item in zip(choices, instrument.items, strict=True)}

@@ -10,13 +10,15 @@ from dashboard.importers.fhir.files import Json, objects, resource_types
 
 #: Resource types that describe records rather than being records.
 SUPPORTING = frozenset({"Questionnaire", "ValueSet", "CodeSystem"})
-#: Extensions carrying an answer's score (R4, R5 and STU3 names).
+#: Extensions carrying an answer's score (R4, R5 and STU3 names: on an answer, a
+#: Questionnaire's option, a ValueSet's or CodeSystem's concept).
 ORDINAL_URLS = frozenset(
     {
         "http://hl7.org/fhir/StructureDefinition/ordinalValue",
         "http://hl7.org/fhir/StructureDefinition/itemWeight",
         "http://hl7.org/fhir/StructureDefinition/questionnaire-ordinalValue",
         "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",
+        "http://hl7.org/fhir/StructureDefinition/valueset-ordinalValue",
     }
 )
 #: Questionnaire item types answered by picking a coded option.
@@ -84,13 +86,16 @@ def same(a: Key, b: Key) -> bool:
 
 @dataclass(frozen=True)
 class Question:
-    """A Questionnaire item: its codes, its answer options with their weights, its ValueSet."""
+    """A Questionnaire item: its codes, its answer options with their weights, its ValueSet,
+    its ``definition`` and its text."""
 
     link_id: str
     type: str | None
     codes: tuple[Key, ...]
     options: tuple[tuple[Key, Weight | None], ...]
     value_set: str | None
+    definition: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class Support:
     def __init__(self) -> None:
         self.count = 0
         self._questionnaires: dict[str, QuestionnaireView] = {}
+        self._identified: dict[tuple[str | None, str], list[QuestionnaireView]] = {}
         self._value_sets: dict[str, Json] = {}
         self._by_key: dict[Key, set[float]] = {}
         self._by_code: dict[str, set[float]] = {}
@@ -148,6 +154,17 @@ class Support:
                 return self._questionnaires[key]
         return None
 
+    def identified(self, system: str | None, value: str) -> QuestionnaireView | None:
+        """The Questionnaire a logical reference (an ``identifier`` only) names, if it was
+        given: by system and value, or by value alone when the reference names no system
+        and one Questionnaire has it."""
+        if system is not None:
+            found = self._identified.get((system, value), [])
+        else:
+            found = [q for (_, v), views in self._identified.items() if v == value for q in views]
+        distinct = {id(q.resource): q for q in found}
+        return next(iter(distinct.values())) if len(distinct) == 1 else None
+
     def weight(
         self, key: Key, question: Question | None, questionnaire: QuestionnaireView | None
     ) -> Weight | None:
@@ -155,15 +172,38 @@ class Support:
 
         A code found in several resources with different weights has none.
         """
-        if question is not None:
-            for option, value in question.options:
-                if value is not None and same(option, key):
+        found = self.option_weight(key, question, questionnaire)
+        return found if found is not None else self.any_weight(key)
+
+    def option_weight(
+        self, key: Key, question: Question | None, questionnaire: QuestionnaireView | None
+    ) -> Weight | None:
+        """The weight the question's own answer options, or its ValueSet, give the code."""
+        if question is None:
+            return None
+        for option, value in question.options:
+            if value is not None and same(option, key):
+                return value
+        value_set = self._value_set(question.value_set, questionnaire)
+        if value_set is not None:
+            for concept, value in concepts(value_set):
+                if value is not None and same(concept, key):
                     return value
-            value_set = self._value_set(question.value_set, questionnaire)
-            if value_set is not None:
-                for concept, value in concepts(value_set):
-                    if value is not None and same(concept, key):
-                        return value
+        return None
+
+    def option_codes(
+        self, question: Question | None, questionnaire: QuestionnaireView | None
+    ) -> list[str]:
+        """The codes of the question's answer options (or of its ValueSet), for messages."""
+        if question is None:
+            return []
+        found = [key[1] for key, _ in question.options]
+        value_set = self._value_set(question.value_set, questionnaire)
+        found += [key[1] for key, _ in concepts(value_set)] if value_set is not None else []
+        return list(dict.fromkeys(found))
+
+    def any_weight(self, key: Key) -> Weight | None:
+        """The weight of a code in any supporting resource given, where they agree on one."""
         if key[0] is None:
             values = self._by_code.get(key[1], set())
         else:
@@ -190,6 +230,12 @@ class Support:
                     self._questionnaires[variant] = view
                 elif kind == "ValueSet":
                     self._value_sets[variant] = resource
+        if view is not None:
+            for identifier in objects(resource.get("identifier")):
+                value, system = identifier.get("value"), identifier.get("system")
+                if isinstance(value, str) and value.strip():
+                    named = system.strip() if isinstance(system, str) and system.strip() else None
+                    self._identified.setdefault((named, value.strip()), []).append(view)
         for concept, value in concepts(resource):
             if value is not None:
                 self._by_key.setdefault(concept, set()).add(float(value))
@@ -224,7 +270,15 @@ def _questions(items: Iterable[Json]) -> Iterator[Question]:
                 _object(item.get("options")).get("reference")
             )
             kind = _text(item.get("type"))
-            yield Question(link_id, kind, codes, tuple(_options(options)), value_set)
+            yield Question(
+                link_id,
+                kind,
+                codes,
+                tuple(_options(options)),
+                value_set,
+                _text(item.get("definition")),
+                _text(item.get("text")),
+            )
         yield from _questions(objects(item.get("item")))
 
 

@@ -5,8 +5,8 @@ rescoring every administration on every view. Triggers on the tables they are co
 from queue the episode in the writing transaction; every existing episode is queued
 here, so the first drain (`iop db upgrade` runs it) computes them all.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from dashboard.store import outcome_triggers
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
