@@ -48,13 +48,15 @@ def outcomes(
     seconds and the program overview before it reads. Run this after an import when no
     app is serving (from cron, say); --all computes every episode again (a changed
     instrument definition or readiness setting already makes the next run do so).
+    It works in passes of 5,000 episodes; on SQLite each holds the write lock while it
+    computes (up to a minute on a large program): run it when the app is quiet.
     """
     _refresh_outcomes(open_database(db), everything=everything)
 
 
 def _refresh_outcomes(engine: sa.Engine, *, everything: bool) -> None:
     """Drain the outcome queue (everything: every episode), saying how many were done."""
-    from dashboard.review.outcome_queue import queued, rebuild, refresh
+    from dashboard.review.outcome_queue import BULK_CHUNK, queued, rebuild, refresh
     from dashboard.store.engine import read
 
     catalog = load_program_catalog()
@@ -63,7 +65,7 @@ def _refresh_outcomes(engine: sa.Engine, *, everything: bool) -> None:
         waiting = queued(connection)
     if waiting or everything:
         typer.echo("computing the directors' episode outcomes...")
-    done = (rebuild if everything else refresh)(engine, catalog, program)
+    done = (rebuild if everything else refresh)(engine, catalog, program, chunk=BULK_CHUNK)
     if done:
         typer.echo(f"episode outcomes: {done:,} episode(s) computed")
 

@@ -54,6 +54,12 @@ RULES_KEY = "episode_outcomes.rules"
 CHUNK = 200
 MAX_CHUNK = 2_000
 PASS_SECONDS = 1.0
+#: Episodes per pass of an operator's drain (``iop db``, the demo, a rebuild). A pass
+#: costs about one readiness assessment per distinct program-week day of its episodes,
+#: whatever their number (18 months of admissions: a few hundred days), so large passes
+#: are much cheaper per episode (10,000 episodes: 200 s one at a time, 20 s in one pass);
+#: on SQLite each holds the write lock that long.
+BULK_CHUNK = 5_000
 #: The pause between two SQLite passes of a long drain: longer than SQLite's longest
 #: busy-wait step (100 ms), so a writer waiting for the lock gets it.
 PAUSE_SECONDS = 0.12
@@ -91,16 +97,22 @@ def refresh(
     program: ProgramConfig,
     *,
     progress: Progress | None = None,
+    chunk: int | None = None,
 ) -> int:
     """Compute the outcomes of every queued episode again; returns how many were written.
 
     Cheap when nothing is queued (two small reads, no lock). Every change committed
-    before the call is in the stored rows when it returns.
+    before the call is in the stored rows when it returns. ``chunk``: episodes per pass
+    (an operator's drain: :data:`BULK_CHUNK`); None sizes SQLite passes to about
+    :data:`PASS_SECONDS` each, so a writer never waits long for the lock.
     """
     _check_rules(engine, rules_fingerprint(catalog, program))
+    if chunk is not None and chunk < 1:
+        msg = f"chunk must be at least 1, not {chunk}"
+        raise ValueError(msg)
     if engine.dialect.name == "postgresql":
-        return _drain_postgres(engine, catalog, program, progress)
-    return _drain_sqlite(engine, catalog, program, progress)
+        return _drain_postgres(engine, catalog, program, progress, chunk or CHUNK)
+    return _drain_sqlite(engine, catalog, program, progress, chunk)
 
 
 def rebuild(
@@ -109,11 +121,13 @@ def rebuild(
     program: ProgramConfig,
     *,
     progress: Progress | None = None,
+    chunk: int = BULK_CHUNK,
 ) -> int:
-    """Queue every episode and :func:`refresh`: the operator's "compute them all again"."""
+    """Queue every episode and :func:`refresh` in passes of ``chunk``: the operator's
+    "compute them all again"."""
     with write(engine, changes=False) as connection:
         _queue_all(connection)
-    return refresh(engine, catalog, program, progress=progress)
+    return refresh(engine, catalog, program, progress=progress, chunk=chunk)
 
 
 def _check_rules(engine: sa.Engine, fingerprint: str) -> None:
@@ -159,12 +173,16 @@ def _lock(connection: sa.Connection) -> None:
 
 
 def _drain_sqlite(
-    engine: sa.Engine, catalog: Catalog, program: ProgramConfig, progress: Progress | None
+    engine: sa.Engine,
+    catalog: Catalog,
+    program: ProgramConfig,
+    progress: Progress | None,
+    fixed: int | None,
 ) -> int:
     with read(engine) as connection:
         if connection.execute(sa.select(_Q.id).limit(1)).first() is None:
             return 0
-    done, chunk, passes = 0, CHUNK, 0
+    done, chunk, passes = 0, fixed or CHUNK, 0
     while True:
         if passes:
             time.sleep(PAUSE_SECONDS)
@@ -184,11 +202,16 @@ def _drain_sqlite(
         if progress is not None:
             progress(len(ids))
         seconds = time.perf_counter() - started
-        chunk = max(1, min(MAX_CHUNK, round(chunk * PASS_SECONDS / max(seconds, 0.01))))
+        if fixed is None:
+            chunk = max(1, min(MAX_CHUNK, round(chunk * PASS_SECONDS / max(seconds, 0.01))))
 
 
 def _drain_postgres(
-    engine: sa.Engine, catalog: Catalog, program: ProgramConfig, progress: Progress | None
+    engine: sa.Engine,
+    catalog: Catalog,
+    program: ProgramConfig,
+    progress: Progress | None,
+    chunk: int,
 ) -> int:
     with read(engine) as connection:
         cap = connection.execute(sa.select(sa.func.max(_Q.id))).scalar()
@@ -196,7 +219,7 @@ def _drain_postgres(
         return 0
     done = 0
     while True:
-        computed = compute_pass(engine, catalog, program, up_to=int(cap))
+        computed = compute_pass(engine, catalog, program, up_to=int(cap), chunk=chunk)
         if computed is None:
             return done
         written = store_pass(engine, computed)
