@@ -88,6 +88,8 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
         times = [r["overview_s"] for r in runs]
         floors = [r["floor_s"] for r in runs]
         median, floor = statistics.median(times), statistics.median(floors)
+        # each run's ratio: the overview and its floor ran at the same moment
+        ratio = statistics.median(t / f for t, f in zip(times, floors, strict=True))
         peak = series[name].peak_mb
         lines += [
             Line(
@@ -107,10 +109,10 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
                 high=max(floors),
             ),
             Line(
-                label="  overview / floor",
-                figure=f"{median / floor:.1f}x",
+                label="  overview / floor (median of each run's)",
+                figure=f"{ratio:.1f}x",
                 target=f"<= {TARGET_RATIO:g}x",
-                passed=median / floor <= TARGET_RATIO,
+                passed=ratio <= TARGET_RATIO,
             ),
         ]
     return lines
