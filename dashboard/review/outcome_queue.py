@@ -201,6 +201,8 @@ def _drain_sqlite(
         done, passes = done + len(ids), passes + 1
         if progress is not None:
             progress(len(ids))
+        if len(ids) < chunk:
+            return done  # the queue was empty after this pass, under the write lock
         seconds = time.perf_counter() - started
         if fixed is None:
             chunk = max(1, min(MAX_CHUNK, round(chunk * PASS_SECONDS / max(seconds, 0.01))))
