@@ -90,6 +90,9 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
         median, floor = statistics.median(times), statistics.median(floors)
         # each run's ratio: the overview and its floor ran at the same moment
         ratio = statistics.median(t / f for t, f in zip(times, floors, strict=True))
+        # a busy machine's waits are in the wall seconds, not in these
+        cpu = statistics.median(r.get("overview_cpu_s", 0.0) for r in runs)
+        cpu_floor = statistics.median(r.get("floor_cpu_s", 0.0) for r in runs)
         peak = series[name].peak_mb
         lines += [
             Line(
@@ -107,6 +110,10 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
                 median=floor,
                 low=min(floors),
                 high=max(floors),
+            ),
+            Line(
+                label="  CPU seconds: overview / floor (no target)",
+                figure=f"{cpu:.2f} / {cpu_floor:.2f} s",
             ),
             Line(
                 label="  overview / floor (median of each run's)",
