@@ -50,8 +50,12 @@ from measures.program import ProgramConfig
 OUTCOMES_VERSION = 1
 #: Where the rules' fingerprint is kept.
 RULES_KEY = "episode_outcomes.rules"
-#: Episodes per pass at first; a SQLite pass then sizes itself to :data:`PASS_SECONDS`.
+#: Episodes per PostgreSQL pass (computed outside any lock).
 CHUNK = 200
+#: A SQLite pass holds the write lock while it computes: the first has one episode, the
+#: next at most twice as many, sized to about :data:`PASS_SECONDS` each (one episode can
+#: take a second: its readiness is assessed at each of its program weeks).
+FIRST_SQLITE_CHUNK = 1
 MAX_CHUNK = 2_000
 PASS_SECONDS = 1.0
 #: Episodes per pass of an operator's drain (``iop db``, the demo, a rebuild). A pass
@@ -182,7 +186,7 @@ def _drain_sqlite(
     with read(engine) as connection:
         if connection.execute(sa.select(_Q.id).limit(1)).first() is None:
             return 0
-    done, chunk, passes = 0, fixed or CHUNK, 0
+    done, chunk, passes = 0, fixed or FIRST_SQLITE_CHUNK, 0
     while True:
         if passes:
             time.sleep(PAUSE_SECONDS)
@@ -205,7 +209,8 @@ def _drain_sqlite(
             return done  # the queue was empty after this pass, under the write lock
         seconds = time.perf_counter() - started
         if fixed is None:
-            chunk = max(1, min(MAX_CHUNK, round(chunk * PASS_SECONDS / max(seconds, 0.01))))
+            sized = round(chunk * PASS_SECONDS / max(seconds, 0.01))
+            chunk = max(1, min(MAX_CHUNK, 2 * chunk, sized))
 
 
 def _drain_postgres(

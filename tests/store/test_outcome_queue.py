@@ -6,6 +6,7 @@ while a drain computes is never lost."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from pathlib import Path
 
@@ -422,4 +423,21 @@ def test_of_two_drains_over_one_episode_the_later_snapshot_is_kept(program, orde
     store_pass(engine, first)
     store_pass(engine, second)
     assert queue_of(engine) == []
+    assert_current(engine)
+
+
+def test_a_sqlite_drain_holds_the_write_lock_for_one_episode_first_then_at_most_twice_as_many(
+    program,
+):
+    engine = program.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL computes outside the lock, in passes of a fixed size")
+    with write(engine) as connection:
+        connection.execute(
+            t.episodes.update().values(discharge_reason=t.episodes.c.discharge_reason)
+        )
+    passes: list[int] = []
+    assert refresh(engine, CATALOG, PROGRAM, progress=passes.append) == sum(passes) > 1
+    assert passes[0] == 1
+    assert all(b <= 2 * a for a, b in itertools.pairwise(passes))
     assert_current(engine)
