@@ -202,12 +202,15 @@ def _drain_sqlite(
                 return done
             _write_rows(connection, ids, *_compute(connection, ids, catalog, program))
             connection.execute(t.episode_outcome_queue.delete().where(_Q.id.in_(ids)))
+        seconds = time.perf_counter() - started
         done, passes = done + len(ids), passes + 1
         if progress is not None:
             progress(len(ids))
         if len(ids) < chunk:
             return done  # the queue was empty after this pass, under the write lock
-        seconds = time.perf_counter() - started
+        with read(engine) as connection:  # more queued? (else no pause before returning)
+            if connection.execute(sa.select(_Q.id).limit(1)).first() is None:
+                return done
         if fixed is None:
             sized = round(chunk * PASS_SECONDS / max(seconds, 0.01))
             chunk = max(1, min(MAX_CHUNK, 2 * chunk, sized))
