@@ -18,7 +18,7 @@ from dashboard import clock
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
-from dashboard.store.changes import touched
+from dashboard.store.changes import touched, unchanged
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
     chunks,
@@ -115,6 +115,8 @@ def import_administrations(
     as a new version and becomes the current one, the old one staying in history.
     Unknown client ids are registered (and listed) unless ``known_clients_only``.
     Rejected records go to the quarantine with their raw text and reasons.
+    A file that changes nothing (already imported, or every record a duplicate or
+    rejected) leaves the data version as it is: no cached page misses.
     """
     with write(engine) as connection:
         earlier = connection.execute(
@@ -123,7 +125,7 @@ def import_administrations(
             )
         ).scalar()
         if earlier is not None:
-            touched(connection, [])  # nothing changed
+            unchanged(connection)
             return ImportSummary(
                 file_name,
                 batch.format,
@@ -146,6 +148,10 @@ def import_administrations(
             known_clients_only=known_clients_only,
             progress=progress,
         )
+        if not summary.accepted and not summary.new_clients:
+            # every row already stored (or rejected): the import and its quarantine are
+            # recorded, but nothing a page shows changed, so cached pages stay valid
+            unchanged(connection)
         _hold_for_tests()
     return summary
 
