@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-import pytest
 import sqlalchemy as sa
 
 from dashboard.importers.csv_administrations import read_administrations_file
 from dashboard.store import tables as t
-from dashboard.store.engine import write
 from dashboard.store.importing import ImportSummary, write_administrations
 from measures import load_catalog
 from tests.store.conftest import HEADER
@@ -32,17 +30,14 @@ FILE = HEADER + (
 COLUMNS = ("instrument", "administered_at", "version", "is_current", "items")
 
 
-class _RolledBack(Exception):
-    pass
-
-
 def _written(engine: sa.Engine, path, *, part_rows: int) -> tuple[ImportSummary, list]:
     """Write the file, read back what it stored, then roll it all back."""
     catalog = load_catalog()
     batch = read_administrations_file(path, catalog)
-    found: dict[str, object] = {}
-    with pytest.raises(_RolledBack), write(engine) as connection:
-        found["summary"] = write_administrations(
+    a = t.administrations.c
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        summary = write_administrations(
             connection,
             batch,
             file_name="a.csv",
@@ -53,16 +48,13 @@ def _written(engine: sa.Engine, path, *, part_rows: int) -> tuple[ImportSummary,
             now=NOW,
             part_rows=part_rows,
         )
-        a = t.administrations.c
-        found["rows"] = connection.execute(
+        rows = connection.execute(
             sa.select(t.clients.c.code, *[a[c] for c in COLUMNS])
             .join(t.clients, a.client_id == t.clients.c.id)
             .order_by(a.id)
         ).all()
-        raise _RolledBack
-    summary = found["summary"]
-    assert isinstance(summary, ImportSummary)
-    return summary, list(found["rows"])  # type: ignore[call-overload]
+        transaction.rollback()
+    return summary, list(rows)
 
 
 def _facts(summary: ImportSummary) -> tuple[object, ...]:
