@@ -77,8 +77,9 @@ def contenders(tools: Tools, folder: Path) -> list[Contender]:
 
 def export_rows(tools: Tools, folder: Path) -> None:
     """Import the file once into a copy of the template (untimed) and keep the rows it
-    stored as Parquet: the floor writes exactly those."""
-    reference = folder / "reference.db"
+    stored as Parquet: the floor writes exactly those, into that database emptied of them
+    (its clients and import row stay: the rows refer to them)."""
+    reference = folder / "floor-template.db"
     fresh_copy(folder / "template.db", reference)()
     source = folder / "administrations.csv"
     steps = [
@@ -93,8 +94,6 @@ def export_rows(tools: Tools, folder: Path) -> None:
     ]
     for step in steps:
         run_once(Contender("setup", step, ok_codes=(0, 3), env=ENV))
-    for suffix in SQLITE_SUFFIXES:
-        Path(f"{reference}{suffix}").unlink(missing_ok=True)
 
 
 def floor_contender(tools: Tools, folder: Path) -> Contender:
@@ -106,7 +105,8 @@ def floor_contender(tools: Tools, folder: Path) -> Contender:
         str(database),
         str(folder / "stored.parquet"),
     ]
-    return Contender(FLOOR, command, prepare=fresh_copy(folder / "template.db", database), env=ENV)
+    prepare = fresh_copy(folder / "floor-template.db", database)
+    return Contender(FLOOR, command, prepare=prepare, env=ENV)
 
 
 def read_times(series: Series) -> list[float]:

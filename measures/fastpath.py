@@ -47,24 +47,35 @@ SCORE_TABLE_COLUMNS = (
 
 def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataFrame | None:
     """The score table of ``path`` in one pass, or None when the full path is needed."""
-    read = _read(path, catalog)
+    read = read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
     if _is_unusual(_unusual(frame, instrument, catalog, now=now)):
         return None
     try:
-        return (
-            _scores(frame.with_row_index("row", offset=2).cast({"row": pl.Int64}), instrument)
-            .with_columns(
-                pl.lit([], pl.List(pl.String)).alias("problems"),
-                pl.lit(False).alias("rejected"),
-                pl.lit(True).alias("complete"),
-            )
-            .collect()
+        return score_clean(
+            frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64)),
+            instrument,
         )
     except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
         return None
+
+
+def score_clean(frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument) -> pl.DataFrame:
+    """The score table of clean rows (``row`` and the typed columns) of ``instrument``:
+    the columns of :func:`measures.pipeline.score_parsed`'s table, in its order."""
+    extra = [s.column for s in instrument.subscales] + triage_columns([instrument])
+    return (
+        _scores(frame, instrument)
+        .with_columns(
+            pl.lit([], pl.List(pl.String)).alias("problems"),
+            pl.lit(False).alias("rejected"),
+            pl.lit(True).alias("complete"),
+        )
+        .select("row", *SCORE_TABLE_COLUMNS, *extra, "rejected", "complete")
+        .collect()
+    )
 
 
 def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -> int | None:
@@ -74,7 +85,7 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     file needs the full path. The output is byte for byte what the full path
     writes for such a file.
     """
-    read = _read(path, catalog)
+    read = read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
@@ -138,7 +149,7 @@ def triage_columns(instruments: Sequence[Instrument]) -> list[str]:
     return list(dict.fromkeys(i.triage.column for i in instruments if i.triage is not None))
 
 
-def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:
+def read_typed(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:
     """The file's one instrument and the whole file, read once with typed items;
     None when the file is not a plain single-instrument table."""
     header = read_header(path)
@@ -159,6 +170,31 @@ def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | Non
     except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
         return None
     return None if frame.is_empty() else (instrument, frame)
+
+
+def unusual_rows(
+    frame: pl.DataFrame, instrument: Instrument, catalog: Catalog, *, now: dt.datetime
+) -> pl.Series:
+    """True for each row of ``frame`` (read by :func:`read_typed`) that needs the full
+    path: a rule's row screen flags it (which may flag more than the rule, never
+    less), a value is missing, the measure is not the instrument's id as written, or
+    the date cell would be neutralised; the row-by-row form of :func:`_unusual`."""
+    columns = [c for c in frame.columns if c != "row"]
+    rules = administration_rules(catalog, columns, now=now, measures=[instrument.id])
+    date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False, cache=False)
+    flags = pl.any_horizontal(
+        *[r.screen.fill_null(False) for r in rules],
+        *[pl.col(c).is_null() for c in [*columns, "administered_at"]],
+        pl.col("measure") != instrument.id,
+        pl.col("administered_on").str.contains(FORMULA_PATTERN),
+    )
+    return (
+        frame.lazy()
+        .with_columns(date.alias("administered_at"))
+        .select(flags.fill_null(True).alias("unusual"))
+        .collect()
+        .to_series()
+    )
 
 
 def _unusual(
@@ -192,7 +228,7 @@ def _unusual(
     )
 
 
-def _scores(frame: pl.DataFrame, instrument: Instrument) -> pl.LazyFrame:
+def _scores(frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument) -> pl.LazyFrame:
     """The scores, band, caseness and flags of a clean single-instrument frame."""
     values, _problems = value_exprs(instrument, complete=True)
     return (

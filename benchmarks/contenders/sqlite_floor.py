@@ -3,7 +3,9 @@ bare ``sqlite3``: a Parquet file of them read with polars, ``executemany`` of pl
 into the same migrated template (indexes, constraints and triggers as the import meets
 them), one transaction, committed. Usage: ``sqlite_floor.py DATABASE ROWS.parquet``;
 ``sqlite_floor.py --export DATABASE ROWS.parquet`` writes the Parquet file (untimed setup)
-from a database an import wrote: every column as stored, but the id and the time recorded.
+from a database an import wrote (every column as stored, but the id and the time recorded),
+then deletes the administrations from it: it becomes the floor's template, holding the
+clients and the import the rows refer to.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def export(database: str, rows: str) -> None:
     cursor = connection.execute(f"SELECT {', '.join(columns)} FROM administrations ORDER BY id")
     frame = pl.DataFrame(cursor.fetchall(), schema=columns, orient="row", infer_schema_length=None)
     frame.write_parquet(rows)
+    connection.execute("DELETE FROM administrations")
+    connection.commit()
+    connection.execute("VACUUM")
     connection.close()
 
 
