@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -85,6 +85,21 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     file needs the full path. The output is byte for byte what the full path
     writes for such a file.
     """
+    written = write_scores(path, out, catalog, now=now)
+    return written if isinstance(written, int) else None
+
+
+#: What :func:`read_typed` read: the file's instrument and its rows, typed.
+Typed = tuple[Instrument, pl.DataFrame]
+#: Rows scored and written at a time by the fast path (it stops early on an unusual file).
+WRITE_ROWS = 200_000
+
+
+def write_scores(
+    path: Path, out: Path, catalog: Catalog, *, now: dt.datetime
+) -> int | Typed | None:
+    """:func:`try_write_scores`, but an unusual file it could read gives back its typed
+    read (for :func:`measures.splitpath.split_csv`) instead of None."""
     read = read_typed(path, catalog)
     if read is None:
         return None
@@ -102,14 +117,15 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
         .select(columns)
     )
     partial = out.with_name(out.name + ".partial")
-    # polars lets go of the GIL: the checks run while the scores are written
+    # polars lets go of the GIL: the checks run while the scores are written, a part at a
+    # time, and an unusual file stops the writing at the next part
     with ThreadPoolExecutor(max_workers=1) as pool:
         unusual = pool.submit(_is_unusual, checks)
         try:
-            failure = _write_csv(table, partial)
+            failure = _write_csv(table, partial, frame.height, stop=unusual)
             if unusual.result():
                 partial.unlink(missing_ok=True)
-                return None
+                return read
             if failure is not None:
                 raise failure
         except BaseException:
@@ -127,10 +143,19 @@ def _is_unusual(checks: pl.LazyFrame) -> bool:
         return True
 
 
-def _write_csv(table: pl.LazyFrame, path: Path) -> pl.exceptions.PolarsError | None:
-    """Write ``table`` to ``path``; the error if unusual values broke the scoring."""
+def _write_csv(
+    table: pl.LazyFrame, path: Path, rows: int, *, stop: Future[bool]
+) -> pl.exceptions.PolarsError | None:
+    """Write ``table`` to ``path`` a part at a time, until ``stop`` says True; the error
+    if unusual values broke the scoring. Every part is scored and written as one frame
+    (faster than sink_csv once the file is in memory); the bytes are those of one write."""
     try:
-        table.collect().write_csv(path)  # faster than sink_csv once the file is in memory
+        with path.open("wb") as handle:
+            for start in range(0, max(rows, 1), WRITE_ROWS):
+                if stop.done() and stop.result():
+                    return None
+                part = table.slice(start, WRITE_ROWS).collect()
+                part.write_csv(handle, include_header=start == 0)
     except pl.exceptions.PolarsError as exc:
         return exc
     return None

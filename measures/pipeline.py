@@ -12,7 +12,7 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import RISK_LEVEL
-from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, triage_columns
+from measures.fastpath import SCORE_TABLE_COLUMNS, Typed, empty_validation, triage_columns
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import RESULT_COLUMNS, score_administrations
@@ -49,12 +49,15 @@ def score_csv(
     catalog: Catalog | None = None,
     *,
     now: dt.datetime | None = None,
+    typed: Typed | None = None,
 ) -> ScoreRun:
-    """Read, validate and score a wide administration CSV (see :func:`score_parsed`)."""
+    """Read, validate and score a wide administration CSV (see :func:`score_parsed`);
+    ``typed``: the fast path's read of it (:func:`measures.fastpath.write_scores`)."""
     catalog = catalog or load_catalog()
     now = now or dt.datetime.now()
     try:
-        split = split_csv(Path(path), catalog, now=now)
+        split = split_csv(Path(path), catalog, now=now, typed=typed)
+        typed = None  # the whole file's rows are not needed any longer
     except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
         split = None
     if split is None:

@@ -22,7 +22,7 @@ import polars as pl
 
 from measures.catalog import Catalog
 from measures.definition import Instrument
-from measures.fastpath import read_typed, score_clean, unusual_rows
+from measures.fastpath import Typed, read_typed, score_clean, unusual_rows
 from measures.identifiers import normalise_columns
 from measures.parsing import ERROR_SCHEMA, Parsed, _short_rows, parse_administrations
 
@@ -36,8 +36,11 @@ class Split:
     flagged: Parsed
 
 
-def split_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> Split | None:
-    """``path`` read once and split, or None when the full path must read it whole.
+def split_csv(
+    path: Path, catalog: Catalog, *, now: dt.datetime, typed: Typed | None = None
+) -> Split | None:
+    """``path`` read once and split, or None when the full path must read it whole;
+    ``typed``: the fast path's read of it, when it already has one.
 
     Examples
     --------
@@ -51,7 +54,7 @@ def split_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> Split | None
     >>> split.clean["row"].to_list(), split.flagged.frame["row"].to_list()
     ([2], [3])
     """
-    read = read_typed(path, catalog)
+    read = typed or read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
