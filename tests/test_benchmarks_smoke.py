@@ -123,7 +123,13 @@ def test_score_outcome_formats_ratios_and_targets() -> None:
     assert "iop score (clean, 1M PHQ-9)" in text
     assert "7.3x faster" in text
     assert "1.41x the time" in text
-    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+    assert "4.04x the time (per turn 4.00-4.04)" in text  # realistic vs clean
+    assert [line.result for line in outcome.lines if line.passed is not None] == [
+        "PASS",
+        "PASS",
+        "MISS",
+        "PASS" if outcome.lines[-1].passed else "MISS",
+    ]
 
 
 def test_store_outcome_reads_the_printed_figures() -> None:
