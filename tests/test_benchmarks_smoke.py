@@ -123,7 +123,13 @@ def test_score_outcome_formats_ratios_and_targets() -> None:
     assert "iop score (clean, 1M PHQ-9)" in text
     assert "7.3x faster" in text
     assert "1.41x the time" in text
-    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+    assert "4.04x the time (per turn 4.00-4.04)" in text  # realistic vs clean
+    assert [line.result for line in outcome.lines if line.passed is not None] == [
+        "PASS",
+        "PASS",
+        "MISS",
+        "PASS" if outcome.lines[-1].passed else "MISS",
+    ]
 
 
 def test_store_outcome_reads_the_printed_figures() -> None:
@@ -131,11 +137,23 @@ def test_store_outcome_reads_the_printed_figures() -> None:
     summary = "a.csv (csv, import #3): 100,000 rows read = 100,000 accepted + 0 duplicates"
     series = {
         store_io.IMPORT: _series(store_io.IMPORT, [3.0, 3.5], summary),
+        store_io.FLOOR: _series(store_io.FLOOR, [1.5, 1.5], ""),
         store_io.READ: _series(store_io.READ, [1.0, 1.1], printed),
     }
-    outcome = store_io.outcome(series, written={"administrations.csv": 100_000})
-    assert not outcome.misses
-    assert "import #3" in report.format_outcome(outcome)
+    large = {
+        store_io.IMPORT: _series(store_io.IMPORT, [12.0, 12.0], summary),
+        store_io.FLOOR: _series(store_io.FLOOR, [3.0, 3.0], ""),
+    }
+    outcome = store_io.outcome(
+        series, written={"administrations.csv": 100_000}, large=(1_000_000, large)
+    )
+    text = report.format_outcome(outcome)
+    assert "import #3" in text
+    assert "2.17x the time (per turn 2.00-2.33)" in text
+    assert [line.label.strip() for line in outcome.misses] == [
+        "iop import (1,000,000 administrations)",
+        "iop import vs floor",
+    ]
 
 
 def test_report_table_and_results_file(tmp_path: Path) -> None:
