@@ -25,7 +25,7 @@ def render() -> None:
     caseload = cache.agenda(context, viewer, today)
     about, narrow = st.columns([5, 1], vertical_alignment="center")
     about.caption(
-        f"Week of {week_of(today):%A %d %B %Y}. {caseload.rows.height} clients, most "
+        f"Week of {week_of(today):%A %d %B %Y}. {caseload.rows.height:,} clients, most "
         "urgent first: select one to open their review, then walk the list with Next client."
     )
     with narrow.popover("Filter", icon=":material/filter_list:", width="stretch"):
@@ -35,10 +35,10 @@ def render() -> None:
         st.info("No active clients in your caseload match these filters.")
         return
     _summary(agenda, context, filters)
-    client = open_client(agenda)
+    client, page = open_client(agenda)
     listing, review = st.columns([11, 7], gap="medium")
     with listing:
-        draw_list(agenda, context.catalog)
+        draw_list(agenda, context.catalog, page=page)
         _order_explained()
     with review:
         if client is None:
