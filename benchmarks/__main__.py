@@ -42,6 +42,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the PHQ-9 files")
     parser.add_argument("--store-rows", type=int, default=100_000, help="administrations to import")
     parser.add_argument(
+        "--store-large-rows",
+        type=int,
+        default=1_000_000,
+        help="administrations of the second, large import (0: none)",
+    )
+    parser.add_argument(
         "--review-active",
         type=_sizes,
         default=review_page.SIZES,
@@ -83,7 +89,12 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
     runners: dict[str, Callable[..., Outcome]] = {
         "score": lambda folder: score_cli.run(tools, folder, plan, rows=args.rows, seed=args.seed),
         "store": lambda folder: store_io.run(
-            tools, folder, plan, rows=args.store_rows, seed=args.seed
+            tools,
+            folder,
+            plan,
+            rows=args.store_rows,
+            seed=args.seed,
+            large_rows=args.store_large_rows,
         ),
         "review": lambda folder: review_page.run(
             tools, folder, plan, seed=args.seed, sizes=args.review_active

@@ -17,6 +17,9 @@ REALISTIC = "iop score (realistic)"
 #: BioPsyKit time / iop time must be at least this; iop time / bare polars time at most this.
 PEER_TARGET = 5.0
 FLOOR_TARGET = 1.5
+#: Issue 13: the realistic file at most this many times the clean file's time, and its memory.
+REALISTIC_TARGET = 1.5
+REALISTIC_MEMORY_MB = 400.0
 #: A one-row file: what each contender costs before the first row (interpreter, imports).
 STARTUP_SUFFIX = " start-up"
 NAMES = (IOP, BARE, BIOPSYKIT)
@@ -125,6 +128,26 @@ def ratio_lines(series: dict[str, Series]) -> list[Line]:
     ]
 
 
+def realistic_lines(series: dict[str, Series]) -> list[Line]:
+    """The realistic file against the clean one (issue 13): time ratio and peak memory."""
+    messy, clean = series[REALISTIC], series[IOP]
+    ratio = messy.median / clean.median
+    return [
+        Line(
+            label="  realistic vs clean",
+            figure=f"{ratio:.2f}x the time (per turn {_span(paired_ratios(messy, clean), 2)})",
+            target=f"<= {REALISTIC_TARGET:g}x",
+            passed=ratio <= REALISTIC_TARGET,
+        ),
+        Line(
+            label="  realistic peak memory",
+            figure=f"{messy.peak_mb:.0f} MB",
+            target=f"< {REALISTIC_MEMORY_MB:.0f} MB",
+            passed=messy.peak_mb < REALISTIC_MEMORY_MB,
+        ),
+    ]
+
+
 def outcome(
     series: dict[str, Series],
     *,
@@ -141,6 +164,7 @@ def outcome(
         timing_line(BIOPSYKIT, series[BIOPSYKIT], rows),
         *ratio_lines(series),
         timing_line("iop score (realistic: 1% missing, 0.1% bad)", series[REALISTIC], rows),
+        *realistic_lines(series),
     ]
     startup = [n for n in NAMES if n + STARTUP_SUFFIX in series]
     lines += [timing_line(f"{n} (1-row file)", series[n + STARTUP_SUFFIX], None) for n in startup]
@@ -149,7 +173,7 @@ def outcome(
         f"input: {rows:,} rows, {_count(rows // 10)} clients x 10 weekly administrations; "
         "each contender is a whole process (start-up, read, score, write), run in turns",
         f"correctness: {agreement}",
-        f"realistic file (no target), iop says: {realistic}",
+        f"realistic file, iop says: {realistic}",
     ]
     if startup:
         notes.append("1-row lines: the fixed cost of each process (interpreter and imports)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -47,24 +47,35 @@ SCORE_TABLE_COLUMNS = (
 
 def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataFrame | None:
     """The score table of ``path`` in one pass, or None when the full path is needed."""
-    read = _read(path, catalog)
+    read = read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
     if _is_unusual(_unusual(frame, instrument, catalog, now=now)):
         return None
     try:
-        return (
-            _scores(frame.with_row_index("row", offset=2).cast({"row": pl.Int64}), instrument)
-            .with_columns(
-                pl.lit([], pl.List(pl.String)).alias("problems"),
-                pl.lit(False).alias("rejected"),
-                pl.lit(True).alias("complete"),
-            )
-            .collect()
+        return score_clean(
+            frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64)),
+            instrument,
         )
     except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
         return None
+
+
+def score_clean(frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument) -> pl.DataFrame:
+    """The score table of clean rows (``row`` and the typed columns) of ``instrument``:
+    the columns of :func:`measures.pipeline.score_parsed`'s table, in its order."""
+    extra = [s.column for s in instrument.subscales] + triage_columns([instrument])
+    return (
+        _scores(frame, instrument)
+        .with_columns(
+            pl.lit([], pl.List(pl.String)).alias("problems"),
+            pl.lit(False).alias("rejected"),
+            pl.lit(True).alias("complete"),
+        )
+        .select("row", *SCORE_TABLE_COLUMNS, *extra, "rejected", "complete")
+        .collect()
+    )
 
 
 def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -> int | None:
@@ -74,7 +85,22 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     file needs the full path. The output is byte for byte what the full path
     writes for such a file.
     """
-    read = _read(path, catalog)
+    written = write_scores(path, out, catalog, now=now)
+    return written if isinstance(written, int) else None
+
+
+#: What :func:`read_typed` read: the file's instrument and its rows, typed.
+Typed = tuple[Instrument, pl.DataFrame]
+#: Rows scored and written at a time by the fast path (it stops early on an unusual file).
+WRITE_ROWS = 200_000
+
+
+def write_scores(
+    path: Path, out: Path, catalog: Catalog, *, now: dt.datetime
+) -> int | Typed | None:
+    """:func:`try_write_scores`, but an unusual file it could read gives back its typed
+    read (for :func:`measures.splitpath.split_csv`) instead of None."""
+    read = read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
@@ -91,14 +117,15 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
         .select(columns)
     )
     partial = out.with_name(out.name + ".partial")
-    # polars lets go of the GIL: the checks run while the scores are written
+    # polars lets go of the GIL: the checks run while the scores are written, a part at a
+    # time, and an unusual file stops the writing at the next part
     with ThreadPoolExecutor(max_workers=1) as pool:
         unusual = pool.submit(_is_unusual, checks)
         try:
-            failure = _write_csv(table, partial)
+            failure = _write_csv(table, partial, frame.height, stop=unusual)
             if unusual.result():
                 partial.unlink(missing_ok=True)
-                return None
+                return read
             if failure is not None:
                 raise failure
         except BaseException:
@@ -116,10 +143,19 @@ def _is_unusual(checks: pl.LazyFrame) -> bool:
         return True
 
 
-def _write_csv(table: pl.LazyFrame, path: Path) -> pl.exceptions.PolarsError | None:
-    """Write ``table`` to ``path``; the error if unusual values broke the scoring."""
+def _write_csv(
+    table: pl.LazyFrame, path: Path, rows: int, *, stop: Future[bool]
+) -> pl.exceptions.PolarsError | None:
+    """Write ``table`` to ``path`` a part at a time, until ``stop`` says True; the error
+    if unusual values broke the scoring. Every part is scored and written as one frame
+    (faster than sink_csv once the file is in memory); the bytes are those of one write."""
     try:
-        table.collect().write_csv(path)  # faster than sink_csv once the file is in memory
+        with path.open("wb") as handle:
+            for start in range(0, max(rows, 1), WRITE_ROWS):
+                if stop.done() and stop.result():
+                    return None
+                part = table.slice(start, WRITE_ROWS).collect()
+                part.write_csv(handle, include_header=start == 0)
     except pl.exceptions.PolarsError as exc:
         return exc
     return None
@@ -138,7 +174,7 @@ def triage_columns(instruments: Sequence[Instrument]) -> list[str]:
     return list(dict.fromkeys(i.triage.column for i in instruments if i.triage is not None))
 
 
-def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:
+def read_typed(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | None:
     """The file's one instrument and the whole file, read once with typed items;
     None when the file is not a plain single-instrument table."""
     header = read_header(path)
@@ -159,6 +195,31 @@ def _read(path: Path, catalog: Catalog) -> tuple[Instrument, pl.DataFrame] | Non
     except pl.exceptions.PolarsError:  # text in a number column, ragged rows...
         return None
     return None if frame.is_empty() else (instrument, frame)
+
+
+def unusual_rows(
+    frame: pl.DataFrame, instrument: Instrument, catalog: Catalog, *, now: dt.datetime
+) -> pl.Series:
+    """True for each row of ``frame`` (read by :func:`read_typed`) that needs the full
+    path: a rule's row screen flags it (which may flag more than the rule, never
+    less), a value is missing, the measure is not the instrument's id as written, or
+    the date cell would be neutralised; the row-by-row form of :func:`_unusual`."""
+    columns = [c for c in frame.columns if c != "row"]
+    rules = administration_rules(catalog, columns, now=now, measures=[instrument.id])
+    date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False, cache=False)
+    flags = pl.any_horizontal(
+        *[r.screen.fill_null(False) for r in rules],
+        *[pl.col(c).is_null() for c in [*columns, "administered_at"]],
+        pl.col("measure") != instrument.id,
+        pl.col("administered_on").str.contains(FORMULA_PATTERN),
+    )
+    return (
+        frame.lazy()
+        .with_columns(date.alias("administered_at"))
+        .select(flags.fill_null(True).alias("unusual"))
+        .collect()
+        .to_series()
+    )
 
 
 def _unusual(
@@ -192,7 +253,7 @@ def _unusual(
     )
 
 
-def _scores(frame: pl.DataFrame, instrument: Instrument) -> pl.LazyFrame:
+def _scores(frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument) -> pl.LazyFrame:
     """The scores, band, caseness and flags of a clean single-instrument frame."""
     values, _problems = value_exprs(instrument, complete=True)
     return (

@@ -12,10 +12,11 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import RISK_LEVEL
-from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, triage_columns, try_score_csv
+from measures.fastpath import SCORE_TABLE_COLUMNS, Typed, empty_validation, triage_columns
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import RESULT_COLUMNS, score_administrations
+from measures.splitpath import split_csv
 from measures.validation import validate_administrations
 
 
@@ -48,17 +49,26 @@ def score_csv(
     catalog: Catalog | None = None,
     *,
     now: dt.datetime | None = None,
+    typed: Typed | None = None,
 ) -> ScoreRun:
-    """Read, validate and score a wide administration CSV (see :func:`score_parsed`)."""
+    """Read, validate and score a wide administration CSV (see :func:`score_parsed`);
+    ``typed``: the fast path's read of it (:func:`measures.fastpath.write_scores`)."""
     catalog = catalog or load_catalog()
     now = now or dt.datetime.now()
-    fast = try_score_csv(Path(path), catalog, now=now)
-    if fast is not None:
-        instrument = catalog[fast["measure"][0]]
-        extra = [s.column for s in instrument.subscales] + triage_columns([instrument])
-        table = fast.select("row", *SCORE_TABLE_COLUMNS, *extra, "rejected", "complete")
-        return ScoreRun(table, empty_validation(table), ())
-    return score_parsed(read_administrations_csv(path, catalog), catalog, now=now)
+    try:
+        split = split_csv(Path(path), catalog, now=now, typed=typed)
+        typed = None  # the whole file's rows are not needed any longer
+    except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
+        split = None
+    if split is None:
+        return score_parsed(read_administrations_csv(path, catalog), catalog, now=now)
+    if split.flagged.frame.is_empty() and split.flagged.errors.is_empty():
+        return ScoreRun(split.clean, empty_validation(split.clean), ())
+    flagged = score_parsed(split.flagged, catalog, now=now)
+    # the flagged rows' table has the clean one's columns (one instrument: see splitpath)
+    odd = _with_columns(flagged.table, split.clean.columns).select(split.clean.columns)
+    table = pl.concat([split.clean, odd], how="vertical_relaxed").sort("row")
+    return ScoreRun(table, flagged.validation, ())
 
 
 def score_parsed(

@@ -1,4 +1,5 @@
-"""A small rule engine: plain-language rules checked by pandera, with a fast pre-screen."""
+"""A small rule engine: plain-language rules, as a pandera schema and checked in polars
+with a fast pre-screen."""
 
 from __future__ import annotations
 
@@ -80,49 +81,49 @@ def check_rules(
 ) -> pl.DataFrame:
     """Every rule failure as (row, column, value, reason); empty when all rows pass.
 
-    The rules run first as one polars pass; only when some row may fail does the
-    pandera schema validate the frame (lazily, collecting every failure) to build
-    the report, so a clean million-row file is not validated twice.
+    The rules run first as one polars pass over the frame's aggregates; only when
+    some row may fail are the rows a screen flags checked rule by rule, in the
+    order the pandera schema of :func:`rules_schema` checks them (column by
+    column, each column's rules in turn), so the report is the one that schema's
+    lazy validation gives (``tests/measures/test_rule_engine.py`` holds them
+    equal) without its cost on a large file.
     """
     if not rules or not frame.select(pl.any_horizontal(r.any_screen for r in rules)).item():
         return no_errors()
     screen = pl.any_horizontal(r.screen.fill_null(False) for r in rules)
-    # Only the rows a screen flags can fail: pandera reads those alone. Every rule
-    # is about its own row except duplicates, whose screen flags every member of a
-    # group (the first one too), so the subset still holds whole groups.
-    frame = frame.filter(screen)
-    import pandera.polars as pa
-
-    present = {name: dtype for name, dtype in types.items() if name in frame.columns}
-    # a rule may report on a helper column (raw text kept next to a parsed value)
-    present |= {r.column: frame.schema[r.column] for r in rules if r.column not in present}
-    try:
-        rules_schema(rules, present).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.filter(pl.col("index").is_not_null())
-    else:  # a cheap screen may flag rows no rule fails (a hash collision)
-        return no_errors()
-    by_name = {r.name: r for r in rules}
+    # Only the rows a screen flags can fail. Every rule is about its own row except
+    # duplicates, whose screen flags every member of a group (the first one too), so
+    # the subset still holds whole groups.
     # rechunked: polars 2.1 could panic ("i < self.len()") building string reasons on the
     # filtered rows' string views (tests/store/test_import_properties.py, the seeded test)
-    indexed = frame.rechunk().with_row_index("__index")
-    reports = []
-    for (check,), group in cases.group_by("check", maintain_order=True):
-        rule = by_name[str(check)]
-        # the reason is computed on the whole frame: some look at other rows
-        reports.append(
-            indexed.select(
-                "__index",
-                "row",
-                pl.lit(rule.column).alias("column"),
-                pl.col(rule.column).cast(pl.String).alias("value"),
-                rule.reason.alias("reason"),
-            )
-            .filter(pl.col("__index").is_in(group["index"].cast(pl.UInt32).to_list()))
-            .drop("__index")
+    flagged = frame.filter(screen).rechunk()
+    reports = [
+        # the reason is computed on all the flagged rows: some look at other rows
+        flagged.select(
+            "row",
+            pl.lit(rule.column).alias("column"),
+            pl.col(rule.column).cast(pl.String).alias("value"),
+            rule.reason.alias("reason"),
+            rule.fails.fill_null(False).alias("__fails"),
         )
-    report = pl.concat(reports).cast(ERROR_SCHEMA) if reports else no_errors()
+        .filter(pl.col("__fails"))
+        .drop("__fails")
+        for rule in _in_schema_order(rules, types, flagged.columns)
+    ]
+    report = pl.concat(reports).cast(ERROR_SCHEMA)
     return report.sort("row", maintain_order=True)
+
+
+def _in_schema_order(
+    rules: Sequence[Rule], types: Mapping[str, Any], columns: Sequence[str]
+) -> list[Rule]:
+    """The rules in the order :func:`rules_schema` checks them: its columns in order
+    (the typed ones present, then the helper columns rules report on), each column's
+    rules as given."""
+    order = [name for name in types if name in columns]
+    order += [r.column for r in rules if r.column not in order]
+    position = {name: number for number, name in enumerate(dict.fromkeys(order))}
+    return sorted(rules, key=lambda rule: position[rule.column])
 
 
 def split(frame: pl.DataFrame, errors: pl.DataFrame) -> Validation:

@@ -133,7 +133,13 @@ def test_score_outcome_formats_ratios_and_targets() -> None:
     assert "iop score (clean, 1M PHQ-9)" in text
     assert "7.3x faster" in text
     assert "1.41x the time" in text
-    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS", "PASS"]
+    assert "4.04x the time (per turn 4.00-4.04)" in text  # realistic vs clean
+    assert [line.result for line in outcome.lines if line.passed is not None] == [
+        "PASS",
+        "PASS",
+        "MISS",
+        "PASS" if outcome.lines[-1].passed else "MISS",
+    ]
 
 
 def test_store_outcome_reads_the_printed_figures() -> None:
@@ -141,11 +147,23 @@ def test_store_outcome_reads_the_printed_figures() -> None:
     summary = "a.csv (csv, import #3): 100,000 rows read = 100,000 accepted + 0 duplicates"
     series = {
         store_io.IMPORT: _series(store_io.IMPORT, [3.0, 3.5], summary),
+        store_io.FLOOR: _series(store_io.FLOOR, [1.5, 1.5], ""),
         store_io.READ: _series(store_io.READ, [1.0, 1.1], printed),
     }
-    outcome = store_io.outcome(series, written={"administrations.csv": 100_000})
-    assert not outcome.misses
-    assert "import #3" in report.format_outcome(outcome)
+    large = {
+        store_io.IMPORT: _series(store_io.IMPORT, [12.0, 12.0], summary),
+        store_io.FLOOR: _series(store_io.FLOOR, [3.0, 3.0], ""),
+    }
+    outcome = store_io.outcome(
+        series, written={"administrations.csv": 100_000}, large=(1_000_000, large)
+    )
+    text = report.format_outcome(outcome)
+    assert "import #3" in text
+    assert "2.17x the time (per turn 2.00-2.33)" in text
+    assert [line.label.strip() for line in outcome.misses] == [
+        "iop import (1,000,000 administrations)",
+        "iop import vs floor",
+    ]
 
 
 def test_report_table_and_results_file(tmp_path: Path) -> None:
@@ -206,13 +224,13 @@ def test_review_database_is_cached_and_the_page_shows_every_active_client(
     contender = _contender_module("weekly_review")
     shown = contender.page(url, warm=1)
     assert shown["problems"] == []
-    assert shown["table_rows"] == facts["active_clients"]
+    assert shown["table_rows"] == shown["clients"] == facts["active_clients"]
     assert len(shown["warm"]) == 1
     built = contender.agenda(url, 1, str(review_page.PROGRAM))
     assert built["rows"] == facts["active_clients"]
     wrote = contender.writes(url, 2, 1, 1, str(review_page.PROGRAM))
     assert wrote["problems"] == []
-    assert wrote["table_rows"] == facts["active_clients"]
+    assert wrote["table_rows"] == wrote["clients"] == facts["active_clients"]
     assert (len(wrote["after_checkin"]), len(wrote["memory_mb"]), len(wrote["after_import"])) == (
         2,
         2,
@@ -240,6 +258,7 @@ def test_review_outcome_and_checks() -> None:
         "spawn_to_page": 1.5,
         "warm": [0.2, 0.25],
         "table_rows": 300,
+        "clients": 300,
         "problems": [],
         "preloaded": [],
     }
@@ -252,6 +271,7 @@ def test_review_outcome_and_checks() -> None:
         "after_import": [0.3],
         "import_s": [2.0],
         "table_rows": 300,
+        "clients": 300,
         "problems": [],
     }
     facts = {
@@ -276,11 +296,11 @@ def test_review_outcome_and_checks() -> None:
     assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS"] * 5
     samples = {name: s.samples[0] for name, s in series.items()}
     review_page.check_writes(300)(samples)
-    with pytest.raises(BenchmarkError, match="rows shown"):
+    with pytest.raises(BenchmarkError, match="300 clients stated"):
         review_page.check_writes(299)(samples)
     review_page.check_rows(review_page.PAGE, 300)(samples)
     review_page.check_rows(review_page.AGENDA, 300)(samples)
-    with pytest.raises(BenchmarkError, match="rows shown"):
+    with pytest.raises(BenchmarkError, match="300 clients stated"):
         review_page.check_rows(review_page.PAGE, 301)(samples)
     page["problems"] = ["exception: boom"]
     samples[review_page.PAGE] = _review_series(review_page.PAGE, page).samples[0]

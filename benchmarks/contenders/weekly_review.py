@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def page(url: str, warm: int) -> dict[str, Any]:
     return {
         "cold": cold,
         "spawn_to_page": spawn_to_page,
+        "clients": clients_stated(at),
         "warm": times,
         "table_rows": tables[0] if tables else None,
         "title": at.title[0].value if at.title else None,
@@ -216,8 +218,19 @@ def writes(url: str, checkins: int, imports: int, warm: int, program: str) -> di
         "after_import": after_import,
         "import_s": import_s,
         "table_rows": tables[0] if tables else None,
+        "clients": clients_stated(at),
         "problems": shown,
     }
+
+
+def clients_stated(at: Any) -> int | None:
+    """The number of clients the page says its agenda has ("... 5,122 clients, most urgent
+    first"); the list shows them a page at a time."""
+    for caption in at.caption:
+        found = re.search(r"([\d,]+) clients, most urgent first", caption.value)
+        if found:
+            return int(found.group(1).replace(",", ""))
+    return None
 
 
 def code_of(engine: Any, client: Any) -> str:

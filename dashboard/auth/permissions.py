@@ -91,31 +91,37 @@ def require(viewer: Viewer, action: Action) -> None:
         raise NotPermitted(msg)
 
 
-def client_scope(viewer: Viewer, *, among: list[int] | None = None) -> sa.ColumnElement[bool]:
+def client_scope(viewer: Viewer) -> sa.ColumnElement[bool]:
     """SQL condition on ``clients.id``: the client records this viewer may read.
 
     Clinicians read the clients with an episode at one of their sites; a client
     reads only their own record; directors, admins and the operator read no
     individual record (directors see site aggregates, admins manage users and imports).
-    ``among`` narrows the episodes looked at to those of these clients (the same
-    condition on them: a read of a few clients then looks at their episodes only).
+    The clinician's condition is checked per client (an ``EXISTS`` on that client's
+    episodes), so a read of a few clients never looks at the other clients' episodes.
     """
     if viewer.role is Role.CLIENT and viewer.client_pk is not None:
         return t.clients.c.id == viewer.client_pk
     if viewer.role is Role.CLINICIAN and viewer.site_ids:
-        at_sites = sa.select(t.episodes.c.client_id).where(
-            t.episodes.c.site_id.in_(sorted(viewer.site_ids))
+        theirs = _SCOPE_EPISODES.c
+        return (
+            sa.exists()
+            .where(theirs.client_id == t.clients.c.id)
+            .where(theirs.site_id.in_(sorted(viewer.site_ids)))
+            .correlate(t.clients)
         )
-        if among is not None:
-            at_sites = at_sites.where(t.episodes.c.client_id.in_(among))
-        return t.clients.c.id.in_(at_sites)
     return sa.false()
+
+
+#: The episodes the clinician's condition looks at, apart from any episodes the
+#: query itself reads (it must not correlate to them).
+_SCOPE_EPISODES = t.episodes.alias("scope_episodes")
 
 
 def scoped_client_ids(viewer: Viewer, client_pks: list[int] | None = None) -> sa.Select[Any]:
     """The ids of the clients the viewer may read (narrowed to ``client_pks``), for
     ``column.in_(...)`` filters on any table that refers to clients."""
-    query = sa.select(t.clients.c.id).where(client_scope(viewer, among=client_pks))
+    query = sa.select(t.clients.c.id).where(client_scope(viewer))
     return query if client_pks is None else query.where(t.clients.c.id.in_(client_pks))
 
 

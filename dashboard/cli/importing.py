@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,18 +25,22 @@ from dashboard.cli.output import fail
 
 if TYPE_CHECKING:  # the import stack is loaded by the command, not by `iop --help`
     from rich.progress import Progress
+    from sqlalchemy import Engine
 
     from dashboard.imports import ImportResult
     from dashboard.store.importing import ImportSummary
+    from measures import Catalog
+    from measures.program import ProgramConfig
 
 #: Files with more records than this get a progress bar.
 PROGRESS_FROM = 2_000
-#: Accepted rows with problems, and rejected rows, listed under a file's summary.
-ROWS_SHOWN = 10
 
 
 def import_files(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Files to import.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE...", help="Files to import (or --watch a folder)."),
+    ] = None,
     format: Annotated[
         str | None,
         typer.Option(
@@ -69,6 +74,27 @@ def import_files(
             "(default: the program file's [fhir] patient_identifier_system).",
         ),
     ] = None,
+    watch: Annotated[
+        Path | None,
+        typer.Option(
+            "--watch",
+            metavar="DIR",
+            help="Import each new file dropped into DIR (as an EHR feed does), then move it "
+            "to DIR/imported/ or DIR/rejected/ with its summary beside it; runs until "
+            "stopped (Ctrl+C).",
+        ),
+    ] = None,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="With --watch: import what is waiting, then stop (for a scheduled job).",
+        ),
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option("--interval", metavar="SECONDS", help="With --watch: how often to look."),
+    ] = 10.0,
     db: DbOption = None,
 ) -> None:
     """Import FILE... into the database: every row accepted, duplicate or rejected.
@@ -82,9 +108,14 @@ def import_files(
     set aside is named on stderr with why. Exit 0 when every row was accepted (or
     already there), 3 when some rows were rejected, 2 when a file could not be
     used at all or held nothing to import.
+
+    With --watch DIR, each file that arrives in DIR is imported once it has stopped
+    changing (names starting with a dot or ending in .partial, .part or .tmp are still
+    being written), then moved to DIR/imported/ or DIR/rejected/ with NAME.summary.txt
+    beside it. A file the database could not take (locked) stays and is tried again; a
+    restart never imports a file twice (the store knows it by its content).
     """
-    from dashboard.imports import ImportOptions, refresh_expected_ranges
-    from dashboard.imports import import_files as run_import
+    from dashboard.imports import ImportOptions
     from measures.printable import printable
 
     if patient_system is not None and (":" not in patient_system or " " in patient_system):
@@ -104,30 +135,95 @@ def import_files(
         )
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
+    if (watch is None) == (not files):
+        fail("give FILE... to import, or --watch DIR (not both)", EXIT_USAGE)
+    if watch is None and (once or interval != 10.0):
+        fail("--once and --interval go with --watch DIR", EXIT_USAGE)
+    if interval <= 0:
+        fail("--interval must be a positive number of seconds", EXIT_USAGE)
     engine = open_database(db)
     catalog = load_program_catalog()
     program = load_program(catalog)
-    with _Progress() as progress:
-        result = run_import(
-            engine,
-            files,
-            viewer=as_operator(),
-            catalog=catalog,
-            program=program,
-            options=options,
-            progress=progress,
-        )
+    run = _Run(engine, catalog, program, options)
+    if watch is not None:
+        raise typer.Exit(_watch(run, watch, once=once, interval=interval))
+    result = run(files or [])
     for item in result.set_aside:
         message = printable(item.message)
         print(f"error: {message}" if item.problem else message, file=sys.stderr)
     for summary in result.summaries:
         _print_summary(summary)
     sys.stdout.flush()
-    # the import has committed and said so: the program's ranges follow it, when it
-    # changed what they rest on (a page would otherwise compute them on its first view)
-    if result.accepted and refresh_expected_ranges(engine, catalog=catalog, program=program):
-        print("The program's expected ranges were updated.")
+    run.after(result)
     raise typer.Exit(_status(result))
+
+
+class _Run:
+    """One import of some files with the command's settings."""
+
+    def __init__(self, engine: Engine, catalog: Catalog, program: ProgramConfig, options: Any):
+        self.engine, self.catalog, self.program, self.options = engine, catalog, program, options
+
+    def __call__(self, files: list[Path]) -> ImportResult:
+        from dashboard.imports import import_files as run_import
+
+        with _Progress() as progress:
+            return run_import(
+                self.engine,
+                files,
+                viewer=as_operator(),
+                catalog=self.catalog,
+                program=self.program,
+                options=self.options,
+                progress=progress,
+            )
+
+    def after(self, result: ImportResult) -> None:
+        """The import has committed and said so: the program's ranges follow it, when it
+        changed what they rest on (a page would otherwise compute them on its first view)."""
+        from dashboard.imports import refresh_expected_ranges
+
+        if result.accepted and refresh_expected_ranges(
+            self.engine, catalog=self.catalog, program=self.program
+        ):
+            print("The program's expected ranges were updated.")
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _watch(run: _Run, folder: Path, *, once: bool, interval: float) -> int:
+    """Import what arrives in ``folder`` until stopped (or once); the exit status."""
+    import time
+
+    from dashboard.imports.watch import Folder, file_away
+
+    if not folder.is_dir():
+        fail(f"--watch {folder}: not a folder", EXIT_USAGE)
+    signal.signal(signal.SIGTERM, _stop)  # a service manager's stop ends it as Ctrl+C does
+    watched = Folder(folder)
+    status = EXIT_OK
+    print(f"Watching {folder} for files to import" + (" (once)" if once else ""), flush=True)
+    try:
+        while True:
+            ready = watched.ready()
+            if ready:
+                result = run(ready)
+                for filed in file_away(folder, ready, result):
+                    where = f"-> {filed.outcome}/" if filed.moved_to else "(tried again later)"
+                    print(f"{filed.name} {where}")
+                    for line in filed.lines:
+                        print(f"  {line}")
+                sys.stdout.flush()
+                run.after(result)
+                status = max(status, _status(result))
+            if once:
+                return status
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        print("Stopped watching.")
+        return EXIT_OK
 
 
 def _status(result: ImportResult) -> int:
@@ -138,33 +234,10 @@ def _status(result: ImportResult) -> int:
 
 
 def _print_summary(summary: ImportSummary) -> None:
-    from dashboard.imports import headline, recognition
-    from measures.printable import printable
+    from dashboard.imports.wording import summary_lines
 
-    print(printable(headline(summary)))
-    if summary.already_imported is not None:
-        return
-    told = recognition(summary)
-    if told:
-        print(f"  {told}")
-    if summary.new_clients:
-        shown = printable(", ".join(summary.new_clients[:20]))
-        more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
-        print(
-            f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
-            "(check for typos; --known-clients-only rejects them instead)"
-        )
-    for row in summary.warnings.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']} (accepted): {printable('; '.join(row['problems']))}")
-    if summary.warnings.height > ROWS_SHOWN:
-        print(f"  ... {summary.warnings.height - ROWS_SHOWN:,} more accepted rows with problems")
-    for row in summary.rejections.head(ROWS_SHOWN).iter_rows(named=True):
-        print(f"  row {row['row']}: {printable('; '.join(row['reasons']))}")
-    if summary.rejected > ROWS_SHOWN:
-        print(
-            f"  ... {summary.rejected - ROWS_SHOWN:,} more rejected rows: see the import's "
-            "quarantine"
-        )
+    for line in summary_lines(summary):
+        print(line)
 
 
 class _Progress:

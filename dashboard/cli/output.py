@@ -52,7 +52,14 @@ def write_score_table(table: pl.DataFrame, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text.write_csv())
         return
-    write_atomically(out, text.write_csv().encode())
+    # straight to the file: a million rows' text is not held in memory twice
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        text.write_csv(tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)
 
 
 def write_atomically(out: Path, data: bytes) -> None:

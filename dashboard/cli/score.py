@@ -47,7 +47,7 @@ def score(
     """
 
     from measures import DefinitionError, FormatError, load_catalog
-    from measures.fastpath import try_write_scores
+    from measures.fastpath import write_scores
     from measures.formatting import counted
     from measures.pipeline import score_csv
     from measures.printable import printable
@@ -56,16 +56,20 @@ def score(
         fail(f"cannot write {out}: the folder {out.parent} does not exist", EXIT_USAGE)
     try:
         catalog = load_catalog(*([instruments] if instruments else []))
+        typed = []
         if out is not None:
             # a clean single-instrument file is read once and written straight to OUT.csv
-            rows = try_write_scores(input_csv, out, catalog, now=clock.now())
-            if rows is not None:
+            rows = write_scores(input_csv, out, catalog, now=clock.now())
+            if isinstance(rows, int):
                 print(
                     f"{counted(rows, 'row')}: {rows:,} scored, 0 rejected, 0 not scorable",
                     file=sys.stderr,
                 )
                 raise typer.Exit(EXIT_OK)
-        run = score_csv(input_csv, catalog, now=clock.now())
+            if rows is not None:
+                typed.append(rows)  # a few unusual rows? the split path takes this read
+            del rows  # ...and lets go of it as soon as it is split
+        run = score_csv(input_csv, catalog, now=clock.now(), typed=typed.pop() if typed else None)
     except (FormatError, DefinitionError) as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:

@@ -57,12 +57,15 @@ class PlannedFile:
 class SetAside:
     """A file given that is not imported, and why: ``message`` is one line naming it.
 
-    ``problem`` is False only for a supporting file used to read the others.
+    ``problem`` is False only for a supporting file used to read the others;
+    ``retry`` is True when the file was not imported because of the database (locked,
+    or refusing the write), not because of the file: trying it again may work.
     """
 
     path: Path
     message: str
     problem: bool = True
+    retry: bool = False
 
 
 def unusable_file(path: Path, reason: str) -> SetAside:

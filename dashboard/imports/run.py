@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,21 +101,26 @@ def import_files(
         except UnusableFile as exc:
             reported.append(unusable_file(planned.path, str(exc)))
         except DatabaseLocked as exc:
-            reported.append(unusable_file(planned.path, f"not imported: {exc}"))
+            reported.append(_retry(planned.path, f"not imported: {exc}"))
             reported.extend(
-                SetAside(left.path, f"{left.path.name}: not imported: the database was locked")
+                _retry(left.path, "not imported: the database was locked")
                 for left in plan.files[number + 1 :]
             )
             return ImportResult(tuple(summaries), tuple(reported))
         except sa.exc.DBAPIError as exc:
             # the transaction is rolled back: nothing of the file is stored
-            reported.append(unusable_file(planned.path, f"not imported: {_refused(exc)}"))
+            reported.append(_retry(planned.path, f"not imported: {_refused(exc)}"))
             reported.extend(
-                SetAside(left.path, f"{left.path.name}: not imported: an earlier file failed")
+                _retry(left.path, "not imported: an earlier file failed")
                 for left in plan.files[number + 1 :]
             )
             return ImportResult(tuple(summaries), tuple(reported))
     return ImportResult(tuple(summaries), tuple(reported))
+
+
+def _retry(path: Path, reason: str) -> SetAside:
+    """A file not imported because of the database: named, and worth trying again."""
+    return replace(unusable_file(path, reason), retry=True)
 
 
 def refresh_expected_ranges(engine: sa.Engine, *, catalog: Catalog, program: ProgramConfig) -> bool:

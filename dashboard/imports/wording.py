@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dashboard.store.importing import ImportSummary
 from measures.formatting import counted
+from measures.printable import printable
 
 #: What each kind of import holds, in words (a check-in and a follow-up screener are
 #: stored as imports of their own, with no file).
@@ -129,3 +130,40 @@ def rows_in_words(*, records: int, accepted: int, duplicates: int, rejected: int
     if rejected:
         parts.append(f"{rejected:,} rejected")
     return f"{counted(records, 'row')}: {', '.join(parts)}"
+
+
+#: Accepted rows with problems, and rejected rows, listed under a file's summary.
+ROWS_SHOWN = 10
+
+
+def summary_lines(summary: ImportSummary) -> list[str]:
+    """A file's import in lines, as ``iop import`` prints it: the headline, then what
+    recognised its measures, new client ids, and the first accepted rows with problems
+    and rejected rows (control characters shown as escapes)."""
+    lines = [printable(headline(summary))]
+    if summary.already_imported is not None:
+        return lines
+    told = recognition(summary)
+    if told:
+        lines.append(f"  {told}")
+    if summary.new_clients:
+        shown = printable(", ".join(summary.new_clients[:20]))
+        more = f" and {len(summary.new_clients) - 20} more" if len(summary.new_clients) > 20 else ""
+        lines.append(
+            f"  new client ids registered ({len(summary.new_clients)}): {shown}{more} "
+            "(check for typos; --known-clients-only rejects them instead)"
+        )
+    for row in summary.warnings.head(ROWS_SHOWN).iter_rows(named=True):
+        lines.append(f"  row {row['row']} (accepted): {printable('; '.join(row['problems']))}")
+    if summary.warnings.height > ROWS_SHOWN:
+        lines.append(
+            f"  ... {summary.warnings.height - ROWS_SHOWN:,} more accepted rows with problems"
+        )
+    for row in summary.rejections.head(ROWS_SHOWN).iter_rows(named=True):
+        lines.append(f"  row {row['row']}: {printable('; '.join(row['reasons']))}")
+    if summary.rejected > ROWS_SHOWN:
+        lines.append(
+            f"  ... {summary.rejected - ROWS_SHOWN:,} more rejected rows: see the import's "
+            "quarantine"
+        )
+    return lines

@@ -1,5 +1,5 @@
 """Reports leaving the system, checked and audited with each client they concern: a
-client's progress report, and the weekly review packet."""
+client's progress report, the weekly review packet and the agenda spreadsheet."""
 
 from __future__ import annotations
 
@@ -102,6 +102,25 @@ def audit_review_packet(
 
     Needs ``EXPORT_CLIENT`` (refused, then :class:`NotPermitted`, audited once).
     """
+    _audit_review_export(engine, viewer, client_ids, week_of=week_of, action="export-review-packet")
+
+
+def audit_review_agenda(
+    engine: sa.Engine, viewer: Viewer, client_ids: Sequence[str], *, week_of: dt.date
+) -> None:
+    """Audit the weekly review agenda leaving as a spreadsheet: ``export-review-agenda``
+    once for each client it lists (as :func:`audit_review_packet`)."""
+    _audit_review_export(engine, viewer, client_ids, week_of=week_of, action="export-review-agenda")
+
+
+def _audit_review_export(
+    engine: sa.Engine,
+    viewer: Viewer,
+    client_ids: Sequence[str],
+    *,
+    week_of: dt.date,
+    action: str,
+) -> None:
     clients = list(dict.fromkeys(str(c) for c in client_ids))
     detail = {"week_of": week_of.isoformat(), "clients": len(clients)}
     with write(engine, changes=False) as connection:
@@ -111,7 +130,7 @@ def audit_review_packet(
             record_event(
                 connection,
                 actor=viewer.username,
-                action="export-review-packet",
+                action=action,
                 outcome="refused",
                 detail=detail,
             )
@@ -122,11 +141,39 @@ def audit_review_packet(
                 record_event(
                     connection,
                     actor=viewer.username,
-                    action="export-review-packet",
+                    action=action,
                     resource_type="client",
                     resource_id=client,
                     detail=detail,
                 )
     if refused:
         msg = "this account may not export client records"
+        raise NotPermitted(msg)
+
+
+def audit_quarantine_export(engine: sa.Engine, viewer: Viewer, import_id: int, rows: int) -> None:
+    """Audit the rejected rows of import ``import_id`` leaving as a file
+    (``export-quarantine``: the import and the row count, no row's content).
+
+    Needs ``MANAGE_IMPORTS`` (else :class:`NotPermitted`, audited as refused).
+    """
+    detail = {"rows": rows}
+    with write(engine, changes=False) as connection:
+        try:
+            require(viewer, Action.MANAGE_IMPORTS)
+        except NotPermitted:
+            outcome = "refused"
+        else:
+            outcome = "ok"
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="export-quarantine",
+            resource_type="import",
+            resource_id=str(import_id),
+            outcome=outcome,
+            detail=detail,
+        )
+    if outcome == "refused":
+        msg = "this account may not export the rejected rows of imports"
         raise NotPermitted(msg)

@@ -37,6 +37,7 @@ class _Touched:
 
     clients: set[int] | None = None
     everything: bool = False
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,27 @@ def touched_everything(connection: sa.Connection) -> None:
     found = connection.info.get(_TOUCHED)
     if found is not None:
         found.everything = True
+
+
+def unchanged(connection: sa.Connection) -> None:
+    """Record, inside a write, that it changed nothing the pages show (an import whose
+    every row was already stored): the write records no change and the data version
+    stays. A client named with :func:`touched` or :func:`touched_everything` in the
+    same write still records one (fail closed)."""
+    found = connection.info.get(_TOUCHED)
+    if found is not None:
+        found.unchanged = True
+
+
+def changed(connection: sa.Connection) -> bool:
+    """Whether the write so far may have changed what the pages show (see :func:`unchanged`).
+
+    >>> import sqlalchemy as sa
+    >>> changed(sa.create_engine("sqlite://").connect())
+    True
+    """
+    found: _Touched = connection.info.get(_TOUCHED) or _Touched()
+    return found.everything or bool(found.clients) or not found.unchanged
 
 
 def record_change(connection: sa.Connection) -> int:

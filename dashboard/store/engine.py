@@ -91,11 +91,13 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
     ``changes`` records that data the pages show changed (the data version
     cached pages key on, with the clients the write named through
     :func:`dashboard.store.changes.touched`; none named: any may have changed);
-    only writes that touch nothing shown, such as audit rows of a sign-in, pass False.
+    only writes that touch nothing shown, such as audit rows of a sign-in, pass False;
+    a write that finds out on the way that it changed nothing says so with
+    :func:`dashboard.store.changes.unchanged`.
     Raises :class:`DatabaseLocked` when another writer holds the lock longer than
     :func:`lock_wait_ms` (SQLite retries until then; PostgreSQL's lock_timeout is set to it).
     """
-    from dashboard.store.changes import begin_write, end_write, record_change
+    from dashboard.store.changes import begin_write, changed, end_write, record_change
 
     sqlite = engine.dialect.name == "sqlite"
     options = {"sqlite_begin": "IMMEDIATE"} if sqlite else {}
@@ -106,7 +108,7 @@ def write(engine: sa.Engine, *, changes: bool = True) -> Iterator[sa.Connection]
             begin_write(connection)
             try:
                 yield connection
-                if changes:
+                if changes and changed(connection):
                     record_change(connection)
             finally:
                 end_write(connection)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from dashboard import clock
 from dashboard.store import tables as t
 from dashboard.store.audit import record_event
 from dashboard.store.batch import ImportBatch
-from dashboard.store.changes import touched
+from dashboard.store.bulk import insert_frame
+from dashboard.store.changes import touched, unchanged
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
     chunks,
@@ -28,10 +29,10 @@ from dashboard.store.matching import (
     with_episodes,
 )
 from dashboard.store.table_text import column_length
-from measures import Catalog, score_administrations, validate_administrations
+from measures import Catalog, Parsed, score_administrations, validate_administrations
 
-#: Rows written per INSERT batch (and per progress step).
-CHUNK = 5_000
+#: Rows of a file validated, matched and written at a time (the working memory of a part).
+PART_ROWS = 200_000
 #: Test hook: when set to a file path, the import creates that file just before
 #: committing and waits while it exists, so tests can kill or observe it mid-import.
 HOLD_VARIABLE = "IOP_TEST_HOLD_BEFORE_COMMIT"
@@ -115,6 +116,8 @@ def import_administrations(
     as a new version and becomes the current one, the old one staying in history.
     Unknown client ids are registered (and listed) unless ``known_clients_only``.
     Rejected records go to the quarantine with their raw text and reasons.
+    A file that changes nothing (already imported, or every record a duplicate or
+    rejected) leaves the data version as it is: no cached page misses.
     """
     with write(engine) as connection:
         earlier = connection.execute(
@@ -123,7 +126,7 @@ def import_administrations(
             )
         ).scalar()
         if earlier is not None:
-            touched(connection, [])  # nothing changed
+            unchanged(connection)
             return ImportSummary(
                 file_name,
                 batch.format,
@@ -146,6 +149,10 @@ def import_administrations(
             known_clients_only=known_clients_only,
             progress=progress,
         )
+        if not summary.accepted and not summary.new_clients:
+            # every row already stored (or rejected): the import and its quarantine are
+            # recorded, but nothing a page shows changed, so cached pages stay valid
+            unchanged(connection)
         _hold_for_tests()
     return summary
 
@@ -164,52 +171,52 @@ def write_administrations(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
     identifiers: bool = True,
+    part_rows: int = PART_ROWS,
 ) -> ImportSummary:
     """Validate and write ``batch`` inside the caller's transaction (see above).
 
     Client ids read from a file are normalised and must follow the id pattern
     (:mod:`measures.identifiers`); ``identifiers=False`` is for rows whose id is
     the client's stored one (a check-in, a follow-up's screener).
+
+    The rows are validated, matched and written ``part_rows`` at a time, in file
+    order, so the working memory of a large file stays that of one part: each part
+    sees what the parts before it wrote (a row repeated later in the file is a
+    duplicate, a changed one a new version), so the result is the same as in one go.
     """
-    validation = validate_administrations(
-        batch.parsed, catalog, now=now or clock.now(), duplicates=False, identifiers=identifiers
-    )
-    rows = prepare_rows(validation.valid, catalog)
-    warnings = _problems_of_accepted(validation.valid, catalog)
-    reasons = validation.reasons
     import_id = _start_import(connection, batch, file_name, content_hash, imported_by, kind)
-    known, new_codes, unknown = client_ids(
-        connection, rows, import_id, known_clients_only=known_clients_only
-    )
-    if unknown.height:
-        reasons = pl.concat([reasons, unknown])
-        rows = rows.join(unknown.select("row"), on="row", how="anti")
-    rows = with_episodes(connection, rows.join(known, on="client_id"))
-    rows = classify_versions(connection, rows)
-    fresh = rows.filter(~pl.col("duplicate"))
-    if batch.keep_raw:
-        fresh = fresh.join(batch.raw, on="row", how="left").with_columns(
-            storable(pl.col("raw")).alias("raw")
+    checked_at = now or clock.now()
+    parts = [
+        _write_part(
+            connection,
+            part,
+            batch,
+            import_id=import_id,
+            imported_by=imported_by,
+            catalog=catalog,
+            source=source,
+            known_clients_only=known_clients_only,
+            now=checked_at,
+            progress=progress,
+            identifiers=identifiers,
         )
-    else:
-        fresh = fresh.with_columns(pl.lit(None, pl.String).alias("raw"))
-    _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
-    _supersede(connection, fresh)
-    touched(connection, fresh["client_pk"].unique())
+        for part in _parts(batch.parsed, part_rows)
+    ]
+    reasons = pl.concat([p.reasons for p in parts])
     quarantine(connection, import_id, reasons, batch.raw)
     summary = ImportSummary(
         file_name=file_name,
         format=batch.format,
         records=batch.records,
-        accepted=fresh.height,
-        duplicates=int(rows["duplicate"].sum()),
+        accepted=sum(p.accepted for p in parts),
+        duplicates=sum(p.duplicates for p in parts),
         rejected=reasons.height,
-        new_versions=int((fresh["version"] > 1).sum()),
-        outside_episode=int(fresh["outside_episode"].sum()),
-        new_clients=tuple(new_codes),
+        new_versions=sum(p.new_versions for p in parts),
+        outside_episode=sum(p.outside_episode for p in parts),
+        new_clients=tuple(code for p in parts for code in p.new_clients),
         import_id=import_id,
         rejections=reasons.sort("row"),
-        warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
+        warnings=pl.concat([p.warnings for p in parts]),
         not_administrations=batch.not_administrations,
         evidence=batch.evidence,
     )
@@ -235,6 +242,85 @@ def write_administrations(
         },
     )
     return summary
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one part of a file did (the parts add up to the file's summary)."""
+
+    accepted: int
+    duplicates: int
+    new_versions: int
+    outside_episode: int
+    new_clients: list[str]
+    reasons: pl.DataFrame
+    warnings: pl.DataFrame
+
+
+def _parts(parsed: Parsed, size: int) -> Iterator[Parsed]:
+    """``parsed`` in slices of ``size`` rows (in file order), each with its rows' errors."""
+    frame = parsed.frame
+    if frame.height <= size:
+        yield parsed
+        return
+    starts = list(range(0, frame.height, size))
+    firsts = [int(frame["row"][start]) for start in starts]
+    for number, start in enumerate(starts):
+        row = pl.col("row")
+        mine = row >= firsts[number] if number else pl.lit(value=True)
+        if number + 1 < len(starts):
+            mine &= row < firsts[number + 1]
+        part = frame.slice(start, size)
+        yield Parsed(part, parsed.errors.filter(mine), parsed.ignored_columns)
+
+
+def _write_part(
+    connection: sa.Connection,
+    parsed: Parsed,
+    batch: ImportBatch,
+    *,
+    import_id: int,
+    imported_by: str,
+    catalog: Catalog,
+    source: str,
+    known_clients_only: bool,
+    now: dt.datetime,
+    progress: Progress | None,
+    identifiers: bool,
+) -> _Part:
+    validation = validate_administrations(
+        parsed, catalog, now=now, duplicates=False, identifiers=identifiers
+    )
+    rows = prepare_rows(validation.valid, catalog)
+    warnings = _problems_of_accepted(validation.valid, catalog)
+    reasons = validation.reasons
+    known, new_codes, unknown = client_ids(
+        connection, rows, import_id, known_clients_only=known_clients_only
+    )
+    if unknown.height:
+        reasons = pl.concat([reasons, unknown])
+        rows = rows.join(unknown.select("row"), on="row", how="anti")
+    rows = with_episodes(connection, rows.join(known, on="client_id"))
+    rows = classify_versions(connection, rows)
+    fresh = rows.filter(~pl.col("duplicate"))
+    if batch.keep_raw:
+        fresh = fresh.join(batch.raw, on="row", how="left").with_columns(
+            storable(pl.col("raw")).alias("raw")
+        )
+    else:
+        fresh = fresh.with_columns(pl.lit(None, pl.String).alias("raw"))
+    _insert_administrations(connection, fresh, import_id, imported_by, source, progress)
+    _supersede(connection, fresh)
+    touched(connection, fresh["client_pk"].unique())
+    return _Part(
+        accepted=fresh.height,
+        duplicates=int(rows["duplicate"].sum()),
+        new_versions=int((fresh["version"] > 1).sum()),
+        outside_episode=int(fresh["outside_episode"].sum()),
+        new_clients=new_codes,
+        reasons=reasons,
+        warnings=warnings.join(fresh.select("row"), on="row", how="semi"),
+    )
 
 
 def _problems_of_accepted(valid: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
@@ -291,11 +377,8 @@ def _insert_administrations(
         pl.lit(import_id).alias("import_id"),
         pl.lit(by).alias("recorded_by"),
         "raw",
-    ).to_dicts()
-    for start in range(0, len(records), CHUNK):
-        connection.execute(t.administrations.insert(), records[start : start + CHUNK])
-        if progress is not None:
-            progress(min(CHUNK, len(records) - start))
+    )
+    insert_frame(connection, t.administrations, records, progress=progress)
 
 
 def _supersede(connection: sa.Connection, fresh: pl.DataFrame) -> None:

@@ -14,7 +14,7 @@ from dashboard.store import tables as t
 from dashboard.store.attendance import write_attendance
 from dashboard.store.audit import record_event
 from dashboard.store.batch import TableBatch
-from dashboard.store.changes import touched, touched_everything
+from dashboard.store.changes import touched, touched_everything, unchanged
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.importing import FILE_NAME_LENGTH, ImportSummary, quarantine
 from dashboard.store.matching import UNKNOWN_CLIENT
@@ -62,7 +62,7 @@ def import_table(
             )
         ).scalar()
         if earlier is not None:
-            touched(connection, [])  # nothing changed
+            unchanged(connection)
             return ImportSummary(
                 file_name,
                 f"csv ({kind})",

@@ -9,6 +9,7 @@ import json
 import polars as pl
 import sqlalchemy as sa
 
+from dashboard.app.views import review_list
 from dashboard.app.views.review_list import LIST, OPEN
 from dashboard.review.priorities import PRIORITIES
 from tests.app.conftest import audit_rows
@@ -132,6 +133,31 @@ def test_next_client_walks_the_agenda_in_order(open_app):
         assert at.session_state[LIST]["selection"]["rows"] == [len(seen) - 1]
     assert seen == order
     assert _button(at, "Last client").disabled
+
+
+def test_a_caseload_larger_than_a_page_is_listed_a_page_at_a_time_and_next_client_turns_it(
+    open_app, monkeypatch
+):
+    everyone = _table(open_app("clinician", "weekly_review"))["Id"].to_list()
+    monkeypatch.setattr(review_list, "PAGE_ROWS", 4)
+    at = open_app("clinician", "weekly_review")
+    assert _table(at)["Id"].to_list() == everyone[:4]
+    assert f"Clients 1-4 of {len(everyone)}" in [c.value for c in at.caption]
+    assert _button(at, "Previous 4").disabled
+    _button(at, "Next 4").click().run()
+    assert _table(at)["Id"].to_list() == everyone[4:8]
+    assert not at.subheader  # turning a page opens nobody
+    _open(at, 1)
+    assert _open_client(at) == everyone[5]
+    assert "6 of" in " ".join(c.value for c in at.caption)
+    _button(at, "Previous client").click().run()
+    _button(at, "Previous client").click().run()  # onto the first page: the list follows
+    assert _open_client(at) == everyone[3]
+    assert _table(at)["Id"].to_list() == everyone[:4]
+    assert at.session_state[LIST]["selection"]["rows"] == [3]
+    _button(at, "Next 4").click().run()  # a page without the open client: nothing selected
+    assert _open_client(at) == everyone[3]
+    assert at.session_state[LIST]["selection"]["rows"] == []
 
 
 def test_a_client_outside_the_caseload_never_opens(open_app, app_db):

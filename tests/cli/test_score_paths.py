@@ -12,7 +12,8 @@ import pytest
 from dashboard.cli.output import format_score_table
 from measures import load_catalog, read_administrations_csv
 from measures.fastpath import try_score_csv, try_write_scores
-from measures.pipeline import score_parsed
+from measures.pipeline import score_csv, score_parsed
+from measures.splitpath import split_csv
 
 CATALOG = load_catalog()
 NOW = dt.datetime(2026, 11, 26, 12, 0)
@@ -146,3 +147,54 @@ def test_a_byte_order_mark_or_windows_line_ends_still_take_the_fast_path(tmp_pat
     out = tmp_path / "out.csv"
     assert try_write_scores(source, out, CATALOG, now=NOW) == 40
     assert out.read_text() == full_path_csv(source)
+
+
+def _collides_after_trimming(rows):
+    rows[6] = [" C1", *rows[1][1:]]  # row 1's key once trimmed: a duplicate in the full path
+
+
+def _short_row(rows):
+    rows[12] = rows[12][:-2]
+
+
+def _blank_row(rows):
+    rows[13] = [""] * len(rows[13])
+
+
+def _all_at_once(rows):
+    for change in (_duplicate, _future, _missing_item, _out_of_range, _alias, _time_of_day):
+        change(rows)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [*UNUSUAL, _collides_after_trimming, _short_row, _blank_row, _all_at_once],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_a_file_with_a_few_unusual_rows_scores_as_the_full_path_does(tmp_path, change):
+    """``score_csv`` scores the clean rows on the fast path and the others on the full
+    path (measures/splitpath.py), or leaves the file to the full path whole: the table
+    and its CSV are the full path's, row for row."""
+    rows = clean_rows("phq9", rows=60)
+    change(rows)
+    source = write(tmp_path / "in.csv", "phq9", rows)
+    run = score_csv(source, CATALOG, now=NOW)
+    full = score_parsed(read_administrations_csv(source, CATALOG), CATALOG, now=NOW)
+    assert format_score_table(run.table).write_csv() == full_path_csv(source)
+    assert (run.rows, run.rejected, run.unscored) == (full.rows, full.rejected, full.unscored)
+
+
+def test_only_the_unusual_rows_take_the_full_path(tmp_path):
+    rows = clean_rows("phq9", rows=60)
+    _missing_item(rows)
+    _out_of_range(rows)
+    split = split_csv(write(tmp_path / "in.csv", "phq9", rows), CATALOG, now=NOW)
+    assert split is not None
+    assert split.flagged.frame["row"].to_list() == [3, 11]  # lines of rows[1] and rows[9]
+    assert split.clean.height == 58
+
+
+def test_a_flagged_row_meeting_a_clean_one_leaves_the_file_to_the_full_path(tmp_path):
+    rows = clean_rows("phq9", rows=60)
+    _collides_after_trimming(rows)
+    assert split_csv(write(tmp_path / "in.csv", "phq9", rows), CATALOG, now=NOW) is None

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from dashboard.access import data_version
 from dashboard.store.engine import read
 from dashboard.store.exports import scores_table
 from measures import load_catalog
@@ -33,6 +34,45 @@ def test_importing_the_same_file_twice_changes_nothing(engine, write_csv, do_imp
     assert again.already_imported is not None
     assert (again.accepted, again.duplicates, again.rejected) == (0, 2, 0)
     assert {t: count(engine, t) for t in tables} == before
+
+
+def _data_version(engine) -> int:
+    with read(engine) as connection:
+        return data_version(connection)[0]
+
+
+def test_a_reimport_leaves_the_data_version_and_the_change_log_alone(engine, write_csv, do_import):
+    path = write_csv("a.csv", GOOD)
+    do_import(path)
+    before = (_data_version(engine), count(engine, "data_changes"))
+    again = do_import(path)
+    assert again.already_imported is not None
+    assert (_data_version(engine), count(engine, "data_changes")) == before  # no page misses
+
+
+def test_a_file_of_rows_already_stored_is_listed_but_changes_no_version(
+    engine, write_csv, do_import
+):
+    do_import(write_csv("a.csv", GOOD))
+    before = (_data_version(engine), count(engine, "data_changes"))
+    imports = count(engine, "imports")
+    bad = "C1,phq9,2025-01-07,9,9,9,9,9,9,9,9,9\n"  # rejected: quarantined, changes no page
+    summary = do_import(write_csv("copy.csv", GOOD + bad))
+    assert (summary.accepted, summary.duplicates, summary.rejected) == (0, 2, 1)
+    assert count(engine, "imports") == imports + 1  # the imports page lists the attempt
+    assert count(engine, "rejected_rows") == 1
+    assert (_data_version(engine), count(engine, "data_changes")) == before
+    changed = do_import(write_csv("b.csv", GOOD + "C1,phq9,2025-01-20,0,0,0,0,0,0,0,0,0\n"))
+    assert changed.accepted == 1
+    assert _data_version(engine) > before[0]
+
+
+def test_a_reimported_table_file_leaves_the_data_version_alone(engine, write_csv, do_import):
+    path = write_csv("clinicians.csv", "clinician_id,display_name,site\nK1,Dr One,North\n")
+    do_import(path)
+    before = _data_version(engine)
+    assert do_import(path).already_imported is not None
+    assert _data_version(engine) == before
 
 
 def test_the_same_rows_in_another_file_are_duplicates(engine, write_csv, do_import):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -20,6 +21,7 @@ from dashboard.app.admin_tables import (
     quarantine_table,
 )
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.admin_notifications import undelivered_banner
 from dashboard.app.views.admin_table import show_table
@@ -72,6 +74,28 @@ def render() -> None:
     )
     st.write(f"{counted(rows.height, 'rejected row')}, kept with {kept} in the file.")
     show_table(printable_columns(quarantine_table(rows)), QUARANTINE_WIDTHS)
+    _quarantine_download(context, int(chosen), quarantine_table(rows))
+
+
+def _quarantine_download(context: AppContext, import_id: int, table: pl.DataFrame) -> None:
+    """The rejected rows shown, as a spreadsheet: built and audited when downloaded."""
+    from dashboard.reports.spreadsheet import XLSX_MIME
+
+    def build(now: Viewer) -> bytes:
+        from dashboard.reports.export import audit_quarantine_export
+        from dashboard.reports.spreadsheet import xlsx_bytes
+
+        audit_quarantine_export(context.engine, now, import_id, table.height)
+        return xlsx_bytes({"Rejected rows": table})
+
+    st.download_button(
+        "Download the rejected rows (XLSX)",
+        data=built_on_click(context, build),
+        file_name=f"import-{import_id}-rejected-rows.xlsx",
+        mime=XLSX_MIME,
+        icon=":material/table_view:",
+        on_click="ignore",
+    )
 
 
 def _import_form(context: AppContext, viewer: Viewer) -> None:

@@ -7,9 +7,11 @@ import streamlit as st
 from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.app.views.review_detail import draw_detail, start_prompt
 from dashboard.app.views.review_list import draw_list, open_client
+from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import week_of
 from dashboard.review.agenda import Agenda, Filters
@@ -25,7 +27,7 @@ def render() -> None:
     caseload = cache.agenda(context, viewer, today)
     about, narrow = st.columns([5, 1], vertical_alignment="center")
     about.caption(
-        f"Week of {week_of(today):%A %d %B %Y}. {caseload.rows.height} clients, most "
+        f"Week of {week_of(today):%A %d %B %Y}. {caseload.rows.height:,} clients, most "
         "urgent first: select one to open their review, then walk the list with Next client."
     )
     with narrow.popover("Filter", icon=":material/filter_list:", width="stretch"):
@@ -35,10 +37,10 @@ def render() -> None:
         st.info("No active clients in your caseload match these filters.")
         return
     _summary(agenda, context, filters)
-    client = open_client(agenda)
+    client, page = open_client(agenda)
     listing, review = st.columns([11, 7], gap="medium")
     with listing:
-        draw_list(agenda, context.catalog)
+        draw_list(agenda, context.catalog, page=page)
         _order_explained()
     with review:
         if client is None:
@@ -47,6 +49,7 @@ def render() -> None:
             draw_detail(context, viewer, agenda, client)
     st.divider()
     _packet(context, viewer, agenda, filters)
+    _spreadsheet(context, viewer, agenda)
 
 
 def _filters(caseload: Agenda) -> Filters:
@@ -123,3 +126,31 @@ def _packet(context: AppContext, viewer: Viewer, agenda: Agenda, filters: Filter
             agenda.rows["client_id"].to_list(),
             week_of=week_of(agenda.as_of),
         )
+
+
+def _spreadsheet(context: AppContext, viewer: Viewer, agenda: Agenda) -> None:
+    """The agenda as shown (filters applied) as a spreadsheet, built and audited when it
+    is downloaded, for the person signed in then (with the same access as drawn)."""
+    from dashboard.reports.spreadsheet import XLSX_MIME
+
+    def build(now: Viewer) -> bytes:
+        from dashboard.reports.agenda_sheet import agenda_xlsx
+        from dashboard.reports.export import audit_review_agenda
+
+        if now.scope_key != viewer.scope_key:
+            msg = "your access has changed since the page was drawn: reload it to download"
+            raise NotPermitted(msg)
+        audit_review_agenda(
+            context.engine, now, agenda.rows["client_id"].to_list(), week_of=week_of(agenda.as_of)
+        )
+        return agenda_xlsx(agenda)
+
+    st.download_button(
+        "Download the agenda (XLSX)",
+        data=built_on_click(context, build),
+        file_name=f"weekly-review-{week_of(agenda.as_of)}.xlsx",
+        mime=XLSX_MIME,
+        icon=":material/table_view:",
+        on_click="ignore",
+        help="Every client of the agenda as filtered, in agenda order: one row each.",
+    )

@@ -1,0 +1,103 @@
+"""A mostly clean file: its clean rows on the fast path, the few others on the full path.
+
+A large export with a few unusual rows (a missing item, an answer out of range, a
+date in the future) is read once with typed items, as the fast path reads a clean
+file (:mod:`measures.fastpath`). Each row is screened with the row screens of the
+very same rules as the full path; the rows no screen flags are scored with the
+fast path's expressions, and only the flagged rows are parsed, validated and scored
+by the full path (:func:`measures.pipeline.score_parsed`), so its cost follows the
+unusual rows, not the file. The one rule about other rows (duplicates) flags every
+member of a group, so a group is never split; a flagged row whose parsed key
+(trimmed, normalised id, measure and date) equals a clean row's would be judged
+with that row by the full path, so such a file is left to the full path whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from measures.catalog import Catalog
+from measures.definition import Instrument
+from measures.fastpath import Typed, read_typed, score_clean, unusual_rows
+from measures.identifiers import normalise_columns
+from measures.parsing import ERROR_SCHEMA, Parsed, _short_rows, parse_administrations
+
+
+@dataclass(frozen=True)
+class Split:
+    """The clean rows' score table and the flagged rows, parsed as the full path would."""
+
+    instrument: Instrument
+    clean: pl.DataFrame
+    flagged: Parsed
+
+
+def split_csv(
+    path: Path, catalog: Catalog, *, now: dt.datetime, typed: Typed | None = None
+) -> Split | None:
+    """``path`` read once and split, or None when the full path must read it whole;
+    ``typed``: the fast path's read of it, when it already has one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from measures import load_catalog
+    >>> text = "client_id,measure,administered_on," + ",".join(f"item_{n}" for n in range(1, 8))
+    >>> text += "\\nC1,gad7,2025-01-06,1,1,1,1,1,1,1\\nC2,gad7,2025-01-06,1,1,,1,1,1,1\\n"
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+    ...     _ = f.write(text)
+    >>> split = split_csv(Path(f.name), load_catalog(), now=dt.datetime(2026, 1, 1))
+    >>> split.clean["row"].to_list(), split.flagged.frame["row"].to_list()
+    ([2], [3])
+    """
+    read = typed or read_typed(path, catalog)
+    if read is None:
+        return None
+    instrument, frame = read
+    header = frame.columns
+    frame = frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    mask = unusual_rows(frame, instrument, catalog, now=now)
+    flagged = _parsed(path, frame, frame.filter(mask), header, catalog)
+    clean = frame.lazy().filter(~mask)
+    if _keys_meet(flagged.frame, clean, instrument, catalog):
+        return None
+    return Split(instrument, score_clean(clean, instrument), flagged)
+
+
+def _parsed(
+    path: Path, whole: pl.DataFrame, rows: pl.DataFrame, header: list[str], catalog: Catalog
+) -> Parsed:
+    """The flagged rows as :func:`measures.parsing.read_administrations_csv` gives them."""
+    items = [c for c in header if c in catalog.item_columns]
+    raw = rows.with_columns(pl.col(c).cast(pl.Int64) for c in items)
+    parsed = parse_administrations(raw, catalog)
+    short = _short_rows(path, whole.select("row", *header), len(header))
+    short = short.join(parsed.frame.select("row"), on="row", how="semi")
+    if short.is_empty():
+        return parsed
+    errors = pl.concat([parsed.errors, short.cast(ERROR_SCHEMA)]).sort("row")
+    return Parsed(parsed.frame, errors, parsed.ignored_columns)
+
+
+def _keys_meet(
+    flagged: pl.DataFrame, clean: pl.LazyFrame, instrument: Instrument, catalog: Catalog
+) -> bool:
+    """Whether a flagged row, once parsed, has a clean row's key, or names another
+    instrument of the catalog (its own columns in the table): then the full path must
+    see the file whole."""
+    if flagged.is_empty():
+        return False
+    named = set(flagged["measure"].drop_nulls().unique().to_list())
+    if (named & set(catalog.ids)) - {instrument.id}:
+        return True
+    key = ["client_id", "measure", "administered_at"]
+    theirs = normalise_columns(flagged, ["client_id"]).select(key).drop_nulls()
+    date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False)
+    ours = clean.filter(pl.col("client_id").is_in(theirs["client_id"].unique().implode())).select(
+        "client_id", "measure", date.cast(pl.Datetime("us")).alias(key[2])
+    )
+    return not theirs.lazy().join(ours, on=key, how="semi").collect().is_empty()
