@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import review_page, score_cli, store_io
+from benchmarks import program_overview, review_page, score_cli, store_io
 from benchmarks.environment import ROOT, find_tools
 from benchmarks.report import (
     Outcome,
@@ -21,7 +21,7 @@ from benchmarks.report import (
 )
 from benchmarks.runner import BenchmarkError, Plan, own_peak_mb
 
-BENCHMARKS = ("score", "store", "review")
+BENCHMARKS = ("score", "store", "review", "overview")
 #: The child's peak RSS includes this process's at the fork: warn above this floor.
 RSS_FLOOR_WARNING_MB = 100.0
 
@@ -31,7 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Time iop score (issue 2), the store's import and read (issue 3) and the "
-        "weekly review page (issue 4) against their targets. "
+        "weekly review page (issue 4) and the directors' program overview (issue 13) against "
+        "their targets. "
         "Results: benchmarks/results/<time>.json.",
     )
     parser.add_argument("--only", choices=BENCHMARKS, help="run one benchmark only")
@@ -52,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=review_page.SIZES,
         help="active clients of the review page databases, comma-separated (default 300,5000)",
     )
+    parser.add_argument(
+        "--overview-episodes",
+        type=_sizes,
+        default=program_overview.SIZES,
+        help="episodes of the program overview databases, comma-separated (default 10000,100000)",
+    )
     parser.add_argument("--seed", type=int, default=20261126, help="seed of the input files")
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a target is missed (default: 0)"
@@ -66,7 +73,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"active client counts must be 1 or more: {text!r}")
+        raise argparse.ArgumentTypeError(f"sizes must be 1 or more: {text!r}")
     return sizes
 
 
@@ -91,6 +98,9 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
         ),
         "review": lambda folder: review_page.run(
             tools, folder, plan, seed=args.seed, sizes=args.review_active
+        ),
+        "overview": lambda folder: program_overview.run(
+            tools, folder, plan, seed=args.seed, sizes=args.overview_episodes
         ),
     }
     with tempfile.TemporaryDirectory(prefix=f"iop-bench-{name}-") as folder:

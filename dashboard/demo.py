@@ -17,6 +17,8 @@ from dashboard.auth.accounts import create_user
 from dashboard.auth.viewer import Role, operator_viewer
 from dashboard.imports import import_files, refresh_expected_ranges
 from dashboard.program_settings import APP_SECTIONS
+from dashboard.review.outcome_queue import BULK_CHUNK
+from dashboard.review.outcome_queue import refresh as refresh_outcomes
 from dashboard.store.batch import UnusableFile
 from dashboard.store.demo_flag import mark_demo
 from dashboard.store.engine import make_engine, write
@@ -83,6 +85,8 @@ def build_demo(
         raise UnusableFile(msg)
     # stored now, for the first page
     refresh_expected_ranges(engine, catalog=catalog, program=program)
+    # the directors' figures, for the first page
+    refresh_outcomes(engine, catalog, program, chunk=BULK_CHUNK)
     for summary in result.summaries:
         echo(
             f"  {Path(summary.file_name).name}: {summary.records:,} rows = "

@@ -186,6 +186,14 @@ TALKING_THERAPIES_MEASURES = ("phq9", "gad7")
 TALKING_THERAPIES_COLUMNS = tuple(
     f"{measure}_{end}" for measure in TALKING_THERAPIES_MEASURES for end in ("first", "last")
 )
+#: The columns :func:`talking_therapies_outcome` adds.
+TALKING_THERAPIES_OUTCOMES = (
+    "case_at_start",
+    "recovered",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "reliable_recovery",
+)
 
 
 @dataclass(frozen=True)

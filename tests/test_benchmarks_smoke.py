@@ -13,7 +13,17 @@ from types import ModuleType
 import polars as pl
 import pytest
 
-from benchmarks import agree, inputs, report, review_db, review_page, score_cli, store_io
+from benchmarks import (
+    agree,
+    inputs,
+    overview_db,
+    program_overview,
+    report,
+    review_db,
+    review_page,
+    score_cli,
+    store_io,
+)
 from benchmarks.__main__ import parse_args
 from benchmarks.environment import CONTENDERS
 from benchmarks.runner import (
@@ -189,6 +199,9 @@ def test_command_line_options() -> None:
     assert parse_args(["--only", "review", "--review-active", "20,40"]).review_active == (20, 40)
     with pytest.raises(SystemExit):
         parse_args(["--review-active", "many"])
+    assert args.overview_episodes == program_overview.SIZES
+    overview = parse_args(["--only", "overview", "--overview-episodes", "50"])
+    assert overview.overview_episodes == (50,)
 
 
 def test_review_database_is_cached_and_the_page_shows_every_active_client(
@@ -302,3 +315,67 @@ def test_id_lists_benchmark_prints_a_line_per_size(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["ids", "read", "s", "floor", "s", "ratio"]
     assert [line.split()[0] for line in lines[1:]] == ["10", "20"]
+
+
+def test_overview_database_is_cached_and_the_overview_counts_its_discharged_episodes(
+    tmp_path: Path,
+) -> None:
+    today = clock.today()
+    facts = overview_db.cached(tmp_path, episodes=40, seed=3, as_of=today)
+    assert not facts["reused"]
+    assert abs(facts["episodes"] - 40) <= 4
+    assert facts["rows"]["administrations"] > 0
+    assert overview_db.cached(tmp_path, episodes=40, seed=3, as_of=today)["reused"]
+    (tmp_path / "overview-1-2-2000-01-01-x.json").write_text("{}")
+    overview_db.cached(tmp_path, episodes=40, seed=3, as_of=today)
+    assert not (tmp_path / "overview-1-2-2000-01-01-x.json").exists()
+    contender = _contender_module("program_overview")
+    from dashboard.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{facts['path']}")
+    catalog, program = overview_db.rules()
+    *_, counted = contender.overview(engine, catalog, program, today)
+    assert counted == facts["discharged"]
+    assert contender.floor(facts["path"], today)[-1] == counted
+    contender.one_row_import(engine, catalog, program, tmp_path)
+    from dashboard.review.outcome_queue import queued
+    from dashboard.store.engine import read
+
+    with read(engine) as connection:
+        assert queued(connection) == 1
+    assert contender.overview(engine, catalog, program, today)[-1] == counted
+    with read(engine) as connection:
+        assert queued(connection) == 0
+    engine.dispose()
+
+
+def test_overview_outcome_reads_the_printed_figures() -> None:
+    facts = {
+        size: {
+            "seed": 1,
+            "as_of": "2026-11-26",
+            "episodes": size,
+            "discharged": size - 10,
+            "rows": {"episodes": size, "administrations": 20 * size, "attendance": 30 * size},
+            "megabytes": 9.0,
+            "reused": True,
+            "outcomes_s": 6.0,
+        }
+        for size in (100, 1_000)
+    }
+
+    def runs(seconds: float, floor: float) -> dict[str, Series]:
+        printed = json.dumps({"overview_s": seconds, "floor_s": floor, "episodes": 90})
+        return {
+            name: _series(name, [seconds + 0.5, seconds + 0.6], printed)
+            for name in (program_overview.COLD, program_overview.WRITE)
+        }
+
+    series = {100: runs(0.1, 0.05), 1_000: runs(0.5, 0.1)}
+    outcome = program_overview.outcome(facts, series)
+    text = report.format_outcome(outcome)
+    assert "program overview, 1,000 episodes: cold" in text
+    assert "x5.0 / x10.0" in text
+    results = [line.result for line in outcome.lines if line.passed is not None]
+    assert results == ["PASS", "PASS", "PASS", "PASS", "PASS", "MISS", "PASS", "MISS", "PASS"]
+    program_overview.check({n: s.samples[0] for n, s in series[100].items()})

@@ -1,16 +1,22 @@
-"""The directors' per-episode outcomes: the published paired rules, response and remission."""
+"""The directors' per-episode outcomes: the published paired rules, response and remission,
+read from the stored outcomes, and the same as rescoring every administration."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from dashboard import clock
-from dashboard.cohorts.outcomes import episode_outcomes
+from dashboard.access.outcomes import stored_outcomes, stored_scores
+from dashboard.cohorts.outcomes import OUTCOME_SCHEMA, episode_outcomes
 from dashboard.store.engine import read
 from measures import load_catalog
 from tests.conftest import viewer_of
+from tests.support.rescored_outcomes import rescored_outcomes
+
+EVER = dt.date(2000, 1, 1)
 
 
 def outcomes(engine) -> pl.DataFrame:
@@ -18,25 +24,38 @@ def outcomes(engine) -> pl.DataFrame:
         return episode_outcomes(
             connection,
             viewer_of(engine, "director"),
-            load_catalog(),
-            discharged_from=dt.date(2000, 1, 1),
+            discharged_from=EVER,
             discharged_to=clock.today(),
         )
 
 
+def with_phq9(engine) -> pl.DataFrame:
+    """Each discharged episode's stored response and remission beside its stored first and
+    last PHQ-9 (episodes with at least two)."""
+    director = viewer_of(engine, "director")
+    with read(engine) as connection:
+        frame = stored_outcomes(
+            connection,
+            director,
+            columns=["episode_id", "index_elevated", "response", "remission"],
+            discharged_to=clock.today(),
+        )
+        phq9 = stored_scores(
+            connection, director, measure="phq9", score_id="score", discharged_to=clock.today()
+        )
+    return frame.join(phq9.filter(pl.col("n") >= 2), on="episode_id")
+
+
 def test_every_discharged_episode_has_phq9_response_and_remission_so_far(demo_engine):
-    frame = outcomes(demo_engine)
-    assert {"index_elevated", "response", "remission"} <= set(frame.columns)
-    paired = frame.filter(pl.col("phq9_first").is_not_null() & pl.col("phq9_last").is_not_null())
+    paired = with_phq9(demo_engine)
     assert paired.height > 0
-    elevated = paired.filter(pl.col("phq9_first") > 9)
+    elevated = paired.filter(pl.col("baseline") > 9)
     assert elevated["index_elevated"].all()
     assert (
-        elevated["response"].to_list()
-        == (elevated["phq9_last"] <= elevated["phq9_first"] / 2).to_list()
+        elevated["response"].to_list() == (elevated["latest"] <= elevated["baseline"] / 2).to_list()
     )
-    assert elevated["remission"].to_list() == (elevated["phq9_last"] < 5).to_list()
-    low = paired.filter(pl.col("phq9_first") <= 9)
+    assert elevated["remission"].to_list() == (elevated["latest"] < 5).to_list()
+    low = paired.filter(pl.col("baseline") <= 9)
     assert low["response"].is_null().all()
     assert low["remission"].is_null().all()
 
@@ -46,3 +65,23 @@ def test_no_episode_is_both_reliably_improved_and_reliably_deteriorated(demo_eng
     assert frame.height > 0
     both = frame.filter(pl.col("reliable_improvement") & pl.col("reliable_deterioration"))
     assert both.is_empty()
+
+
+def rescored(engine, **period) -> pl.DataFrame:
+    with read(engine) as connection:
+        frame = rescored_outcomes(
+            connection, viewer_of(engine, "director"), load_catalog(), **period
+        )
+    return frame.select(list(OUTCOME_SCHEMA))
+
+
+def same_rows(stored: pl.DataFrame, oracle: pl.DataFrame) -> None:
+    order = list(OUTCOME_SCHEMA)
+    assert_frame_equal(stored.sort(order, nulls_last=True), oracle.sort(order, nulls_last=True))
+
+
+def test_the_stored_outcomes_are_what_rescoring_every_administration_gives(demo_engine):
+    period = {"discharged_from": EVER, "discharged_to": clock.today()}
+    stored = outcomes(demo_engine)
+    assert stored.height > 100
+    same_rows(stored, rescored(demo_engine, **period))

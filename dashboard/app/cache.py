@@ -14,6 +14,7 @@ from dashboard.cohorts import outcomes as cohort_outcomes
 from dashboard.cohorts.overview import Overview, build_overview
 from dashboard.review.agenda import Agenda
 from dashboard.review.agenda_store import AgendaStore
+from dashboard.review.outcome_queue import refresh as refresh_outcomes
 from dashboard.review.reference import Reference, current_reference
 from dashboard.store.engine import read
 
@@ -102,10 +103,10 @@ def _overview(
     small_cell: int,
     version: tuple[int, ...],
 ) -> Overview:
+    # what writes have queued is computed first: no figure rests on a stale row
+    refresh_outcomes(_context.engine, _context.catalog, _context.program)
     with read(_context.engine) as connection:
-        outcomes = cohort_outcomes.episode_outcomes(
-            connection, _viewer, _context.catalog, discharged_to=until
-        )
+        outcomes = cohort_outcomes.episode_outcomes(connection, _viewer, discharged_to=until)
     return build_overview(outcomes, _context.catalog, until=until, threshold=small_cell)
 
 

@@ -9,11 +9,13 @@ from dashboard.app.context import app_context
 from dashboard.app.faults import database_faults_shown
 from dashboard.app.navigation import pages_for, sidebar
 from dashboard.app.notifier import start_if_configured
+from dashboard.app.refresher import start_refresher
 from dashboard.app.views import signed_out
 
 st.set_page_config(page_title="IOP Outcomes", page_icon="📈", layout="wide")
 context = app_context()
 start_if_configured(context)  # on-call notifications leave from this process
+start_refresher(context)  # the directors' episode outcomes, computed soon after any write
 with database_faults_shown():  # a locked or unreachable database: a message, not a traceback
     viewer = session.current_viewer(context)
     if viewer is None:

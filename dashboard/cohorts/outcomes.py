@@ -1,4 +1,5 @@
-"""Episode outcomes for cohorts: one row per discharged episode, never shown as such
+"""Episode outcomes for cohorts: one row per discharged episode, read from the stored
+``episode_outcomes`` (never rescored here), never shown as such
 (``dashboard.cohorts.overview`` turns them into a privacy release)."""
 
 from __future__ import annotations
@@ -9,17 +10,9 @@ import math
 import polars as pl
 import sqlalchemy as sa
 
-from dashboard import access
+from dashboard.access.outcomes import stored_outcomes
 from dashboard.auth.viewer import Viewer
-from measures import Catalog
-from measures.change import (
-    RESPONSE_COLUMNS,
-    RESPONSE_MEASURE,
-    TALKING_THERAPIES_COLUMNS,
-    TALKING_THERAPIES_MEASURES,
-    response_remission,
-    talking_therapies_outcome,
-)
+from measures.change import RESPONSE_COLUMNS, TALKING_THERAPIES_OUTCOMES
 
 #: The columns of :func:`episode_outcomes`.
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
@@ -28,18 +21,7 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "track_name": pl.String(),
     "discharge_reason": pl.String(),
     "length_weeks": pl.Float64(),
-    **{column: pl.Float64() for column in TALKING_THERAPIES_COLUMNS},
-    **{
-        column: pl.Boolean()
-        for column in (
-            "case_at_start",
-            "recovered",
-            "reliable_improvement",
-            "reliable_deterioration",
-            "reliable_recovery",
-            *RESPONSE_COLUMNS,
-        )
-    },
+    **{column: pl.Boolean() for column in (*TALKING_THERAPIES_OUTCOMES, *RESPONSE_COLUMNS)},
 }
 #: z for a 95% confidence interval.
 Z95 = 1.959964
@@ -48,7 +30,6 @@ Z95 = 1.959964
 def episode_outcomes(
     connection: sa.Connection,
     viewer: Viewer,
-    catalog: Catalog,
     *,
     discharged_from: dt.date | None = None,
     discharged_to: dt.date,
@@ -56,80 +37,27 @@ def episode_outcomes(
     """One row per episode at the viewer's sites discharged in the period (from the first
     when ``discharged_from`` is None): no names, no client ids.
 
-    Columns: discharged_on, site, track_name, discharge_reason, length_weeks, the first and last
-    PHQ-9 and GAD-7 of the episode, the NHS Talking Therapies paired outcome
-    (case at start, recovered, reliable improvement/deterioration/recovery) and
-    the PHQ-9 response and remission so far (``index_elevated``, ``response``,
-    ``remission``: the episode's last PHQ-9 against its first, as
-    :class:`measures.change.ResponseRemissionRule` defines them, not the
-    HEDIS/MNCM 4-12 month window; response and remission null unless the first
-    PHQ-9 is above 9, all three null without two PHQ-9 scores in the episode).
+    Columns (:data:`OUTCOME_SCHEMA`): discharged_on, site, track_name, discharge_reason,
+    length_weeks, the NHS Talking Therapies paired outcome (case at start, recovered,
+    reliable improvement/deterioration/recovery; null unless the episode has at least
+    two scores of both measures) and the PHQ-9 response and remission so far
+    (``index_elevated``, ``response``, ``remission``: the episode's last PHQ-9 against
+    its first, as :class:`measures.change.ResponseRemissionRule` defines them, not the
+    HEDIS/MNCM 4-12 month window; response and remission null unless the first PHQ-9 is
+    above 9, all three null without two PHQ-9 scores in the episode). Read from the
+    stored outcomes (``dashboard.review.outcomes`` computes them): drain their queue
+    first (``dashboard.review.outcome_queue.refresh``).
     """
-    paired_measures = tuple(dict.fromkeys((*TALKING_THERAPIES_MEASURES, RESPONSE_MEASURE)))
-    episodes = access.discharged_episodes(
-        connection, viewer, discharged_from=discharged_from, discharged_to=discharged_to
-    )
-    if episodes.is_empty():
-        return pl.DataFrame(schema=OUTCOME_SCHEMA)
-    # the same episodes, selected by the database rather than sent back as a list of ids
-    scored = access.episode_administrations(
+    wanted = [c for c in OUTCOME_SCHEMA if c != "length_weeks"] + ["length_days"]
+    stored = stored_outcomes(
         connection,
-        catalog,
-        episode_pks=access.discharged_episode_pks(
-            viewer, discharged_from=discharged_from, discharged_to=discharged_to
-        ),
+        viewer,
+        columns=wanted,
+        discharged_from=discharged_from,
+        discharged_to=discharged_to,
     )
-    firsts_lasts = (
-        scored.filter(
-            pl.col("measure").is_in(list(paired_measures)) & pl.col("score").is_not_null()
-        )
-        .sort("administered_at")
-        .group_by("episode_id", "measure")
-        .agg(
-            pl.col("score").first().alias("first"),
-            pl.col("score").last().alias("last"),
-            pl.len().alias("n"),
-        )
-        .filter(pl.col("n") >= 2)
-        .pivot(on="measure", index="episode_id", values=["first", "last"])
-    )
-    # the pivot names its columns first_<measure>; the outcome reads <measure>_first
-    pivoted = {
-        f"{end}_{measure}": f"{measure}_{end}"
-        for measure in paired_measures
-        for end in ("first", "last")
-    }
-    for column in pivoted:
-        if column not in firsts_lasts.columns:
-            firsts_lasts = firsts_lasts.with_columns(pl.lit(None, pl.Float64).alias(column))
-    paired = firsts_lasts.rename(pivoted)
-    outcomes = talking_therapies_outcome(paired.drop_nulls(list(TALKING_THERAPIES_COLUMNS)))
-    response = response_remission(
-        paired.drop_nulls([f"{RESPONSE_MEASURE}_first", f"{RESPONSE_MEASURE}_last"]),
-        first=f"{RESPONSE_MEASURE}_first",
-        last=f"{RESPONSE_MEASURE}_last",
-        count=None,
-    ).select("episode_id", *RESPONSE_COLUMNS)
-    return (
-        episodes.join(outcomes, on="episode_id", how="left")
-        .join(response, on="episode_id", how="left")
-        .select(
-            "discharged_on",
-            "site",
-            "track_name",
-            "discharge_reason",
-            ((pl.col("discharged_on") - pl.col("admitted_on")).dt.total_days() / 7).alias(
-                "length_weeks"
-            ),
-            *TALKING_THERAPIES_COLUMNS,
-            "case_at_start",
-            "recovered",
-            "reliable_improvement",
-            "reliable_deterioration",
-            "reliable_recovery",
-            *RESPONSE_COLUMNS,
-        )
-        .cast(OUTCOME_SCHEMA)  # type: ignore[arg-type]
+    return stored.with_columns((pl.col("length_days") / 7).alias("length_weeks")).select(
+        list(OUTCOME_SCHEMA)
     )
 
 

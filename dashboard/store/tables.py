@@ -434,3 +434,88 @@ notification_outbox = sa.Table(
     sa.CheckConstraint("channel IN " + str(CHANNELS).replace('"', "'"), name="channel"),
     sa.Index("ix_notification_outbox_status", "status", "next_attempt_at"),
 )
+
+# Directors' figures rest on one row of outcomes per episode, computed from the episode's
+# scores, attendance, safety flags and level of care by dashboard/review/outcomes.py (the
+# rules of measures/), never edited by hand. Triggers on every table it is computed from
+# queue the episode in the same transaction as the write (store/outcome_triggers.py);
+# the queue is drained soon after, and always before the outcomes are read.
+episode_outcomes = sa.Table(
+    "episode_outcomes",
+    metadata,
+    sa.Column("episode_id", sa.ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("site_id", sa.ForeignKey("sites.id"), nullable=False, index=True),
+    sa.Column("track_id", sa.ForeignKey("tracks.id"), nullable=False),
+    sa.Column("clinician_id", sa.ForeignKey("clinicians.id"), nullable=True),
+    sa.Column("admitted_on", sa.Date, nullable=False),
+    sa.Column("discharged_on", sa.Date, nullable=True, index=True),
+    sa.Column("discharge_reason", sa.String(20), nullable=True),
+    sa.Column("level_of_care", sa.String(20), nullable=True),
+    sa.Column("length_days", sa.Integer, nullable=True),
+    sa.Column("days_scheduled", sa.Integer, nullable=False),
+    sa.Column("days_attended", sa.Integer, nullable=False),
+    # the NHS Talking Therapies paired outcome: null unless both measures were paired
+    sa.Column("case_at_start", sa.Boolean, nullable=True),
+    sa.Column("recovered", sa.Boolean, nullable=True),
+    sa.Column("reliable_improvement", sa.Boolean, nullable=True),
+    sa.Column("reliable_deterioration", sa.Boolean, nullable=True),
+    sa.Column("reliable_recovery", sa.Boolean, nullable=True),
+    # PHQ-9 response and remission so far: null without two scores of the measure
+    sa.Column("index_elevated", sa.Boolean, nullable=True),
+    sa.Column("response", sa.Boolean, nullable=True),
+    sa.Column("remission", sa.Boolean, nullable=True),
+    # days of any substance use in the 30 days before the first and the last BAM-R, as
+    # bounds (its day items are bins), and whether there was none
+    sa.Column("use_first_on", sa.Date, nullable=True),
+    sa.Column("use_first_low", sa.Integer, nullable=True),
+    sa.Column("use_first_high", sa.Integer, nullable=True),
+    sa.Column("abstinent_first", sa.Boolean, nullable=True),
+    sa.Column("use_last_on", sa.Date, nullable=True),
+    sa.Column("use_last_low", sa.Integer, nullable=True),
+    sa.Column("use_last_high", sa.Integer, nullable=True),
+    sa.Column("abstinent_last", sa.Boolean, nullable=True),
+    # step-down readiness at each program week of a discharged episode: how many weeks
+    # were assessed, and the first at which the checklist read "ready"
+    sa.Column("readiness_weeks", sa.Integer, nullable=False),
+    sa.Column("first_ready_on", sa.Date, nullable=True),
+    sa.Column("days_to_ready", sa.Integer, nullable=True),
+    sa.Column("safety_flags", sa.Integer, nullable=False),
+    sa.Column("safety_flags_closed_in_day", sa.Integer, nullable=False),
+)
+
+# Per episode and score (a measure's primary score and each subscale): first and latest
+# value, their times, how many, and the change rules of measures/change.py. Long, not
+# wide: the catalog is open (a program adds its own instruments), a migration is not.
+episode_scores = sa.Table(
+    "episode_scores",
+    metadata,
+    sa.Column("episode_id", sa.ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("measure", sa.String(50), primary_key=True),
+    sa.Column("score_id", sa.String(50), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("baseline", sa.Float, nullable=False),
+    sa.Column("baseline_at", sa.DateTime, nullable=False),
+    sa.Column("latest", sa.Float, nullable=False),
+    sa.Column("latest_at", sa.DateTime, nullable=False),
+    sa.Column("change", sa.Float, nullable=False),
+    sa.Column("change_class", sa.String(30), nullable=True),
+    sa.Column("baseline_case", sa.Boolean, nullable=True),
+    sa.Column("latest_case", sa.Boolean, nullable=True),
+    sa.Column("recovered", sa.Boolean, nullable=True),
+    sa.Column("reliably_recovered", sa.Boolean, nullable=True),
+    sa.Index("ix_episode_scores_measure", "measure", "score_id"),
+)
+
+# Episodes whose outcomes are to be computed again, appended by triggers in the writing
+# transaction (store/outcome_triggers.py). On SQLite ``id`` is the episode's id, one row
+# per episode (a trigger skips an episode already queued: the drain works under the write
+# lock, so no write can slip between its reading and its deleting a row); on PostgreSQL
+# it comes from a sequence, a row per writing statement and episode (the drain computes
+# outside any lock and deletes exactly the rows it read: see review/outcome_queue.py).
+episode_outcome_queue = sa.Table(
+    "episode_outcome_queue",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("episode_id", sa.Integer, nullable=False),
+)

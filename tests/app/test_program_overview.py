@@ -23,7 +23,7 @@ def _expected(engine, granularity: Granularity, block: str, grouping: str):
     catalog = load_catalog()
     with read(engine) as connection:
         outcomes = episode_outcomes(
-            connection, viewer_of(engine, "director"), catalog, discharged_to=LAST_COUNTED
+            connection, viewer_of(engine, "director"), discharged_to=LAST_COUNTED
         )
     overview = build_overview(outcomes, catalog, until=LAST_COUNTED)
     table = overview_table(overview, granularity=granularity, block=block, grouping=grouping)

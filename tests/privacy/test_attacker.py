@@ -35,9 +35,7 @@ TODAY = dt.date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo_outcomes(demo_engine) -> pl.DataFrame:
     with read(demo_engine) as connection:
-        return episode_outcomes(
-            connection, viewer_of(demo_engine, "director"), CATALOG, discharged_to=TODAY
-        )
+        return episode_outcomes(connection, viewer_of(demo_engine, "director"), discharged_to=TODAY)
 
 
 def test_every_table_of_the_demo_overview_and_its_csv_gives_nothing_away(demo_outcomes):

@@ -36,7 +36,7 @@ UNTIL = dt.date(2026, 10, 31)
 def overview(demo_engine):
     with read(demo_engine) as connection:
         outcomes = episode_outcomes(
-            connection, viewer_of(demo_engine, "director"), CATALOG, discharged_to=UNTIL
+            connection, viewer_of(demo_engine, "director"), discharged_to=UNTIL
         )
     return build_overview(outcomes, CATALOG, until=UNTIL)
 
@@ -85,7 +85,7 @@ def test_the_page_and_the_csv_carry_no_client_and_no_day(overview):
 def test_a_higher_threshold_withholds_more_and_the_caption_says_which(demo_engine, overview):
     with read(demo_engine) as connection:
         outcomes = episode_outcomes(
-            connection, viewer_of(demo_engine, "director"), CATALOG, discharged_to=UNTIL
+            connection, viewer_of(demo_engine, "director"), discharged_to=UNTIL
         )
     stricter = build_overview(outcomes, CATALOG, until=UNTIL, threshold=20)
     assert stricter.release.withheld.sum() > overview.release.withheld.sum()

@@ -12,8 +12,10 @@ from dashboard import access
 from dashboard.access import program
 from dashboard.auth.viewer import Role, Viewer
 from dashboard.cohorts.outcomes import episode_outcomes
+from dashboard.review.outcome_queue import refresh
 from dashboard.store.engine import read
 from measures import load_catalog
+from measures.program import ProgramConfig
 from tests.store.conftest import HEADER
 from tests.store.test_import_tables import CLINICIANS, EPISODES
 
@@ -86,11 +88,11 @@ def test_a_list_of_more_ids_than_a_statement_may_bind_reads_on_both_back_ends(th
 
 
 def test_the_cohort_outcomes_are_those_of_the_discharged_episodes_of_the_period(three):
+    refresh(three, CATALOG, ProgramConfig())  # the stored outcomes the cohorts read
     with read(three) as connection:
         frame = episode_outcomes(
             connection,
             director(three),
-            CATALOG,
             discharged_from=dt.date(2025, 3, 1),
             discharged_to=dt.date(2025, 3, 31),
         ).sort("discharged_on")
