@@ -18,9 +18,16 @@ DEMO_PROGRAM = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "demo
 
 @pytest.fixture
 def app_db(demo_copy: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
-    """A private copy of the demo database, configured for the app."""
+    """A private copy of the demo database, configured for the app.
+
+    The app's outcomes refresher thread is off here: it would keep running, and taking
+    SQLite's write lock, for the rest of the session, and change the timing of the
+    notification sender these tests watch. The overview drains the queue before it
+    reads; the refresher is tested on its own (tests/store/test_outcome_queue.py).
+    """
     monkeypatch.setenv("IOP_DATABASE_URL", demo_copy.url.render_as_string(hide_password=False))
     monkeypatch.setenv("IOP_PROGRAM_CONFIG", str(DEMO_PROGRAM))
+    monkeypatch.setenv("IOP_OUTCOMES_REFRESH_SECONDS", "0")
     return demo_copy
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import time
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +29,7 @@ from dashboard.imports import import_files
 from dashboard.program_settings import APP_SECTIONS, AppSettings
 from dashboard.review.follow_ups import Flag, record_follow_up
 from dashboard.review.outcome_queue import (
+    Refresher,
     compute_pass,
     queued,
     rebuild,
@@ -312,6 +314,20 @@ def test_after_any_writes_the_stored_outcomes_equal_a_full_recomputation(program
         now.sort(order, nulls_last=True),
         then.select(order).sort(order, nulls_last=True),
     )
+
+
+def test_the_apps_refresher_thread_computes_what_a_write_queued_soon_after(program):
+    program.write("check_in", random.Random(1))
+    assert queue_of(program.engine)
+    refresher = Refresher(program.engine, CATALOG, PROGRAM, poll_seconds=0.1).start()
+    try:
+        deadline = time.monotonic() + 120
+        while queue_of(program.engine):
+            assert time.monotonic() < deadline, "the refresher left episodes queued"
+            time.sleep(0.1)
+    finally:
+        refresher.stop()
+    assert_current(program.engine)
 
 
 def test_a_write_queues_its_episodes_in_its_transaction_and_a_rolled_back_one_none(program):
