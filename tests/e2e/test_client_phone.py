@@ -71,7 +71,12 @@ def _next(page: Page, to_step: int) -> None:
 
 
 def _answer_all(page: Page) -> None:
-    for group in page.get_by_role("main").get_by_role("radiogroup").all():
+    """Tap the first answer of every question of the step shown, once it is drawn:
+    the step's text comes before its questions, and a count taken in between finds none."""
+    questions = page.get_by_role("main").get_by_role("radiogroup")
+    expect(questions.first).to_be_visible()
+    wait_idle(page)
+    for group in questions.all():
         _tap(page, group, 0)
 
 

@@ -83,12 +83,6 @@ def _check_in(page: Page) -> None:
     expect(main.get_by_text("Thank you. Your check-in is saved.")).to_be_visible()
 
 
-@pytest.mark.skip(
-    reason="open defect (closing note of 2026-12-07): on the PostgreSQL-backed demo the "
-    "check-in's first answer is tapped and shown checked, yet the page answers Next with "
-    "'Please answer every question first (1 left)'; passed 4 of 5 runs on its branch, "
-    "fails every run since the merges into main"
-)
 def test_a_check_in_through_one_server_is_on_the_other_servers_weekly_review(
     browser: Browser, shared_database: str, tmp_path: Path
 ) -> None:
