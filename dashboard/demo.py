@@ -36,6 +36,7 @@ _DATE_COLUMNS = {
 _FILES = (
     "clinicians.csv",
     "episodes.csv",
+    "client_attributes.csv",
     "care_levels.csv",
     "administrations.csv",
     "attendance.csv",

@@ -69,7 +69,7 @@ def fixtures(
 ) -> None:
     """Generate synthetic, obviously fictional IOP data into DIR.
 
-    Writes clinicians.csv, episodes.csv, care_levels.csv, attendance.csv,
+    Writes clinicians.csv, episodes.csv, client_attributes.csv, care_levels.csv, attendance.csv,
     administrations.csv (the wide format of 'iop score'), manifest.json and
     README.md. Two sites, three tracks, clients admitted over 18 months with
     responders, slow responders, non-responders, deteriorators and early

@@ -1,4 +1,4 @@
-"""CSV files of clinicians, episodes, level-of-care changes and attendance."""
+"""CSV files of clinicians, episodes, level-of-care changes, attendance and client attributes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import polars as pl
 from dashboard import clock
 from dashboard.importers.csv_administrations import raw_lines
 from dashboard.store.batch import TableBatch, TableSpec, UnusableFile
-from dashboard.store.tables import DISCHARGE_REASONS, LEVELS_OF_CARE
+from dashboard.store.tables import CLIENT_ATTRIBUTES, DISCHARGE_REASONS, LEVELS_OF_CARE
 from measures import FormatError
 from measures.parsing import ERROR_SCHEMA, check_text, read_header, read_text_cells
 from measures.rules import Rule, check_rules, split
@@ -161,14 +161,40 @@ ATTENDANCE = TableSpec(
         ),
     ],
 )
-TABLES = (CLINICIANS, EPISODES, CARE_LEVELS, ATTENDANCE)
+ATTRIBUTES = TableSpec(
+    kind="client_attributes",
+    required=("client_id",),
+    optional=CLIENT_ATTRIBUTES,
+    types={"client_id": pl.String} | dict.fromkeys(CLIENT_ATTRIBUTES, pl.String),
+    rules=lambda today: [
+        _present("client_id"),
+        Rule(
+            "some_attribute",
+            "client_id",
+            pl.all_horizontal(pl.col(c).is_null() for c in CLIENT_ATTRIBUTES),
+            pl.lit(f"no attribute given: fill in one of {', '.join(CLIENT_ATTRIBUTES)}"),
+        ),
+    ],
+)
+TABLES = (CLINICIANS, EPISODES, CARE_LEVELS, ATTENDANCE, ATTRIBUTES)
 
 
 def detect_table(header: list[str]) -> TableSpec | None:
-    """The table whose required columns the header has (most specific first)."""
+    """The table whose required columns the header has (most specific first); a client
+    attributes file is a client_id and at least one attribute.
+
+    Examples
+    --------
+    >>> detect_table(["client_id", "age_band", "payer"]).kind
+    'client_attributes'
+    >>> detect_table(["client_id", "notes"]) is None
+    True
+    """
     for spec in (EPISODES, CARE_LEVELS, ATTENDANCE, CLINICIANS):
         if all(column in header for column in spec.required):
             return spec
+    if "client_id" in header and any(column in header for column in CLIENT_ATTRIBUTES):
+        return ATTRIBUTES
     return None
 
 

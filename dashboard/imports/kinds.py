@@ -17,7 +17,14 @@ ADMINISTRATION_FORMATS = ("csv", "redcap", "fhir")
 #: What ``--format`` (and the upload page's format) may name.
 FORMATS = (*ADMINISTRATION_FORMATS, *(spec.kind for spec in TABLES))
 #: The order files are imported in: what others refer to first.
-KIND_ORDER = ("clinicians", "episodes", "care_levels", "administrations", "attendance")
+KIND_ORDER = (
+    "clinicians",
+    "episodes",
+    "client_attributes",
+    "care_levels",
+    "administrations",
+    "attendance",
+)
 #: File name endings read as FHIR JSON or ndjson.
 FHIR_SUFFIXES = (".json", ".ndjson")
 
@@ -26,7 +33,7 @@ def detect(path: Path, format: str | None = None) -> tuple[str, str]:
     """What ``path`` holds and how it is read.
 
     Returns ``(kind, format)``: kind is ``administrations`` or a table kind
-    (clinicians, episodes, care_levels, attendance), format is ``csv``,
+    (clinicians, episodes, care_levels, attendance, client_attributes), format is ``csv``,
     ``redcap`` or ``fhir`` (always ``csv`` for a table). ``format`` (the
     caller's) wins over what the file looks like. Raises :class:`UnusableFile`
     with a one-line reason when the file cannot be told.
@@ -82,7 +89,8 @@ def looks_like_redcap(name: str, head: bytes) -> bool:
 
 
 def table_spec(kind: str) -> TableSpec:
-    """The table a kind names (clinicians, episodes, care_levels, attendance)."""
+    """The table a kind names (clinicians, episodes, care_levels, attendance,
+    client_attributes)."""
     return next(spec for spec in TABLES if spec.kind == kind)
 
 

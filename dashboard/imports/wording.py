@@ -16,6 +16,7 @@ KIND_WORDS = {
     "episodes": "Episodes of care",
     "care_levels": "Level-of-care changes",
     "attendance": "Attendance",
+    "client_attributes": "Client attributes",
     "check-in": "A client's check-in",
     "follow-up": "A safety follow-up screener",
 }

@@ -1,4 +1,5 @@
-"""Write clinicians, episodes, level-of-care changes and attendance from table imports."""
+"""Write clinicians, episodes, level-of-care changes, attendance and client attributes from
+table imports."""
 
 from __future__ import annotations
 
@@ -162,7 +163,8 @@ def _touched(connection: sa.Connection, kind: str, valid: pl.DataFrame) -> None:
 def _write_rows(
     connection: sa.Connection, batch: TableBatch, import_id: int, *, known_clients_only: bool
 ) -> tuple[pl.DataFrame, list[str]]:
-    """Row by row, for the small tables (clinicians, episodes, level-of-care changes)."""
+    """Row by row, for the small tables (clinicians, episodes, level-of-care changes, client
+    attributes)."""
     clients = _Clients(connection, import_id, known_clients_only=known_clients_only)
     write_row = _WRITERS[batch.spec.kind]
     outcomes = [
@@ -351,8 +353,37 @@ def _write_care_level(
     return "accepted", None
 
 
+def _write_attributes(connection: sa.Connection, row: dict[str, Any], clients: _Clients) -> Outcome:
+    """Set the attributes a row gives; an empty cell keeps what is stored (a file may carry
+    only some attributes). A client is known from an episodes file first."""
+    client = clients.find(row["client_id"])
+    if client is None:
+        return "rejected", f"unknown client_id '{row['client_id']}': import episodes first"
+    given = {name: row[name] for name in t.CLIENT_ATTRIBUTES if row.get(name) is not None}
+    a = t.client_attributes.c
+    found = connection.execute(
+        sa.select(*(a[name] for name in given)).where(a.client_id == client)
+    ).first()
+    if found is None:
+        connection.execute(
+            t.client_attributes.insert().values(
+                client_id=client, import_id=clients.import_id, **given
+            )
+        )
+        return "accepted", None
+    if all(getattr(found, name) == value for name, value in given.items()):
+        return "duplicate", None
+    connection.execute(
+        t.client_attributes.update()
+        .where(a.client_id == client)
+        .values(import_id=clients.import_id, **given)
+    )
+    return "accepted", None
+
+
 _WRITERS: dict[str, Callable[[sa.Connection, dict[str, Any], _Clients], Outcome]] = {
     "clinicians": _write_clinician,
     "episodes": _write_episode,
     "care_levels": _write_care_level,
+    "client_attributes": _write_attributes,
 }

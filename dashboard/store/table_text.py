@@ -1,4 +1,5 @@
-"""What the text of a table file (clinicians, episodes, care levels, attendance) may hold.
+"""What the text of a table file (clinicians, episodes, care levels, attendance, client
+attributes) may hold.
 
 Checked before anything of the file is written, the same way on SQLite and
 PostgreSQL: ids are normalised (NFKC) and follow the id pattern, a site is a
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from dashboard.store import tables as t
 from dashboard.store.batch import TableBatch
+from dashboard.store.tables import CLIENT_ATTRIBUTES
 from measures.identifiers import identifier_rule, name_rule, normalise_columns, text_rule
 from measures.rules import Rule, check_rules, split
 
@@ -62,6 +64,10 @@ COLUMNS: dict[str, tuple[TextColumn, ...]] = {
     ),
     "care_levels": (_CLIENT, _EPISODE, ("reason", "text", column_length(t.care_levels.c.reason))),
     "attendance": (_CLIENT, _EPISODE),
+    "client_attributes": (
+        _CLIENT,
+        *((name, "name", column_length(t.client_attributes.c[name])) for name in CLIENT_ATTRIBUTES),
+    ),
 }
 
 

@@ -61,6 +61,18 @@ clients = sa.Table(
     sa.Column("registered_by_import_id", sa.ForeignKey("imports.id"), nullable=True),
 )
 
+#: The client attributes a program may import (``client_attributes.csv``), for cohorts;
+#: each is the program's own category as written (e.g. an age band "25-34").
+CLIENT_ATTRIBUTES = ("age_band", "gender", "primary_substance", "payer")
+
+client_attributes = sa.Table(
+    "client_attributes",
+    metadata,
+    sa.Column("client_id", sa.ForeignKey("clients.id"), primary_key=True),
+    *(sa.Column(name, sa.String(60), nullable=True) for name in CLIENT_ATTRIBUTES),
+    sa.Column("import_id", sa.ForeignKey("imports.id"), nullable=True),
+)
+
 episodes = sa.Table(
     "episodes",
     metadata,

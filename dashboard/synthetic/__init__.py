@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from dashboard.synthetic.attributes import attribute_frame
 from dashboard.synthetic.cohort import TRAJECTORIES, build_cohort, care_level_frame, episode_frame
 from dashboard.synthetic.data import GENERATOR_VERSION, SyntheticData
 from dashboard.synthetic.defects import add_defects, bad_row_frame
@@ -69,6 +70,7 @@ def generate(
         instruments=chosen,
         clinicians=cohort.clinicians,
         episodes=episode_frame(cohort),
+        client_attributes=attribute_frame(cohort, seed),
         care_levels=care_level_frame(cohort),
         attendance=attendance_frame(cohort, days, seed),
         administrations=administrations,

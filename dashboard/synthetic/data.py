@@ -10,7 +10,7 @@ import polars as pl
 from dashboard.synthetic.schedule import MEASURES
 
 #: Bumped whenever the same arguments would give different files.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class SyntheticData:
     instruments: tuple[str, ...]
     clinicians: pl.DataFrame
     episodes: pl.DataFrame
+    client_attributes: pl.DataFrame
     care_levels: pl.DataFrame
     attendance: pl.DataFrame
     administrations: pl.DataFrame

@@ -16,6 +16,7 @@ from dashboard.synthetic.data import GENERATOR_VERSION, SyntheticData
 CSV_FILES = (
     "clinicians.csv",
     "episodes.csv",
+    "client_attributes.csv",
     "care_levels.csv",
     "attendance.csv",
     "administrations.csv",
@@ -41,6 +42,7 @@ def write_fixtures(data: SyntheticData, out_dir: str | os.PathLike[str]) -> list
     frames = {
         "clinicians.csv": data.clinicians,
         "episodes.csv": data.episodes,
+        "client_attributes.csv": data.client_attributes,
         "care_levels.csv": data.care_levels,
         "attendance.csv": data.attendance,
         "administrations.csv": administrations_as_written(data),
@@ -90,6 +92,7 @@ def manifest_of(data: SyntheticData) -> dict[str, Any]:
         "rows": {
             "clinicians.csv": data.clinicians.height,
             "episodes.csv": episodes.height,
+            "client_attributes.csv": data.client_attributes.height,
             "care_levels.csv": data.care_levels.height,
             "attendance.csv": data.attendance.height,
             "administrations.csv": data.administrations.height,
@@ -124,6 +127,9 @@ FILE_CONTENTS = {
     "episodes.csv": "episode: client_id, display_name, site, track, clinician_id, episode_id, "
     "admitted_on, discharged_on and discharge_reason (completed, stepped_down, left_early, "
     "stepped_up, other; both blank while the episode is active)",
+    "client_attributes.csv": "client: client_id, age_band, gender, primary_substance "
+    "(none on the mental-health track), payer; a few gender and payer cells blank "
+    "(not recorded)",
     "care_levels.csv": "level-of-care change: client_id, episode_id, changed_on, level_of_care "
     "(php, iop, op), reason; iop on admission, php when stepped up, op when stepped down",
     "attendance.csv": "scheduled session: client_id, episode_id, session_on, session_type "

@@ -45,7 +45,7 @@ def test_iop_demo_builds_the_database_iop_database_url_names(tmp_path):
     assert not (tmp_path / "var").exists()  # not var/demo.db
     out = result.stdout
     assert f"Building the demo database {target}" in out
-    assert len(re.findall(r"^  importing [\d,]+ rows\.\.\.$", out, re.MULTILINE)) == 5  # progress
+    assert len(re.findall(r"^  importing [\d,]+ rows\.\.\.$", out, re.MULTILINE)) == 6  # progress
     assert re.search(
         r"administrations\.csv: [\d,]+ rows = [\d,]+ accepted, 2 duplicates, 12 rejected", out
     )

@@ -110,7 +110,7 @@ def test_every_file_set_aside_is_reported_with_its_one_line_reason(tmp_path):
     assert [s.message for s in plan.set_aside] == [
         f"{tmp_path / 'missing.csv'}: no such file",
         "odd.csv: cannot tell what this file holds (columns: a, b); give its format, one of "
-        "csv, redcap, fhir, clinicians, episodes, care_levels, attendance",
+        "csv, redcap, fhir, clinicians, episodes, care_levels, attendance, client_attributes",
         "records.csv looks like a REDCap records export: give its data dictionary (CSV) "
         "and its field mapping (TOML)",
     ]

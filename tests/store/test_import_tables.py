@@ -75,3 +75,52 @@ def test_attendance_is_matched_to_episodes_and_counted(engine, write_csv, do_imp
         write_csv("attendance-2.csv", text.replace("2025-01-06,group,yes", "2025-01-06,group,no"))
     )
     assert (again.accepted, again.duplicates) == (1, 3)
+
+
+def _attributes(engine) -> dict[str, tuple[str | None, ...]]:
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT c.code, a.age_band, a.gender, a.primary_substance, a.payer "
+            "FROM client_attributes a JOIN clients c ON c.id = a.client_id ORDER BY c.code"
+        ).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def test_client_attributes_set_what_each_row_gives_and_reject_what_they_cannot_use(
+    engine, write_csv, do_import
+):
+    do_import(write_csv("clinicians.csv", CLINICIANS))
+    episodes = EPISODES.replace("CL9", "CL1").replace("2025-01-01,completed", ",")
+    assert do_import(write_csv("episodes.csv", episodes)).accepted == 3
+    text = (
+        "client_id,age_band,gender,primary_substance,payer\n"
+        "C1,25-34,female,alcohol,Medicaid\n"
+        "C3,45-54,,none,\n"
+        "C404,25-34,male,opioids,commercial\n"  # no episode: not a known client
+        "C1,,,,\n"  # nothing to set
+        "C2,=SUM(A1),male,,\n"  # a formula is no category
+    )
+    summary = do_import(write_csv("client_attributes.csv", text))
+    reasons = dict(summary.rejections.iter_rows())
+    assert summary.format == "csv (client_attributes)"
+    assert (summary.records, summary.accepted, summary.rejected) == (5, 2, 3)
+    assert reasons[4] == ["unknown client_id 'C404': import episodes first"]
+    assert reasons[5] == [
+        "no attribute given: fill in one of age_band, gender, primary_substance, payer"
+    ]
+    assert reasons[6] == [
+        "age_band '=SUM(A1)' starts with '='; a name starts with a letter or digit"
+    ]
+    assert count(engine, "rejected_rows") == 3
+    assert _attributes(engine) == {
+        "C1": ("25-34", "female", "alcohol", "Medicaid"),
+        "C3": ("45-54", None, "none", None),
+    }
+    # a later file with one column changes that column only; the same again is a duplicate
+    later = "client_id,payer\nC1,commercial\nC3,Medicare\n"
+    assert do_import(write_csv("payers.csv", later)).accepted == 2
+    assert do_import(write_csv("payers2.csv", later + "\n")).duplicates == 2
+    assert _attributes(engine) == {
+        "C1": ("25-34", "female", "alcohol", "commercial"),
+        "C3": ("45-54", None, "none", "Medicare"),
+    }
