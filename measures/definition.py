@@ -245,6 +245,39 @@ class ReliableChange:
 
 
 @dataclass(frozen=True)
+class PairedOutcome:
+    """A score's part in a published paired outcome (``scheme``), with that scheme's own
+    caseness cut-off and reliable change, which may differ from the instrument's.
+
+    The NHS Talking Therapies outcome pairs the PHQ-9 (case at 10, reliable change 6)
+    with the GAD-7 (case at 8, not the GAD-7's own 10; reliable change 4).
+    """
+
+    scheme: str
+    cutoff: float
+    rule: CasenessRule
+    reliable_change: float
+    source: str
+    note: str | None = None
+
+    @overload
+    def is_case(self, score: float) -> bool: ...
+    @overload
+    def is_case(self, score: pl.Expr) -> pl.Expr: ...
+    def is_case(self, score: float | pl.Expr) -> bool | pl.Expr:
+        """Whether ``score`` is on the clinical side of the scheme's cut-off."""
+        return score >= self.cutoff if self.rule == ">=" else score <= self.cutoff
+
+    @overload
+    def improvement(self, baseline: float, last: float) -> float: ...
+    @overload
+    def improvement(self, baseline: pl.Expr, last: pl.Expr) -> pl.Expr: ...
+    def improvement(self, baseline: float | pl.Expr, last: float | pl.Expr) -> float | pl.Expr:
+        """The change toward the non-clinical side, in points (negative: worse)."""
+        return baseline - last if self.rule == ">=" else last - baseline
+
+
+@dataclass(frozen=True)
 class MissingRule:
     """How many items may be missing, and what is done about them."""
 
@@ -274,6 +307,7 @@ class Score:
     caseness: Caseness | None = None
     caseness_by: tuple[CasenessBy, ...] = ()
     reliable_change: ReliableChange | None = None
+    paired_outcomes: tuple[PairedOutcome, ...] = ()
     total_scale: str | None = None
     total_unit: str | None = None
     loinc: str | None = None
