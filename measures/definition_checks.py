@@ -271,7 +271,9 @@ def _check_score(instrument: Instrument, score: Score) -> list[str]:
         if paired.rule not in _RULES:
             problems.append(f"{paired.scheme} rule {paired.rule!r} is not >= or <=")
         if not 0 < paired.reliable_change <= score.max - score.min:
-            problems.append(f"{paired.scheme} reliable change {paired.reliable_change:g} is out of range")
+            problems.append(
+                f"{paired.scheme} reliable change {paired.reliable_change:g} is out of range"
+            )
     if len({p.scheme for p in score.paired_outcomes}) < len(score.paired_outcomes):
         problems.append("a paired outcome scheme is listed twice")
     rc = score.reliable_change

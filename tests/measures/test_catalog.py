@@ -308,7 +308,8 @@ BROKEN = {
         (
             'reliable_change = { points = 4, source = "manual" }',
             'reliable_change = { points = 4, source = "manual" }\n'
-            'paired_outcome = [{ scheme = "x", cutoff = 13, rule = ">=", reliable_change = 4, source = "manual" }]',
+            'paired_outcome = [{ scheme = "x", cutoff = 13, rule = ">=", '
+            'reliable_change = 4, source = "manual" }]',
         ),
         "x cut-off 13 is outside the range",
     ),
@@ -316,7 +317,8 @@ BROKEN = {
         (
             'reliable_change = { points = 4, source = "manual" }',
             'reliable_change = { points = 4, source = "manual" }\n'
-            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", reliable_change = 4, source = "nhs" }]',
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable_change = 4, source = "nhs" }]',
         ),
         "source 'nhs' is cited but not listed under [sources]",
     ),
@@ -324,7 +326,8 @@ BROKEN = {
         (
             'reliable_change = { points = 4, source = "manual" }',
             'reliable_change = { points = 4, source = "manual" }\n'
-            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", reliable = 4, source = "manual" }]',
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable = 4, source = "manual" }]',
         ),
         "paired_outcome: unknown key(s) reliable",
     ),
@@ -332,7 +335,8 @@ BROKEN = {
         (
             'reliable_change = { points = 4, source = "manual" }',
             'reliable_change = { points = 4, source = "manual" }\n'
-            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", reliable_change = 0, source = "manual" }]',
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable_change = 0, source = "manual" }]',
         ),
         "x reliable change 0 is out of range",
     ),
