@@ -105,13 +105,20 @@ def adjusted_change(
     if n - (len(others) + 2) < 1:
         return lacking("too few episodes for the model (no residual degree of freedom)")
 
-    from statsmodels.regression.linear_model import OLS
-
-    change = (frame["follow_up"] - frame["baseline"]).to_numpy()
     columns = [np.ones(n)]
     columns += [(frame["cohort"] == name).cast(pl.Float64).to_numpy() for name in others]
     columns.append(frame["baseline"].to_numpy())
-    fit = OLS(change, np.column_stack(columns)).fit()
+    design = np.column_stack(columns)
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        return lacking(
+            "the baseline scores do not vary within any cohort: cohort and baseline "
+            "cannot be told apart"
+        )
+
+    from statsmodels.regression.linear_model import OLS
+
+    change = (frame["follow_up"] - frame["baseline"]).to_numpy()
+    fit = OLS(change, design).fit()
     bounds = np.asarray(fit.conf_int(alpha=1 - CONFIDENCE))
     params = np.asarray(fit.params)
     df = float(fit.df_resid)

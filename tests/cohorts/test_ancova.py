@@ -109,6 +109,17 @@ def test_adjusted_change_fails_closed() -> None:
     )
     flat = frame.with_columns(pl.lit(15.0).alias("baseline"))
     assert adjusted_change(flat).missing == "the baseline scores do not vary"
+    confounded = pl.DataFrame(
+        {
+            "cohort": ["A"] * 3 + ["B"] * 3,
+            "baseline": [10.0] * 3 + [15.0] * 3,
+            "follow_up": [5.0, 6, 7, 9, 8, 7],
+        }
+    )
+    assert adjusted_change(confounded).missing == (
+        "the baseline scores do not vary within any cohort: cohort and baseline "
+        "cannot be told apart"
+    )
     tiny = pl.DataFrame(
         {"cohort": ["A", "A", "B"], "baseline": [10.0, 12, 14], "follow_up": [5.0, 6, 7]}
     )
