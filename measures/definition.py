@@ -260,13 +260,10 @@ class PairedOutcome:
     source: str
     note: str | None = None
 
-    @overload
-    def is_case(self, score: float) -> bool: ...
-    @overload
-    def is_case(self, score: pl.Expr) -> pl.Expr: ...
-    def is_case(self, score: float | pl.Expr) -> bool | pl.Expr:
-        """Whether ``score`` is on the clinical side of the scheme's cut-off."""
-        return score >= self.cutoff if self.rule == ">=" else score <= self.cutoff
+    @property
+    def caseness(self) -> Caseness:
+        """The scheme's cut-off as a :class:`Caseness` (``.is_case(score)``)."""
+        return Caseness(cutoff=self.cutoff, rule=self.rule, source=self.source, note=self.note)
 
     @overload
     def improvement(self, baseline: float, last: float) -> float: ...

@@ -186,9 +186,11 @@ def episode_outcomes(
         )
     )
     case_start = pl.any_horizontal(
-        *(m.rule.is_case(pl.col(f"b{i}")) for i, m in enumerate(measures))
+        *(m.rule.caseness.is_case(pl.col(f"b{i}")) for i, m in enumerate(measures))
     )
-    case_end = pl.any_horizontal(*(m.rule.is_case(pl.col(f"l{i}")) for i, m in enumerate(measures)))
+    case_end = pl.any_horizontal(
+        *(m.rule.caseness.is_case(pl.col(f"l{i}")) for i, m in enumerate(measures))
+    )
     gains = [m.rule.improvement(pl.col(f"b{i}"), pl.col(f"l{i}")) for i, m in enumerate(measures)]
     decrease = pl.any_horizontal(
         *(gain >= m.rule.reliable_change for gain, m in zip(gains, measures, strict=True))
