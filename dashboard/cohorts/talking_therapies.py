@@ -152,10 +152,17 @@ def episode_outcomes(
         else scores["episode_id"].cast(pl.Int64).unique(maintain_order=True)
     )
     frame = ids.to_frame()
-    if not measures:
+    if len(measures) < 2:
+        named = ", ".join(m.abbreviation for m in measures)
+        reason = (
+            f"the catalog defines the {SCHEME} outcome on {named} only: it pairs at least "
+            "two measures"
+            if measures
+            else f"the catalog defines no {SCHEME} measures"
+        )
         return frame.with_columns(
             *(pl.lit(None, pl.Boolean).alias(c) for c in OUTCOME_COLUMNS),
-            pl.lit(f"the catalog defines no {SCHEME} measures").alias("missing"),
+            pl.lit(reason).alias("missing"),
         )
     has_n = "n" in scores.columns
     for i, m in enumerate(measures):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.cohorts.talking_therapies import (
@@ -16,7 +16,7 @@ from dashboard.cohorts.talking_therapies import (
     paired_measures,
     summarise,
 )
-from measures import load_catalog
+from measures import Catalog, load_catalog
 from measures.change import TalkingTherapiesRule, talking_therapies_outcome
 
 CATALOG = load_catalog()
@@ -52,10 +52,12 @@ def test_the_thresholds_come_from_the_catalog_with_their_citation() -> None:
         assert "PMC8411661" in CATALOG[m.measure].source(m.rule.source).text
 
 
-def test_the_stored_outcomes_rule_agrees_with_the_catalog() -> None:
-    """measures.change still carries the same numbers as defaults for the stored outcomes."""
-    rule = TalkingTherapiesRule()
+def test_the_stored_outcomes_read_the_same_rule_from_the_catalog() -> None:
+    """measures.change's rule, behind the stored episode outcomes, has no numbers of its
+    own: it reads the same paired_outcome entries, and none without them."""
+    rule = TalkingTherapiesRule.from_catalog(CATALOG)
     measures = {m.measure: m.rule for m in paired_measures(CATALOG)}
+    assert rule is not None
     assert (rule.phq9_caseness, rule.phq9_reliable) == (
         measures["phq9"].cutoff,
         measures["phq9"].reliable_change,
@@ -63,6 +65,14 @@ def test_the_stored_outcomes_rule_agrees_with_the_catalog() -> None:
     assert (rule.gad7_caseness, rule.gad7_reliable) == (
         measures["gad7"].cutoff,
         measures["gad7"].reliable_change,
+    )
+    without_gad7 = Catalog({i.id: i for i in CATALOG if i.id != "gad7"})
+    assert TalkingTherapiesRule.from_catalog(without_gad7) is None
+    (row,) = episode_outcomes(_scores((1, (16, 7), None)), without_gad7).iter_rows(named=True)
+    assert row["recovered"] is None
+    assert row["missing"] == (
+        "the catalog defines the nhs_talking_therapies outcome on PHQ-9 only: it pairs "
+        "at least two measures"
     )
 
 
@@ -120,6 +130,7 @@ pair = st.tuples(st.integers(0, 27), st.integers(0, 27))
 gad_pair = st.tuples(st.integers(0, 21), st.integers(0, 21))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(pair, gad_pair), min_size=1, max_size=30))
 def test_the_same_verdicts_as_the_stored_outcomes(episodes) -> None:
     """Agrees with measures.change.talking_therapies_outcome, which fills episode_outcomes."""
@@ -130,7 +141,7 @@ def test_the_same_verdicts_as_the_stored_outcomes(episodes) -> None:
         schema=["phq9_first", "phq9_last", "gad7_first", "gad7_last"],
         orient="row",
     )
-    stored = talking_therapies_outcome(pairs)
+    stored = talking_therapies_outcome(pairs, rule=TalkingTherapiesRule.from_catalog(CATALOG))
     assert ours["case_at_baseline"].to_list() == stored["case_at_start"].to_list()
     for column in ("recovered", "reliable_improvement", "reliable_deterioration"):
         assert ours[column].to_list() == stored[column].to_list()
