@@ -24,6 +24,7 @@ from measures.definition import (
     Instrument,
     Item,
     MissingRule,
+    PairedOutcome,
     ReliableChange,
     RiskRule,
     Score,
@@ -214,7 +215,9 @@ _INSTRUMENT_KEYS = {
 }
 #: An item, score or triage table may set any field of the dataclass, and nothing else.
 _ITEM_KEYS = {f.name for f in fields(Item)}
-_SCORE_KEYS = {f.name for f in fields(Score)}
+# a definition lists its paired outcomes under the singular ``paired_outcome``
+_SCORE_KEYS = ({f.name for f in fields(Score)} - {"paired_outcomes"}) | {"paired_outcome"}
+_PAIRED_KEYS = {f.name for f in fields(PairedOutcome)}
 _TRIAGE_KEYS = {f.name for f in fields(Triage)}
 _RISK_RULE_KEYS = {f.name for f in fields(RiskRule)}
 #: The keys of a ``[display]`` table and the kind of value each takes.
@@ -401,9 +404,25 @@ def _build_score(raw: dict[str, Any], all_items: tuple[str, ...]) -> Score:
         caseness=Caseness(**caseness) if caseness else None,
         caseness_by=tuple(CasenessBy(**c) for c in raw.get("caseness_by", [])),
         reliable_change=ReliableChange(**reliable) if reliable else None,
+        paired_outcomes=tuple(
+            _build_paired_outcome(entry, f"score {raw.get('id')} paired_outcome")
+            for entry in raw.get("paired_outcome", [])
+        ),
         total_scale=raw.get("total_scale"),
         total_unit=raw.get("total_unit"),
         loinc=raw.get("loinc"),
+    )
+
+
+def _build_paired_outcome(raw: dict[str, Any], where: str) -> PairedOutcome:
+    _only(raw, _PAIRED_KEYS, where)
+    return PairedOutcome(
+        scheme=raw["scheme"],
+        cutoff=float(raw["cutoff"]),
+        rule=raw["rule"],
+        reliable_change=float(raw["reliable_change"]),
+        source=raw["source"],
+        note=raw.get("note"),
     )
 
 

@@ -180,6 +180,8 @@ def episode_change(
     )
 
 
+#: The scheme's name in the definitions' ``paired_outcome`` entries.
+TALKING_THERAPIES_SCHEME = "nhs_talking_therapies"
 #: The instruments the NHS Talking Therapies paired outcome is defined on, by name.
 TALKING_THERAPIES_MEASURES = ("phq9", "gad7")
 #: The columns :func:`talking_therapies_outcome` reads: first and last score of each.
@@ -240,12 +242,43 @@ class TalkingTherapiesRule:
     - **Reliable recovery**: recovered and reliably improved (Gyani A, Shafran R,
       Layard R, Clark DM. Enhancing recovery rates: lessons from year one of
       IAPT. Behav Res Ther 2013;51:597-606).
+
+    The numbers are read from the definitions' ``paired_outcome`` entries of the scheme
+    :data:`TALKING_THERAPIES_SCHEME`, where they are cited (:meth:`from_catalog`).
     """
 
-    phq9_caseness: int = 10
-    gad7_caseness: int = 8
-    phq9_reliable: int = 6
-    gad7_reliable: int = 4
+    phq9_caseness: float
+    gad7_caseness: float
+    phq9_reliable: float
+    gad7_reliable: float
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog | None = None) -> TalkingTherapiesRule | None:
+        """The rule as the catalog's definitions give it; None where a measure or its
+        ``paired_outcome`` entry is missing (the outcome is then not computed).
+
+        Examples
+        --------
+        >>> rule = TalkingTherapiesRule.from_catalog()
+        >>> rule.phq9_caseness, rule.gad7_caseness, rule.phq9_reliable, rule.gad7_reliable
+        (10.0, 8.0, 6.0, 4.0)
+        """
+        catalog = catalog or load_catalog()
+        found = {}
+        for measure in TALKING_THERAPIES_MEASURES:
+            primary = catalog[measure].primary if measure in catalog else None
+            entries = [] if primary is None else primary.paired_outcomes
+            rules = [p for p in entries if p.scheme == TALKING_THERAPIES_SCHEME]
+            if not rules:
+                return None
+            found[measure] = rules[0]
+        phq9, gad7 = (found[m] for m in TALKING_THERAPIES_MEASURES)
+        return cls(
+            phq9_caseness=phq9.cutoff,
+            gad7_caseness=gad7.cutoff,
+            phq9_reliable=phq9.reliable_change,
+            gad7_reliable=gad7.reliable_change,
+        )
 
 
 def talking_therapies_outcome(
@@ -268,7 +301,10 @@ def talking_therapies_outcome(
     >>> outcome.select("reliable_improvement", "reliable_deterioration").rows()
     [(True, False), (False, True)]
     """
-    rule = rule or TalkingTherapiesRule()
+    rule = rule or TalkingTherapiesRule.from_catalog()
+    if rule is None:
+        msg = "the catalog defines no NHS Talking Therapies paired outcome (paired_outcome)"
+        raise ValueError(msg)
     p0, p1 = pl.col("phq9_first"), pl.col("phq9_last")
     g0, g1 = pl.col("gad7_first"), pl.col("gad7_last")
     case_start = (p0 >= rule.phq9_caseness) | (g0 >= rule.gad7_caseness)

@@ -245,6 +245,36 @@ class ReliableChange:
 
 
 @dataclass(frozen=True)
+class PairedOutcome:
+    """A score's part in a published paired outcome (``scheme``), with that scheme's own
+    caseness cut-off and reliable change, which may differ from the instrument's.
+
+    The NHS Talking Therapies outcome pairs the PHQ-9 (case at 10, reliable change 6)
+    with the GAD-7 (case at 8, not the GAD-7's own 10; reliable change 4).
+    """
+
+    scheme: str
+    cutoff: float
+    rule: CasenessRule
+    reliable_change: float
+    source: str
+    note: str | None = None
+
+    @property
+    def caseness(self) -> Caseness:
+        """The scheme's cut-off as a :class:`Caseness` (``.is_case(score)``)."""
+        return Caseness(cutoff=self.cutoff, rule=self.rule, source=self.source, note=self.note)
+
+    @overload
+    def improvement(self, baseline: float, last: float) -> float: ...
+    @overload
+    def improvement(self, baseline: pl.Expr, last: pl.Expr) -> pl.Expr: ...
+    def improvement(self, baseline: float | pl.Expr, last: float | pl.Expr) -> float | pl.Expr:
+        """The change toward the non-clinical side, in points (negative: worse)."""
+        return baseline - last if self.rule == ">=" else last - baseline
+
+
+@dataclass(frozen=True)
 class MissingRule:
     """How many items may be missing, and what is done about them."""
 
@@ -274,6 +304,7 @@ class Score:
     caseness: Caseness | None = None
     caseness_by: tuple[CasenessBy, ...] = ()
     reliable_change: ReliableChange | None = None
+    paired_outcomes: tuple[PairedOutcome, ...] = ()
     total_scale: str | None = None
     total_unit: str | None = None
     loinc: str | None = None

@@ -193,6 +193,7 @@ def _check_sources(instrument: Instrument) -> list[str]:
         keys += [score.caseness.source if score.caseness else None]
         keys += [score.reliable_change.source if score.reliable_change else None]
         keys += [c.source for c in score.caseness_by]
+        keys += [p.source for p in score.paired_outcomes]
     keys += [c.source for c in instrument.critical_items]
     keys += [i.asked_if.source for i in instrument.items if i.asked_if is not None]
     if instrument.day_bins is not None:
@@ -264,6 +265,17 @@ def _check_score(instrument: Instrument, score: Score) -> list[str]:
         if score.caseness.rule not in _RULES:
             problems.append(f"caseness rule {score.caseness.rule!r} is not >= or <=")
     problems += _check_caseness_by(score)
+    for paired in score.paired_outcomes:
+        if not score.min <= paired.cutoff <= score.max:
+            problems.append(f"{paired.scheme} cut-off {paired.cutoff:g} is outside the range")
+        if paired.rule not in _RULES:
+            problems.append(f"{paired.scheme} rule {paired.rule!r} is not >= or <=")
+        if not 0 < paired.reliable_change <= score.max - score.min:
+            problems.append(
+                f"{paired.scheme} reliable change {paired.reliable_change:g} is out of range"
+            )
+    if len({p.scheme for p in score.paired_outcomes}) < len(score.paired_outcomes):
+        problems.append("a paired outcome scheme is listed twice")
     rc = score.reliable_change
     if rc is not None and rc.points is None and rc.se_difference is None:
         problems.append("reliable_change needs points, or sd and reliability")

@@ -93,9 +93,9 @@ def overview_spec(
             "discharged as completed or stepped down, of the episodes",
         )
     ]
-    if all(m in catalog for m in TALKING_THERAPIES_MEASURES):
+    tt = TalkingTherapiesRule.from_catalog(catalog)
+    if tt is not None:
         depression, anxiety = (catalog[m].abbreviation for m in TALKING_THERAPIES_MEASURES)
-        tt = TalkingTherapiesRule()
         splits += [
             Split.binary("paired", parent="episodes", column="paired", protected=False),
             Split.binary("improved", parent="paired", column="reliable_improvement"),
@@ -108,8 +108,8 @@ def overview_spec(
                 "Reliable improvement",
                 "improved",
                 "paired",
-                f"a fall of {tt.phq9_reliable} or more on the {depression} or "
-                f"{tt.gad7_reliable} or more on the {anxiety} from the first score to the last, "
+                f"a fall of {tt.phq9_reliable:g} or more on the {depression} or "
+                f"{tt.gad7_reliable:g} or more on the {anxiety} from the first score to the last, "
                 f"and no rise that large on either, of the episodes with at least two "
                 f"{depression} and two {anxiety} scores (NHS Talking Therapies)",
             ),
@@ -118,8 +118,8 @@ def overview_spec(
                 "recovered",
                 "case at start",
                 "no longer a case at the last scores, of those episodes that were a case at the "
-                f"first ({depression} {tt.phq9_caseness} or more, or {anxiety} "
-                f"{tt.gad7_caseness} or more)",
+                f"first ({depression} {tt.phq9_caseness:g} or more, or {anxiety} "
+                f"{tt.gad7_caseness:g} or more)",
             ),
             Rate(
                 "Reliable recovery",

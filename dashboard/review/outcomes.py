@@ -28,6 +28,7 @@ from measures.change import (
     TALKING_THERAPIES_COLUMNS,
     TALKING_THERAPIES_MEASURES,
     TALKING_THERAPIES_OUTCOMES,
+    TalkingTherapiesRule,
     episode_change,
     long_scores,
     response_remission,
@@ -122,7 +123,7 @@ def episode_outcomes(
         )
         .join(_level_at_admission(data.care_levels, episodes), on="episode_id", how="left")
         .join(_attendance_days(data.attendance), on="episode_id", how="left")
-        .join(_talking_therapies(change), on="episode_id", how="left")
+        .join(_talking_therapies(change, catalog), on="episode_id", how="left")
         .join(_response(change), on="episode_id", how="left")
         .join(_substance_use(scored, catalog), on="episode_id", how="left")
         .join(
@@ -172,13 +173,20 @@ def _paired(change: pl.DataFrame, measure: str) -> pl.DataFrame:
     )
 
 
-def _talking_therapies(change: pl.DataFrame) -> pl.DataFrame:
-    """The NHS Talking Therapies paired outcome of the episodes paired on both measures."""
+def _talking_therapies(change: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """The NHS Talking Therapies paired outcome of the episodes paired on both measures
+    (none where the catalog's definitions do not define it)."""
+    rule = TalkingTherapiesRule.from_catalog(catalog)
+    if rule is None:
+        schema = {"episode_id": pl.Int64} | dict.fromkeys(TALKING_THERAPIES_OUTCOMES, pl.Boolean)
+        return pl.DataFrame(schema=schema)
     first, *others = (_paired(change, m) for m in TALKING_THERAPIES_MEASURES)
     paired = first
     for other in others:
         paired = paired.join(other, on="episode_id", how="inner")
-    outcome = talking_therapies_outcome(paired.drop_nulls(list(TALKING_THERAPIES_COLUMNS)))
+    outcome = talking_therapies_outcome(
+        paired.drop_nulls(list(TALKING_THERAPIES_COLUMNS)), rule=rule
+    )
     return outcome.select("episode_id", *TALKING_THERAPIES_OUTCOMES)
 
 

@@ -103,6 +103,7 @@ def cited_sources(instrument):
         if score.missing.max_missing > 0:
             cited.append((f"{score.id} missing rule", score.missing.source))
         cited += [(f"{score.id} caseness for {c.value}", c.source) for c in score.caseness_by]
+        cited += [(f"{score.id} {p.scheme}", p.source) for p in score.paired_outcomes]
     cited += [(f"critical {c.item}", c.source) for c in instrument.critical_items]
     cited += [(f"{i.id} skip rule", i.asked_if.source) for i in instrument.items if i.asked_if]
     if instrument.triage:
@@ -302,6 +303,42 @@ BROKEN = {
             'reliable_change = { sd = 5.0, source = "manual" }',
         ),
         "reliable_change needs points, or sd and reliability",
+    ),
+    "paired_outcome_cutoff_outside_the_range": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { points = 4, source = "manual" }\n'
+            'paired_outcome = [{ scheme = "x", cutoff = 13, rule = ">=", '
+            'reliable_change = 4, source = "manual" }]',
+        ),
+        "x cut-off 13 is outside the range",
+    ),
+    "paired_outcome_without_a_listed_source": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { points = 4, source = "manual" }\n'
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable_change = 4, source = "nhs" }]',
+        ),
+        "source 'nhs' is cited but not listed under [sources]",
+    ),
+    "paired_outcome_with_an_unknown_key": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { points = 4, source = "manual" }\n'
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable = 4, source = "manual" }]',
+        ),
+        "paired_outcome: unknown key(s) reliable",
+    ),
+    "paired_outcome_without_a_reliable_change": (
+        (
+            'reliable_change = { points = 4, source = "manual" }',
+            'reliable_change = { points = 4, source = "manual" }\n'
+            'paired_outcome = [{ scheme = "x", cutoff = 6, rule = ">=", '
+            'reliable_change = 0, source = "manual" }]',
+        ),
+        "x reliable change 0 is out of range",
     ),
     "wording_the_licence_forbids": (
         ("show_item_wording = true", "show_item_wording = false"),
