@@ -1,0 +1,245 @@
+"""Administrations and their scores as FHIR R4: QuestionnaireResponses and Observations.
+
+Each administration is a QuestionnaireResponse (its items with their LOINC codes as
+linkIds, the answers as LOINC answer codes with their ordinal value where the
+definition has them), and its primary score two Observations: the instrument's panel,
+whose member is the total, both derived from the response, the total carrying its
+severity band as interpretation. The client is a Patient, its id the client id and
+its identifier the client id under an identifier system. What the project's own
+FHIR importer takes back is what is written: an instrument without LOINC codes on
+its panel (or total) and on every item is not written (see :func:`fhir_resources`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from dashboard.reports.fhir_codes import (
+    CLIENT_ID_SYSTEM,
+    SEVERITY_SYSTEM,
+    Json,
+    answer,
+    canonical,
+    derived_id,
+    exportable,
+    fhir_id,
+    link_id,
+    loinc,
+    value_of,
+)
+from measures.catalog import Catalog
+from measures.definition import Instrument
+
+_SURVEY = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "survey",
+            "display": "Survey",
+        }
+    ]
+}
+
+
+@dataclass
+class FhirExport:
+    """The resources of an export, and the administrations left out (by instrument)."""
+
+    resources: list[Json] = field(default_factory=list)
+    administrations: int = 0
+    clients: set[str] = field(default_factory=set)
+    #: Instrument abbreviation -> administrations not written (no LOINC codes to name them).
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    def bundle(self) -> bytes:
+        """A collection Bundle of every resource (fullUrl ``urn:uuid:``), as JSON."""
+        bundle = {
+            "resourceType": "Bundle",
+            "id": derived_id("Bundle", *(r["id"] for r in self.resources)),
+            "type": "collection",
+            "entry": [
+                {"fullUrl": f"urn:uuid:{_uuid_of(r)}", "resource": r} for r in self.resources
+            ],
+        }
+        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
+
+    def ndjson(self) -> bytes:
+        """One resource a line (FHIR bulk data)."""
+        lines = [json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in self.resources]
+        return "".join(f"{line}\n" for line in lines).encode()
+
+
+def fhir_resources(
+    table: pl.DataFrame, catalog: Catalog, *, identifier_system: str | None = None
+) -> FhirExport:
+    """The FHIR R4 resources of a score table (``iop export scores``'s columns).
+
+    One Patient per client (``Patient/<client id>``, or a derived id where the
+    client id is no FHIR id; its ``identifier`` holds the client id under
+    ``identifier_system``, by default :data:`CLIENT_ID_SYSTEM`), then for each
+    administration its QuestionnaireResponse and, where it has a score, the panel and
+    total Observations. Administrations of instruments without LOINC codes are
+    counted in ``left_out``, not written. Rows are taken in client, measure and date
+    order, so the same data gives the same file.
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> table = pl.DataFrame({"client_id": ["C1"], "measure": ["phq9"],
+    ...     "administered_on": ["2025-05-27"], **{f"item_{k}": [1] for k in range(1, 10)},
+    ...     "score": [9.0], "severity": ["Mild"]})
+    >>> export = fhir_resources(table, load_catalog())
+    >>> [r["resourceType"] for r in export.resources]
+    ['Patient', 'QuestionnaireResponse', 'Observation', 'Observation']
+    >>> export.resources[3]["valueInteger"], export.resources[3]["interpretation"][0]["text"]
+    (9, 'Mild')
+    """
+    system = identifier_system or CLIENT_ID_SYSTEM
+    export = FhirExport()
+    patients: dict[str, Json] = {}
+    written: list[Json] = []
+    ordered = table.sort("client_id", "measure", "administered_on", maintain_order=True)
+    for row in ordered.iter_rows(named=True):
+        instrument = catalog.instruments.get(str(row["measure"]))
+        if instrument is None or not exportable(instrument):
+            name = instrument.abbreviation if instrument else str(row["measure"])
+            export.left_out[name] = export.left_out.get(name, 0) + 1
+            continue
+        client = str(row["client_id"])
+        if client not in patients:
+            patients[client] = _patient(client, system)
+        written += _administration(row, instrument, patients[client])
+        export.administrations += 1
+        export.clients.add(client)
+    export.resources = [*patients.values(), *written]
+    return export
+
+
+def _patient(client: str, system: str) -> Json:
+    return {
+        "resourceType": "Patient",
+        "id": fhir_id(client),
+        "identifier": [{"system": system, "value": client}],
+    }
+
+
+def _administration(row: Mapping[str, Any], instrument: Instrument, patient: Json) -> list[Json]:
+    client, when = str(row["client_id"]), str(row["administered_on"])
+    key = (client, instrument.id, when, str(row.get("source_id") or ""))
+    subject = {
+        "reference": f"Patient/{patient['id']}",
+        "identifier": patient["identifier"][0],
+    }
+    response_id = derived_id("QuestionnaireResponse", *key)
+    response: Json = {
+        "resourceType": "QuestionnaireResponse",
+        "id": response_id,
+        "questionnaire": canonical(instrument),
+        "status": "completed",
+        "subject": subject,
+        "authored": fhir_datetime(when),
+        "item": [*_items(row, instrument), *_stored_total(row, instrument)],
+    }
+    if not response["item"]:
+        del response["item"]
+    score = row.get("score")
+    primary = instrument.primary
+    if score is None or primary is None or (isinstance(score, float) and math.isnan(score)):
+        return [response]
+    total_code = instrument.codes.loinc_total or primary.loinc
+    total_id = derived_id("Observation", "total", *key)
+    derived = [{"reference": f"QuestionnaireResponse/{response_id}"}]
+    common = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [_SURVEY],
+        "subject": subject,
+        "effectiveDateTime": fhir_datetime(when),
+        "derivedFrom": derived,
+    }
+    total: Json = {
+        **common,
+        "id": total_id,
+        "code": _code(total_code, primary.label),
+        **value_of(float(score)),
+    }
+    severity = row.get("severity")
+    if isinstance(severity, str) and severity:
+        coding = {"system": SEVERITY_SYSTEM, "code": _slug(severity), "display": severity}
+        total["interpretation"] = [{"coding": [coding], "text": severity}]
+    panel: Json = {
+        **common,
+        "id": derived_id("Observation", "panel", *key),
+        "code": _code(instrument.codes.loinc_panel, instrument.name),
+        "hasMember": [{"reference": f"Observation/{total_id}"}],
+    }
+    return [response, panel, total]
+
+
+def _items(row: Mapping[str, Any], instrument: Instrument) -> Iterator[Json]:
+    for item in instrument.items:
+        value = row.get(item.id)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        entry: Json = {"linkId": link_id(item)}
+        if item.loinc:
+            entry["definition"] = f"{loinc(item.loinc)['system']}/{item.loinc}"
+        entry["text"] = item.label
+        entry["answer"] = [answer(instrument, item, float(value))]
+        yield entry
+
+
+def _stored_total(row: Mapping[str, Any], instrument: Instrument) -> Iterator[Json]:
+    """A total stored with the administration (as a file gave it), as the answer of the
+    total's LOINC code, so it travels back: one that disagrees with the answers stays a
+    reported problem. Not written where the instrument has no total code."""
+    stored, code = row.get("total"), instrument.codes.loinc_total
+    if stored is None or code is None or (isinstance(stored, float) and math.isnan(stored)):
+        return
+    yield {
+        "linkId": code,
+        "definition": f"{loinc(code)['system']}/{code}",
+        "text": "Total score as stored",
+        "answer": [value_of(float(stored))],
+    }
+
+
+def _code(code: str | None, text: str) -> Json:
+    return {"coding": [loinc(code, text)], "text": text} if code else {"text": text}
+
+
+def _slug(label: str) -> str:
+    return "-".join(label.lower().split())
+
+
+def fhir_datetime(text: str) -> str:
+    """A stored date as FHIR writes it: a day as the day; a wall-clock time with the
+    exporting machine's UTC offset of that moment (FHIR requires one with a time).
+
+    >>> fhir_datetime("2025-05-27")
+    '2025-05-27'
+    """
+    if "T" not in text:
+        return text
+    moment = dt.datetime.fromisoformat(text)
+    return moment.astimezone().isoformat(timespec="seconds")
+
+
+def _uuid_of(resource: Json) -> str:
+    rid = str(resource["id"])
+    return rid if len(rid) == 36 and rid.count("-") == 4 else derived_id("fullUrl", rid)
+
+
+def written_kinds(resources: Sequence[Json]) -> dict[str, int]:
+    """How many resources of each type, for the audit and the summary line."""
+    kinds: dict[str, int] = {}
+    for resource in resources:
+        kinds[resource["resourceType"]] = kinds.get(resource["resourceType"], 0) + 1
+    return kinds
