@@ -94,9 +94,9 @@ def fhir(
     answer codes with their ordinal value), its score a panel Observation whose member
     is the total (derived from the response, its severity band as interpretation), each
     client a Patient (the client id as its id and identifier, under the program's
-    [fhir] patient_identifier_system where set). The file imports again with `iop
-    import`. Instruments without LOINC codes on every item cannot be named in FHIR the
-    importer reads back: their administrations are counted, not written. The export is
+    [fhir] patient_identifier_system where set). Each response names its instrument's
+    Questionnaire (`iop export questionnaires`) by canonical URL, so the file imports
+    again with `iop import`. The export is
     audited with the clients it covers; when its audit row cannot be written, nothing
     is exported (exit 2).
     """
@@ -132,7 +132,12 @@ def fhir(
     )
     if export.left_out:
         left = ", ".join(f"{name} {n}" for name, n in sorted(export.left_out.items()))
-        typer.echo(f"not written (no LOINC code on every item, so not nameable in FHIR): {left}")
+        typer.echo(f"not written (no instrument of the catalog): {left}")
+    if export.empty:
+        typer.echo(
+            f"not written: {export.empty} administrations without any answer or total "
+            "(a response without an answer is no record)"
+        )
 
 
 def spreadsheet_scores(table: pl.DataFrame) -> pl.DataFrame:

@@ -11,18 +11,16 @@ import re
 import uuid
 from typing import Any
 
+from dashboard.importers.fhir.codes import CANONICAL_BASE, LOINC, questionnaire_id
 from measures.definition import Instrument, Item
 
 Json = dict[str, Any]
 
-LOINC = "http://loinc.org"
-#: The base of the canonical URLs of the Questionnaires this project generates.
-CANONICAL_BASE = "http://iop-outcomes.org/fhir"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 #: The system of a Patient identifier holding the client id, where the program sets none.
 CLIENT_ID_SYSTEM = f"{CANONICAL_BASE}/sid/client-id"
 #: The code system of the severity bands (the code is the band's label in lower case).
 SEVERITY_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/severity-band"
-ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 #: The namespace of every id the exports derive (a UUID v5 of the project's base URL).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL_BASE)
 
@@ -47,20 +45,15 @@ def derived_id(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "|".join((kind, *parts))))
 
 
-def questionnaire_id(instrument: Instrument) -> str:
-    """The id of an instrument's generated Questionnaire (its catalog id, as a FHIR id)."""
-    return fhir_id(instrument.id.replace("_", "-"))
+def resource_id(instrument: Instrument) -> str:
+    """The id of an instrument's generated Questionnaire resource."""
+    return fhir_id(questionnaire_id(instrument))
 
 
-def canonical(instrument: Instrument) -> str:
-    """The canonical URL of the Questionnaire generated for ``instrument``."""
-    return f"{CANONICAL_BASE}/Questionnaire/{questionnaire_id(instrument)}"
-
-
-def exportable(instrument: Instrument) -> bool:
-    """Whether FHIR written for ``instrument`` names it and its items by LOINC codes the
-    importer reads back (a code on every item)."""
-    return all(item.loinc for item in instrument.items)
+def answer_system(instrument: Instrument) -> str:
+    """The code system of the answers the definition gives no LOINC code (the code is
+    the answer's score)."""
+    return f"{CANONICAL_BASE}/CodeSystem/{questionnaire_id(instrument)}-answers"
 
 
 def link_id(item: Item) -> str:
@@ -97,19 +90,43 @@ def value_of(value: float) -> Json:
     return {"valueInteger": shown} if isinstance(shown, int) else {"valueDecimal": shown}
 
 
+def options(item: Item) -> tuple[int, ...]:
+    """The scores an item's answer may take, in order."""
+    return item.values or tuple(range(item.min, item.max + 1))
+
+
+def option(instrument: Instrument, item: Item, value: int) -> Json:
+    """The coding of the answer scored ``value``: its LOINC answer code where the
+    definition gives one, else the score under :func:`answer_system`; with the answer's
+    anchor as display and its score as the R4 ``ordinalValue`` extension.
+
+    >>> from measures import load_catalog
+    >>> catalog = load_catalog()
+    >>> option(catalog["phq9"], catalog["phq9"].items[0], 2)["code"]
+    'LA6570-1'
+    >>> coding = option(catalog["mood_nrs"], catalog["mood_nrs"].items[0], 7)
+    >>> coding["system"].endswith("/CodeSystem/mood-nrs-answers"), coding["code"]
+    (True, '7')
+    """
+    code = answer_codes(instrument).get(value)
+    display = dict(item.anchors).get(value)
+    coding: Json = loinc(code, display) if code else {}
+    if not code:
+        coding = {"system": answer_system(instrument), "code": str(value)}
+        coding["display"] = display or str(value)
+    coding["extension"] = [ordinal_extension(value)]
+    return coding
+
+
 def answer(instrument: Instrument, item: Item, value: float) -> Json:
-    """An item's answer: a LOINC answer coding with its ordinal where the definition
-    gives the value a code, else the number.
+    """An item's answer: the coding of its option (:func:`option`), or the number where
+    the value is none of the item's options.
 
     >>> from measures import load_catalog
     >>> phq9 = load_catalog()["phq9"]
     >>> answer(phq9, phq9.items[0], 2.0)["valueCoding"]["code"]
     'LA6570-1'
     """
-    code = answer_codes(instrument).get(int(value)) if float(value).is_integer() else None
-    if code is None or not item.loinc:
-        return value_of(value)
-    display = dict(item.anchors).get(int(value))
-    coding = loinc(code, display)
-    coding["extension"] = [ordinal_extension(value)]
-    return {"valueCoding": coding}
+    if float(value).is_integer() and int(value) in options(item):
+        return {"valueCoding": option(instrument, item, int(value))}
+    return value_of(value)

@@ -6,8 +6,9 @@ definition has them), and its primary score two Observations: the instrument's p
 whose member is the total, both derived from the response, the total carrying its
 severity band as interpretation. The client is a Patient, its id the client id and
 its identifier the client id under an identifier system. What the project's own
-FHIR importer takes back is what is written: an instrument without LOINC codes on
-its panel (or total) and on every item is not written (see :func:`fhir_resources`).
+FHIR importer takes back is what is written: each response names the canonical URL
+of its instrument's generated Questionnaire (``iop export questionnaires``), which
+the importer recognises, and an item without a LOINC code is named by its id.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.importers.fhir.codes import canonical
 from dashboard.reports.fhir_codes import (
     CLIENT_ID_SYSTEM,
     SEVERITY_SYSTEM,
     Json,
     answer,
-    canonical,
     derived_id,
-    exportable,
     fhir_id,
     link_id,
     loinc,
@@ -55,8 +55,11 @@ class FhirExport:
     resources: list[Json] = field(default_factory=list)
     administrations: int = 0
     clients: set[str] = field(default_factory=set)
-    #: Instrument abbreviation -> administrations not written (no LOINC codes to name them).
+    #: Measure -> administrations not written (no instrument of the catalog).
     left_out: dict[str, int] = field(default_factory=dict)
+    #: Administrations not written because they hold no answer and no total (a response
+    #: without an answer is no record a FHIR reader can use).
+    empty: int = 0
 
     def bundle(self) -> bytes:
         """A collection Bundle of every resource (fullUrl ``urn:uuid:``), as JSON."""
@@ -85,8 +88,9 @@ def fhir_resources(
     client id is no FHIR id; its ``identifier`` holds the client id under
     ``identifier_system``, by default :data:`CLIENT_ID_SYSTEM`), then for each
     administration its QuestionnaireResponse and, where it has a score, the panel and
-    total Observations. Administrations of instruments without LOINC codes are
-    counted in ``left_out``, not written. Rows are taken in client, measure and date
+    total Observations. A measure the catalog does not hold is counted in
+    ``left_out``, an administration without any answer or total in ``empty``; neither
+    is written. Rows are taken in client, measure and date
     order, so the same data gives the same file.
 
     Examples
@@ -108,11 +112,14 @@ def fhir_resources(
     ordered = table.sort("client_id", "measure", "administered_on", maintain_order=True)
     for row in ordered.iter_rows(named=True):
         instrument = catalog.instruments.get(str(row["measure"]))
-        if instrument is None or not exportable(instrument):
-            name = instrument.abbreviation if instrument else str(row["measure"])
+        if instrument is None:
+            name = str(row["measure"])
             export.left_out[name] = export.left_out.get(name, 0) + 1
             continue
         client = str(row["client_id"])
+        if not _answered(row, instrument):
+            export.empty += 1
+            continue
         if client not in patients:
             patients[client] = _patient(client, system)
         written += _administration(row, instrument, patients[client])
@@ -168,7 +175,7 @@ def _administration(row: Mapping[str, Any], instrument: Instrument, patient: Jso
         **common,
         "id": total_id,
         "code": _code(total_code, primary.label),
-        **value_of(float(score)),
+        **_total_value(float(score), primary.total_unit),
     }
     severity = row.get("severity")
     if isinstance(severity, str) and severity:
@@ -181,6 +188,12 @@ def _administration(row: Mapping[str, Any], instrument: Instrument, patient: Jso
         "hasMember": [{"reference": f"Observation/{total_id}"}],
     }
     return [response, panel, total]
+
+
+def _answered(row: Mapping[str, Any], instrument: Instrument) -> bool:
+    values = [row.get(item.id) for item in instrument.items]
+    values += [row.get("total")] if instrument.primary else []
+    return any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
 def _items(row: Mapping[str, Any], instrument: Instrument) -> Iterator[Json]:
@@ -198,17 +211,26 @@ def _items(row: Mapping[str, Any], instrument: Instrument) -> Iterator[Json]:
 
 def _stored_total(row: Mapping[str, Any], instrument: Instrument) -> Iterator[Json]:
     """A total stored with the administration (as a file gave it), as the answer of the
-    total's LOINC code, so it travels back: one that disagrees with the answers stays a
-    reported problem. Not written where the instrument has no total code."""
+    total's LOINC code (linkId ``total`` where it has none), on the primary score's
+    scale with its unit, so it travels back: one that disagrees with the answers stays
+    a reported problem."""
     stored, code = row.get("total"), instrument.codes.loinc_total
-    if stored is None or code is None or (isinstance(stored, float) and math.isnan(stored)):
+    primary = instrument.primary
+    if stored is None or primary is None or (isinstance(stored, float) and math.isnan(stored)):
         return
-    yield {
-        "linkId": code,
-        "definition": f"{loinc(code)['system']}/{code}",
-        "text": "Total score as stored",
-        "answer": [value_of(float(stored))],
-    }
+    entry: Json = {"linkId": code or "total"}
+    if code:
+        entry["definition"] = f"{loinc(code)['system']}/{code}"
+    entry["text"] = f"{primary.label} as stored"
+    entry["answer"] = [_total_value(float(stored), primary.total_unit)]
+    yield entry
+
+
+def _total_value(score: float, unit: str | None) -> Json:
+    if unit is None:
+        return value_of(score)
+    quantity = {"value": value_of(score).popitem()[1], "unit": unit}
+    return {"valueQuantity": quantity | {"system": "http://unitsofmeasure.org", "code": unit}}
 
 
 def _code(code: str | None, text: str) -> Json:

@@ -22,8 +22,8 @@ VALIDATORS = {
     "Observation": Observation,
 }
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-#: PHQ-9 with every item; PHQ-9 with item 8 missing (prorated); GAD-7; a stored PHQ-9
-#: total that disagrees with its answers; a WHO-5 (no LOINC codes: not written).
+#: PHQ-9 with every item; PHQ-9 with item 8 missing (prorated); GAD-7; a WHO-5 (no LOINC
+#: codes: its items named by their ids); a stored PHQ-9 total that disagrees with its answers.
 ROWS = (
     "C1,phq9,2026-01-05,1,2,3,0,1,2,3,0,1,",
     "C2,phq9,2026-01-12,1,2,3,0,1,2,3,,1,",
@@ -79,8 +79,8 @@ def test_each_administration_is_a_questionnaire_response_with_loinc_coded_answer
     resources = [e["resource"] for e in bundle["entry"]]
     _validated(resources)
     assert all(e["fullUrl"].startswith("urn:uuid:") for e in bundle["entry"])
-    assert "4 administrations of 3 clients" in summary
-    assert "not written (no LOINC code on every item, so not nameable in FHIR): WHO-5 1" in summary
+    assert "5 administrations of 3 clients" in summary
+    assert "not written" not in summary
     responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
     first = next(r for r in responses if r["subject"]["reference"] == "Patient/C1")
     assert first["status"] == "completed"
@@ -97,6 +97,17 @@ def test_each_administration_is_a_questionnaire_response_with_loinc_coded_answer
         r for r in responses if r["subject"]["reference"] == "Patient/C2" and len(r["item"]) == 8
     )
     assert "44253-3" not in [i["linkId"] for i in prorated["item"]]  # item 8 unanswered
+    who5 = next(r for r in responses if r["questionnaire"].endswith("/Questionnaire/who5"))
+    assert [i["linkId"] for i in who5["item"]] == ["item_1", "item_2", "item_3", "item_4", "item_5"]
+    coding = who5["item"][1]["answer"][0]["valueCoding"]
+    assert coding["system"].endswith("/CodeSystem/who5-answers")
+    assert (coding["code"], coding["extension"]) == ("2", [{"url": ORDINAL, "valueDecimal": 2}])
+    percent = next(
+        r
+        for r in resources
+        if r["resourceType"] == "Observation" and r.get("valueQuantity", {}).get("unit") == "%"
+    )
+    assert percent["valueQuantity"]["value"] == 28  # the WHO-5 total as a percentage
 
 
 def test_the_score_is_a_panel_whose_member_total_derives_from_the_response(tmp_path, stored):
@@ -144,8 +155,8 @@ def test_the_export_imports_again_with_nothing_rejected_and_the_same_scores(tmp_
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     assert iop("db", "upgrade", "--db", fresh).returncode == 0
     summary = _import(fresh, out)
-    assert "4 accepted + 0 duplicates + 0 rejected" in summary
-    before, after = _scores(stored, {"phq9", "gad7"}), _scores(fresh)
+    assert "5 accepted + 0 duplicates + 0 rejected" in summary
+    before, after = _scores(stored), _scores(fresh)
     assert before.keys() == after.keys()
     for key, row in before.items():
         again = after[key]
@@ -153,15 +164,16 @@ def test_the_export_imports_again_with_nothing_rejected_and_the_same_scores(tmp_
         assert [again.get(c, "") for c in items] == [row[c] for c in items], key
         assert [again[c] for c in SCORED] == [row[c] for c in SCORED], key
         # a stored total travels as it was (one that disagrees stays a reported problem);
-        # without one, the exported total is stored
-        assert again["total"] == (row["total"] or row["score"]), key
+        # without one, the total Observation of a LOINC-coded total is stored
+        coded = key[1] in {"phq9", "gad7"}
+        assert again["total"] == (row["total"] or (row["score"] if coded else "")), key
     assert "disagree" in before["C3", "phq9", "2026-02-02"]["problems"]
 
 
 def test_only_the_clients_asked_for_are_exported_and_the_export_is_audited(tmp_path, stored):
     out = tmp_path / "c2.json"
     summary = _export(stored, out, "--client", "C2")
-    assert "2 administrations of 1 clients" in summary
+    assert "3 administrations of 1 clients" in summary
     resources = [e["resource"] for e in json.loads(out.read_text())["entry"]]
     assert {r["subject"]["reference"] for r in resources if "subject" in r} == {"Patient/C2"}
     with sqlite3.connect(stored.removeprefix("sqlite:///")) as connection:
@@ -181,14 +193,21 @@ def test_only_the_clients_asked_for_are_exported_and_the_export_is_audited(tmp_p
 
 @pytest.mark.slow
 def test_the_demo_exports_and_imports_again_unchanged(tmp_path, demo_url):
+    clients = [f"C00{n:02d}" for n in range(20, 36)]  # every instrument of the demo
     out = tmp_path / "demo.ndjson"
-    _export(demo_url, out)
+    summary = _export(demo_url, out, *(a for c in clients for a in ("--client", c)))
+    assert "not written: 1 administrations without any answer or total" in summary
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     assert iop("db", "upgrade", "--db", fresh).returncode == 0
     summary = _import(fresh, out)
     assert " 0 rejected" in summary
     after = _scores(fresh)
-    before = _scores(demo_url, {key[1] for key in after})
+    before = {
+        k: r for k, r in _scores(demo_url).items() if k[0] in clients and r["items_answered"] != "0"
+    }
+    assert {k[1] for k in before} >= {"phq9", "gad7", "who5", "pacs", "mood_nrs", "bam_r"}
     assert before.keys() == after.keys()
     for key, row in before.items():
+        items = [c for c in row if c.startswith("item_")]
+        assert [after[key].get(c, "") for c in items] == [row[c] for c in items], key
         assert [after[key][c] for c in SCORED] == [row[c] for c in SCORED], key
