@@ -140,6 +140,44 @@ def fhir(
         )
 
 
+@app.command("questionnaires")
+def questionnaires(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Write Questionnaire-<id>.json here, one per instrument (made if missing).",
+        ),
+    ],
+) -> None:
+    """A FHIR R4 Questionnaire for every instrument of the program's catalog.
+
+    Generated from the definitions: LOINC codes where they have them, each answer
+    option a coding (the LOINC answer code where there is one) with its score as the
+    ordinalValue extension, the copyright statement, and the published item wording
+    only where the licence allows it (else a placeholder). Forms built from them with
+    FHIR tools (LHC-Forms, SDC renderers) collect responses `iop import` takes back.
+    No client data is read.
+    """
+    from dashboard.cli.output import EXIT_USAGE, fail, write_atomically
+    from dashboard.importers.fhir.codes import questionnaire_id
+    from dashboard.reports.fhir_questionnaire import questionnaire_json
+
+    catalog = load_program_catalog()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot make the folder {out}: {exc.strerror}", EXIT_USAGE)
+    for instrument in catalog:
+        write_atomically(
+            out / f"Questionnaire-{questionnaire_id(instrument)}.json",
+            questionnaire_json(instrument),
+        )
+    typer.echo(f"{out}: {len(catalog)} Questionnaires")
+
+
 def spreadsheet_scores(table: pl.DataFrame) -> pl.DataFrame:
     """The score table's columns for a worksheet: the CSV's, numbers kept as numbers and
     the administration dates as date cells (kept as written if any is not a plain date)."""

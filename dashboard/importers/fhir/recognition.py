@@ -78,9 +78,10 @@ class Recogniser:
         """The instrument ``clues`` tell, with the evidence; or the reason none is told."""
         codes, questionnaire = self.codes, clues.questionnaire
         url = questionnaire.resource.get("url") if questionnaire else None
-        generated = codes.generated_by(clues.canonical) or codes.generated_by(url)
-        if generated is not None:
-            return Recognised(generated, BY_URL, generated=True)
+        for evidence, named in ((BY_QUESTIONNAIRE, url), (BY_URL, clues.canonical)):
+            generated = codes.generated_by(named)
+            if generated is not None:
+                return Recognised(generated, evidence, generated=True)
         panel = [c for c in codes.codes_in(clues.canonical) if c in codes.panels]
         steps: list[tuple[str, list[str]]] = [(BY_URL, panel)]
         if questionnaire is not None:
