@@ -90,8 +90,9 @@ def fhir_resources(
     administration its QuestionnaireResponse and, where it has a score, the panel and
     total Observations. A measure the catalog does not hold is counted in
     ``left_out``, an administration without any answer or total in ``empty``; neither
-    is written. Rows are taken in client, measure and date
-    order, so the same data gives the same file.
+    is written. Rows are taken in client, measure and date order, so the same data
+    gives the same file and the same ids, whoever exports it (an id comes from the
+    client, measure, time and, for two administrations at one time, their order).
 
     Examples
     --------
@@ -110,6 +111,7 @@ def fhir_resources(
     patients: dict[str, Json] = {}
     written: list[Json] = []
     ordered = table.sort("client_id", "measure", "administered_on", maintain_order=True)
+    seen: dict[tuple[str, str, str], int] = {}
     for row in ordered.iter_rows(named=True):
         instrument = catalog.instruments.get(str(row["measure"]))
         if instrument is None:
@@ -122,7 +124,9 @@ def fhir_resources(
             continue
         if client not in patients:
             patients[client] = _patient(client, system)
-        written += _administration(row, instrument, patients[client])
+        same = (client, instrument.id, str(row["administered_on"]))
+        seen[same] = seen.get(same, 0) + 1
+        written += _administration(row, instrument, patients[client], seen[same])
         export.administrations += 1
         export.clients.add(client)
     export.resources = [*patients.values(), *written]
@@ -137,9 +141,12 @@ def _patient(client: str, system: str) -> Json:
     }
 
 
-def _administration(row: Mapping[str, Any], instrument: Instrument, patient: Json) -> list[Json]:
+def _administration(
+    row: Mapping[str, Any], instrument: Instrument, patient: Json, occurrence: int
+) -> list[Json]:
     client, when = str(row["client_id"]), str(row["administered_on"])
-    key = (client, instrument.id, when, str(row.get("source_id") or ""))
+    # the n-th administration of the client, measure and time (two sources may give one)
+    key = (client, instrument.id, when, str(occurrence))
     subject = {
         "reference": f"Patient/{patient['id']}",
         "identifier": patient["identifier"][0],
