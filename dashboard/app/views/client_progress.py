@@ -364,8 +364,8 @@ def _report(context: AppContext, record: ClientRecord) -> None:
             as_of=as_of,
         )
 
-    pdf, fhir = st.columns(2)
-    pdf.download_button(
+    buttons = st.container(horizontal=True)
+    buttons.download_button(
         "Download the PDF report",
         data=built_on_click(context, build),
         file_name=f"report-{client_id}.pdf",
@@ -373,7 +373,7 @@ def _report(context: AppContext, record: ClientRecord) -> None:
         icon=":material/picture_as_pdf:",
         on_click="ignore",
     )
-    fhir.download_button(
+    buttons.download_button(
         "Download the scores for the EHR (FHIR)",
         data=built_on_click(context, _fhir_bundle(context, client_id)),
         file_name=f"fhir-{client_id}.json",
