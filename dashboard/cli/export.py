@@ -133,6 +133,12 @@ def fhir(
     if export.left_out:
         left = ", ".join(f"{name} {n}" for name, n in sorted(export.left_out.items()))
         typer.echo(f"not written (no instrument of the catalog): {left}")
+    if export.derived_patients:
+        typer.echo(
+            f"{export.derived_patients} client ids are no FHIR resource ids (they hold '_'): "
+            "their Patients have derived ids, so import this file with "
+            f"--patient-system {export.identifier_system} to name them by identifier"
+        )
     if export.empty:
         typer.echo(
             f"not written: {export.empty} administrations without any answer or total "

@@ -60,6 +60,11 @@ class FhirExport:
     #: Administrations not written because they hold no answer and no total (a response
     #: without an answer is no record a FHIR reader can use).
     empty: int = 0
+    #: The identifier system of the Patients' client ids.
+    identifier_system: str = CLIENT_ID_SYSTEM
+    #: Clients whose id is no FHIR id (it holds '_'): their Patient has a derived id, and
+    #: an import names them by identifier only with this system set.
+    derived_patients: int = 0
 
     def bundle(self) -> bytes:
         """A collection Bundle of every resource (fullUrl ``urn:uuid:``), as JSON."""
@@ -107,7 +112,7 @@ def fhir_resources(
     (9, 'Mild')
     """
     system = identifier_system or CLIENT_ID_SYSTEM
-    export = FhirExport()
+    export = FhirExport(identifier_system=system)
     patients: dict[str, Json] = {}
     written: list[Json] = []
     ordered = table.sort("client_id", "measure", "administered_on", maintain_order=True)
@@ -130,6 +135,7 @@ def fhir_resources(
         export.administrations += 1
         export.clients.add(client)
     export.resources = [*patients.values(), *written]
+    export.derived_patients = sum(p["id"] != c for c, p in patients.items())
     return export
 
 

@@ -211,3 +211,17 @@ def test_the_demo_exports_and_imports_again_unchanged(tmp_path, demo_url):
         items = [c for c in row if c.startswith("item_")]
         assert [after[key].get(c, "") for c in items] == [row[c] for c in items], key
         assert [after[key][c] for c in SCORED] == [row[c] for c in SCORED], key
+
+
+def test_a_client_id_that_is_no_fhir_id_comes_back_by_its_identifier(tmp_path, db):
+    source = tmp_path / "in.csv"
+    source.write_text(f"{HEADER}\nC_1,phq9,2026-01-05,1,2,3,0,1,2,3,0,1\n")
+    _import(db, source)
+    out = tmp_path / "out.json"
+    summary = _export(db, out)
+    system = "http://iop-outcomes.org/fhir/sid/client-id"
+    assert f"import this file with --patient-system {system}" in summary
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert iop("db", "upgrade", "--db", fresh).returncode == 0
+    _import(fresh, out, "--patient-system", system)
+    assert list(_scores(fresh)) == [("C_1", "phq9", "2026-01-05")]
