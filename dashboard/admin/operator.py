@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 import sqlalchemy as sa
 
 from dashboard.auth.permissions import Action, require
 from dashboard.auth.viewer import Viewer
-from dashboard.store import schema
+from dashboard.store import schema, tables
 from dashboard.store.audit import record_event
 from dashboard.store.engine import read, write
 from dashboard.store.exports import scores_table
@@ -37,25 +39,38 @@ def upgrade_schema(engine: sa.Engine, viewer: Viewer) -> tuple[str | None, str]:
 
 
 def export_scores(
-    engine: sa.Engine, viewer: Viewer, *, catalog: Catalog, destination: str
+    engine: sa.Engine,
+    viewer: Viewer,
+    *,
+    catalog: Catalog,
+    destination: str,
+    clients: Sequence[str] | None = None,
+    kind: str = "scores",
 ) -> pl.DataFrame:
     """Every stored administration with its scores, all clients (audited with ``destination``).
 
-    For the operator only: no account reads the whole program's records.
+    For the operator only: no account reads the whole program's records. ``clients``
+    (client codes) narrows it to those clients; the audit row names them, the rows and
+    the clients found, and ``kind`` (what the file is: ``scores``, ``fhir``).
     Raises :class:`ExportNotAudited` when the audit row cannot be written (a read-only
     or full database, a lock held too long): no export leaves unaudited.
     """
     require(viewer, Action.EXPORT_SCORES)
+    where = None if clients is None else tables.clients.c.code.in_(sorted(set(clients)))
     with read(engine) as connection:
-        table = scores_table(connection, catalog)
+        table = scores_table(connection, catalog, where=where)
+    detail: dict[str, object] = {"rows": table.height, "file": destination}
+    if clients is not None:
+        detail["clients_asked"] = sorted(set(clients))
+        detail["clients"] = table["client_id"].n_unique() if table.height else 0
     try:
         with write(engine, changes=False) as connection:
             record_event(
                 connection,
                 actor=viewer.username,
                 action="export",
-                resource_type="scores",
-                detail={"rows": table.height, "file": destination},
+                resource_type=kind,
+                detail=detail,
             )
     except Exception as exc:
         fault = database_fault(exc)

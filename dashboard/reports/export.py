@@ -1,5 +1,6 @@
 """Reports leaving the system, checked and audited with each client they concern: a
-client's progress report, the weekly review packet and the agenda spreadsheet."""
+client's progress report and FHIR record, the weekly review packet and the agenda
+spreadsheet."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from dashboard import access
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
 from dashboard.reports.client_report import client_report_pdf
+from dashboard.reports.fhir_out import fhir_resources
 from dashboard.review.record import load_client_record, with_assessments
 from dashboard.review.reference import Reference
 from dashboard.store.audit import record_event
 from dashboard.store.engine import read, write
+from dashboard.store.exports import administered_on
 from measures import Catalog
 from measures.program import ProgramConfig
 
@@ -60,6 +64,43 @@ def export_client_report(
     return pdf
 
 
+def export_client_fhir(
+    engine: sa.Engine,
+    viewer: Viewer,
+    client_id: str,
+    *,
+    catalog: Catalog,
+    identifier_system: str | None = None,
+) -> bytes:
+    """The client's administrations and scores as a FHIR R4 Bundle, read with ``viewer``'s
+    access (as ``iop export fhir`` writes them, see :mod:`.fhir_out`).
+
+    Needs ``EXPORT_CLIENT`` and a client the viewer may read (the same answer whether
+    the id exists or not); every attempt is audited as ``export-fhir`` with the
+    client's id (``refused``, then :class:`NotPermitted` raised).
+    """
+    try:
+        require(viewer, Action.EXPORT_CLIENT)
+        with read(engine) as connection:
+            client_pk = access.client_pk_of(connection, viewer, client_id)
+            if client_pk is None:
+                msg = "no client with this id in your caseload"
+                raise NotPermitted(msg)
+            table = access.scored_administrations(
+                connection, viewer, catalog, client_pks=[client_pk]
+            )
+    except NotPermitted:
+        _audit(engine, viewer, client_id, outcome="refused", detail={}, action="export-fhir")
+        raise
+    export = fhir_resources(
+        table.with_columns(administered_on()), catalog, identifier_system=identifier_system
+    )
+    bundle = export.bundle()
+    detail: dict[str, object] = {"administrations": export.administrations, "bytes": len(bundle)}
+    _audit(engine, viewer, client_id, outcome="ok", detail=detail, action="export-fhir")
+    return bundle
+
+
 def generated_by(viewer: Viewer, requested_by: str | None = None) -> str:
     """Who made a report, as its footer says it: the person, not an account's username.
 
@@ -79,13 +120,19 @@ def generated_by(viewer: Viewer, requested_by: str | None = None) -> str:
 
 
 def _audit(
-    engine: sa.Engine, viewer: Viewer, client_id: str, *, outcome: str, detail: dict[str, object]
+    engine: sa.Engine,
+    viewer: Viewer,
+    client_id: str,
+    *,
+    outcome: str,
+    detail: dict[str, object],
+    action: str = "export-report",
 ) -> None:
     with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=viewer.username,
-            action="export-report",
+            action=action,
             resource_type="client",
             resource_id=client_id,
             outcome=outcome,

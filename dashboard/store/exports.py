@@ -11,6 +11,17 @@ from measures.fastpath import SCORE_TABLE_COLUMNS
 from measures.totals import primary_scale_names
 
 
+def administered_on() -> pl.Expr:
+    """``administered_at`` as the files write it: the day, or the day and wall-clock time."""
+    when = pl.col("administered_at")
+    return (
+        pl.when(when.dt.time() == pl.time(0))
+        .then(when.dt.strftime("%Y-%m-%d"))
+        .otherwise(when.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+        .alias("administered_on")
+    )
+
+
 def scores_table(
     connection: sa.Connection, catalog: Catalog, *, where: sa.ColumnElement[bool] | None = None
 ) -> pl.DataFrame:
@@ -21,13 +32,7 @@ def scores_table(
     ``source_id`` and ``import_id``.
     """
     stored = read_administrations(connection, catalog, where=where, history=True)
-    when = pl.col("administered_at")
-    stored = stored.with_columns(
-        pl.when(when.dt.time() == pl.time(0))
-        .then(when.dt.strftime("%Y-%m-%d"))
-        .otherwise(when.dt.strftime("%Y-%m-%dT%H:%M:%S"))
-        .alias("administered_on")
-    )
+    stored = stored.with_columns(administered_on())
     # a stored total is on the primary score's scale: say which where there are two
     scales = primary_scale_names(list(catalog))
     stored = stored.with_columns(

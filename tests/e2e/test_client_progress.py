@@ -5,6 +5,7 @@ expects; the PDF report is drawn and audited once per download, with its client.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 
 import pytest
@@ -96,3 +97,23 @@ def test_each_download_of_the_pdf_report_is_audited_once_with_its_client(open_pa
         with open(download.value.path(), "rb") as pdf:
             assert pdf.read(4) == b"%PDF"
         assert _audit(e2e_database, "export-report")[len(before) :] == ["C0212"] * downloads
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_fhir_download_is_a_bundle_of_the_client_audited_once(open_page, e2e_database, width):
+    page = open_page("/client_progress?client=C0212", width=width)
+    sign_in(page, "clinician")
+    _shows(page, SECOND)
+    button = page.get_by_role("button", name="Download the scores for the EHR (FHIR)")
+    button.scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / f"client-progress-fhir-{width}.png", full_page=False)
+    before = _audit(e2e_database, "export-fhir")
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    assert download.value.suggested_filename == "fhir-C0212.json"
+    with open(download.value.path(), encoding="utf-8") as file:
+        bundle = json.load(file)
+    assert bundle["resourceType"] == "Bundle"
+    subjects = {e["resource"]["subject"]["reference"] for e in bundle["entry"][1:]}
+    assert subjects == {"Patient/C0212"}
+    assert _audit(e2e_database, "export-fhir")[len(before) :] == ["C0212"]

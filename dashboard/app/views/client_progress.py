@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
@@ -362,7 +364,8 @@ def _report(context: AppContext, record: ClientRecord) -> None:
             as_of=as_of,
         )
 
-    st.download_button(
+    buttons = st.container(horizontal=True)
+    buttons.download_button(
         "Download the PDF report",
         data=built_on_click(context, build),
         file_name=f"report-{client_id}.pdf",
@@ -370,3 +373,31 @@ def _report(context: AppContext, record: ClientRecord) -> None:
         icon=":material/picture_as_pdf:",
         on_click="ignore",
     )
+    buttons.download_button(
+        "Download the scores for the EHR (FHIR)",
+        data=built_on_click(context, _fhir_bundle(context, client_id)),
+        file_name=f"fhir-{client_id}.json",
+        mime="application/fhir+json",
+        icon=":material/download:",
+        on_click="ignore",
+        help=(
+            "Every administration of this client with its scores, as a FHIR R4 Bundle "
+            "(QuestionnaireResponses and Observations) for the health record."
+        ),
+    )
+
+
+def _fhir_bundle(context: AppContext, client_id: str) -> Callable[[Viewer], bytes]:
+    """The client's FHIR Bundle, built and audited (``export-fhir``) when downloaded."""
+    from dashboard.reports.export import export_client_fhir
+
+    def build(viewer: Viewer) -> bytes:
+        return export_client_fhir(
+            context.engine,
+            viewer,
+            client_id,
+            catalog=context.catalog,
+            identifier_system=context.settings.patient_identifier_system,
+        )
+
+    return build

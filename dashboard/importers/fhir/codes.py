@@ -10,6 +10,9 @@ from measures.catalog import Catalog
 from measures.definition import Instrument
 
 LOINC = "http://loinc.org"
+#: The base of the canonical URLs of the Questionnaires this project generates
+#: (``iop export questionnaires``): ``<base>/Questionnaire/<instrument id>``.
+CANONICAL_BASE = "http://iop-outcomes.org/fhir"
 
 _LOINC_LIKE = re.compile(r"(?<!\d)\d{1,7}-\d(?!\d)")
 
@@ -41,6 +44,20 @@ class CatalogCodes:
                 if item.loinc:
                     self.items.setdefault(item.loinc, []).append(instrument)
         self.known = frozenset(self.panels) | frozenset(self.totals) | frozenset(self.items)
+        self.generated = {canonical(i): i for i in catalog}
+
+    def generated_by(self, url: object) -> Instrument | None:
+        """The instrument whose generated Questionnaire has the canonical ``url``
+        (a ``|version`` ignored), or None.
+
+        >>> from measures import load_catalog
+        >>> codes = CatalogCodes(load_catalog())
+        >>> codes.generated_by(CANONICAL_BASE + "/Questionnaire/who5|1").id
+        'who5'
+        """
+        if not isinstance(url, str):
+            return None
+        return self.generated.get(url.strip().split("|")[0])
 
     def columns(self, instrument: Instrument) -> dict[str, str]:
         """Item LOINC code -> ``item_k``, and the total code -> ``total``."""
@@ -105,6 +122,21 @@ class CatalogCodes:
             f"item codes {listed} are items of {names(holding)}; "
             "the panel code is needed to tell which"
         )
+
+
+def questionnaire_id(instrument: Instrument) -> str:
+    """The id of an instrument's generated Questionnaire (its catalog id as a FHIR id).
+
+    >>> from measures import load_catalog
+    >>> questionnaire_id(load_catalog()["audit_c"])
+    'audit-c'
+    """
+    return instrument.id.replace("_", "-")
+
+
+def canonical(instrument: Instrument) -> str:
+    """The canonical URL of the Questionnaire generated for ``instrument``."""
+    return f"{CANONICAL_BASE}/Questionnaire/{questionnaire_id(instrument)}"
 
 
 def _has_codes(instrument: Instrument) -> bool:

@@ -19,6 +19,7 @@ def item_columns(
     recogniser: Recogniser,
     *,
     by_text: bool,
+    generated: bool = False,
 ) -> tuple[dict[str, str], bool]:
     """linkId -> ``item_k`` or ``total``, and whether the items were told by their texts.
 
@@ -27,10 +28,16 @@ def item_columns(
     item texts do when they tell every item (or the instrument was recognised
     by them, ``by_text``); else a given Questionnaire's choice questions are
     matched to the items in order when the counts agree, and any of them whose
-    text is another item's stops that. Raises :class:`Unreadable` when the
-    items cannot be told.
+    text is another item's stops that. A response to the instrument's generated
+    Questionnaire (``generated``) names an item without a code by its id, and a total
+    without a code by ``total``. Raises
+    :class:`Unreadable` when the items cannot be told.
     """
     columns = _by_code(instrument, questionnaire, answered, recogniser)
+    if generated:
+        ids = {item.id: item.id for item in instrument.items if not item.loinc}
+        ids |= {} if "total" in columns.values() else {"total": "total"}
+        columns |= {k: ids[k] for k, _ in answered if k in ids and k not in columns}
     texts = False
     if set(columns.values()) <= {"total"}:
         told = _by_text(instrument, questionnaire, answered, recogniser)

@@ -1,6 +1,8 @@
 """Which catalog instrument a QuestionnaireResponse answers, and what told it.
 
-The evidence is tried in this order, the first that decides winning: a catalog
+The evidence is tried in this order, the first that decides winning: the
+canonical URL of a Questionnaire this project generates for a catalog instrument
+(``iop export questionnaires``), named by the response or given; a catalog
 panel code in the questionnaire's canonical URL; the Questionnaire itself when
 given (found by URL, ``Questionnaire/id`` or identifier) and its codes; the
 LOINC codes in the answered items' ``definition`` (read even from a malformed
@@ -49,6 +51,9 @@ class Recognised:
     instrument: Instrument | None
     evidence: str | None = None
     reason: str | None = None
+    #: Told by the canonical URL of the instrument's generated Questionnaire, whose
+    #: linkIds are the item codes or, for an item without one, the item's id.
+    generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ class Recogniser:
     def recognise(self, clues: Clues) -> Recognised:
         """The instrument ``clues`` tell, with the evidence; or the reason none is told."""
         codes, questionnaire = self.codes, clues.questionnaire
+        url = questionnaire.resource.get("url") if questionnaire else None
+        for evidence, named in ((BY_QUESTIONNAIRE, url), (BY_URL, clues.canonical)):
+            generated = codes.generated_by(named)
+            if generated is not None:
+                return Recognised(generated, evidence, generated=True)
         panel = [c for c in codes.codes_in(clues.canonical) if c in codes.panels]
         steps: list[tuple[str, list[str]]] = [(BY_URL, panel)]
         if questionnaire is not None:

@@ -50,7 +50,12 @@ def read_response(response: Json, record: Record, support: Support, recogniser: 
     record.evidence = recognised.evidence
     try:
         columns, by_text = item_columns(
-            instrument, questionnaire, answered, recogniser, by_text=recognised.evidence == BY_TEXT
+            instrument,
+            questionnaire,
+            answered,
+            recogniser,
+            by_text=recognised.evidence == BY_TEXT,
+            generated=recognised.generated,
         )
     except Unreadable as exc:
         record.problems.append(exc.problem)
