@@ -10,18 +10,26 @@ from typing import Any, Literal
 import polars as pl
 
 from dashboard.privacy.periods import Granularity, block_span
-from dashboard.store.tables import CLIENT_ATTRIBUTES, DISCHARGE_REASONS
+from dashboard.store.tables import CLIENT_ATTRIBUTES, DISCHARGE_REASONS, LEVELS_OF_CARE
 
 #: Which date of an episode places it in the cohort's period.
 PeriodOf = Literal["admitted", "discharged"]
 #: The categories a cohort may filter on (each a column of the episodes frame), in the
 #: order a definition is read out.
-CATEGORIES = ("site", "track", "clinician", "discharge_reason", *CLIENT_ATTRIBUTES)
+CATEGORIES = (
+    "site",
+    "track",
+    "clinician",
+    "discharge_reason",
+    "level_of_care",
+    *CLIENT_ATTRIBUTES,
+)
 _WORDS = {
     "site": "site",
     "track": "track",
     "clinician": "clinician",
     "discharge_reason": "discharge reason",
+    "level_of_care": "level of care at admission",
     "age_band": "age band",
     "gender": "gender",
     "primary_substance": "primary substance",
@@ -77,10 +85,14 @@ class Cohort:
         if empty:
             msg = f"no value chosen for {', '.join(empty)}: choose one or leave it out"
             raise ValueError(msg)
-        reasons = set(self.categories.get("discharge_reason", ())) - set(DISCHARGE_REASONS)
-        if reasons:
-            msg = f"unknown discharge reason(s): {', '.join(sorted(reasons))}"
-            raise ValueError(msg)
+        for name, known in (
+            ("discharge_reason", DISCHARGE_REASONS),
+            ("level_of_care", LEVELS_OF_CARE),
+        ):
+            unknown_values = set(self.categories.get(name, ())) - set(known)
+            if unknown_values:
+                msg = f"unknown {_WORDS[name]}(s): {', '.join(sorted(unknown_values))}"
+                raise ValueError(msg)
 
     def describe(self) -> str:
         """The definition in words, shown with every figure drawn from the cohort."""

@@ -89,6 +89,10 @@ def test_a_saved_cohort_reads_back_the_same() -> None:
         ({"categories": {"postcode": ("AB1",)}}, "unknown cohort category: postcode"),
         ({"categories": {"site": ()}}, "no value chosen for site"),
         ({"categories": {"discharge_reason": ("fled",)}}, "unknown discharge reason(s): fled"),
+        (
+            {"categories": {"level_of_care": ("iop", "spa")}},
+            "unknown level of care at admission(s): spa",
+        ),
     ],
 )
 def test_a_definition_that_cannot_be_used_says_why(options: dict, message: str) -> None:
