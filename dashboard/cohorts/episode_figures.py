@@ -1,5 +1,6 @@
-"""A cohort's episode figures: admissions, how episodes ended, length of stay, attendance
-and substance use at the first and last BAM-R, from its stored episode outcomes."""
+"""A cohort's episode figures: admissions, how episodes ended, length of stay, attendance,
+substance use at the first and last BAM-R and safety flags followed up within a day, from
+its stored episode outcomes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ COLUMNS = (
     "use_last_low",
     "use_last_high",
     "abstinent_last",
+    "safety_flags",
+    "safety_flags_closed_in_day",
 )
 
 
@@ -46,6 +49,8 @@ class EpisodeFigures:
     each episode's share of scheduled days attended. Substance use compares the first and
     the last BAM-R of the discharged episodes that have a later one (``use_paired``
     episodes); ``abstinent_at_end`` is the share with no use at that last one.
+    ``safety_closed_in_day`` is the share of the cohort's safety flags closed with a
+    follow-up within a day (measurement-based care fidelity).
     """
 
     admissions: int
@@ -57,6 +62,7 @@ class EpisodeFigures:
     use_at_start: UseDays
     use_at_end: UseDays
     abstinent_at_end: Estimate
+    safety_closed_in_day: Estimate
 
 
 def episode_figures(outcomes: pl.DataFrame) -> EpisodeFigures:
@@ -79,12 +85,15 @@ def episode_figures(outcomes: pl.DataFrame) -> EpisodeFigures:
     ...     "use_last_on": [dt.date(2026, 8, 30), None, None],
     ...     "use_last_low": [0, None, None], "use_last_high": [0, None, None],
     ...     "abstinent_last": [True, None, None],
+    ...     "safety_flags": [1, 0, 1], "safety_flags_closed_in_day": [1, 0, 0],
     ... })
     >>> figures = episode_figures(rows)
     >>> figures.admissions, figures.discharged, figures.endings["completed"].estimate
     (3, 2, 0.5)
     >>> figures.length_of_stay.median, figures.use_paired, figures.abstinent_at_end.estimate
     (26.0, 1, 1.0)
+    >>> figures.safety_closed_in_day.estimate
+    0.5
     """
     discharged = outcomes.filter(pl.col("discharged_on").is_not_null())
     ended = discharged.height
@@ -110,4 +119,12 @@ def episode_figures(outcomes: pl.DataFrame) -> EpisodeFigures:
             low=mean_interval(paired["use_last_low"]), high=mean_interval(paired["use_last_high"])
         ),
         abstinent_at_end=proportion(int(paired["abstinent_last"].sum()), paired.height),
+        safety_closed_in_day=_safety(outcomes),
     )
+
+
+def _safety(outcomes: pl.DataFrame) -> Estimate:
+    flags = int(outcomes["safety_flags"].sum())
+    if flags == 0:
+        return Estimate.lacking("no safety flags in the cohort", n=0)
+    return proportion(int(outcomes["safety_flags_closed_in_day"].sum()), flags)

@@ -22,6 +22,8 @@ def _rows(**columns: list) -> pl.DataFrame:
         "episode_id": list(range(1, n + 1)),
         "days_scheduled": [0] * n,
         "days_attended": [0] * n,
+        "safety_flags": [0] * n,
+        "safety_flags_closed_in_day": [0] * n,
     }
     schema = {
         "episode_id": pl.Int64,
@@ -37,6 +39,8 @@ def _rows(**columns: list) -> pl.DataFrame:
         "use_last_low": pl.Int64,
         "use_last_high": pl.Int64,
         "abstinent_last": pl.Boolean,
+        "safety_flags": pl.Int64,
+        "safety_flags_closed_in_day": pl.Int64,
     }
     return pl.DataFrame(base | columns, schema=schema)
 
@@ -59,6 +63,7 @@ def test_one_bam_r_is_no_change_and_an_active_episode_has_no_ending() -> None:
     assert figures.abstinent_at_end.estimate == 0.0
     assert figures.endings["left_early"].estimate == 0.0
     assert figures.attendance.missing == "needs at least 2 values, has 0 values"
+    assert figures.safety_closed_in_day.missing == "no safety flags in the cohort"
 
 
 def test_nothing_discharged_gives_no_ending_and_no_length_of_stay() -> None:
