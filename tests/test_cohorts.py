@@ -85,3 +85,40 @@ def test_the_stored_outcomes_are_what_rescoring_every_administration_gives(demo_
     stored = outcomes(demo_engine)
     assert stored.height > 100
     same_rows(stored, rescored(demo_engine, **period))
+
+
+def test_the_client_attributes_a_program_imported_narrow_a_cohort(demo_engine):
+    """The demo's client attributes (data/fixtures/client_attributes.csv) reach the
+    directors' episodes, and a cohort keeps the episodes of the clients that have them."""
+    import sqlalchemy as sa
+
+    from dashboard.cohorts.definition import Cohort
+    from dashboard.demo import FIXTURES
+    from dashboard.privacy.periods import Granularity
+
+    with read(demo_engine) as connection:
+        frame = stored_outcomes(
+            connection,
+            viewer_of(demo_engine, "director"),
+            columns=["episode_id", "client_id", "admitted_on", "discharged_on", "track", "payer"],
+            discharged_to=clock.today(),
+        )
+        codes = dict(connection.execute(sa.text("SELECT id, code FROM clients")).all())
+    imported = pl.read_csv(FIXTURES / "client_attributes.csv", infer_schema=False)
+    payer_of = dict(imported.select("client_id", "payer").iter_rows())
+    stored = [(codes[client], payer) for client, payer in frame.select("client_id", "payer").rows()]
+    assert stored == [(code, payer_of[code]) for code, _ in stored]
+    assert frame["payer"].null_count() < frame.height
+
+    year = str(frame["discharged_on"].max().year)
+    cohort = Cohort(
+        name="Co-occurring on Medicaid",
+        granularity=Granularity.YEAR,
+        block=year,
+        categories={"track": ("co_occurring",), "payer": ("medicaid",)},
+    )
+    kept = frame.filter(cohort.episode_filter())
+    assert kept.height > 0
+    assert set(kept["payer"]) == {"medicaid"}
+    assert set(kept["track"]) == {"co_occurring"}
+    assert (kept["discharged_on"].dt.year() == int(year)).all()

@@ -147,7 +147,7 @@ STORED_NAMES: dict[str, Any] = {
     "track": pl.String,
     "track_name": pl.String,
     "clinician": pl.String,
-}
+} | dict.fromkeys(t.CLIENT_ATTRIBUTES, pl.String)
 
 
 def stored_outcomes(
@@ -159,7 +159,8 @@ def stored_outcomes(
     discharged_to: dt.date | None = None,
 ) -> pl.DataFrame:
     """Stored outcome rows of the episodes at the viewer's sites (``columns`` of
-    ``episode_outcomes``, and of :data:`STORED_NAMES`), discharged in the period when
+    ``episode_outcomes``, and of :data:`STORED_NAMES`: names of the site, track and
+    clinician, and the client attributes, null where not imported), discharged in the period when
     either end is given (from the first, or to the last, when only one is).
 
     For cohort aggregates only: the caller reduces them to counts and rates. Read as
@@ -171,7 +172,7 @@ def stored_outcomes(
         "track": t.tracks.c.code,
         "track_name": t.tracks.c.name,
         "clinician": t.clinicians.c.display_name,
-    }
+    } | {name: t.client_attributes.c[name] for name in t.CLIENT_ATTRIBUTES}
     selected = []
     schema: dict[str, Any] = {}
     for name in columns:
@@ -190,6 +191,7 @@ def stored_outcomes(
             .join(t.sites, t.sites.c.id == _O.site_id)
             .join(t.tracks, t.tracks.c.id == _O.track_id)
             .outerjoin(t.clinicians, t.clinicians.c.id == _O.clinician_id)
+            .outerjoin(t.client_attributes, t.client_attributes.c.client_id == _O.client_id)
         )
         .where(site_scope(viewer))
     )

@@ -20,6 +20,7 @@ class Action(StrEnum):
     EXPORT_CLIENT = "export-client"
     VIEW_CASELOAD = "view-caseload"
     VIEW_COHORTS = "view-cohorts"
+    SAVE_COHORTS = "save-cohorts"
     MANAGE_USERS = "manage-users"
     MANAGE_IMPORTS = "manage-imports"
     VIEW_AUDIT = "view-audit"
@@ -57,7 +58,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_PLAN,
         }
     ),
-    Role.DIRECTOR: frozenset({Action.VIEW_COHORTS}),
+    Role.DIRECTOR: frozenset({Action.VIEW_COHORTS, Action.SAVE_COHORTS}),
     Role.ADMIN: frozenset(
         {Action.MANAGE_USERS, Action.MANAGE_IMPORTS, Action.VIEW_AUDIT, Action.VIEW_NOTIFICATIONS}
     ),

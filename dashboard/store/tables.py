@@ -531,3 +531,15 @@ episode_outcome_queue = sa.Table(
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
     sa.Column("episode_id", sa.Integer, nullable=False),
 )
+
+#: Cohort definitions saved by directors, shared among every director of the program
+#: (a definition holds no client data: what it shows is read under each viewer's scope).
+saved_cohorts = sa.Table(
+    "saved_cohorts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("saved_by", sa.String(100), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False, server_default=_now()),
+)
