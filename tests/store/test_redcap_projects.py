@@ -82,3 +82,34 @@ def test_other_answers_for_a_record_stored_without_project_are_rejected(
     with engine.connect() as connection:
         kept = connection.execute(sa.select(t.rejected_rows.c.raw)).scalars().all()
     assert kept == ["1,,2026-03-02,3,3,2"]
+
+
+LONGITUDINAL = (
+    "record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,"
+    "phq2_date,phq2_1,phq2_2,phq2_complete\n"
+    "1,week_1_arm_1,,,2026-03-02,1,1,2\n"  # two events
+    "1,week_2_arm_1,,,2026-03-02,1,1,2\n"
+    "1,daily_arm_1,phq2,1,2026-03-02,1,1,2\n"  # a repeating instrument
+    "1,daily_arm_1,phq2,2,2026-03-02,1,1,2\n"
+    "1,visit_arm_1,,1,2026-03-02,1,1,2\n"  # a repeating event
+    "1,visit_arm_1,,2,2026-03-02,1,1,2\n"
+)
+
+
+def test_events_and_repeat_instances_on_one_day_are_distinct_administrations(
+    engine, tmp_path, do_import
+) -> None:
+    paths = write_project(tmp_path, phq2_fields(), LONGITUDINAL, PHQ2_MAPPING)
+    summary = do_import(paths[0], redcap_dictionary=paths[1], redcap_mapping=paths[2])
+    assert (summary.records, summary.accepted, summary.duplicates) == (6, 6, 0)
+    assert [s for s, _, _ in stored(engine)] == [
+        "redcap:pid_7:1:week_1_arm_1:1:phq2",
+        "redcap:pid_7:1:week_2_arm_1:1:phq2",
+        "redcap:pid_7:1:daily_arm_1:1:phq2",
+        "redcap:pid_7:1:daily_arm_1:2:phq2",
+        "redcap:pid_7:1:visit_arm_1:1:phq2",
+        "redcap:pid_7:1:visit_arm_1:2:phq2",
+    ]
+    (tmp_path / "again.csv").write_text(LONGITUDINAL + "\n", encoding="utf-8")
+    again = do_import(tmp_path / "again.csv", redcap_dictionary=paths[1], redcap_mapping=paths[2])
+    assert (again.accepted, again.duplicates) == (0, 6)
