@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -172,6 +173,8 @@ def _import(
                 known_clients_only=options.known_clients_only,
             )
     batch = _read_administrations(planned, options, catalog)
+    if planned.format == "redcap":
+        digest = _redcap_digest(digest, redcap_files(path, options))
     with _Steps(progress, batch.records) as step:
         return import_administrations(
             engine,
@@ -184,6 +187,14 @@ def _import(
             known_clients_only=options.known_clients_only,
             progress=step,
         )
+
+
+def _redcap_digest(records: str, files: tuple[Path, Path]) -> str:
+    """A REDCap export is known by its records, dictionary and mapping together: the
+    same records of another project (another mapping) or read with a corrected
+    mapping are another import, not one already done."""
+    parts = [records, *(file_hash(f) for f in files)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _read_administrations(

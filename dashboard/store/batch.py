@@ -43,7 +43,10 @@ class ImportBatch:
     instrument of each record (a FHIR reader's: its Questionnaire, its items'
     LOINC codes or definitions, their published texts). ``parsed.frame`` may
     have ``source_problems``: problems of a record that do not reject it,
-    stored with its administration.
+    stored with its administration. ``earlier_source_ids`` gives, by row, the
+    id an earlier version of the reader gave the same record (a REDCap id
+    without its project): the store takes a record stored under it, with the
+    same answers, as a duplicate (see :func:`dashboard.store.matching.adopt_earlier_ids`).
     """
 
     format: str
@@ -53,6 +56,7 @@ class ImportBatch:
     keep_raw: bool = False
     not_administrations: dict[str, int] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)
+    earlier_source_ids: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dashboard.store.bulk import insert_frame
 from dashboard.store.changes import touched, unchanged
 from dashboard.store.engine import inserted_id, write
 from dashboard.store.matching import (
+    adopt_earlier_ids,
     chunks,
     classify_versions,
     client_ids,
@@ -301,6 +302,9 @@ def _write_part(
         reasons = pl.concat([reasons, unknown])
         rows = rows.join(unknown.select("row"), on="row", how="anti")
     rows = with_episodes(connection, rows.join(known, on="client_id"))
+    rows, held = adopt_earlier_ids(connection, rows, batch.earlier_source_ids)
+    if held.height:
+        reasons = pl.concat([reasons, held])
     rows = classify_versions(connection, rows)
     fresh = rows.filter(~pl.col("duplicate"))
     if batch.keep_raw:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import polars as pl
@@ -148,6 +148,63 @@ def with_episodes(connection: sa.Connection, rows: pl.DataFrame) -> pl.DataFrame
     )
     return rows.join(matched, on="row", how="left").with_columns(
         pl.col("episode_id").is_null().alias("outside_episode")
+    )
+
+
+#: Why a record whose administration was stored under its earlier id, with other
+#: answers, is rejected rather than taken as a new version or a new administration.
+EARLIER_ID_DIFFERS = (
+    "an administration of this client, instrument and date was stored from the same "
+    "source before its ids named the project, with other answers: it may be this "
+    "record edited or another project's record, so it is taken as neither; check the "
+    "record in both projects"
+)
+
+
+def adopt_earlier_ids(
+    connection: sa.Connection, rows: pl.DataFrame, earlier: Mapping[int, str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Give a record the id it was stored under before its source's ids changed.
+
+    ``earlier`` is, by row, the id an earlier reader gave the same record (a
+    REDCap id without its project). When nothing is stored under a row's id but
+    an administration of the same client, instrument and time is stored under
+    its earlier id, the row takes the earlier id if its answers are those of a
+    stored version (it is then a duplicate); with other answers it cannot be told
+    from another project's record and is rejected, with the reason (returned as
+    ``row``, ``reasons``), so nothing is doubled and nothing replaced by guess.
+    """
+    reasons = pl.DataFrame(schema={"row": pl.Int64, "reasons": pl.List(pl.String)})
+    ids = pl.DataFrame(
+        {"row": list(earlier), "earlier_id": list(earlier.values())},
+        schema={"row": pl.Int64, "earlier_id": pl.String},
+    )
+    candidates = rows.join(ids, on="row")
+    if candidates.is_empty():
+        return rows, reasons
+    key = ["client_pk", "measure", "administered_at"]
+    stored = _stored_versions(connection, candidates["client_pk"].unique().to_list())
+    candidates = candidates.join(
+        stored.select(*key, "source_id"), on=[*key, "source_id"], how="anti"
+    )
+    matched = candidates.join(
+        stored.select(*key, pl.col("source_id").alias("earlier_id"), "content_hash"),
+        on=[*key, "earlier_id"],
+        suffix="_stored",
+    )
+    same = (
+        matched.filter(pl.col("content_hash") == pl.col("content_hash_stored"))
+        .select("row", "earlier_id")
+        .unique("row")
+    )
+    differing = matched.join(same, on="row", how="anti").select("row").unique()
+    reasons = differing.select("row", pl.concat_list(pl.lit(EARLIER_ID_DIFFERS)).alias("reasons"))
+    rows = rows.join(differing, on="row", how="anti").join(same, on="row", how="left")
+    return (
+        rows.with_columns(pl.coalesce("earlier_id", "source_id").alias("source_id")).drop(
+            "earlier_id"
+        ),
+        reasons,
     )
 
 

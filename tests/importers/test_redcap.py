@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).parents[2] / "data" / "fixtures" / "redcap"
 NOW = dt.datetime(2026, 11, 1)
 PHQ_CHOICES = "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly every day"
 PHQ2_MAPPING = """
+project = "pid_7"
 [instruments.phq2]
 date_field = "phq2_date"
 [instruments.phq2.items]
@@ -161,10 +162,10 @@ def test_demo_incomplete_form_and_out_of_range_value_are_rejected(demo_run: Scor
     rejected = demo_run.table.filter("rejected")
     assert rejected.select("source_id", "problems").rows() == [
         (
-            "redcap:RC-104:week_2_arm_1:2:craving_nrs",
+            "redcap:iop_demo:RC-104:week_2_arm_1:2:craving_nrs",
             ["craving_today (item_1) is 12; Craving 0-10 answers are 0-10"],
         ),
-        ("redcap:RC-105:week_4_arm_1:1:gad7", ["form marked Incomplete in REDCap"]),
+        ("redcap:iop_demo:RC-105:week_4_arm_1:1:gad7", ["form marked Incomplete in REDCap"]),
     ]
     assert rejected["score"].is_null().all()
 
@@ -172,15 +173,17 @@ def test_demo_incomplete_form_and_out_of_range_value_are_rejected(demo_run: Scor
 def test_demo_empty_form_is_not_an_administration(demo_run: ScoreRun) -> None:
     # RC-106 never started the week-4 PHQ-9 survey (status 0, no answers)
     ids = demo_run.table["source_id"].to_list()
-    assert "redcap:RC-106:week_4_arm_1:1:phq9" not in ids
-    assert "redcap:RC-106:week_4_arm_1:1:gad7" in ids
+    assert "redcap:iop_demo:RC-106:week_4_arm_1:1:phq9" not in ids
+    assert "redcap:iop_demo:RC-106:week_4_arm_1:1:gad7" in ids
 
 
 def test_demo_raw_keeps_the_export_line(demo: ImportBatch, demo_run: ScoreRun) -> None:
     lines = (FIXTURES / "records.csv").read_text(encoding="utf-8").splitlines()
     raw = dict(demo.raw.iter_rows())
     assert raw[1] == raw[2] == lines[1]  # PHQ-9 and GAD-7 of the same row
-    note = demo_run.table.filter(pl.col("source_id") == "redcap:RC-101:week_2_arm_1:2:craving_nrs")
+    note = demo_run.table.filter(
+        pl.col("source_id") == "redcap:iop_demo:RC-101:week_2_arm_1:2:craving_nrs"
+    )
     text = raw[note["row"].item()]
     assert text.startswith("RC-101,week_2_arm_1,daily_craving,2,")
     assert '"Rough evening, saw old friends.\nWent to a meeting after."' in text
@@ -303,7 +306,8 @@ def test_bam_r_yes_no_item_and_optional_item(tmp_path: Path, catalog: Catalog) -
     fields = [("record_id", "bam", "text"), ("bam_date", "bam", "text", "", "date_dmy")]
     fields += [(f"bam_{n}", "bam", "dropdown", "0, 0 | 1, 1 | 2, 2 | 3, 3 | 4, 4") for n in numbers]
     fields += [("enough_income", "bam", "yesno")]
-    mapping = '[instruments.bam_r]\ndate_field = "bam_date"\n[instruments.bam_r.items]\n'
+    mapping = 'project = "pid_7"\n[instruments.bam_r]\ndate_field = "bam_date"\n'
+    mapping += "[instruments.bam_r.items]\n"
     mapping += "".join(f'item_{n} = "bam_{n}"\n' for n in numbers) + 'item_14 = "enough_income"\n'
     header = "record_id,bam_date," + ",".join(f"bam_{n}" for n in numbers) + ",enough_income\n"
     records = header + "A-1,25/03/2026," + ",".join(["1"] * 15) + ",1\n"
@@ -323,6 +327,7 @@ def test_bam_r_yes_no_item_and_optional_item(tmp_path: Path, catalog: Catalog) -
 
 WHO5_CHOICES = "0, 0 | 1, 1 | 2, 2 | 3, 3 | 4, 4 | 5, 5"
 WHO5_MAPPING = """
+project = "pid_7"
 [instruments.who5]
 date_field = "who5_date"
 total_field = "who5_total"
@@ -472,7 +477,7 @@ def test_a_classic_project_without_events(tmp_path: Path, catalog: Catalog) -> N
     records = "record_id,phq2_date,phq2_1,phq2_2,phq2_complete\nC-7,2026-03-02,2,2,1\n"
     batch = read_redcap(*write_project(tmp_path, fields, records, PHQ2_MAPPING), catalog)
     assert batch.parsed.frame.select("client_id", "source_id").rows() == [
-        ("C-7", "redcap:C-7::1:phq2")
+        ("C-7", "redcap:pid_7:C-7::1:phq2")
     ]
 
 
@@ -484,7 +489,7 @@ def test_an_integer_text_field_wider_than_the_item_is_unusable(
         ("day", "daily", "text", "", "date_ymd"),
         ("craving_vas", "daily", "text", "", "integer", "0", "100"),
     ]
-    mapping = '[instruments.craving_nrs]\ndate_field = "day"\n'
+    mapping = 'project = "pid_7"\n[instruments.craving_nrs]\ndate_field = "day"\n'
     mapping += '[instruments.craving_nrs.items]\nitem_1 = "craving_vas"\n'
     records = "record_id,day,craving_vas\n1,2026-03-02,55\n"
     with pytest.raises(UnusableFile, match="accepts 0-100 in REDCap but Craving 0-10"):
@@ -505,7 +510,10 @@ def test_an_integer_text_field_wider_than_the_item_is_unusable(
         (PHQ2_MAPPING.replace('"phq2_date"', "phq2_date"), "is not valid TOML"),
         (PHQ2_MAPPING.replace('"phq2_1"', '"phq2_2"'), "phq2_2 mapped to more than one item"),
         ('record_id = "id"\n' + PHQ2_MAPPING, "record_id 'id' is not a field"),
-        ("", "no [instruments.<id>] table"),
+        ("", "no project = "),
+        (PHQ2_MAPPING.replace('project = "pid_7"\n', ""), 'no project = "..." line'),
+        (PHQ2_MAPPING.replace('"pid_7"', '"pid 7"'), "project must be a REDCap project id"),
+        ('project = "p"\n', "no [instruments.<id>] table"),
     ],
 )
 def test_a_mapping_that_does_not_fit_is_unusable(

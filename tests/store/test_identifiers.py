@@ -238,7 +238,7 @@ def test_a_redcap_record_id_is_an_identifier(engine, tmp_path, run_import):
         "client_id '=1+1' starts with '='; an id starts with a letter or digit",
         "client_id 'R\\u202e1' has an invisible or control character (\\u202e)",
         # the REDCap key made of the record id
-        "source_id 'redcap:R\\u202e1::1:phq2' has a control character or a right-to-left "
+        "source_id 'redcap:pid_7:R\\u202e1::1:phq2' has a control character or a right-to-left "
         "override (\\u202e)",
     ]
     assert stored_codes(engine) == ["R2"]

@@ -4,6 +4,10 @@ REDCap projects name their fields freely (``phq9_1``, ``no_interest``...), so a
 small TOML file says, per instrument of the catalog, which field holds each
 item, where the date is, and how to read choice codes that are not scores::
 
+    project = "pid_1234"             # required: names the REDCap project (its
+                                     # project id, or a short name); part of each
+                                     # administration's source id, so that two
+                                     # projects' record 1 are not taken for one
     record_id = "record_id"          # optional: default = first dictionary field
 
     [instruments.phq9]               # a catalog instrument id
@@ -39,6 +43,7 @@ codes that are not numbers are never read as scores.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,7 +55,13 @@ from dashboard.store.batch import UnusableFile
 #: The score that marks a choice code as "no answer" in a codes table.
 MISSING = "missing"
 
-_TOP_KEYS = {"record_id", "instruments"}
+_TOP_KEYS = {"project", "record_id", "instruments"}
+_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+_NO_PROJECT = (
+    'no project = "..." line: name the REDCap project (its project id, e.g. project = '
+    '"pid_1234", or a short name), so that its record ids are not taken for another '
+    "project's"
+)
 _INSTRUMENT_KEYS = {
     "form",
     "date_field",
@@ -92,8 +103,9 @@ class InstrumentMapping:
 
 @dataclass(frozen=True)
 class RedcapMapping:
-    """A whole mapping file: the record id field and the mapped instruments."""
+    """A whole mapping file: the project, the record id field and the mapped instruments."""
 
+    project: str
     instruments: tuple[InstrumentMapping, ...]
     record_id: str | None = None
 
@@ -106,10 +118,12 @@ def load_mapping(path: Path) -> RedcapMapping:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "mapping.toml"
-    ...     _ = path.write_text('[instruments.craving_nrs]\\ndate_field = "d"\\n'
+    ...     _ = path.write_text('project = "pid_12"\\n'
+    ...                         '[instruments.craving_nrs]\\ndate_field = "d"\\n'
     ...                         '[instruments.craving_nrs.items]\\nitem_1 = "craving"\\n')
-    ...     load_mapping(path).instruments[0].items
-    {'item_1': 'craving'}
+    ...     mapping = load_mapping(path)
+    >>> mapping.project, mapping.instruments[0].items
+    ('pid_12', {'item_1': 'craving'})
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -131,6 +145,17 @@ def load_mapping(path: Path) -> RedcapMapping:
 
 def _build(data: dict[str, Any]) -> RedcapMapping:
     _only(data, _TOP_KEYS, "the mapping")
+    if "project" not in data:
+        raise ValueError(_NO_PROJECT)
+    project = data["project"]
+    if isinstance(project, int) and not isinstance(project, bool):
+        project = str(project)
+    if not isinstance(project, str) or not _PROJECT.fullmatch(project.strip()):
+        msg = (
+            "project must be a REDCap project id or short name in quotes: letters, digits, "
+            "'_', '-' or '.', at most 40"
+        )
+        raise ValueError(msg)
     record_id = data.get("record_id")
     if record_id is not None:
         record_id = _text(record_id, "record_id")
@@ -139,6 +164,7 @@ def _build(data: dict[str, Any]) -> RedcapMapping:
         msg = "no [instruments.<id>] table: map at least one instrument"
         raise ValueError(msg)
     return RedcapMapping(
+        project=project.strip(),
         instruments=tuple(_instrument(name, table) for name, table in instruments.items()),
         record_id=record_id,
     )

@@ -53,10 +53,11 @@ class InstrumentPlan:
 
 @dataclass(frozen=True)
 class Plan:
-    """The record id field and one plan per mapped instrument, in mapping order."""
+    """The project, its record id field and one plan per mapped instrument, in mapping order."""
 
     record_id: str
     instruments: tuple[InstrumentPlan, ...]
+    project: str
 
 
 def plan_import(
@@ -71,7 +72,7 @@ def plan_import(
     if problems:
         msg = f"{mapping_name}: " + "; ".join(problems)
         raise UnusableFile(msg)
-    return Plan(record_id, tuple(p for p in plans if p is not None))
+    return Plan(record_id, tuple(p for p in plans if p is not None), mapping.project)
 
 
 def _plan(

@@ -43,6 +43,7 @@ class _Administration:
     text: str
     values: dict[str, object]
     errors: list[_Error] = field(default_factory=list)
+    earlier_id: str = ""
 
 
 def read_redcap(records: Path, dictionary: Path, mapping: Path, catalog: Catalog) -> ImportBatch:
@@ -121,7 +122,7 @@ def _administrations(
             ):
                 continue
             administration = _Administration(len(found) + 1, csv_row.text, {}, list(context))
-            _read_administration(administration, values, p, plan.record_id, contradictions)
+            _read_administration(administration, values, p, plan, contradictions)
             found.append(administration)
     return found
 
@@ -161,10 +162,10 @@ def _read_administration(
     administration: _Administration,
     values: Mapping[str, str],
     p: InstrumentPlan,
-    record_id: str,
+    plan: Plan,
     contradictions: Mapping[str, str],
 ) -> None:
-    record = values[record_id]
+    record, project = values[plan.record_id], plan.project
     event = values.get(_EVENT, "")
     instance = values.get(_REPEAT_INSTANCE, "") or "1"
     errors = administration.errors
@@ -172,8 +173,9 @@ def _read_administration(
         "client_id": record or None,
         "measure": p.instrument.id,
         "administered_on": None,
-        "source_id": f"redcap:{record}:{event}:{instance}:{p.instrument.id}",
+        "source_id": f"redcap:{project}:{record}:{event}:{instance}:{p.instrument.id}",
     }
+    administration.earlier_id = f"redcap:{record}:{event}:{instance}:{p.instrument.id}"
     for reader in p.items:
         raw = values[reader.name]
         if raw:
@@ -247,4 +249,5 @@ def _batch(administrations: list[_Administration], plan: Plan, catalog: Catalog)
         parsed=Parsed(parsed.frame, errors, parsed.ignored_columns),
         raw=raw,
         records=len(administrations),
+        earlier_source_ids={a.row: a.earlier_id for a in administrations},
     )
