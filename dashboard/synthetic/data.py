@@ -46,7 +46,7 @@ class SyntheticData:
         --------
         >>> import polars as pl
         >>> empty = pl.DataFrame()
-        >>> SyntheticData(7, dt.date(2026, 1, 5), 10, ("phq9",), *[empty] * 7,
+        >>> SyntheticData(7, dt.date(2026, 1, 5), 10, ("phq9",), *[empty] * 8,
         ...               "C0001", "E0001").command
         'iop fixtures --clients 10 --seed 7 --as-of 2026-01-05 --instruments phq9'
         """
