@@ -184,17 +184,17 @@ def stored_outcomes(
         dtype = _dtype(column.type)
         selected.append((_day(column) if dtype == pl.Date else column).label(name))
         schema[name] = dtype
-    query = (
-        sa.select(*selected)
-        .select_from(
-            t.episode_outcomes.join(t.episodes, _E.id == _O.episode_id)
-            .join(t.sites, t.sites.c.id == _O.site_id)
-            .join(t.tracks, t.tracks.c.id == _O.track_id)
-            .outerjoin(t.clinicians, t.clinicians.c.id == _O.clinician_id)
-            .outerjoin(t.client_attributes, t.client_attributes.c.client_id == _O.client_id)
-        )
-        .where(site_scope(viewer))
+    source = (
+        t.episode_outcomes.join(t.episodes, _E.id == _O.episode_id)
+        .join(t.sites, t.sites.c.id == _O.site_id)
+        .join(t.tracks, t.tracks.c.id == _O.track_id)
+        .outerjoin(t.clinicians, t.clinicians.c.id == _O.clinician_id)
     )
+    if set(columns) & set(t.CLIENT_ATTRIBUTES):  # the overview asks for none: no join
+        source = source.outerjoin(
+            t.client_attributes, t.client_attributes.c.client_id == _O.client_id
+        )
+    query = sa.select(*selected).select_from(source).where(site_scope(viewer))
     query = _discharged(query, discharged_from, discharged_to)
     return read_frame(connection, query, schema)
 

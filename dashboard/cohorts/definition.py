@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import polars as pl
 
@@ -104,7 +105,7 @@ class Cohort:
         ]
         return "; ".join(parts)
 
-    def span(self) -> tuple[Any, Any]:
+    def span(self) -> tuple[dt.date, dt.date]:
         """The first and last day of the cohort's block."""
         return block_span(self.block, Granularity(self.granularity))
 

@@ -33,18 +33,17 @@ def block_counts(
     ...              until=dt.date(2026, 9, 30)).rows()
     [('2026 Q1', 1, 2), ('2026 Q2', 0, 0), ('2026 Q3', 1, 1)]
     """
-    kept = frame.filter(pl.col(on).is_not_null() & (pl.col(on) <= until)).select(
-        *block_columns(on, (granularity,)), event.alias("event")
+    dated = frame.filter(pl.col(on).is_not_null() & (pl.col(on) <= until))
+    kept = dated.select(*block_columns(on, (granularity,)), event.alias("event")).filter(
+        pl.col("event").is_not_null()
     )
-    kept = kept.filter(pl.col("event").is_not_null())
     schema = {"block": pl.String, "events": pl.Int64, "n": pl.Int64}
     if kept.is_empty():
         return pl.DataFrame(schema=schema)
     counts = kept.group_by(pl.col(granularity.value).alias("block")).agg(
         pl.col("event").cast(pl.Int64).sum().alias("events"), pl.len().cast(pl.Int64).alias("n")
     )
-    first = frame.filter(pl.col(on).is_not_null() & (pl.col(on) <= until))[on].min()
-    assert isinstance(first, dt.date)
+    first: dt.date = dated[on].min()  # type: ignore[assignment]
     blocks = pl.DataFrame({"block": sorted(blocks_until(first, until, granularity))})
     return (
         blocks.join(counts, on="block", how="left")

@@ -37,9 +37,10 @@ def attribute_frame(cohort: Cohort, seed: int) -> pl.DataFrame:
     rng = stream(seed, "attributes")
     clients = len(cohort.client_ids)
     episodes = cohort.episodes
+    order = np.argsort(episodes.admitted, kind="stable")
+    seen, earliest = np.unique(episodes.client[order], return_index=True)
     first = np.full(clients, -1, dtype=np.int64)
-    for position in np.argsort(episodes.admitted, kind="stable")[::-1]:
-        first[episodes.client[position]] = episodes.track[position]
+    first[seen] = episodes.track[order][earliest]
     uses = np.isin(first, SUBSTANCE_TRACKS)
     substance = pl.Series(SUBSTANCES).gather(
         rng.choice(len(SUBSTANCES), clients, p=SUBSTANCE_SHARES)
