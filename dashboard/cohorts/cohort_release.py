@@ -1,0 +1,205 @@
+"""What the cohort page and the program overview count, in one release: the cube by
+period of discharge, site and track, with the overview's populations, the endings and,
+per followed score, the episodes with paired scores and their reliable change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import polars as pl
+import sqlalchemy as sa
+
+from dashboard.access.outcomes import stored_outcomes, stored_scores
+from dashboard.auth.viewer import Viewer
+from dashboard.cohorts.outcomes import OUTCOME_SCHEMA
+from dashboard.cohorts.overview import overview_rows, overview_spec
+from dashboard.privacy import SMALL_CELL, CubeSpec, Release, Split, release_of
+from dashboard.store.tables import DISCHARGE_REASONS
+from measures import Catalog
+
+#: The endings of an episode, as the page names them.
+ENDINGS = {
+    "completed": "Completed",
+    "stepped_down": "Stepped down",
+    "left_early": "Left early",
+    "stepped_up": "Stepped up",
+    "other": "Other ending",
+}
+#: Change classes of a score with a reliable change index, as ``episode_scores`` stores them.
+IMPROVED, UNCHANGED, DETERIORATED = (
+    "reliably improved",
+    "no reliable change",
+    "reliably deteriorated",
+)
+
+
+@dataclass(frozen=True)
+class ScoreKey:
+    """One score the cohort page follows: its measure, score id and names."""
+
+    measure: str
+    score_id: str
+    label: str
+    higher_is_better: bool
+    reliable: bool
+
+    @property
+    def key(self) -> str:
+        """The score's name in population and column names."""
+        return self.measure
+
+    @property
+    def paired(self) -> str:
+        """The population of episodes with a first and a later value."""
+        return f"paired {self.key}"
+
+    @property
+    def improved(self) -> str:
+        """The population reliably improved (scores with a reliable change index)."""
+        return f"improved {self.key}"
+
+    @property
+    def deteriorated(self) -> str:
+        """The population reliably deteriorated."""
+        return f"deteriorated {self.key}"
+
+
+def followed_scores(catalog: Catalog) -> tuple[ScoreKey, ...]:
+    """The primary score of every catalog instrument, in the catalog's order.
+
+    Examples
+    --------
+    >>> from measures import load_catalog
+    >>> scores = followed_scores(load_catalog())
+    >>> any(s.reliable for s in scores), all(s.label for s in scores)
+    (True, True)
+    """
+    keys = []
+    for instrument in catalog.ordered():
+        primary = next((s for s in instrument.scores if s.primary), None)
+        if primary is None:
+            continue
+        keys.append(
+            ScoreKey(
+                instrument.id,
+                primary.column,
+                instrument.abbreviation,
+                primary.higher_is_better,
+                primary.reliable_change is not None,
+            )
+        )
+    return tuple(keys)
+
+
+def cohort_spec(
+    catalog: Catalog, scores: tuple[ScoreKey, ...], *, threshold: int = SMALL_CELL
+) -> CubeSpec:
+    """The overview's cube with the endings and, per followed score, the episodes with a
+    first and a later value and (with a reliable change index) those reliably improved and
+    reliably deteriorated. Having paired scores is how complete the data is, not how the
+    client is: those splits are not protected; every outcome is."""
+    spec, _rates = overview_spec(catalog, threshold=threshold)
+    splits = [
+        Split.binary(
+            f"ended {ENDINGS[reason].lower()}", parent="episodes", column=f"ended {reason}"
+        )
+        for reason in DISCHARGE_REASONS
+    ]
+    for score in scores:
+        splits.append(
+            Split.binary(score.paired, parent="episodes", column=score.paired, protected=False)
+        )
+        if score.reliable:
+            splits += [
+                Split.binary(score.improved, parent=score.paired, column=score.improved),
+                Split.binary(score.deteriorated, parent=score.paired, column=score.deteriorated),
+            ]
+    return replace(spec, splits=(*spec.splits, *splits))
+
+
+def cohort_rows(
+    outcomes: pl.DataFrame, scores_by_key: dict[str, pl.DataFrame], scores: tuple[ScoreKey, ...]
+) -> pl.DataFrame:
+    """One row per discharged episode (with its ``episode_id``): the overview's columns,
+    its ending, and per score whether it is paired, whether it reliably improved or
+    deteriorated, and its first, last and change values (for the means, never counted)."""
+    rows = overview_rows(outcomes).with_columns(
+        *(
+            (pl.col("discharge_reason") == reason).alias(f"ended {reason}")
+            for reason in DISCHARGE_REASONS
+        ),
+    )
+    for score in scores:
+        stored = scores_by_key.get(score.key)
+        if stored is None or stored.is_empty():
+            rows = rows.with_columns(pl.lit(value=False).alias(score.paired))
+            continue
+        paired = stored.filter(pl.col("n") >= 2).select(
+            "episode_id",
+            pl.lit(value=True).alias(score.paired),
+            (pl.col("change_class") == IMPROVED).alias(score.improved),
+            (pl.col("change_class") == DETERIORATED).alias(score.deteriorated),
+            pl.col("baseline").alias(f"baseline {score.key}"),
+            pl.col("latest").alias(f"latest {score.key}"),
+            pl.col("change").alias(f"delta {score.key}"),
+        )
+        if not score.reliable:
+            paired = paired.drop(score.improved, score.deteriorated)
+        rows = rows.join(paired, on="episode_id", how="left").with_columns(
+            pl.col(score.paired).fill_null(value=False)
+        )
+    return rows
+
+
+def build_release(
+    rows: pl.DataFrame, catalog: Catalog, scores: tuple[ScoreKey, ...], *, threshold: int
+) -> Release:
+    """The one release behind the cohort page and the program overview."""
+    return release_of(rows, cohort_spec(catalog, scores, threshold=threshold))
+
+
+@dataclass(frozen=True, eq=False)
+class CohortData:
+    """The release and the rows it was counted from (for means, never shown as rows), the
+    scores followed, and the tracks' names by code."""
+
+    release: Release
+    rows: pl.DataFrame
+    scores: tuple[ScoreKey, ...]
+    track_names: dict[str, str]
+    until: dt.date
+
+
+def read_cohort_data(
+    connection: sa.Connection,
+    viewer: Viewer,
+    catalog: Catalog,
+    *,
+    until: dt.date,
+    threshold: int = SMALL_CELL,
+) -> CohortData:
+    """Everything the cohort page and the overview draw from, for the viewer's sites, from
+    the episodes discharged up to ``until`` (drain the outcome queue first)."""
+    wanted = [
+        "episode_id",
+        "track",
+        *(c for c in OUTCOME_SCHEMA if c != "length_weeks"),
+        "length_days",
+    ]
+    outcomes = stored_outcomes(connection, viewer, columns=wanted, discharged_to=until)
+    names = dict(outcomes.select("track", "track_name").unique().iter_rows())
+    outcomes = outcomes.drop("track").with_columns(
+        (pl.col("length_days") / 7).alias("length_weeks")
+    )
+    stored = {
+        score.key: stored_scores(
+            connection, viewer, measure=score.measure, score_id=score.score_id, discharged_to=until
+        )
+        for score in followed_scores(catalog)
+    }
+    scores = tuple(s for s in followed_scores(catalog) if stored[s.key].height)
+    rows = cohort_rows(outcomes, stored, scores)
+    return CohortData(
+        build_release(rows, catalog, scores, threshold=threshold), rows, scores, names, until
+    )

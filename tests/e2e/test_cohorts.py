@@ -1,0 +1,68 @@
+"""The director's cohort page in a real browser: define and save cohorts by track, compare
+them with intervals and differences, the definitions beside, withheld figures, the chart;
+on a laptop and on a phone."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from tests.e2e.conftest import SHOTS, grid_rows_when, sign_in, wait_idle
+
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+LAPTOP = 1280
+
+
+def _save(page: Page, name: str, track: str) -> None:
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_text("Year", exact=True).first.click()
+    wait_idle(page)
+    page.get_by_label("Name", exact=True).fill(name)
+    box = page.get_by_role("main").get_by_label("Tracks (none chosen: all)", exact=True)
+    box.click()
+    box.press_sequentially(track)
+    page.get_by_role("option", name=track, exact=True).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Save cohort").click()
+    expect(page.get_by_text(f"Saved “{name}”", exact=False)).to_be_visible()
+    wait_idle(page)
+
+
+@pytest.mark.parametrize("width", [LAPTOP, 390])
+def test_the_director_saves_two_tracks_and_compares_them(open_own_page, width):
+    page = open_own_page("/cohorts", width=width)
+    sign_in(page, "director")
+    expect(page.get_by_role("heading", name="Cohorts", level=1)).to_be_visible()
+    page.get_by_text("Define a cohort").click()
+    _save(page, "Co-occurring 2026", "Co-occurring")
+    _save(page, "Substance use 2026", "Substance use")
+    expect(page.get_by_role("heading", name="Definitions")).to_be_visible()
+    expect(
+        page.get_by_role("listitem").filter(
+            has_text="Co-occurring 2026: Episodes discharged in 2026; track: co_occurring."
+        )
+    ).to_be_visible()
+    rows = grid_rows_when(page, lambda rows: bool(rows) and "Figure" in rows[0])
+    by_figure = {r["Figure"]: r for r in rows}
+    assert by_figure["Episodes"]["Co-occurring 2026"].replace(",", "").isdigit()
+    assert any(v == "withheld" for r in rows for v in r.values())
+    if width == LAPTOP:  # a phone draws the columns in view only
+        difference = "Substance use 2026 minus Co-occurring 2026"
+        assert any(" pts (" in r[difference] for r in rows)
+    expect(page.get_by_role("heading", name="Beside published rates")).to_be_visible()
+    expect(page.get_by_role("button", name="Download the comparison (CSV)")).to_be_visible()
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"cohorts-{width}.png", full_page=True)
+    page.get_by_role("heading", name="Side by side").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / f"cohorts-table-{width}.png")
+    page.get_by_role("heading", name="Beside published rates").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / f"cohorts-benchmarks-{width}.png")
