@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dashboard.cohorts.ancova import adjusted_change
 from dashboard.cohorts.cohort_release import ENDINGS, CohortData, ScoreKey
 from dashboard.cohorts.comparison import FEWEST, MOST, compare_means, compare_rates
 from dashboard.cohorts.definition import Cohort
@@ -287,6 +288,7 @@ def compare(
                     rate=False,
                 )
             )
+            rows.append(_adjusted(data, cohorts, score, definition))
         else:
             rows.append(
                 Row(
@@ -309,6 +311,38 @@ def compare(
             )
         )
     return rows
+
+
+def _adjusted(data: CohortData, cohorts: list[Cohort], score: ScoreKey, definition: str) -> Row:
+    """The difference in mean change at the same starting score (ANCOVA), beside Welch's."""
+    frames = [
+        cohort_rows(data, c)
+        .filter(pl.col(score.paired))
+        .select(
+            pl.lit(str(i)).alias("cohort"),
+            pl.col(f"baseline {score.key}").alias("baseline"),
+            pl.col(f"latest {score.key}").alias("follow_up"),
+        )
+        for i, c in enumerate(cohorts)
+    ]
+    result = adjusted_change(pl.concat(frames), reference="0")
+    blank = Estimate.lacking("", n=0)
+    lacking = Estimate.lacking(result.missing or "no paired scores in this cohort", n=result.n)
+    return Row(
+        f"{score.label}: mean change adjusted for the start",
+        f"{definition}, each cohort against the first at the same first score (ANCOVA: "
+        "change by cohort and first score, statsmodels OLS)",
+        tuple(blank for _ in cohorts),
+        (
+            None,
+            *(
+                result.differences.get(str(i), lacking) if result.missing is None else lacking
+                for i in range(1, len(cohorts))
+            ),
+        ),
+        tuple(None for _ in cohorts),
+        rate=False,
+    )
 
 
 def estimate_text(estimate: Estimate | None, *, rate: bool, difference: bool = False) -> str:
