@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.cohorts.ancova import adjusted_change
-from dashboard.cohorts.cohort_release import ENDINGS, CohortData, ScoreKey
+from dashboard.cohorts.cohort_release import ENDINGS, CohortData, ScoreKey, ending
 from dashboard.cohorts.comparison import FEWEST, MOST, compare_means, compare_rates
 from dashboard.cohorts.definition import Cohort
 from dashboard.cohorts.overview import overview_spec
@@ -22,7 +22,7 @@ from dashboard.cohorts.statistics import (
     proportion,
 )
 from dashboard.cohorts.trend import control_chart
-from dashboard.privacy import TOTAL
+from dashboard.privacy import TOTAL, Release
 from dashboard.privacy.periods import Granularity
 from measures import Catalog
 
@@ -80,8 +80,8 @@ def figures(catalog: Catalog, scores: tuple[ScoreKey, ...]) -> tuple[Figure, ...
         "reliably recovered": "reliable_recovery",
     }
     shown = [
-        Figure(label, f"ended {label.lower()}", "episodes", f"discharged as {label.lower()}")
-        for label in ENDINGS.values()
+        Figure(label, ending(reason), "episodes", f"discharged as {label.lower()}")
+        for reason, label in ENDINGS.items()
     ]
     shown += [
         Figure(r.label, r.numerator, r.denominator, r.definition, metric.get(r.numerator))
@@ -117,29 +117,37 @@ def figures(catalog: Catalog, scores: tuple[ScoreKey, ...]) -> tuple[Figure, ...
 
 
 def cohort_counts(data: CohortData, cohort: Cohort) -> dict[str, int | None]:
-    """Every printed population of the cohort: the sum of its cells in the release, None
-    (withheld) where any of them is withheld."""
+    """Every printed population of the cohort, from the base release and each score's:
+    the sum of its cells, None (withheld) where any of them is withheld, 0 where the
+    release has no such cell (nobody)."""
     problem = unusable(cohort)
     if problem:
         raise ValueError(problem)
-    granularity = Granularity(cohort.granularity).value
-    levels = {"period": granularity}
+    counts: dict[str, int | None] = {}
+    for release in (data.release, *data.score_releases.values()):
+        counts |= _counts_in(release, data, cohort)
+    for score in data.scores:  # a score nobody has paired values of: nobody
+        if score.key not in data.score_releases:
+            counts |= dict.fromkeys((score.paired, score.improved, score.deteriorated), 0)
+    return counts
+
+
+def _counts_in(release: Release, data: CohortData, cohort: Cohort) -> dict[str, int | None]:
+    levels = {"period": Granularity(cohort.granularity).value}
     kept = pl.col("period") == cohort.block
     for name in PAGE_CATEGORIES:
         values = _release_values(data, cohort, name)
         levels[name] = name if values is not None else TOTAL
         if values is not None:
             kept = kept & pl.col(name).is_in(values)
-    table = data.release.table(levels).filter(kept)
-    summaries = {s.name for s in data.release.spec.summaries}
+    summaries = {s.name for s in release.spec.summaries}
+    table = release.table(levels).filter(kept)
     populations = [
         c for c in table.columns if c not in ("period", *PAGE_CATEGORIES) and c not in summaries
     ]
-    counts: dict[str, int | None] = {}
-    for name in populations:
-        column = table[name]
-        counts[name] = None if column.null_count() or table.is_empty() else int(column.sum())
-    return counts
+    return {
+        name: None if table[name].null_count() else int(table[name].sum()) for name in populations
+    }
 
 
 def _release_values(data: CohortData, cohort: Cohort, name: str) -> list[str] | None:

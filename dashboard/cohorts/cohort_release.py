@@ -92,30 +92,45 @@ def followed_scores(catalog: Catalog) -> tuple[ScoreKey, ...]:
     return tuple(keys)
 
 
-def cohort_spec(
-    catalog: Catalog, scores: tuple[ScoreKey, ...], *, threshold: int = SMALL_CELL
-) -> CubeSpec:
-    """The overview's cube with the endings and, per followed score, the episodes with a
-    first and a later value and (with a reliable change index) those reliably improved and
-    reliably deteriorated. Having paired scores is how complete the data is, not how the
-    client is: those splits are not protected; every outcome is."""
+def cohort_spec(catalog: Catalog, *, threshold: int = SMALL_CELL) -> CubeSpec:
+    """The overview's cube with each episode's ending (one split of the episodes)."""
     spec, _rates = overview_spec(catalog, threshold=threshold)
-    splits = [
-        Split.binary(
-            f"ended {ENDINGS[reason].lower()}", parent="episodes", column=f"ended {reason}"
+    endings = Split(
+        "episodes",
+        "discharge_reason",
+        tuple((reason, ending(reason)) for reason in DISCHARGE_REASONS),
+    )
+    return replace(spec, splits=(*spec.splits, endings))
+
+
+def ending(reason: str) -> str:
+    """The population of the episodes that ended so."""
+    return f"ended {ENDINGS[reason].lower()}"
+
+
+def score_spec(base: CubeSpec, score: ScoreKey) -> CubeSpec:
+    """The cube of the episodes with paired scores of ``score``, on the base's dimensions:
+    with a reliable change index, split into those reliably improved and deteriorated.
+
+    A cube of its own: every split of the base would otherwise have to be protected in
+    every cell of every score, and a program of a few hundred episodes a year would see
+    little but withheld cells. Its root is the episodes with paired scores, which is how
+    complete the data is, not how anyone is: not protected; every outcome is. No count of
+    it adds up with a count of the base (only the base counts every episode), so neither
+    can be subtracted from the other."""
+    splits: tuple[Split, ...] = ()
+    if score.reliable:
+        splits = (
+            Split.binary(score.improved, parent=score.paired, column=score.improved),
+            Split.binary(score.deteriorated, parent=score.paired, column=score.deteriorated),
         )
-        for reason in DISCHARGE_REASONS
-    ]
-    for score in scores:
-        splits.append(
-            Split.binary(score.paired, parent="episodes", column=score.paired, protected=False)
-        )
-        if score.reliable:
-            splits += [
-                Split.binary(score.improved, parent=score.paired, column=score.improved),
-                Split.binary(score.deteriorated, parent=score.paired, column=score.deteriorated),
-            ]
-    return replace(spec, splits=(*spec.splits, *splits))
+    return CubeSpec(
+        root=score.paired,
+        dimensions=base.dimensions,
+        splits=splits,
+        threshold=base.threshold,
+        root_protected=False,
+    )
 
 
 def cohort_rows(
@@ -124,12 +139,7 @@ def cohort_rows(
     """One row per discharged episode (with its ``episode_id``): the overview's columns,
     its ending, and per score whether it is paired, whether it reliably improved or
     deteriorated, and its first, last and change values (for the means, never counted)."""
-    rows = overview_rows(outcomes).with_columns(
-        *(
-            (pl.col("discharge_reason") == reason).alias(f"ended {reason}")
-            for reason in DISCHARGE_REASONS
-        ),
-    )
+    rows = overview_rows(outcomes)
     for score in scores:
         stored = scores_by_key.get(score.key)
         if stored is None or stored.is_empty():
@@ -152,19 +162,27 @@ def cohort_rows(
     return rows
 
 
-def build_release(
+def build_releases(
     rows: pl.DataFrame, catalog: Catalog, scores: tuple[ScoreKey, ...], *, threshold: int
-) -> Release:
-    """The one release behind the cohort page and the program overview."""
-    return release_of(rows, cohort_spec(catalog, scores, threshold=threshold))
+) -> tuple[Release, dict[str, Release]]:
+    """The base release (the cohort page's and the program overview's) and one release per
+    score with paired episodes."""
+    base = cohort_spec(catalog, threshold=threshold)
+    by_score = {
+        score.key: release_of(rows.filter(pl.col(score.paired)), score_spec(base, score))
+        for score in scores
+        if rows[score.paired].any()
+    }
+    return release_of(rows, base), by_score
 
 
 @dataclass(frozen=True, eq=False)
 class CohortData:
-    """The release and the rows it was counted from (for means, never shown as rows), the
-    scores followed, and the tracks' names by code."""
+    """The base release and one per score, the rows they were counted from (for means,
+    never shown as rows), the scores followed, and the tracks' names by code."""
 
     release: Release
+    score_releases: dict[str, Release]
     rows: pl.DataFrame
     scores: tuple[ScoreKey, ...]
     track_names: dict[str, str]
@@ -200,6 +218,5 @@ def read_cohort_data(
     }
     scores = tuple(s for s in followed_scores(catalog) if stored[s.key].height)
     rows = cohort_rows(outcomes, stored, scores)
-    return CohortData(
-        build_release(rows, catalog, scores, threshold=threshold), rows, scores, names, until
-    )
+    base, by_score = build_releases(rows, catalog, scores, threshold=threshold)
+    return CohortData(base, by_score, rows, scores, names, until)

@@ -60,9 +60,8 @@ def test_a_cohort_the_release_cannot_draw_says_why():
 
 
 def test_a_cohort_count_is_the_sum_of_released_cells_and_withheld_when_any_is(data):
-    release = data.release
-    summaries = {s.name for s in release.spec.summaries}
-    sites = release.values("site", "site")
+    releases = [data.release, *data.score_releases.values()]
+    sites = data.release.values("site", "site")
     tracks = sorted(data.track_names)
     checked = withheld = 0
     for site_choice, track_choice in itertools.product(
@@ -75,29 +74,41 @@ def test_a_cohort_count_is_the_sum_of_released_cells_and_withheld_when_any_is(da
             categories["track"] = track_choice
         counts = cohort_counts(data, _year("c", **categories))
         names = [data.track_names[t] for t in track_choice]
-        table = release.table(
-            {
-                "period": "year",
-                "site": "site" if site_choice else TOTAL,
-                "track": "track" if track_choice else TOTAL,
-            }
-        )
-        table = table.filter(
-            (table["period"] == "2026")
-            & (table["site"].is_in(list(site_choice)) if site_choice else True)
-            & (table["track"].is_in(names) if names else True)
-        )
-        for population in counts:
-            assert population not in summaries
-            cells = table[population]
-            if cells.null_count():
-                assert counts[population] is None
-                withheld += 1
-            else:
-                assert counts[population] == int(cells.sum())
-            checked += 1
+        for release in releases:
+            summaries = {s.name for s in release.spec.summaries}
+            table = release.table(
+                {
+                    "period": "year",
+                    "site": "site" if site_choice else TOTAL,
+                    "track": "track" if track_choice else TOTAL,
+                }
+            )
+            table = table.filter(
+                (table["period"] == "2026")
+                & (table["site"].is_in(list(site_choice)) if site_choice else True)
+                & (table["track"].is_in(names) if names else True)
+            )
+            for population in release.spec.populations():
+                if population not in table.columns:
+                    continue  # never printed
+                assert population not in summaries
+                cells = table[population]
+                if cells.null_count():
+                    assert counts[population] is None
+                    withheld += 1
+                else:
+                    assert counts[population] == int(cells.sum())
+                checked += 1
     assert checked > 100
     assert withheld > 0
+
+
+def test_the_quarter_totals_the_overview_showed_are_still_shown(data):
+    """The score figures are counted in releases of their own: the base release is the
+    overview's with the endings, and withholds no more of its quarter totals."""
+    quarters = data.release.table({"period": "quarter", "site": TOTAL, "track": TOTAL})
+    shown = dict(zip(quarters["period"], quarters["episodes"], strict=True))
+    assert all(shown[q] is not None for q in ("2026 Q1", "2026 Q2", "2026 Q3"))
 
 
 def test_three_tracks_compared_print_withheld_without_an_n_and_means_beside_counts(data):

@@ -29,7 +29,7 @@ from dashboard.figures.control_chart import control_chart_figure
 from dashboard.privacy.periods import Granularity, cut_off
 from measures.csv_safety import neutralise_text_columns
 
-BLOCK_NAMES = {"Quarter": Granularity.QUARTER, "Year": Granularity.YEAR}
+BLOCK_NAMES = {"Year": Granularity.YEAR, "Quarter": Granularity.QUARTER}
 
 
 def render() -> None:
@@ -162,6 +162,13 @@ def _benchmarks(rows: list[Row], names: list[str]) -> None:
 def _chart(data: CohortData, cohort: Cohort) -> None:
     st.subheader(f"Completed or stepped down by quarter: {cohort.name}")
     chart, withheld = quarter_chart(data, cohort, numerator="completed", denominator="episodes")
+    if chart.points.is_empty():
+        st.info(
+            f"No quarter can be charted for {cohort.describe()}: the counts of every quarter "
+            f"({', '.join(withheld) or 'none'}) are withheld. A cohort of more sites or tracks "
+            "has larger quarters."
+        )
+        return
     st.plotly_chart(
         control_chart_figure(chart, title="Completed or stepped down, of discharges"),
         config={"displayModeBar": False},
