@@ -410,7 +410,7 @@ def _chart_section(
         return
     figure = control_chart_figure(report.chart, title=CHART_TITLE)
     # the page wraps titles for a phone; the printed chart is wide
-    figure.update_layout(title_text=CHART_TITLE, title_subtitle_text=SUBTITLE)
+    figure.update_layout(title_text=CHART_TITLE, title_subtitle_text=SUBTITLE, margin_t=80)
     image = render_png(figure, width=CHART_PX[0], height=CHART_PX[1], browser_path=browser_path)
     if image.png is None:
         pdf.paragraph(f"The chart is not included: {image.reason}.")
