@@ -55,6 +55,17 @@ def test_the_director_saves_two_tracks_and_compares_them(open_own_page, width):
         assert any(" pts (" in r[difference] for r in rows)
     expect(page.get_by_role("heading", name="Beside published rates")).to_be_visible()
     expect(page.get_by_role("button", name="Download the comparison (CSV)")).to_be_visible()
+    for kind, magic in (("XLSX", b"PK"), ("PDF", b"%PDF")):
+        button = page.get_by_role("button", name=f"Download the report ({kind})")
+        expect(button).to_be_visible()
+        if width != LAPTOP:
+            continue
+        with page.expect_download(timeout=180_000) as download:
+            button.click()
+        name = download.value.suggested_filename
+        assert name == f"cohorts-all-tracks-2026-co-occurring-2026.{kind.lower()}"
+        with open(download.value.path(), "rb") as file:
+            assert file.read(len(magic)) == magic
     scroll_width, inner_width = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]"
     )
@@ -74,3 +85,5 @@ def test_the_director_saves_two_tracks_and_compares_them(open_own_page, width):
         chart.get_by_text("signal", exact=False).or_(chart.locator(".scatterlayer"))
     ).to_be_visible()
     page.screenshot(path=SHOTS / f"cohorts-chart-{width}.png")
+    page.get_by_role("button", name="Download the report (PDF)").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / f"cohorts-downloads-{width}.png")

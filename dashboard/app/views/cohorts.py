@@ -3,13 +3,16 @@ same privacy release as the program overview, benchmarks beside, and the quarter
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Callable
 
 import streamlit as st
 
 from dashboard import clock
 from dashboard.app import cache
 from dashboard.app.context import AppContext
+from dashboard.app.downloads import built_on_click
 from dashboard.app.guard import page_viewer
 from dashboard.auth.permissions import Action, allowed
 from dashboard.auth.viewer import Viewer
@@ -27,6 +30,7 @@ from dashboard.cohorts.exports import audit_table_export
 from dashboard.cohorts.saved import save_cohort, saved_cohorts
 from dashboard.figures.control_chart import control_chart_figure
 from dashboard.privacy.periods import Granularity, cut_off
+from dashboard.reports.spreadsheet import XLSX_MIME
 from measures.csv_safety import neutralise_text_columns
 
 BLOCK_NAMES = {"Year": Granularity.YEAR, "Quarter": Granularity.QUARTER}
@@ -127,7 +131,8 @@ def _comparison(
     name = "cohorts-" + "-".join(c.name for c in cohorts).lower().replace(" ", "-")
     buffer = io.BytesIO()
     neutralise_text_columns(table, columns=table.columns).write_csv(buffer)
-    if st.download_button(
+    buttons = st.container(horizontal=True)
+    if buttons.download_button(
         "Download the comparison (CSV)",
         data=buffer.getvalue(),
         file_name=f"{name[:80]}.csv",
@@ -137,6 +142,34 @@ def _comparison(
         audit_table_export(
             context.engine, viewer, period=data.until.isoformat(), grouping="cohorts"
         )
+    for label, file_format, mime, icon in (
+        ("Download the report (XLSX)", "xlsx", XLSX_MIME, ":material/table_view:"),
+        ("Download the report (PDF)", "pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ):
+        buttons.download_button(
+            label,
+            data=built_on_click(context, _report(context, data.until, cohorts, file_format)),
+            file_name=f"{name[:80]}.{file_format}",
+            mime=mime,
+            icon=icon,
+            on_click="ignore",
+        )
+
+
+def _report(
+    context: AppContext, until: dt.date, cohorts: list[Cohort], file_format: str
+) -> Callable[[Viewer], bytes]:
+    """The cohort report, built from the release of the viewer who clicks and audited
+    (``export-cohort-report``, with its format) when downloaded: one audit row each."""
+    from dashboard.reports.cohort_report import cohort_report
+    from dashboard.reports.export import export_cohort_report
+
+    def build(viewer: Viewer) -> bytes:
+        data = cache.cohort_data(context, viewer, until)
+        report = cohort_report(data, cohorts, context.catalog)
+        return export_cohort_report(context.engine, viewer, report, file_format=file_format)
+
+    return build
 
 
 def _benchmarks(rows: list[Row], names: list[str]) -> None:
