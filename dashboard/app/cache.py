@@ -103,7 +103,16 @@ def _overview(
     small_cell: int,
     version: tuple[int, ...],
 ) -> Overview:
-    data = _cohort_data(_context, _viewer, database, scope, until, small_cell, version)
+    refresh_outcomes(_context.engine, _context.catalog, _context.program)
+    with read(_context.engine) as connection:  # the base release only: the same as the page's
+        data = read_cohort_data(
+            connection,
+            _viewer,
+            _context.catalog,
+            until=until,
+            threshold=small_cell,
+            with_scores=False,
+        )
     return overview_of(data.release, _context.catalog, until=until)
 
 

@@ -196,9 +196,11 @@ def read_cohort_data(
     *,
     until: dt.date,
     threshold: int = SMALL_CELL,
+    with_scores: bool = True,
 ) -> CohortData:
     """Everything the cohort page and the overview draw from, for the viewer's sites, from
-    the episodes discharged up to ``until`` (drain the outcome queue first)."""
+    the episodes discharged up to ``until`` (drain the outcome queue first). The overview
+    needs no score release (``with_scores=False``): its base release is the same."""
     wanted = [
         "episode_id",
         "track",
@@ -214,9 +216,9 @@ def read_cohort_data(
         score.key: stored_scores(
             connection, viewer, measure=score.measure, score_id=score.score_id, discharged_to=until
         )
-        for score in followed_scores(catalog)
+        for score in (followed_scores(catalog) if with_scores else ())
     }
-    scores = tuple(s for s in followed_scores(catalog) if stored[s.key].height)
+    scores = tuple(s for s in followed_scores(catalog) if s.key in stored and stored[s.key].height)
     rows = cohort_rows(outcomes, stored, scores)
     base, by_score = build_releases(rows, catalog, scores, threshold=threshold)
     return CohortData(base, by_score, rows, scores, names, until)
