@@ -19,7 +19,10 @@ LAPTOP = 1280
 
 
 def _save(page: Page, name: str, track: str | None) -> None:
-    page.get_by_label("Name", exact=True).fill(name)
+    wait_idle(page)
+    field = page.get_by_label("Name", exact=True)
+    field.fill(name)
+    expect(field).to_have_value(name)
     if track is not None:
         box = page.get_by_role("main").get_by_label("Tracks (none chosen: all)", exact=True)
         box.click()
@@ -27,7 +30,7 @@ def _save(page: Page, name: str, track: str | None) -> None:
         page.get_by_role("option", name=track, exact=True).click()
         page.keyboard.press("Escape")
     page.get_by_role("button", name="Save cohort").click()
-    expect(page.get_by_text(f"Saved “{name}”", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"Saved “{name}”", exact=False)).to_be_visible(timeout=60_000)
     wait_idle(page)
 
 
