@@ -41,7 +41,8 @@ def install() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         _missing("no Node.js (node and npm; the 'nodejs' and 'npm' packages)")
-    assert node is not None and npm is not None
+        msg = "unreachable: _missing skips or fails"
+        raise AssertionError(msg)
     wanted = hashlib.sha256(LOCK.read_bytes()).hexdigest()
     if STAMP.is_file() and STAMP.read_text().strip() == wanted:
         return node

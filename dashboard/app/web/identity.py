@@ -143,7 +143,11 @@ def _provider(settings: IdentitySettings, period: int) -> _Provider:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         server_metadata_url=settings.server_metadata_url,
-        client_kwargs={"scope": settings.scope, "code_challenge_method": "S256", "timeout": 15},
+        client_kwargs={
+            "scope": settings.scope,
+            "code_challenge_method": "S256",
+            "default_timeout": 15,
+        },
     )
 
 
@@ -226,9 +230,7 @@ def finish(settings: IdentitySettings, query: Mapping[str, str], flow: Flow) -> 
         msg = "The organisation's sign-in sent no ID token. Ask an administrator."
         raise IdentityRefusedError(msg)
     found = dict(claims)
-    if settings.email_claim not in found and client.load_server_metadata().get(
-        "userinfo_endpoint"
-    ):
+    if settings.email_claim not in found and client.load_server_metadata().get("userinfo_endpoint"):
         # OpenID Connect Core 5.4: a code flow's scope claims may come from the UserInfo
         # endpoint only; they are the ID token's person's only when its sub is the same
         info = dict(client.userinfo(token=token))
