@@ -244,7 +244,7 @@ async def identity_callback(request: Request) -> Response:
     if isinstance(web, Response):
         return web
     flow = Flow.decode(request.cookies.get(FLOW_COOKIE))
-    next_path = flow.next_path if flow else "/"
+    next_path = safe_next(flow.next_path) if flow else "/"
     try:
         if flow is None:
             msg = "This sign-in has expired or did not start here. Please sign in again."
