@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import access, clock
-from dashboard.auth.oidc import viewer_from_identity
+from dashboard.auth.oidc import sign_in_with_identity
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Role
 from dashboard.checkin.safety import record_safety_answer
@@ -135,12 +135,21 @@ def test_an_identity_provider_sign_in_maps_to_an_account_by_email(demo_copy):
         sites=["Hillcrest"],
         email="Juniper.Finch@example.org",
     )
-    faked_st_user = {"is_logged_in": True, "email": "juniper.finch@example.org", "name": "J F"}
-    viewer = viewer_from_identity(demo_engine, faked_st_user)
+    claims = {"email": "juniper.finch@example.org", "email_verified": True, "name": "J F"}
+    viewer = sign_in_with_identity(demo_engine, claims).viewer
     assert viewer is not None
     assert (viewer.username, viewer.role) == ("oidc-clinician", Role.CLINICIAN)
-    assert viewer_from_identity(demo_engine, {"is_logged_in": True, "email": "x@y.org"}) is None
-    assert viewer_from_identity(demo_engine, {"is_logged_in": False}) is None
+    unknown = sign_in_with_identity(demo_engine, {"email": "x@y.org"})
+    assert unknown.viewer is None
+    assert unknown.message == (
+        "No IOP Outcomes account has the e-mail address x@y.org. "
+        "Ask an administrator to add it to your account."
+    )
+    unverified = {"email": "juniper.finch@example.org", "email_verified": False}
+    assert sign_in_with_identity(demo_engine, unverified).viewer is None
+    assert sign_in_with_identity(demo_engine, {"sub": "no e-mail"}).viewer is None
+    other_claim = {"upn": "Juniper.Finch@example.org"}
+    assert sign_in_with_identity(demo_engine, other_claim, email_claim="upn").viewer == viewer
 
 
 def test_a_clients_own_record_carries_no_team_notes(demo_copy):

@@ -2,8 +2,9 @@
 
 The token comes from the session cookie (set by the sign-in route, ``app/web``) on
 every run, so a reload, a new tab or a dropped connection keeps the person signed in.
-A token in session state is accepted too: the tests (AppTest) start sessions that way,
-as does a sign-in through the identity provider. A token is never read from the URL.
+A token in session state is accepted too: the tests (AppTest) start sessions that way.
+A sign-in through the identity provider sets the same cookie (``app/web/routes.py``).
+A token is never read from the URL.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.app.context import AppContext
-from dashboard.app.web.context import identity_provider_configured, signed_out_notice
+from dashboard.app.web.context import signed_out_notice
 from dashboard.app.web.cookies import SESSION_COOKIE
-from dashboard.auth.oidc import viewer_from_identity
-from dashboard.auth.sessions import resume_session, session_status, start_session
+from dashboard.auth.sessions import resume_session, session_status
 from dashboard.auth.viewer import Viewer
 from dashboard.review.actions import audit_client_view
 
-#: The session state key of a session token not held in the cookie (tests, identity
-#: provider); the viewer and the idle clock live in the database.
+#: The session state key of a session token not held in the cookie (tests); the viewer
+#: and the idle clock live in the database.
 SESSION_TOKEN = "session_token"  # noqa: S105 - the key, not a token
 _NOTICE = "sign_in_notice"
-_NO_ACCOUNT = "There is no IOP Outcomes account for this sign-in. Ask an administrator."
 
 
 def session_token() -> str | None:
@@ -44,7 +43,7 @@ def current_viewer(context: AppContext, *, now: dt.datetime | None = None) -> Vi
     """
     token = session_token()
     if token is None:
-        return _identity_viewer(context)
+        return None
     idle = dt.timedelta(minutes=context.idle_minutes)
     resumed = resume_session(context.engine, token, idle=idle, now=now)
     if resumed.viewer is not None:
@@ -55,21 +54,6 @@ def current_viewer(context: AppContext, *, now: dt.datetime | None = None) -> Vi
     if notice:
         st.session_state[_NOTICE] = notice
     return None
-
-
-def _identity_viewer(context: AppContext) -> Viewer | None:
-    """The account of someone signed in through the identity provider (``st.login``);
-    its session's token is kept in session state for this browser session."""
-    if not identity_provider_configured() or not getattr(st.user, "is_logged_in", False):
-        return None
-    if st.session_state.get(_NOTICE) == _NO_ACCOUNT:
-        return None  # refused once (audited): not again on every run
-    viewer = viewer_from_identity(context.engine, st.user.to_dict())
-    if viewer is None:
-        st.session_state[_NOTICE] = _NO_ACCOUNT
-        return None
-    st.session_state[SESSION_TOKEN] = start_session(context.engine, viewer)
-    return viewer
 
 
 def notice() -> str | None:

@@ -334,14 +334,19 @@ def sign_in(
 
 
 def viewer_by_email(engine: sa.Engine, email: str) -> Viewer | None:
-    """The active account an identity provider's e-mail maps to (OIDC sign-in)."""
+    """The active account an identity provider's e-mail maps to (OIDC sign-in); None
+    when none does, or when two differ only in case (which one is meant is unknown)."""
     with read(engine) as connection:
-        user_id = connection.execute(
-            sa.select(t.users.c.id).where(
-                sa.func.lower(t.users.c.email) == email.lower(), t.users.c.active
+        user_ids = (
+            connection.execute(
+                sa.select(t.users.c.id).where(
+                    sa.func.lower(t.users.c.email) == email.lower(), t.users.c.active
+                )
             )
-        ).scalar()
-        return viewer_for(connection, user_id) if user_id is not None else None
+            .scalars()
+            .all()
+        )
+        return viewer_for(connection, user_ids[0]) if len(user_ids) == 1 else None
 
 
 def viewer_by_username(connection: sa.Connection, username: str) -> Viewer | None:

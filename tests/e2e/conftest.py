@@ -137,12 +137,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serving(database: str, program: Path, logs: Path, *, port: int | None = None) -> Iterator[str]:
+def serving(
+    database: str,
+    program: Path,
+    logs: Path,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """`iop serve` on ``database`` with the program file ``program`` (on ``port``, else a
-    free one); yields its URL and stops it with Ctrl+C."""
+    free one; ``env`` added to its environment); yields its URL and stops it with Ctrl+C."""
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = os.environ | {"IOP_PROGRAM_CONFIG": str(program), "IOP_DATABASE_URL": database}
+    env = os.environ | (env or {})
+    env |= {"IOP_PROGRAM_CONFIG": str(program), "IOP_DATABASE_URL": database}
     env.pop("IOP_INSTRUMENTS_DIR", None)
     log_path = logs / f"server-{port}.log"
     with log_path.open("ab") as log:

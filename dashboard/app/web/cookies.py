@@ -14,8 +14,6 @@ from starlette.responses import Response
 
 #: The cookie holding the session's random token (the database keeps its SHA-256).
 SESSION_COOKIE = "iop_session"
-#: Streamlit's own identity cookie (st.login), where an identity provider is configured.
-IDENTITY_COOKIE = "_streamlit_user"
 #: The sign-in form's anti-forgery cookie (compared with the form's hidden field).
 CSRF_COOKIE = "iop_csrf"
 SIGN_IN_PATH = "/sign-in"

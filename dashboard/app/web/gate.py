@@ -21,13 +21,8 @@ from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard.app.pages import pages_of
-from dashboard.app.web.context import (
-    identity_provider_configured,
-    seconds_until,
-    web_context,
-)
+from dashboard.app.web.context import seconds_until, web_context
 from dashboard.app.web.cookies import (
-    IDENTITY_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_PATH,
     is_https,
@@ -74,9 +69,6 @@ class SessionGate:
         if verdict is None:  # the database cannot say: the page's script tells why
             await self.app(scope, receive, send)
         elif not verdict.signed_in:
-            if request.cookies.get(IDENTITY_COOKIE) and identity_provider_configured():
-                await self.app(scope, receive, send)  # the page maps the identity itself
-                return
             target = quote(path + query, safe="")
             await _see_other(f"{SIGN_IN_PATH}?next={target}")(scope, receive, send)
         elif verdict.start_page and path.rstrip("/") == f"/{verdict.start_page}":

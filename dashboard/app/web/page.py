@@ -7,6 +7,7 @@ import functools
 import html
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import streamlit
 
@@ -94,7 +95,7 @@ def sign_in_html(
         parts.append(f'<div role="alert">{e(error)}</div>')
     if identity_provider:
         parts.append(
-            '<p><a class="button" href="/sign-in/identity">'
+            f'<p><a class="button" href="/sign-in/identity?next={e(quote(next_path, safe=""))}">'
             "Sign in with your organisation account</a></p><p>Or use a local account:</p>"
         )
     parts += [
@@ -133,5 +134,29 @@ def message_html(*, nonce: str, title: str, message: str) -> str:
         f'<style nonce="{e(nonce)}">{_font_face()}{_STYLE}</style></head><body><main>'
         f'<h1>IOP Outcomes</h1><div role="alert">{e(message)}</div>'
         '<p><a class="button secondary" href="/sign-in">Back to sign-in</a></p>'
+        "</main></body></html>"
+    )
+
+
+def signed_out_elsewhere_html(*, nonce: str, url: str) -> str:
+    """Signed out here; on to the organisation's sign-out at ``url`` (a new navigation,
+    not the sign-out form's redirect, which the pages' form-action policy would stop).
+
+    >>> page = signed_out_elsewhere_html(nonce="n", url="https://idp.example/logout?a=1&b=2")
+    >>> 'content="0;url=https://idp.example/logout?a=1&amp;b=2"' in page
+    True
+    """
+    e = html.escape
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="refresh" content="0;url={e(url)}">'
+        '<meta name="referrer" content="no-referrer">'
+        "<title>Signed out · IOP Outcomes</title>"
+        '<link rel="icon" href="/favicon.png">'
+        f'<style nonce="{e(nonce)}">{_font_face()}{_STYLE}</style></head><body><main>'
+        '<h1>IOP Outcomes</h1><div role="status">You are signed out of IOP Outcomes.</div>'
+        "<p>Signing you out of your organisation account too…</p>"
+        f'<p><a class="button secondary" href="{e(url)}">Continue</a></p>'
         "</main></body></html>"
     )

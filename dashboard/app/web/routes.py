@@ -6,14 +6,16 @@
 asked for; ``POST /sign-out`` ends the session and clears the cookie;
 ``GET /session/keep-alive`` gives the cookie the session's current idle deadline
 (the pages call it after every run). Forms carry anti-forgery tokens and must come
-from this site.
+from this site. With an identity provider configured, ``GET /sign-in/identity`` goes to
+the provider and ``GET /oauth2callback`` comes back from it (``web/identity.py``): the
+identity is mapped to an account by e-mail (``auth.oidc``) and the same session starts
+as with a password; signing out then also signs out at the provider where it can.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,7 +32,6 @@ from dashboard.app.web.context import (
 )
 from dashboard.app.web.cookies import (
     CSRF_COOKIE,
-    IDENTITY_COOKIE,
     IDENTITY_PATH,
     KEEP_ALIVE_PATH,
     SESSION_COOKIE,
@@ -45,9 +46,25 @@ from dashboard.app.web.cookies import (
     sign_out_token,
     tokens_match,
 )
-from dashboard.app.web.page import message_html, sign_in_html
+from dashboard.app.web.identity import (
+    CALLBACK_PATH,
+    FLOW_COOKIE,
+    FLOW_SECONDS,
+    ID_TOKEN_COOKIE,
+    Flow,
+    IdentityNotConfiguredError,
+    IdentityRefusedError,
+    IdentitySettings,
+    begin,
+    finish,
+    identity_settings,
+    logout_url,
+)
+from dashboard.app.web.page import message_html, sign_in_html, signed_out_elsewhere_html
 from dashboard.auth.accounts import sign_in
+from dashboard.auth.oidc import sign_in_with_identity
 from dashboard.auth.sessions import end_session, resume_session, session_status, start_session
+from dashboard.auth.viewer import Viewer
 from dashboard.store.demo_flag import demo_accounts
 from dashboard.store.faults import database_fault
 from dashboard.store.schema import SchemaBehind
@@ -66,6 +83,7 @@ def routes() -> list[Route]:
         Route(SIGN_OUT_PATH, sign_out, methods=["POST"]),
         Route(KEEP_ALIVE_PATH, keep_alive, methods=["GET"]),
         Route(IDENTITY_PATH, identity_provider, methods=["GET"]),
+        Route(CALLBACK_PATH, identity_callback, methods=["GET"]),
     ]
 
 
@@ -113,23 +131,31 @@ async def sign_in_submit(request: Request) -> Response:
             return await _form(
                 request, web, next_path=next_path, username=username, error=result.message
             )
-        token = await run_in_threadpool(start_session, web.engine, result.viewer)
-        if previous := request.cookies.get(SESSION_COOKIE):  # one session per browser
-            await run_in_threadpool(end_session, web.engine, previous, reason="user")
+        response = await _start(request, web, result.viewer, next_path=next_path)
     except Exception as exc:  # a database fault: said in one line, no session started
         told = _fault(exc)
         return await _form(
             request, web, next_path=next_path, username=username, error=told, status=503
         )
-    response = set_session_cookie(_see_other(next_path), request, token, max_age=_idle_seconds(web))
     response.delete_cookie(CSRF_COOKIE, path=SIGN_IN_PATH)
+    response.delete_cookie(ID_TOKEN_COOKIE, path=SIGN_OUT_PATH)
     return response
+
+
+async def _start(request: Request, web: WebContext, viewer: Viewer, *, next_path: str) -> Response:
+    """Start a session for ``viewer`` (ending this browser's previous one), set the cookie
+    and go to ``next_path``."""
+    token = await run_in_threadpool(start_session, web.engine, viewer)
+    if previous := request.cookies.get(SESSION_COOKIE):  # one session per browser
+        await run_in_threadpool(end_session, web.engine, previous, reason="user")
+    return set_session_cookie(_see_other(next_path), request, token, max_age=_idle_seconds(web))
 
 
 async def sign_out(request: Request) -> Response:
     """End the session (audited), clear the cookie and show the sign-in form: a new page,
     so nothing of the person who signed out stays on the screen. Signed in through the
-    identity provider, Streamlit's identity cookie is cleared too (its own route)."""
+    identity provider, the browser goes on to the provider's sign-out where it has one
+    (RP-initiated logout), which leads back to the sign-in form."""
     form = await request.form()
     token = request.cookies.get(SESSION_COOKIE)
     if not same_origin(request) or (
@@ -144,8 +170,18 @@ async def sign_out(request: Request) -> Response:
             await run_in_threadpool(end_session, web.engine, token, reason="user")
         except Exception as exc:  # a database fault: said in one line, still signed in
             return _message(503, "Not signed out", _fault(exc))
-    identity = request.cookies.get(IDENTITY_COOKIE) and identity_provider_configured()
-    response = _see_other(_IDENTITY_SIGN_OUT if identity else SIGN_IN_PATH)
+    response: Response = _see_other(SIGN_IN_PATH)
+    if id_token := request.cookies.get(ID_TOKEN_COOKIE):
+        settings = _settings()
+        if isinstance(settings, IdentitySettings):
+            at_provider = await run_in_threadpool(logout_url, settings, id_token)
+            if at_provider:
+                nonce = secrets.token_urlsafe(16)
+                response = HTMLResponse(
+                    signed_out_elsewhere_html(nonce=nonce, url=at_provider),
+                    headers=_page_headers(nonce),
+                )
+    response.delete_cookie(ID_TOKEN_COOKIE, path=SIGN_OUT_PATH)
     return clear_session_cookie(response, request)
 
 
@@ -167,24 +203,99 @@ async def keep_alive(request: Request) -> Response:
     return clear_session_cookie(response, request)
 
 
-#: The route of Streamlit's that clears its identity cookie (st.logout).
-_IDENTITY_SIGN_OUT = "/auth/logout"
+_NOT_AVAILABLE = "Signing in with your organisation account is not available right now."
 
 
 async def identity_provider(request: Request) -> Response:
-    """Hand over to Streamlit's sign-in with the deployment's identity provider (st.login);
-    the pages then map the identity to an account (``auth.oidc``)."""
-    if not identity_provider_configured():
+    """Go to the organisation's provider to sign in (authorization code flow with PKCE);
+    the browser keeps the flow's state in a short-lived cookie for the way back."""
+    settings = _settings()
+    if settings is None:
         return _see_other(SIGN_IN_PATH)
-    from streamlit.auth_util import encode_provider_token
-
+    if not isinstance(settings, IdentitySettings):
+        return settings
+    next_path = safe_next(request.query_params.get("next"))
     try:
-        provider = encode_provider_token("default")
-    except Exception:  # any failure (no authlib...): unavailable, never half signed in
-        return _message(
-            503, "Not available", "Signing in with the organisation account is not available."
+        url, flow = await run_in_threadpool(begin, settings, next_path)
+    except Exception as exc:  # the provider cannot be reached or its metadata is wrong
+        log.warning("identity provider unavailable at sign-in: %s", type(exc).__name__)
+        return _message(503, "Not available", _NOT_AVAILABLE)
+    response = _see_other(url)
+    response.set_cookie(
+        FLOW_COOKIE,
+        flow.encode(),
+        max_age=FLOW_SECONDS,
+        path=CALLBACK_PATH,
+        httponly=True,
+        samesite="lax",  # sent on the provider's redirect back, a top-level navigation
+        secure=is_https(request),
+    )
+    return response
+
+
+async def identity_callback(request: Request) -> Response:
+    """Back from the provider: check the state, the code and the ID token, map the e-mail
+    to an account (audited), start the session and open the page asked for; an identity
+    without an account is refused with the reason on the sign-in form."""
+    settings = _settings()
+    if not isinstance(settings, IdentitySettings):
+        return settings or _see_other(SIGN_IN_PATH)
+    web = await _context()
+    if isinstance(web, Response):
+        return web
+    flow = Flow.decode(request.cookies.get(FLOW_COOKIE))
+    next_path = safe_next(flow.next_path) if flow else "/"
+    try:
+        if flow is None:
+            msg = "This sign-in has expired or did not start here. Please sign in again."
+            raise IdentityRefusedError(msg)
+        claims = await run_in_threadpool(finish, settings, dict(request.query_params), flow)
+    except IdentityRefusedError as exc:
+        return _forget_flow(
+            await _form(request, web, next_path=next_path, error=str(exc), status=403)
         )
-    return _see_other(f"/auth/login?provider={quote(provider)}")
+    except Exception as exc:  # the token exchange or the ID token's checks failed
+        log.warning("identity provider sign-in failed: %s", type(exc).__name__)
+        error = "Your organisation's sign-in could not be checked. Please try again."
+        response = await _form(request, web, next_path=next_path, error=error, status=502)
+        return _forget_flow(response)
+    try:
+        result = await run_in_threadpool(
+            sign_in_with_identity, web.engine, claims, email_claim=settings.email_claim
+        )
+        if result.viewer is None:
+            response = await _form(
+                request, web, next_path=next_path, error=result.message, status=403
+            )
+            return _forget_flow(response)
+        response = await _start(request, web, result.viewer, next_path=next_path)
+    except Exception as exc:  # a database fault: said in one line, no session started
+        return _forget_flow(
+            await _form(request, web, next_path=next_path, error=_fault(exc), status=503)
+        )
+    response.set_cookie(
+        ID_TOKEN_COOKIE,
+        str(claims["id_token"]),
+        path=SIGN_OUT_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+    )
+    return _forget_flow(response)
+
+
+def _settings() -> IdentitySettings | Response | None:
+    """The provider's settings; None when none is configured; a page when unusable."""
+    try:
+        return identity_settings()
+    except IdentityNotConfiguredError as exc:
+        log.warning("identity provider settings unusable: %s", exc)
+        return _message(503, "Not available", _NOT_AVAILABLE)
+
+
+def _forget_flow(response: Response) -> Response:
+    response.delete_cookie(FLOW_COOKIE, path=CALLBACK_PATH)
+    return response
 
 
 async def _form(
