@@ -124,7 +124,9 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
                 passed=ratio <= TARGET_RATIO,
             ),
         ]
-        compared = [r["overview_s"] + r.get("compare_s", 0.0) for r in runs]
+        if not all("compare_s" in r for r in runs):
+            continue
+        compared = [r["overview_s"] + r["compare_s"] for r in runs]
         lines.append(
             Line(
                 label=f"cohorts: four compared, {label} (the release built first)",

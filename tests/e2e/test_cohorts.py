@@ -39,7 +39,11 @@ def test_the_director_saves_two_tracks_and_compares_them(open_own_page, width):
     page = open_own_page("/cohorts", width=width)
     sign_in(page, "director")
     expect(page.get_by_role("heading", name="Cohorts", level=1)).to_be_visible()
-    page.get_by_text("Define a cohort").click()
+    define = page.get_by_text("Define a cohort")
+    # the first run counts the program and builds every release: slow on a busy machine
+    expect(define).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    define.click()
     _save(page, "All tracks 2026", None)
     _save(page, "Co-occurring 2026", "Co-occurring")
     expect(page.get_by_role("heading", name="Definitions")).to_be_visible()
