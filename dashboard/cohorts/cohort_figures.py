@@ -10,7 +10,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.cohorts.ancova import adjusted_change
-from dashboard.cohorts.cohort_release import ENDINGS, CohortData, ScoreKey, ending
+from dashboard.cohorts.cohort_release import (
+    ENDINGS,
+    USE_ABSTINENT,
+    USE_PAIRED,
+    CohortData,
+    ScoreKey,
+    ending,
+)
 from dashboard.cohorts.comparison import FEWEST, MOST, compare_means, compare_rates
 from dashboard.cohorts.definition import Cohort
 from dashboard.cohorts.overview import overview_spec
@@ -25,6 +32,7 @@ from dashboard.cohorts.trend import control_chart
 from dashboard.privacy import TOTAL, Release
 from dashboard.privacy.periods import Granularity
 from measures import Catalog
+from measures.substance_use import USE_MEASURE
 
 #: The categories a cohort on this page may narrow by: the release's dimensions.
 PAGE_CATEGORIES = ("site", "track")
@@ -113,7 +121,29 @@ def figures(catalog: Catalog, scores: tuple[ScoreKey, ...]) -> tuple[Figure, ...
                     "the same in the worse direction",
                 ),
             ]
-    return tuple(shown)
+    return (*shown, *_use_figures(catalog))
+
+
+def _use_figures(catalog: Catalog) -> tuple[Figure, ...]:
+    if USE_MEASURE not in catalog:
+        return ()
+    label = catalog[USE_MEASURE].abbreviation
+    return (
+        Figure(
+            f"{label}: days of use, first and later",
+            USE_PAIRED,
+            "episodes",
+            f"episodes with days of alcohol or drug use from a first and a later {label}, of "
+            "the cohort's episodes (completeness: the substance-use figures rest on these)",
+        ),
+        Figure(
+            f"{label}: abstinent at the last",
+            USE_ABSTINENT,
+            USE_PAIRED,
+            f"no alcohol and no drug use in the 30 days before the last {label}, of the "
+            "episodes with a first and a later one",
+        ),
+    )
 
 
 def cohort_counts(data: CohortData, cohort: Cohort) -> dict[str, int | None]:
@@ -129,6 +159,8 @@ def cohort_counts(data: CohortData, cohort: Cohort) -> dict[str, int | None]:
     for score in data.scores:  # a score nobody has paired values of: nobody
         if score.key not in data.score_releases:
             counts |= dict.fromkeys((score.paired, score.improved, score.deteriorated), 0)
+    if USE_PAIRED not in data.score_releases:
+        counts |= dict.fromkeys((USE_PAIRED, USE_ABSTINENT), 0)
     return counts
 
 
@@ -318,6 +350,37 @@ def compare(
                 rate=False,
             )
         )
+    return [*rows, *_use_days(data, cohorts, catalog)]
+
+
+def _use_days(data: CohortData, cohorts: list[Cohort], catalog: Catalog) -> list[Row]:
+    """Mean days of use before the first and the last administration, as bounds (the
+    form's items are bins of days): withheld unless the cohort's paired count is released."""
+    if USE_MEASURE not in catalog:
+        return []
+    label = catalog[USE_MEASURE].abbreviation
+    released = [cohort_counts(data, c).get(USE_PAIRED) is not None for c in cohorts]
+    frames = [cohort_rows(data, c).filter(pl.col(USE_PAIRED)) for c in cohorts]
+    rows = []
+    for end, when in (("first", "the first"), ("last", "the last")):
+        for bound, word in (("low", "fewest"), ("high", "most")):
+            rows.append(
+                Row(
+                    f"{label}: days of use before {when}, {word} possible",
+                    f"mean days with any alcohol or drug use in the 30 days before {when} "
+                    f"{label} of the episodes with a first and a later one; the form asks in "
+                    "bins of days, so the mean lies between the fewest and the most possible",
+                    tuple(
+                        mean_interval(frame[f"use_{end}_{bound}"])
+                        if shown
+                        else Estimate.lacking(WITHHELD, n=0)
+                        for frame, shown in zip(frames, released, strict=True)
+                    ),
+                    tuple(None for _ in cohorts),
+                    tuple(None for _ in cohorts),
+                    rate=False,
+                )
+            )
     return rows
 
 

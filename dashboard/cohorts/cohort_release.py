@@ -1,6 +1,8 @@
-"""What the cohort page and the program overview count, in one release: the cube by
-period of discharge, site and track, with the overview's populations, the endings and,
-per followed score, the episodes with paired scores and their reliable change."""
+"""What the cohort page and the program overview count: the base release (the cube by
+period of discharge, site and track, with the overview's populations and the endings)
+and, beside it, one release per followed score (the episodes with paired scores and
+their reliable change) and one of substance use (the episodes with a first and a later
+BAM-R and those abstinent at the later one)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,20 @@ IMPROVED, UNCHANGED, DETERIORATED = (
     "reliably improved",
     "no reliable change",
     "reliably deteriorated",
+)
+#: The episodes with days of use from a first and a later administration of the
+#: substance-use measure (:mod:`measures.substance_use`), and those of them with no use in
+#: the 30 days before the later one.
+USE_PAIRED, USE_ABSTINENT = "paired use", "abstinent at the last"
+#: The stored outcome columns the substance-use figures read.
+USE_OUTCOMES = (
+    "use_first_on",
+    "use_first_low",
+    "use_first_high",
+    "use_last_on",
+    "use_last_low",
+    "use_last_high",
+    "abstinent_last",
 )
 
 
@@ -133,13 +149,50 @@ def score_spec(base: CubeSpec, score: ScoreKey) -> CubeSpec:
     )
 
 
+def use_spec(base: CubeSpec) -> CubeSpec:
+    """The cube of the episodes with a first and a later day count of substance use, on
+    the base's dimensions, split into those abstinent at the later one: a cube of its own,
+    as :func:`score_spec` explains (its root is completeness, not protected)."""
+    return CubeSpec(
+        root=USE_PAIRED,
+        dimensions=base.dimensions,
+        splits=(Split.binary(USE_ABSTINENT, parent=USE_PAIRED, column=USE_ABSTINENT),),
+        threshold=base.threshold,
+        root_protected=False,
+    )
+
+
+def use_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with :data:`USE_PAIRED` (a later administration with days of use than the
+    first: the episode figures' definition) and :data:`USE_ABSTINENT`; rows without the
+    stored use columns have no paired use.
+
+    Examples
+    --------
+    >>> day = dt.date(2026, 9, 1)
+    >>> rows = pl.DataFrame({"use_first_on": [day, day, None], "abstinent_last": [True] * 3,
+    ...                      "use_last_on": [day + dt.timedelta(days=30), day, None]})
+    >>> use_rows(rows).select(USE_PAIRED, USE_ABSTINENT).rows()
+    [(True, True), (False, False), (False, False)]
+    """
+    if "use_last_on" not in rows.columns:
+        return rows.with_columns(
+            pl.lit(value=False).alias(USE_PAIRED), pl.lit(value=False).alias(USE_ABSTINENT)
+        )
+    paired = (pl.col("use_last_on") > pl.col("use_first_on")).fill_null(value=False)
+    return rows.with_columns(paired.alias(USE_PAIRED)).with_columns(
+        (pl.col(USE_PAIRED) & pl.col("abstinent_last").fill_null(value=False)).alias(USE_ABSTINENT)
+    )
+
+
 def cohort_rows(
     outcomes: pl.DataFrame, scores_by_key: dict[str, pl.DataFrame], scores: tuple[ScoreKey, ...]
 ) -> pl.DataFrame:
     """One row per discharged episode (with its ``episode_id``): the overview's columns,
-    its ending, and per score whether it is paired, whether it reliably improved or
-    deteriorated, and its first, last and change values (for the means, never counted)."""
-    rows = overview_rows(outcomes)
+    its ending, whether it has paired substance use and was abstinent at the last, and per
+    score whether it is paired, whether it reliably improved or deteriorated, and its
+    first, last and change values (for the means, never counted)."""
+    rows = use_rows(overview_rows(outcomes))
     for score in scores:
         stored = scores_by_key.get(score.key)
         if stored is None or stored.is_empty():
@@ -166,20 +219,24 @@ def build_releases(
     rows: pl.DataFrame, catalog: Catalog, scores: tuple[ScoreKey, ...], *, threshold: int
 ) -> tuple[Release, dict[str, Release]]:
     """The base release (the cohort page's and the program overview's) and one release per
-    score with paired episodes."""
+    score with paired episodes, and one of substance use (keyed :data:`USE_PAIRED`) where
+    any episode has paired use."""
     base = cohort_spec(catalog, threshold=threshold)
     by_score = {
         score.key: release_of(rows.filter(pl.col(score.paired)), score_spec(base, score))
         for score in scores
         if rows[score.paired].any()
     }
+    if rows[USE_PAIRED].any():
+        by_score[USE_PAIRED] = release_of(rows.filter(pl.col(USE_PAIRED)), use_spec(base))
     return release_of(rows, base), by_score
 
 
 @dataclass(frozen=True, eq=False)
 class CohortData:
-    """The base release and one per score, the rows they were counted from (for means,
-    never shown as rows), the scores followed, and the tracks' names by code."""
+    """The base release and one per score and of substance use (``score_releases``, keyed
+    by score and :data:`USE_PAIRED`), the rows they were counted from (for means, never
+    shown as rows), the scores followed, and the tracks' names by code."""
 
     release: Release
     score_releases: dict[str, Release]
@@ -206,6 +263,7 @@ def read_cohort_data(
         "track",
         *(c for c in OUTCOME_SCHEMA if c != "length_weeks"),
         "length_days",
+        *(USE_OUTCOMES if with_scores else ()),
     ]
     outcomes = stored_outcomes(connection, viewer, columns=wanted, discharged_to=until)
     names = dict(outcomes.select("track", "track_name").unique().iter_rows())

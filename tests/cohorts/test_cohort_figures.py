@@ -8,26 +8,34 @@ import datetime as dt
 import itertools
 
 import numpy as np
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from dashboard.auth.viewer import Role, Viewer
-from dashboard.cli.common import load_program
 from dashboard.cohorts.cohort_figures import (
     WITHHELD,
     cohort_counts,
     compare,
     comparison_table,
+    estimate_text,
     quarter_chart,
     unusable,
 )
-from dashboard.cohorts.cohort_release import CohortData, read_cohort_data
+from dashboard.cohorts.cohort_release import (
+    USE_ABSTINENT,
+    USE_PAIRED,
+    CohortData,
+    read_cohort_data,
+)
 from dashboard.cohorts.definition import Cohort
 from dashboard.cohorts.overview import overview_of, overview_table
 from dashboard.privacy import TOTAL
 from dashboard.privacy.periods import Granularity
 from dashboard.review.outcome_queue import refresh
 from measures import load_catalog
+from measures.substance_use import USE_MEASURE
+from tests.conftest import demo_program
 
 UNTIL = dt.date(2026, 10, 31)
 
@@ -35,7 +43,7 @@ UNTIL = dt.date(2026, 10, 31)
 @pytest.fixture(scope="module")
 def data(demo_engine: sa.Engine) -> CohortData:
     catalog = load_catalog()
-    refresh(demo_engine, catalog, load_program(catalog))
+    refresh(demo_engine, catalog, demo_program(catalog))
     with demo_engine.connect() as connection:
         sites = frozenset(r[0] for r in connection.execute(sa.text("SELECT id FROM sites")))
         viewer = Viewer(
@@ -154,3 +162,35 @@ def test_the_quarterly_chart_leaves_out_withheld_quarters_and_names_them(data):
     assert shown | set(withheld) == quarters
     assert not shown & set(withheld)
     assert np.all(chart.points["n"].to_numpy() >= 11) if chart.points.height else True
+
+
+def test_substance_use_is_counted_in_a_release_of_its_own_and_its_means_follow_its_count(data):
+    catalog = load_catalog()
+    bam = catalog[USE_MEASURE].abbreviation
+    assert USE_PAIRED in data.score_releases
+    assert USE_ABSTINENT not in data.release.spec.populations()  # not a split of the base
+    everyone = cohort_counts(data, _year("all"))
+    in_2026 = data.rows.filter(pl.col(USE_PAIRED) & (pl.col("year") == "2026"))
+    paired = in_2026["episode_id"].n_unique()
+    assert everyone[USE_PAIRED] == paired > 0
+    cohorts = [_year(code, track=(code,)) for code in sorted(data.track_names)]
+    rows = {r.label: r for r in compare(data, [_year("all"), *cohorts], catalog, minimum=11)}
+    abstinent = rows[f"{bam}: abstinent at the last"].figures[0]
+    assert abstinent.n == paired
+    assert abstinent.estimate == pytest.approx(everyone[USE_ABSTINENT] / paired)
+    fewest = rows[f"{bam}: days of use before the first, fewest possible"].figures
+    most = rows[f"{bam}: days of use before the first, most possible"].figures
+    counts = [cohort_counts(data, c)[USE_PAIRED] for c in [_year("all"), *cohorts]]
+    for count, low, high in zip(counts, fewest, most, strict=True):
+        if count is None:
+            assert low.missing == high.missing == WITHHELD
+        elif count < 2:
+            assert not low.available
+            assert not high.available
+        else:
+            assert low.n == high.n == count
+            assert low.estimate is not None
+            assert high.estimate is not None
+            assert 0 <= low.estimate <= high.estimate <= 30
+    abstinent_text = estimate_text(rows[f"{bam}: abstinent at the last"].figures[0], rate=True)
+    assert abstinent_text.endswith(f" n={paired}")

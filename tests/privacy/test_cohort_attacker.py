@@ -14,13 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.auth.viewer import Role, Viewer
-from dashboard.cli.common import load_program
 from dashboard.cohorts.cohort_figures import PAGE_BLOCKS, cohort_counts
 from dashboard.cohorts.cohort_release import CohortData, read_cohort_data
 from dashboard.cohorts.definition import Cohort
 from dashboard.cohorts.overview import overview_of
 from dashboard.review.outcome_queue import refresh
 from measures import load_catalog
+from tests.conftest import demo_program
 from tests.privacy.attacker import Cell, Observation, attack
 from tests.privacy.views import observe_overview, splits_of
 
@@ -30,7 +30,7 @@ UNTIL = dt.date(2026, 10, 31)
 @pytest.fixture(scope="module")
 def data(demo_engine: sa.Engine) -> CohortData:
     catalog = load_catalog()
-    refresh(demo_engine, catalog, load_program(catalog))
+    refresh(demo_engine, catalog, demo_program(catalog))
     with demo_engine.connect() as connection:
         sites = frozenset(r[0] for r in connection.execute(sa.text("SELECT id FROM sites")))
         viewer = Viewer(

@@ -18,7 +18,6 @@ from pypdf import PdfReader
 
 from dashboard.auth.permissions import NotPermitted
 from dashboard.auth.viewer import Role, Viewer
-from dashboard.cli.common import load_program
 from dashboard.cohorts.accreditation import load_accreditation
 from dashboard.cohorts.benchmarks import benchmarks_for
 from dashboard.cohorts.cohort_figures import WITHHELD
@@ -35,6 +34,7 @@ from dashboard.reports.cohort_report import (
 from dashboard.reports.export import export_cohort_report
 from dashboard.review.outcome_queue import refresh
 from measures import load_catalog
+from tests.conftest import demo_program
 
 UNTIL = dt.date(2026, 10, 31)
 CATALOG = load_catalog()
@@ -52,7 +52,7 @@ def _viewer(engine: sa.Engine, role: Role = Role.DIRECTOR) -> Viewer:
 
 @pytest.fixture(scope="module")
 def data(demo_engine: sa.Engine) -> CohortData:
-    refresh(demo_engine, CATALOG, load_program(CATALOG))
+    refresh(demo_engine, CATALOG, demo_program(CATALOG))
     with demo_engine.connect() as connection:
         return read_cohort_data(connection, _viewer(demo_engine), CATALOG, until=UNTIL)
 
