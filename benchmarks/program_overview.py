@@ -23,6 +23,8 @@ WRITE = "program overview after a write"
 SIZES = (10_000, 100_000)
 #: Issue 13's targets: seconds, peak MB of the process, and the overview over its floor.
 TARGET_S = 2.0
+#: Issue 14's target: four cohorts compared, cold (the release built first), in seconds.
+TARGET_COMPARE_S = 3.0
 TARGET_MB = 1_000.0
 TARGET_RATIO = 3.0
 
@@ -122,6 +124,20 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
                 passed=ratio <= TARGET_RATIO,
             ),
         ]
+        if not all("compare_s" in r for r in runs):
+            continue
+        compared = [r["overview_s"] + r["compare_s"] for r in runs]
+        lines.append(
+            Line(
+                label=f"cohorts: four compared, {label} (the release built first)",
+                median=statistics.median(compared),
+                low=min(compared),
+                high=max(compared),
+                peak_mb=peak,
+                target=f"< {TARGET_COMPARE_S:g} s, < {TARGET_MB:,.0f} MB",
+                passed=statistics.median(compared) < TARGET_COMPARE_S and peak < TARGET_MB,
+            )
+        )
     return lines
 
 

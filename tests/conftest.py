@@ -166,3 +166,19 @@ def _stop_chart_server() -> Iterator[None]:
     charts = sys.modules.get("dashboard.reports.charts")
     if charts is not None:
         charts._server.stop()
+
+
+def demo_program(catalog):
+    """The demo's program settings, the ones its database was computed with.
+
+    Refresh the session's demo database with these only: other settings change its rules'
+    fingerprint, and every later copy of it (the app's, the browser's) would compute every
+    episode again on its first page.
+    """
+    from dashboard.demo import demo_program_config
+    from dashboard.program_settings import APP_SECTIONS
+    from measures.program import ProgramConfig
+
+    return ProgramConfig.from_toml(
+        demo_program_config(), catalog=catalog, other_sections=APP_SECTIONS
+    )

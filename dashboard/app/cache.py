@@ -10,8 +10,8 @@ import streamlit as st
 from dashboard import access
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
-from dashboard.cohorts import outcomes as cohort_outcomes
-from dashboard.cohorts.overview import Overview, build_overview
+from dashboard.cohorts.cohort_release import CohortData, read_cohort_data
+from dashboard.cohorts.overview import Overview, overview_of
 from dashboard.review.agenda import Agenda
 from dashboard.review.agenda_store import AgendaStore
 from dashboard.review.outcome_queue import refresh as refresh_outcomes
@@ -103,11 +103,49 @@ def _overview(
     small_cell: int,
     version: tuple[int, ...],
 ) -> Overview:
+    refresh_outcomes(_context.engine, _context.catalog, _context.program)
+    with read(_context.engine) as connection:  # the base release only: the same as the page's
+        data = read_cohort_data(
+            connection,
+            _viewer,
+            _context.catalog,
+            until=until,
+            threshold=small_cell,
+            with_scores=False,
+        )
+    return overview_of(data.release, _context.catalog, until=until)
+
+
+@st.cache_resource(max_entries=16, ttl=600, show_spinner="Counting the program's episodes...")
+def _cohort_data(
+    _context: AppContext,
+    _viewer: Viewer,
+    database: str,
+    scope: tuple[object, ...],
+    until: dt.date,
+    small_cell: int,
+    version: tuple[int, ...],
+) -> CohortData:
     # what writes have queued is computed first: no figure rests on a stale row
     refresh_outcomes(_context.engine, _context.catalog, _context.program)
     with read(_context.engine) as connection:
-        outcomes = cohort_outcomes.episode_outcomes(connection, _viewer, discharged_to=until)
-    return build_overview(outcomes, _context.catalog, until=until, threshold=small_cell)
+        return read_cohort_data(
+            connection, _viewer, _context.catalog, until=until, threshold=small_cell
+        )
+
+
+def cohort_data(context: AppContext, viewer: Viewer, until: dt.date) -> CohortData:
+    """The one release behind the cohort page and the program overview, for the viewer's
+    sites, from the episodes discharged up to ``until``: cached like :func:`overview`."""
+    return _cohort_data(
+        context,
+        viewer,
+        _database(context),
+        viewer.scope_key,
+        until,
+        context.settings.small_cell,
+        data_version(context),
+    )
 
 
 def overview(context: AppContext, viewer: Viewer, until: dt.date) -> Overview:

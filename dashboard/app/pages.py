@@ -26,6 +26,7 @@ PAGES = (
     Page("my_progress", "My progress", ":material/trending_up:", Action.VIEW_OWN_RECORD),
     Page("my_plan", "My plan", ":material/shield:", Action.VIEW_OWN_RECORD),
     Page("program_overview", "Program overview", ":material/insights:", Action.VIEW_COHORTS),
+    Page("cohorts", "Cohorts", ":material/compare_arrows:", Action.VIEW_COHORTS),
     Page("admin_users", "Users", ":material/manage_accounts:", Action.MANAGE_USERS),
     Page("admin_imports", "Imports", ":material/upload_file:", Action.MANAGE_IMPORTS),
     Page("admin_audit", "Audit log", ":material/fact_check:", Action.VIEW_AUDIT),

@@ -22,3 +22,26 @@ def audit_table_export(engine: sa.Engine, viewer: Viewer, *, period: str, groupi
             resource_id=period,
             detail={"grouping": grouping},
         )
+
+
+def audit_report_export(
+    engine: sa.Engine,
+    viewer: Viewer,
+    *,
+    period: str,
+    cohorts: list[str],
+    file_format: str,
+    size: int,
+) -> None:
+    """Record that ``viewer`` downloaded the cohort report of ``cohorts`` (their names,
+    counted up to ``period``) as ``file_format`` (``xlsx`` or ``pdf``), ``size`` bytes."""
+    require(viewer, Action.VIEW_COHORTS)
+    with write(engine, changes=False) as connection:
+        record_event(
+            connection,
+            actor=viewer.username,
+            action="export-cohort-report",
+            resource_type="cohort",
+            resource_id=period,
+            detail={"format": file_format, "cohorts": cohorts, "bytes": size},
+        )

@@ -209,6 +209,13 @@ def build_overview(
     return Overview(privacy_release(overview_rows(outcomes), spec), rates, until)
 
 
+def overview_of(release: Release, catalog: Catalog, *, until: dt.date) -> Overview:
+    """The overview drawn from a release that counts at least its populations (the cohort
+    page's: one release for both pages, so that neither can be subtracted from the other)."""
+    _spec, rates = overview_spec(catalog, threshold=release.spec.threshold)
+    return Overview(release, rates, until)
+
+
 def overview_table(
     overview: Overview, *, granularity: Granularity, block: str, grouping: str
 ) -> pl.DataFrame:

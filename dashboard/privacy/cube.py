@@ -76,13 +76,17 @@ class Summary:
 @dataclass(frozen=True, eq=False)
 class CubeSpec:
     """Everything a page can count: the root population, its dimensions, its splits (each
-    binary outcome over its denominator) and summaries, and the threshold."""
+    binary outcome over its denominator) and summaries, and the threshold.
+
+    ``root_protected`` False makes a small count of the root no secret (the episodes with
+    paired scores of a measure: how complete the data is, not how anyone is)."""
 
     root: str
     dimensions: tuple[Dimension, ...]
     splits: tuple[Split, ...] = ()
     summaries: tuple[Summary, ...] = ()
     threshold: int = SMALL_CELL
+    root_protected: bool = True
 
     def populations(self) -> list[str]:
         """The root, then every split's children, in order."""
@@ -254,6 +258,7 @@ def _population_axis(spec: CubeSpec, populations: list[str]) -> Hierarchy:
     parents = [-1] * len(populations)
     splits: list[list[tuple[int, ...]]] = [[] for _ in populations]
     protected = [True] * len(populations)
+    protected[0] = spec.root_protected
     shown = [True] * len(populations)
     for split in spec.splits:
         children = tuple(position[name] for _, name in split.children)

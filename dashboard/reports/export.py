@@ -1,6 +1,6 @@
 """Reports leaving the system, checked and audited with each client they concern: a
 client's progress report and FHIR record, the weekly review packet and the agenda
-spreadsheet."""
+spreadsheet; and the directors' cohort report (figures, never a client)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
+from dashboard.cohorts.exports import audit_report_export
 from dashboard.reports.client_report import client_report_pdf
+from dashboard.reports.cohort_report import CohortReport, cohort_report_pdf, cohort_report_xlsx
 from dashboard.reports.fhir_out import fhir_resources
 from dashboard.review.record import load_client_record, with_assessments
 from dashboard.review.reference import Reference
@@ -224,3 +226,41 @@ def audit_quarantine_export(engine: sa.Engine, viewer: Viewer, import_id: int, r
     if outcome == "refused":
         msg = "this account may not export the rejected rows of imports"
         raise NotPermitted(msg)
+
+
+def export_cohort_report(
+    engine: sa.Engine,
+    viewer: Viewer,
+    report: CohortReport,
+    *,
+    file_format: str,
+    program: str | None = None,
+    charts: bool = True,
+    browser_path: str | Path | None = None,
+) -> bytes:
+    """The report as ``file_format`` (``xlsx`` or ``pdf``) bytes for ``viewer`` (who may
+    see cohorts), audited as ``export-cohort-report`` with the format, the cohorts' names
+    and the size: one audit row per download."""
+    require(viewer, Action.VIEW_COHORTS)
+    if file_format == "xlsx":
+        data = cohort_report_xlsx(report)
+    elif file_format == "pdf":
+        data = cohort_report_pdf(
+            report,
+            generated_by=generated_by(viewer),
+            program=program,
+            charts=charts,
+            browser_path=browser_path,
+        )
+    else:
+        msg = f"format {file_format!r} is not xlsx or pdf"
+        raise ValueError(msg)
+    audit_report_export(
+        engine,
+        viewer,
+        period=report.until.isoformat(),
+        cohorts=report.names,
+        file_format=file_format,
+        size=len(data),
+    )
+    return data

@@ -23,7 +23,7 @@ DEMO_CLIENT = "C0215"
 
 PAGES = {
     "clinician": {"weekly_review": "Weekly review", "client_progress": "Client progress"},
-    "director": {"program_overview": "Program overview"},
+    "director": {"program_overview": "Program overview", "cohorts": "Cohorts"},
     "admin": {
         "admin_users": "Users",
         "admin_imports": "Imports",

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.cohorts.outcomes import episode_outcomes
-from dashboard.cohorts.overview import build_overview, displayed, overview_table
+from dashboard.cohorts.cohort_release import read_cohort_data
+from dashboard.cohorts.overview import displayed, overview_of, overview_table
 from dashboard.privacy.periods import Granularity
 from dashboard.store.engine import read
 from measures import load_catalog
@@ -21,11 +21,11 @@ LAST_COUNTED = dt.date(2026, 10, 31)  # the end of the last complete month befor
 
 def _expected(engine, granularity: Granularity, block: str, grouping: str):
     catalog = load_catalog()
-    with read(engine) as connection:
-        outcomes = episode_outcomes(
-            connection, viewer_of(engine, "director"), discharged_to=LAST_COUNTED
+    with read(engine) as connection:  # the release the overview shares with the cohort page
+        data = read_cohort_data(
+            connection, viewer_of(engine, "director"), catalog, until=LAST_COUNTED
         )
-    overview = build_overview(outcomes, catalog, until=LAST_COUNTED)
+    overview = overview_of(data.release, catalog, until=LAST_COUNTED)
     table = overview_table(overview, granularity=granularity, block=block, grouping=grouping)
     return displayed(table, overview.rates).to_pandas()
 

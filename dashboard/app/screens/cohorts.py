@@ -1,0 +1,5 @@
+"""Directors: cohorts compared."""
+
+from dashboard.app.views.cohorts import render
+
+render()
