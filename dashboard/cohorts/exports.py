@@ -1,27 +1,22 @@
-"""Directors' figures leaving the app: each download audited (the figures, never a client)."""
+"""Directors' figures leaving the app: each download audited (the figures, never a
+client), and each refused one too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from dashboard.auth.permissions import Action, require
+from dashboard.auth.permissions import Action, NotPermitted, allowed
 from dashboard.auth.viewer import Viewer
 from dashboard.store.audit import record_event
 from dashboard.store.engine import write
 
 
 def audit_table_export(engine: sa.Engine, viewer: Viewer, *, period: str, grouping: str) -> None:
-    """Record that ``viewer`` downloaded the overview of ``period`` by ``grouping``."""
-    require(viewer, Action.VIEW_COHORTS)
-    with write(engine, changes=False) as connection:
-        record_event(
-            connection,
-            actor=viewer.username,
-            action="export-cohort-table",
-            resource_type="cohort",
-            resource_id=period,
-            detail={"grouping": grouping},
-        )
+    """Record that ``viewer`` downloaded the overview of ``period`` by ``grouping`` (a
+    viewer who may not see cohorts: recorded as refused, then :class:`NotPermitted`)."""
+    _record(engine, viewer, "export-cohort-table", period, {"grouping": grouping})
 
 
 def audit_report_export(
@@ -34,14 +29,43 @@ def audit_report_export(
     size: int,
 ) -> None:
     """Record that ``viewer`` downloaded the cohort report of ``cohorts`` (their names,
-    counted up to ``period``) as ``file_format`` (``xlsx`` or ``pdf``), ``size`` bytes."""
-    require(viewer, Action.VIEW_COHORTS)
+    counted up to ``period``) as ``file_format`` (``xlsx`` or ``pdf``), ``size`` bytes
+    (refused as :func:`audit_table_export` is)."""
+    detail = {"format": file_format, "cohorts": cohorts, "bytes": size}
+    _record(engine, viewer, "export-cohort-report", period, detail)
+
+
+def refuse_unless_allowed(
+    engine: sa.Engine, viewer: Viewer, *, action: str, period: str, detail: dict[str, Any]
+) -> None:
+    """Raise :class:`NotPermitted` after recording a refused ``action`` unless ``viewer``
+    may see cohorts: every refused export leaves an audit row."""
+    if allowed(viewer, Action.VIEW_COHORTS):
+        return
     with write(engine, changes=False) as connection:
         record_event(
             connection,
             actor=viewer.username,
-            action="export-cohort-report",
+            action=action,
             resource_type="cohort",
             resource_id=period,
-            detail={"format": file_format, "cohorts": cohorts, "bytes": size},
+            outcome="refused",
+            detail=detail,
+        )
+    msg = f"{viewer.role.value} accounts may not export directors' figures"
+    raise NotPermitted(msg)
+
+
+def _record(
+    engine: sa.Engine, viewer: Viewer, action: str, period: str, detail: dict[str, Any]
+) -> None:
+    refuse_unless_allowed(engine, viewer, action=action, period=period, detail=detail)
+    with write(engine, changes=False) as connection:
+        record_event(
+            connection,
+            actor=viewer.username,
+            action=action,
+            resource_type="cohort",
+            resource_id=period,
+            detail=detail,
         )

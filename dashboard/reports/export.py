@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dashboard import access
 from dashboard.auth.permissions import Action, NotPermitted, require
 from dashboard.auth.viewer import Viewer
-from dashboard.cohorts.exports import audit_report_export
+from dashboard.cohorts.exports import audit_report_export, refuse_unless_allowed
 from dashboard.reports.client_report import client_report_pdf
 from dashboard.reports.cohort_report import CohortReport, cohort_report_pdf, cohort_report_xlsx
 from dashboard.reports.fhir_out import fhir_resources
@@ -240,8 +240,15 @@ def export_cohort_report(
 ) -> bytes:
     """The report as ``file_format`` (``xlsx`` or ``pdf``) bytes for ``viewer`` (who may
     see cohorts), audited as ``export-cohort-report`` with the format, the cohorts' names
-    and the size: one audit row per download."""
-    require(viewer, Action.VIEW_COHORTS)
+    and the size: one audit row per download (a viewer who may not see cohorts: one row
+    ``refused``, then :class:`NotPermitted`)."""
+    refuse_unless_allowed(
+        engine,
+        viewer,
+        action="export-cohort-report",
+        period=report.until.isoformat(),
+        detail={"format": file_format, "cohorts": report.names},
+    )
     if file_format == "xlsx":
         data = cohort_report_xlsx(report)
     elif file_format == "pdf":

@@ -23,6 +23,7 @@ from dashboard.cohorts.benchmarks import benchmarks_for
 from dashboard.cohorts.cohort_figures import WITHHELD
 from dashboard.cohorts.cohort_release import CohortData, read_cohort_data
 from dashboard.cohorts.definition import Cohort
+from dashboard.cohorts.exports import audit_table_export
 from dashboard.cohorts.trend import control_chart
 from dashboard.privacy.periods import Granularity
 from dashboard.reports.cohort_report import (
@@ -205,12 +206,16 @@ def test_a_mapping_entry_without_a_source_is_refused(tmp_path):
         load_accreditation(path)
 
 
-def _audits(engine: sa.Engine) -> list[str]:
+def _audits(engine: sa.Engine, outcome: str = "ok") -> list[str]:
     with engine.connect() as connection:
         return [
             r[0]
             for r in connection.execute(
-                sa.text("SELECT detail FROM audit_log WHERE action = 'export-cohort-report'")
+                sa.text(
+                    "SELECT detail FROM audit_log WHERE action = 'export-cohort-report' "
+                    "AND outcome = :outcome ORDER BY id"
+                ),
+                {"outcome": outcome},
             )
         ]
 
@@ -228,9 +233,25 @@ def test_each_download_is_audited_once(demo_copy, report):
     assert report.names[0] in details[0]
 
 
-def test_a_clinician_cannot_export_the_report(demo_copy, report):
-    with pytest.raises(NotPermitted):
+def test_a_clinician_cannot_export_the_report_and_the_refusal_is_audited(demo_copy, report):
+    with pytest.raises(NotPermitted, match="may not export directors' figures"):
         export_cohort_report(
             demo_copy, _viewer(demo_copy, Role.CLINICIAN), report, file_format="xlsx"
         )
     assert _audits(demo_copy) == []
+    refused = _audits(demo_copy, "refused")
+    assert len(refused) == 1
+    assert '"xlsx"' in refused[0]
+    assert report.names[0] in refused[0]
+
+
+def test_a_refused_table_download_is_audited_as_refused(demo_copy):
+    with pytest.raises(NotPermitted):
+        audit_table_export(
+            demo_copy, _viewer(demo_copy, Role.CLIENT), period="2026-10-31", grouping="cohorts"
+        )
+    with demo_copy.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT actor, outcome FROM audit_log WHERE action = 'export-cohort-table'")
+        ).all()
+    assert [tuple(r) for r in rows] == [("dr", "refused")]
