@@ -25,6 +25,7 @@ from dashboard.cohorts.statistics import (
     Estimate,
     PChart,
     mean_interval,
+    median_iqr,
     pre_post_effect_size,
     proportion,
 )
@@ -297,6 +298,7 @@ def compare(
                 figure.benchmark,
             )
         )
+    rows += _stay_and_attendance(data, cohorts, counts, minimum=minimum)
     for score in data.scores:
         means = [score_means(data, c, score) for c in cohorts]
         samples = [
@@ -351,6 +353,91 @@ def compare(
             )
         )
     return [*rows, *_use_days(data, cohorts, catalog)]
+
+
+def _stay_and_attendance(
+    data: CohortData, cohorts: list[Cohort], counts: list[dict[str, int | None]], *, minimum: int
+) -> list[Row]:
+    """Length of stay (median; mean with Welch's difference) and attendance (the mean of
+    each episode's share of its scheduled days attended) of the cohorts' discharged
+    episodes: withheld where the cohort's count of episodes is, and where a figure would
+    rest on fewer episodes than that count (its n would tell how many lack it)."""
+    episodes = [c["episodes"] for c in counts]
+    frames = [cohort_rows(data, c) for c in cohorts]
+    withheld = Estimate.lacking(WITHHELD, n=0)
+    stays = [f["length_days"].drop_nulls().to_list() for f in frames]
+    released = [n is not None and len(s) == n for s, n in zip(stays, episodes, strict=True)]
+    medians = [median_iqr(stay) for stay in stays]
+    rows = [
+        Row(
+            "Length of stay (days): median",
+            "days from admission to discharge, the middle episode's",
+            tuple(
+                Estimate(m.median, None, None, m.n) if shown and m.median is not None else withheld
+                for m, shown in zip(medians, released, strict=True)
+            ),
+            tuple(None for _ in cohorts),
+            tuple(None for _ in cohorts),
+            rate=False,
+        ),
+        _means_row(
+            "Length of stay (days): mean",
+            "days from admission to discharge",
+            stays,
+            released,
+            minimum=minimum,
+            rate=False,
+        ),
+    ]
+    if "days_scheduled" in data.rows.columns:
+        shares = [
+            f.filter(pl.col("days_scheduled") > 0)
+            .select(pl.col("days_attended") / pl.col("days_scheduled"))
+            .to_series()
+            .to_list()
+            for f in frames
+        ]
+        rows.append(
+            _means_row(
+                "Attendance",
+                "the mean of each episode's share of its scheduled program days attended",
+                shares,
+                [n is not None and len(s) == n for s, n in zip(shares, episodes, strict=True)],
+                minimum=minimum,
+                rate=True,
+            )
+        )
+    return rows
+
+
+def _means_row(
+    label: str,
+    definition: str,
+    samples: list[list[float]],
+    released: list[bool],
+    *,
+    minimum: int,
+    rate: bool,
+) -> Row:
+    """Means with t intervals and Welch's differences from the first, all withheld where
+    any cohort's count is (a difference would show what the withheld one is)."""
+    if all(released):
+        compared = compare_means(samples, minimum=minimum)
+        return Row(
+            label, definition, compared.figures, compared.differences, compared.notes, rate=rate
+        )
+    withheld = Estimate.lacking(WITHHELD, n=0)
+    return Row(
+        label,
+        definition,
+        tuple(
+            mean_interval(sample) if shown else withheld
+            for sample, shown in zip(samples, released, strict=True)
+        ),
+        (None, *(withheld for _ in samples[1:])),
+        tuple(None for _ in samples),
+        rate=rate,
+    )
 
 
 def _use_days(data: CohortData, cohorts: list[Cohort], catalog: Catalog) -> list[Row]:

@@ -38,6 +38,8 @@ IMPROVED, UNCHANGED, DETERIORATED = (
 #: substance-use measure (:mod:`measures.substance_use`), and those of them with no use in
 #: the 30 days before the later one.
 USE_PAIRED, USE_ABSTINENT = "paired use", "abstinent at the last"
+#: The stored outcome columns the attendance figure reads.
+ATTENDANCE_OUTCOMES = ("days_scheduled", "days_attended")
 #: The stored outcome columns the substance-use figures read.
 USE_OUTCOMES = (
     "use_first_on",
@@ -263,7 +265,7 @@ def read_cohort_data(
         "track",
         *(c for c in OUTCOME_SCHEMA if c != "length_weeks"),
         "length_days",
-        *(USE_OUTCOMES if with_scores else ()),
+        *((*USE_OUTCOMES, *ATTENDANCE_OUTCOMES) if with_scores else ()),
     ]
     outcomes = stored_outcomes(connection, viewer, columns=wanted, discharged_to=until)
     names = dict(outcomes.select("track", "track_name").unique().iter_rows())

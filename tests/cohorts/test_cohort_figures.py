@@ -194,3 +194,34 @@ def test_substance_use_is_counted_in_a_release_of_its_own_and_its_means_follow_i
             assert 0 <= low.estimate <= high.estimate <= 30
     abstinent_text = estimate_text(rows[f"{bam}: abstinent at the last"].figures[0], rate=True)
     assert abstinent_text.endswith(f" n={paired}")
+
+
+def test_length_of_stay_and_attendance_rest_on_every_released_episode_or_are_withheld(data):
+    quarters = [
+        Cohort(
+            name=f"{q} {t}", granularity=Granularity.QUARTER, block=q, categories={"track": (t,)}
+        )
+        for q in sorted(data.release.values("period", "quarter"))
+        for t in sorted(data.track_names)
+    ]
+    small = next(c for c in quarters if cohort_counts(data, c)["episodes"] is None)
+    cohorts = [_year("all"), _year("one", track=small.categories["track"]), small]
+    rows = {r.label: r for r in compare(data, cohorts, load_catalog(), minimum=11)}
+    episodes = [cohort_counts(data, c)["episodes"] for c in cohorts]
+    median = rows["Length of stay (days): median"].figures
+    mean = rows["Length of stay (days): mean"].figures
+    attendance = rows["Attendance"].figures
+    for count, middle, average, attended in zip(episodes, median, mean, attendance, strict=True):
+        if count is None:
+            assert middle.missing == average.missing == attended.missing == WITHHELD
+            continue
+        assert middle.n == average.n == count
+        assert middle.estimate is not None
+        assert average.low is not None
+        assert average.low <= average.estimate <= average.high
+        assert attended.missing == WITHHELD or attended.n == count
+    assert episodes[2] is None
+    assert attendance[0].estimate is not None
+    assert 0 < attendance[0].estimate <= 1
+    differences = rows["Length of stay (days): mean"].differences
+    assert all(d is not None and d.missing == WITHHELD for d in differences[1:])
