@@ -23,7 +23,13 @@ def test_the_issues_bundle_uploaded_on_the_imports_page(open_own_page):
     wait_idle(page)
     main.get_by_text("Import files").click()
     main.locator("input[type=file]").first.set_input_files(str(AHRQ))
+    expect(main.get_by_test_id("stFileChipName").first).to_be_visible()
+    expect(main.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)
+    wait_idle(page)  # the upload reruns the page: a box ticked meanwhile can be redrawn blank
+    register = main.get_by_role("checkbox", name="Register new clients", exact=False).first
     main.get_by_text("Register new clients", exact=False).first.click()  # its 18 patients
+    expect(register).to_be_checked()
+    wait_idle(page)
     main.get_by_role("button", name="Import").click()
     expect(main.get_by_text("measures recognised by: 45 item definitions")).to_be_visible()
     wait_idle(page)
