@@ -22,7 +22,8 @@ from dashboard.store import tables as t
 from dashboard.store.engine import read, write
 from measures import load_catalog
 from tests.conftest import viewer_of
-from tests.support.receivers import free_port, on_call_program
+from tests.support.ports import free_port
+from tests.support.receivers import on_call_program
 
 CATALOG = load_catalog()
 SITE = "Hillcrest"  # the demo client's site

@@ -298,13 +298,11 @@ def compare(
                 figure.benchmark,
             )
         )
-    rows += _stay_and_attendance(data, cohorts, counts, minimum=minimum)
+    frames = [cohort_rows(data, c) for c in cohorts]
+    rows += _stay_and_attendance(frames, counts, minimum=minimum)
     for score in data.scores:
         means = [score_means(data, c, score) for c in cohorts]
-        samples = [
-            cohort_rows(data, c).filter(pl.col(score.paired))[f"delta {score.key}"].to_list()
-            for c in cohorts
-        ]
+        samples = [f.filter(pl.col(score.paired))[f"delta {score.key}"].to_list() for f in frames]
         label = f"{score.label}: mean change"
         direction = "higher is better" if score.higher_is_better else "lower is better"
         definition = f"last minus first {score.label} of the paired episodes ({direction})"
@@ -330,7 +328,7 @@ def compare(
                     rate=False,
                 )
             )
-            rows.append(_adjusted(data, cohorts, score, definition))
+            rows.append(_adjusted(frames, score, definition))
         else:
             rows.append(
                 Row(
@@ -352,18 +350,17 @@ def compare(
                 rate=False,
             )
         )
-    return [*rows, *_use_days(data, cohorts, catalog)]
+    return [*rows, *_use_days(frames, counts, catalog)]
 
 
 def _stay_and_attendance(
-    data: CohortData, cohorts: list[Cohort], counts: list[dict[str, int | None]], *, minimum: int
+    frames: list[pl.DataFrame], counts: list[dict[str, int | None]], *, minimum: int
 ) -> list[Row]:
     """Length of stay (median; mean with Welch's difference) and attendance (the mean of
     each episode's share of its scheduled days attended) of the cohorts' discharged
     episodes: withheld where the cohort's count of episodes is, and where a figure would
     rest on fewer episodes than that count (its n would tell how many lack it)."""
     episodes = [c["episodes"] for c in counts]
-    frames = [cohort_rows(data, c) for c in cohorts]
     withheld = Estimate.lacking(WITHHELD, n=0)
     stays = [f["length_days"].drop_nulls().to_list() for f in frames]
     released = [n is not None and len(s) == n for s, n in zip(stays, episodes, strict=True)]
@@ -376,8 +373,8 @@ def _stay_and_attendance(
                 Estimate(m.median, None, None, m.n) if shown and m.median is not None else withheld
                 for m, shown in zip(medians, released, strict=True)
             ),
-            tuple(None for _ in cohorts),
-            tuple(None for _ in cohorts),
+            tuple(None for _ in frames),
+            tuple(None for _ in frames),
             rate=False,
         ),
         _means_row(
@@ -389,7 +386,7 @@ def _stay_and_attendance(
             rate=False,
         ),
     ]
-    if "days_scheduled" in data.rows.columns:
+    if "days_scheduled" in frames[0].columns:
         shares = [
             f.filter(pl.col("days_scheduled") > 0)
             .select(pl.col("days_attended") / pl.col("days_scheduled"))
@@ -440,14 +437,16 @@ def _means_row(
     )
 
 
-def _use_days(data: CohortData, cohorts: list[Cohort], catalog: Catalog) -> list[Row]:
+def _use_days(
+    frames: list[pl.DataFrame], counts: list[dict[str, int | None]], catalog: Catalog
+) -> list[Row]:
     """Mean days of use before the first and the last administration, as bounds (the
     form's items are bins of days): withheld unless the cohort's paired count is released."""
     if USE_MEASURE not in catalog:
         return []
     label = catalog[USE_MEASURE].abbreviation
-    released = [cohort_counts(data, c).get(USE_PAIRED) is not None for c in cohorts]
-    frames = [cohort_rows(data, c).filter(pl.col(USE_PAIRED)) for c in cohorts]
+    released = [c.get(USE_PAIRED) is not None for c in counts]
+    frames = [f.filter(pl.col(USE_PAIRED)) for f in frames]
     rows = []
     for end, when in (("first", "the first"), ("last", "the last")):
         for bound, word in (("low", "fewest"), ("high", "most")):
@@ -463,42 +462,40 @@ def _use_days(data: CohortData, cohorts: list[Cohort], catalog: Catalog) -> list
                         else Estimate.lacking(WITHHELD, n=0)
                         for frame, shown in zip(frames, released, strict=True)
                     ),
-                    tuple(None for _ in cohorts),
-                    tuple(None for _ in cohorts),
+                    tuple(None for _ in frames),
+                    tuple(None for _ in frames),
                     rate=False,
                 )
             )
     return rows
 
 
-def _adjusted(data: CohortData, cohorts: list[Cohort], score: ScoreKey, definition: str) -> Row:
+def _adjusted(frames: list[pl.DataFrame], score: ScoreKey, definition: str) -> Row:
     """The difference in mean change at the same starting score (ANCOVA), beside Welch's."""
-    frames = [
-        cohort_rows(data, c)
-        .filter(pl.col(score.paired))
-        .select(
+    paired = [
+        f.filter(pl.col(score.paired)).select(
             pl.lit(str(i)).alias("cohort"),
             pl.col(f"baseline {score.key}").alias("baseline"),
             pl.col(f"latest {score.key}").alias("follow_up"),
         )
-        for i, c in enumerate(cohorts)
+        for i, f in enumerate(frames)
     ]
-    result = adjusted_change(pl.concat(frames), reference="0")
+    result = adjusted_change(pl.concat(paired), reference="0")
     blank = Estimate.lacking("", n=0)
     lacking = Estimate.lacking(result.missing or "no paired scores in this cohort", n=result.n)
     return Row(
         f"{score.label}: mean change adjusted for the start",
         f"{definition}, each cohort against the first at the same first score (ANCOVA: "
         "change by cohort and first score, statsmodels OLS)",
-        tuple(blank for _ in cohorts),
+        tuple(blank for _ in frames),
         (
             None,
             *(
                 result.differences.get(str(i), lacking) if result.missing is None else lacking
-                for i in range(1, len(cohorts))
+                for i in range(1, len(frames))
             ),
         ),
-        tuple(None for _ in cohorts),
+        tuple(None for _ in frames),
         rate=False,
     )
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from dashboard.access.outcomes import stored_outcomes, stored_scores
 from dashboard.auth.viewer import Viewer
+from dashboard.cohorts.episode_figures import ATTENDANCE_OUTCOMES, USE_OUTCOMES
 from dashboard.cohorts.outcomes import OUTCOME_SCHEMA
 from dashboard.cohorts.overview import overview_rows, overview_spec
 from dashboard.privacy import SMALL_CELL, CubeSpec, Release, Split, release_of
@@ -38,18 +39,6 @@ IMPROVED, UNCHANGED, DETERIORATED = (
 #: substance-use measure (:mod:`measures.substance_use`), and those of them with no use in
 #: the 30 days before the later one.
 USE_PAIRED, USE_ABSTINENT = "paired use", "abstinent at the last"
-#: The stored outcome columns the attendance figure reads.
-ATTENDANCE_OUTCOMES = ("days_scheduled", "days_attended")
-#: The stored outcome columns the substance-use figures read.
-USE_OUTCOMES = (
-    "use_first_on",
-    "use_first_low",
-    "use_first_high",
-    "use_last_on",
-    "use_last_low",
-    "use_last_high",
-    "abstinent_last",
-)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,11 @@ import polars as pl
 from dashboard.cohorts.statistics import Estimate, Spread, mean_interval, median_iqr, proportion
 from dashboard.store.tables import DISCHARGE_REASONS
 
-#: The columns of the stored episode outcomes these figures read.
-COLUMNS = (
-    "episode_id",
-    "discharged_on",
-    "discharge_reason",
-    "length_days",
-    "days_scheduled",
-    "days_attended",
+#: The stored outcome columns of attendance.
+ATTENDANCE_OUTCOMES = ("days_scheduled", "days_attended")
+#: The stored outcome columns of substance use: days of use (bounds) at the first and the
+#: last BAM-R, and abstinence at the last.
+USE_OUTCOMES = (
     "use_first_on",
     "use_first_low",
     "use_first_high",
@@ -26,6 +23,16 @@ COLUMNS = (
     "use_last_low",
     "use_last_high",
     "abstinent_last",
+)
+
+#: The columns of the stored episode outcomes these figures read.
+COLUMNS = (
+    "episode_id",
+    "discharged_on",
+    "discharge_reason",
+    "length_days",
+    *ATTENDANCE_OUTCOMES,
+    *USE_OUTCOMES,
     "safety_flags",
     "safety_flags_closed_in_day",
 )

@@ -42,16 +42,7 @@ def refuse_unless_allowed(
     may see cohorts: every refused export leaves an audit row."""
     if allowed(viewer, Action.VIEW_COHORTS):
         return
-    with write(engine, changes=False) as connection:
-        record_event(
-            connection,
-            actor=viewer.username,
-            action=action,
-            resource_type="cohort",
-            resource_id=period,
-            outcome="refused",
-            detail=detail,
-        )
+    _audit(engine, viewer, action, period, detail, outcome="refused")
     msg = f"{viewer.role.value} accounts may not export directors' figures"
     raise NotPermitted(msg)
 
@@ -60,6 +51,18 @@ def _record(
     engine: sa.Engine, viewer: Viewer, action: str, period: str, detail: dict[str, Any]
 ) -> None:
     refuse_unless_allowed(engine, viewer, action=action, period=period, detail=detail)
+    _audit(engine, viewer, action, period, detail, outcome="ok")
+
+
+def _audit(
+    engine: sa.Engine,
+    viewer: Viewer,
+    action: str,
+    period: str,
+    detail: dict[str, Any],
+    *,
+    outcome: str,
+) -> None:
     with write(engine, changes=False) as connection:
         record_event(
             connection,
@@ -67,5 +70,6 @@ def _record(
             action=action,
             resource_type="cohort",
             resource_id=period,
+            outcome=outcome,
             detail=detail,
         )

@@ -49,7 +49,8 @@ def test_the_notifications_show_dates_to_the_minute_and_blanks(open_app, app_db,
     from dashboard.checkin.safety import record_safety_answer
     from dashboard.program_settings import AppSettings
     from measures import load_catalog
-    from tests.support.receivers import free_port, on_call_program
+    from tests.support.ports import free_port
+    from tests.support.receivers import on_call_program
 
     program = tmp_path / "program.toml"
     program.write_text(

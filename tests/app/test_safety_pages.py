@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from dashboard.program_settings import NEXT_REVIEW_MESSAGE
 from tests.app.conftest import DEMO_PROGRAM
 from tests.app.test_client_pages import _answer_page, _next
-from tests.support.receivers import free_port, on_call_program
+from tests.support.ports import free_port
+from tests.support.receivers import on_call_program
 
 SAFETY = "Safety answer to follow up"
 SENT = "Your answer has been sent to your team at Hillcrest; they will contact you today."

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from dashboard.store.engine import make_engine
+from tests.support.ports import free_port
 from tests.support.receivers import SmtpServer, on_call_program
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def chromium() -> str:
     return path  # type: ignore[return-value]
 
 
-def _database_copy(demo_url: str, folder: Path) -> str:
+def database_copy(demo_url: str, folder: Path) -> str:
     """A private copy of the session's demo database: a server writes to it."""
     engine = make_engine(demo_url)
     with engine.connect() as connection:  # fold the WAL into the file before copying
@@ -100,13 +100,7 @@ def _database_copy(demo_url: str, folder: Path) -> str:
 @pytest.fixture(scope="session")
 def e2e_database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A private copy of the session's demo database: the server writes to it."""
-    return _database_copy(demo_url, tmp_path_factory.mktemp("e2e"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return database_copy(demo_url, tmp_path_factory.mktemp("e2e"))
 
 
 def _healthy(url: str) -> bool:
@@ -147,7 +141,7 @@ def serving(
 ) -> Iterator[str]:
     """`iop serve` on ``database`` with the program file ``program`` (on ``port``, else a
     free one; ``env`` added to its environment); yields its URL and stops it with Ctrl+C."""
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | (env or {})
     env |= {"IOP_PROGRAM_CONFIG": str(program), "IOP_DATABASE_URL": database}
@@ -196,7 +190,7 @@ def own_app_url(
     """A server of the module's own, on its own copy of the demo database: for journeys
     that leave the demo client's state changed (a check-in left half-way, a plan)."""
     folder = tmp_path_factory.mktemp("e2e-own")
-    with serving(_database_copy(demo_url, folder), DEMO_PROGRAM, folder) as url:
+    with serving(database_copy(demo_url, folder), DEMO_PROGRAM, folder) as url:
         yield url
 
 
@@ -228,7 +222,7 @@ def on_call_app_url(
             smtp_port=smtp_inbox.port,
         )
     )
-    with serving(_database_copy(demo_url, folder), program, folder) as url:
+    with serving(database_copy(demo_url, folder), program, folder) as url:
         yield url
 
 

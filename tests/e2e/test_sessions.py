@@ -193,9 +193,9 @@ def test_forged_idle_and_ended_cookies_are_refused(open_page, served_db, app_url
 def test_a_server_restart_keeps_the_person_signed_in(browser, e2e_database, tmp_path_factory):
     """The connection drops (here: the server stops and starts again, so nothing of the
     browser session survives on the server); the page reconnects and goes on."""
-    from tests.e2e.conftest import _free_port
+    from tests.support.ports import free_port
 
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("e2e-restart")
     context = browser.new_context(viewport={"width": 1280, "height": PHONE["height"]})
     try:

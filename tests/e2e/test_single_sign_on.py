@@ -24,13 +24,13 @@ from dashboard.store.engine import make_engine
 from tests.e2e.conftest import (
     DEMO_PROGRAM,
     SHOTS,
-    _database_copy,
-    _free_port,
+    database_copy,
     open_menu,
     serving,
     wait_idle,
 )
 from tests.support.oidc_provider import OidcProvider
+from tests.support.ports import free_port
 
 with contextlib.suppress(ImportError):  # without it the `chromium` fixture skips or fails
     from playwright.sync_api import Browser, Page, expect
@@ -66,7 +66,7 @@ def sso(
     """The provider and a server of the module's own configured to sign in with it; the
     demo clinician's account has an e-mail address (as ``iop users`` would set)."""
     folder = tmp_path_factory.mktemp("e2e-sso")
-    database = _database_copy(demo_url, folder)
+    database = database_copy(demo_url, folder)
     engine = make_engine(database)
     with engine.begin() as connection:
         connection.execute(
@@ -74,12 +74,12 @@ def sso(
             {"email": CLINICIAN_EMAIL},
         )
     engine.dispose()
-    app_port = _free_port()
+    app_port = free_port()
     app = f"http://127.0.0.1:{app_port}"
     home = folder / "home"  # the server's ~/.streamlit/secrets.toml holds [auth]
     (home / ".streamlit").mkdir(parents=True)
     with OidcProvider(
-        port=_free_port(),
+        port=free_port(),
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         redirect_uri=f"{app}/oauth2callback",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 SKIP_VARIABLE = "IOP_SKIP_POSTGRES"
 URL_VARIABLE = "IOP_TEST_POSTGRES_URL"
@@ -17,12 +18,6 @@ URL_VARIABLE = "IOP_TEST_POSTGRES_URL"
 
 class NoPostgres(RuntimeError):  # noqa: N818
     """No PostgreSQL server binaries on this machine."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -44,7 +39,7 @@ class LocalServer:
             raise NoPostgres(msg)
         self.bin = Path(binaries[-1]).parent
         self.data = Path(tempfile.mkdtemp(prefix="iop-test-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.data, "postgres")
         subprocess.run(

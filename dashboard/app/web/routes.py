@@ -210,9 +210,7 @@ async def identity_provider(request: Request) -> Response:
     """Go to the organisation's provider to sign in (authorization code flow with PKCE);
     the browser keeps the flow's state in a short-lived cookie for the way back."""
     settings = _settings()
-    if settings is None:
-        return _see_other(SIGN_IN_PATH)
-    if not isinstance(settings, IdentitySettings):
+    if isinstance(settings, Response):
         return settings
     next_path = safe_next(request.query_params.get("next"))
     try:
@@ -238,8 +236,8 @@ async def identity_callback(request: Request) -> Response:
     to an account (audited), start the session and open the page asked for; an identity
     without an account is refused with the reason on the sign-in form."""
     settings = _settings()
-    if not isinstance(settings, IdentitySettings):
-        return settings or _see_other(SIGN_IN_PATH)
+    if isinstance(settings, Response):
+        return settings
     web = await _context()
     if isinstance(web, Response):
         return web
@@ -284,13 +282,15 @@ async def identity_callback(request: Request) -> Response:
     return _forget_flow(response)
 
 
-def _settings() -> IdentitySettings | Response | None:
-    """The provider's settings; None when none is configured; a page when unusable."""
+def _settings() -> IdentitySettings | Response:
+    """The provider's settings, or the response instead: back to the sign-in form when
+    none is configured, a page saying so when they are unusable."""
     try:
-        return identity_settings()
+        settings = identity_settings()
     except IdentityNotConfiguredError as exc:
         log.warning("identity provider settings unusable: %s", exc)
         return _message(503, "Not available", _NOT_AVAILABLE)
+    return _see_other(SIGN_IN_PATH) if settings is None else settings
 
 
 def _forget_flow(response: Response) -> Response:
