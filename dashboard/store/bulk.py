@@ -1,8 +1,9 @@
 """Many rows into one table through the driver's fast path, inside the caller's transaction.
 
-SQLite gets the rows as plain tuples through ``sqlite3``'s own ``executemany``;
-PostgreSQL gets them as CSV through ``COPY ... FROM STDIN`` (psycopg). Both run on
-the SQLAlchemy connection's own driver connection, so they are part of its
+SQLite gets the rows as plain tuples through ``sqlite3``'s own ``executemany`` into a
+temporary table with no index or trigger, then into the table with one ``INSERT ...
+SELECT`` per batch; PostgreSQL gets them as CSV through ``COPY ... FROM STDIN``
+(psycopg). Both run on the SQLAlchemy connection's own driver connection, so they are part of its
 transaction (all or nothing with the rest of the write) and fire the table's
 triggers like any INSERT. The values are stored exactly as SQLAlchemy Core would
 store them (SQLite: a timestamp as ``YYYY-MM-DD HH:MM:SS.ffffff``, a boolean as
@@ -13,6 +14,7 @@ SQLAlchemy's exception for the driver's error, without the rows' values.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import Any
 
 import polars as pl
@@ -52,9 +54,8 @@ def insert_frame(
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
         write = _copier(connection, statement)
     else:
-        marks = ", ".join("?" for _ in columns)
-        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-        write = _executemany(connection, statement)
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT ..."
+        write = _staged(connection, table.name, columns)
         frame = frame.with_columns(_sqlite_value(table.c[name], name) for name in columns)
     try:
         write(_batches(frame), progress)
@@ -77,15 +78,28 @@ def _batches(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
 Writer = Callable[[Iterator[pl.DataFrame], Progress | None], None]
 
 
-def _executemany(connection: sa.Connection, statement: str) -> Writer:
+def _staged(connection: sa.Connection, table: str, columns: list[str]) -> Writer:
+    """SQLite: each batch by ``executemany`` into a bare temporary table, then moved into
+    ``table`` with one statement. The table's row triggers fire either way, but a trigger
+    makes SQLite keep a statement journal for each statement: one per batch here instead
+    of one per row (1M administrations: 25 s direct, 16 s staged; see ``make bench``)."""
+    stage = f"temp.iop_stage_{table}"
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+
     def write(batches: Iterator[pl.DataFrame], progress: Progress | None) -> None:
         cursor = _driver(connection).cursor()
         try:
+            cursor.execute(f"CREATE TABLE {stage} ({names})")
             for batch in batches:
-                cursor.executemany(statement, batch.iter_rows())
+                cursor.executemany(f"INSERT INTO {stage} VALUES ({marks})", batch.iter_rows())
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")
+                cursor.execute(f"DELETE FROM {stage}")
                 if progress is not None:
                     progress(batch.height)
         finally:
+            with suppress(connection.dialect.loaded_dbapi.Error):  # never hide the first error
+                cursor.execute(f"DROP TABLE IF EXISTS {stage}")
             cursor.close()
 
     return write
