@@ -11,6 +11,7 @@ from typing import Literal
 import polars as pl
 
 from dashboard.privacy.periods import Granularity, block_span
+from dashboard.store.registry import track_name
 from dashboard.store.tables import CLIENT_ATTRIBUTES, DISCHARGE_REASONS, LEVELS_OF_CARE
 
 #: Which date of an episode places it in the cohort's period.
@@ -55,7 +56,7 @@ class Cohort:
     ...     categories={"track": ("co_occurring",)},
     ... )
     >>> cohort.describe()
-    'Episodes discharged in 2026 Q3; track: co_occurring'
+    'Episodes discharged in 2026 Q3; track: Co-occurring'
     """
 
     name: str
@@ -99,7 +100,7 @@ class Cohort:
         """The definition in words, shown with every figure drawn from the cohort."""
         parts = [f"Episodes {self.period_of} in {self.block}"]
         parts += [
-            f"{_WORDS[name]}: {', '.join(self.categories[name])}"
+            f"{_WORDS[name]}: {', '.join(_shown(name, v) for v in self.categories[name])}"
             for name in CATEGORIES
             if name in self.categories
         ]
@@ -168,3 +169,12 @@ class Cohort:
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             msg = f"not a saved cohort definition ({type(exc).__name__}: {exc})"
             raise ValueError(msg) from None
+
+
+def _shown(category: str, value: str) -> str:
+    """A category's value as the pages name it (a track by its name, a code in words)."""
+    if category == "track":
+        return track_name(value)
+    if category in ("discharge_reason", "level_of_care"):
+        return value.replace("_", " ")
+    return value

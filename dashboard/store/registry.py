@@ -33,9 +33,7 @@ TRACK_NAMES = {
 
 def track_name(code: str) -> str:
     """How a track is shown to people."""
-    return TRACK_NAMES.get(
-        code, code.replace("_", " ").capitalize()
-    )  # ("accepted" | "duplicate" | "rejected", reason)
+    return TRACK_NAMES.get(code, code.replace("_", " ").capitalize())
 
 
 def import_table(

@@ -42,7 +42,7 @@ def test_the_form_saves_a_cohort_by_track_and_says_what_it_holds(open_app, app_d
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [
-        "Saved “Co-occurring this year”: Episodes discharged in 2026; track: co_occurring."
+        "Saved “Co-occurring this year”: Episodes discharged in 2026; track: Co-occurring."
     ]
     cohorts, _ = saved_cohorts(app_db, viewer_of(app_db, "director"))
     assert [c.name for c in cohorts] == ["Co-occurring this year"]
@@ -55,8 +55,8 @@ def test_two_saved_tracks_compare_with_definitions_and_withheld_figures(open_app
     assert at.multiselect[-1].value == ["co_occurring 2026", "substance_use 2026"]
     definitions = [m.value for m in at.markdown if "Episodes discharged" in m.value]
     assert definitions[0].splitlines() == [
-        "- **co_occurring 2026**: Episodes discharged in 2026; track: co_occurring.",
-        "- **substance_use 2026**: Episodes discharged in 2026; track: substance_use.",
+        "- **co_occurring 2026**: Episodes discharged in 2026; track: Co-occurring.",
+        "- **substance_use 2026**: Episodes discharged in 2026; track: Substance use.",
     ]
     table = at.dataframe[0].value
     assert list(table.columns) == [

@@ -65,7 +65,7 @@ def test_a_cohort_says_its_definition_in_words() -> None:
         categories={"payer": ("medicaid", "medicare"), "track": ("co_occurring",)},
     )
     assert cohort.describe() == (
-        "Episodes admitted in 2026-09; track: co_occurring; payer: medicaid, medicare"
+        "Episodes admitted in 2026-09; track: Co-occurring; payer: medicaid, medicare"
     )
 
 

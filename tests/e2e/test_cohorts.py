@@ -70,7 +70,7 @@ def test_the_director_saves_two_tracks_and_compares_them(open_own_page, width):
     expect(page.get_by_role("heading", name="Definitions")).to_be_visible()
     expect(
         page.get_by_role("listitem").filter(
-            has_text="Co-occurring 2026: Episodes discharged in 2026; track: co_occurring."
+            has_text="Co-occurring 2026: Episodes discharged in 2026; track: Co-occurring."
         )
     ).to_be_visible()
     rows = grid_rows_when(page, lambda rows: bool(rows) and "Figure" in rows[0])
