@@ -129,7 +129,7 @@ def build(path: Path, *, clients: int, seed: int, as_of: dt.date) -> dict[str, A
 
 def cache_key(*, clients: int, seed: int, as_of: dt.date) -> str:
     """A name that changes with anything that would change the database."""
-    from dashboard.review.outcome_queue import OUTCOMES_VERSION
+    from dashboard.review.outcome_queue import rules_fingerprint
     from dashboard.store.schema import head_revision
     from dashboard.synthetic import GENERATOR_VERSION
 
@@ -140,7 +140,9 @@ def cache_key(*, clients: int, seed: int, as_of: dt.date) -> str:
         GENERATOR_VERSION,
         head_revision(),
         LOADER_VERSION,
-        OUTCOMES_VERSION,
+        # the stored outcomes' rules: a database drained under other rules would have its
+        # every episode computed again by the timed run
+        rules_fingerprint(*rules())[:10],
     )
     return PREFIX + "-".join(map(str, parts))
 
