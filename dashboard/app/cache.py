@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, clock
 from dashboard.app.context import AppContext
 from dashboard.auth.viewer import Viewer
 from dashboard.cohorts.cohort_release import CohortData, read_cohort_data
@@ -15,7 +15,7 @@ from dashboard.cohorts.overview import Overview, overview_of
 from dashboard.review.agenda import Agenda
 from dashboard.review.agenda_store import AgendaStore
 from dashboard.review.outcome_queue import refresh as refresh_outcomes
-from dashboard.review.reference import Reference, current_reference
+from dashboard.review.reference import Reference, current_reference, stored_fingerprint
 from dashboard.store.engine import read
 
 
@@ -31,14 +31,23 @@ def _database(context: AppContext) -> str:
 
 
 @st.cache_resource(ttl=3600, show_spinner=False, max_entries=8)
-def _reference(_context: AppContext, database: str, version: tuple[int, ...]) -> Reference:
-    return current_reference(_context.engine, _context.catalog, _context.program.expected_response)
+def _reference(
+    _context: AppContext, database: str, version: tuple[int, ...], stored: str | None, day: dt.date
+) -> Reference:
+    return current_reference(
+        _context.engine, _context.catalog, _context.program.expected_response, background=True
+    )
 
 
 def reference(context: AppContext, version: tuple[int, ...]) -> Reference:
     """Expected-response ranges of the program (aggregates, the same for every viewer):
-    read from the database where stored, computed once otherwise."""
-    return _reference(context, _database(context), version)
+    read from the database where stored, computed once otherwise; on a new day,
+    yesterday's while today's are computed in the background
+    (:func:`~dashboard.review.reference.current_reference`). The stored ranges'
+    fingerprint is part of the key: once today's are stored, the next run reads them."""
+    with read(context.engine) as connection:
+        stored = stored_fingerprint(connection)
+    return _reference(context, _database(context), version, stored, clock.today())
 
 
 @st.cache_resource(show_spinner=False)

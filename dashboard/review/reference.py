@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
+import threading
 from dataclasses import dataclass
 
 import polars as pl
@@ -21,6 +23,9 @@ EPISODES_PER_READ = 2_000
 #: Part of the fingerprint: a change of how the ranges are built recomputes stored ones
 #: (2: every episode with a score that week, by track, with the group's size).
 REFERENCE_VERSION = 2
+#: The background computations under way, by database (see compute_in_background).
+_COMPUTING: dict[str, threading.Thread] = {}
+_GUARD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -113,16 +118,85 @@ def _last_closed_change(connection: sa.Connection) -> int:
     return max(int(everything or 0), int(named or 0))
 
 
-def current_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> Reference:
-    """The stored ranges when they are up to date, else computed now and stored."""
+def current_reference(
+    engine: sa.Engine, catalog: Catalog, config: ExpectedConfig, *, background: bool = False
+) -> Reference:
+    """The stored ranges when they are up to date, else computed now and stored.
+
+    With ``background``, ranges stored on an earlier day under what is otherwise the
+    same fingerprint (no episode opened, closed or rewritten since, the same settings:
+    only answers of episodes under way are newer, which the ranges already follow once
+    a day) are returned at once while today's are computed on a thread of their own
+    (:func:`compute_in_background`): the first page of the day does not wait for the
+    whole program's history. Anything else is computed before it is returned.
+    """
     with read(engine) as connection:
         key = fingerprint(connection, catalog, config)
         stored = _stored(connection, key)
         if stored is not None:
             return stored
-        reference = program_reference(connection, catalog, config)
+        earlier = _of_an_earlier_day(connection, key) if background else None
+        if earlier is None:
+            reference = program_reference(connection, catalog, config)
+    if earlier is not None:
+        compute_in_background(engine, catalog, config)
+        return earlier
     _store(engine, key, reference)
     return reference
+
+
+def stored_fingerprint(connection: sa.Connection) -> str | None:
+    """The fingerprint the stored ranges were computed under (None: none stored)."""
+    found = connection.execute(sa.select(t.reference_cache.c.fingerprint)).scalar()
+    return None if found is None else str(found)
+
+
+def compute_in_background(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> None:
+    """Compute and store the ranges on a daemon thread, one at a time per database; a
+    failure is logged by its error's class (the stored ranges stay, and the next page
+    asks again)."""
+    name = engine.url.render_as_string(hide_password=True)
+    with _GUARD:
+        if name in _COMPUTING:
+            return
+
+        def run() -> None:
+            try:
+                refresh_reference(engine, catalog, config)
+            except Exception as exc:  # a page must not fail for ranges it already has
+                logging.getLogger(__name__).warning(
+                    "expected ranges not refreshed: %s", type(exc).__name__
+                )
+            finally:
+                with _GUARD:
+                    del _COMPUTING[name]
+
+        _COMPUTING[name] = threading.Thread(target=run, name="iop-reference", daemon=True)
+        _COMPUTING[name].start()
+
+
+def wait_for_background(timeout: float | None = None) -> None:
+    """Wait for the computations :func:`compute_in_background` started (tests, benchmarks)."""
+    with _GUARD:
+        running = list(_COMPUTING.values())
+    for thread in running:
+        thread.join(timeout)
+
+
+def _of_an_earlier_day(connection: sa.Connection, key: str) -> Reference | None:
+    """The stored ranges if their fingerprint is ``key`` but for an earlier day."""
+    row = connection.execute(
+        sa.select(
+            t.reference_cache.c.fingerprint, t.reference_cache.c.ranges, t.reference_cache.c.gaps
+        )
+    ).first()
+    if row is None:
+        return None
+    day, _, rest = str(row.fingerprint).partition(":")
+    today, _, now = key.partition(":")
+    if rest != now or day >= today:
+        return None
+    return Reference(_frame(row.ranges), _frame(row.gaps))
 
 
 def refresh_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> bool:

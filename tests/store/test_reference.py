@@ -4,6 +4,7 @@ reads, stored under a fingerprint that changes with every administration."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -93,3 +94,45 @@ def test_the_ranges_rest_on_every_episode_and_on_each_track_with_enough(demo_eng
     assert set(ranges["track"].unique()) > {"all"}
     assert (ranges["n_episodes"] >= program.expected_response.min_reference_episodes).all()
     assert (ranges["n_clients"] <= ranges["n_episodes"]).all()
+
+
+def test_a_new_day_serves_the_stored_ranges_at_once_and_computes_todays_beside(
+    demo_copy, monkeypatch
+):
+    catalog = load_catalog()
+    config = ProgramConfig.from_toml(
+        PROGRAM, catalog=catalog, other_sections=APP_SECTIONS
+    ).expected_response
+    yesterday = reference.current_reference(demo_copy, catalog, config)
+    stored = stored_key(demo_copy)
+    monkeypatch.setenv("IOP_TODAY", (clock.today() + dt.timedelta(days=1)).isoformat())
+    with read(demo_copy) as connection:
+        today = reference.fingerprint(connection, catalog, config)
+    assert today != stored
+    # a writer holds the database: the background computation cannot store before we look
+    holder = demo_copy.raw_connection()
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        served = reference.current_reference(demo_copy, catalog, config, background=True)
+        assert stored_key(demo_copy) == stored
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_frame_equal(served.ranges, yesterday.ranges)
+    reference.wait_for_background(timeout=120)
+    assert stored_key(demo_copy) == today
+
+
+def test_other_settings_are_never_served_the_stored_ranges(demo_copy, monkeypatch):
+    catalog = load_catalog()
+    config = ProgramConfig.from_toml(
+        PROGRAM, catalog=catalog, other_sections=APP_SECTIONS
+    ).expected_response
+    reference.current_reference(demo_copy, catalog, config)
+    monkeypatch.setenv("IOP_TODAY", (clock.today() + dt.timedelta(days=1)).isoformat())
+    stricter = replace(config, min_reference_episodes=config.min_reference_episodes + 30)
+    served = reference.current_reference(demo_copy, catalog, stricter, background=True)
+    with read(demo_copy) as connection:
+        assert stored_key(demo_copy) == reference.fingerprint(connection, catalog, stricter)
+        computed = reference.program_reference(connection, catalog, stricter)
+    assert_frame_equal(served.ranges, computed.ranges)
