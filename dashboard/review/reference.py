@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import polars as pl
@@ -23,6 +24,8 @@ EPISODES_PER_READ = 2_000
 #: Part of the fingerprint: a change of how the ranges are built recomputes stored ones
 #: (2: every episode with a score that week, by track, with the group's size).
 REFERENCE_VERSION = 2
+#: Seconds a background computation of the ranges waits before it starts.
+BACKGROUND_DELAY_SECONDS = 5.0
 #: The background computations under way, by database (see compute_in_background).
 _COMPUTING: dict[str, threading.Thread] = {}
 _GUARD = threading.Lock()
@@ -151,10 +154,17 @@ def stored_fingerprint(connection: sa.Connection) -> str | None:
     return None if found is None else str(found)
 
 
-def compute_in_background(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> None:
-    """Compute and store the ranges on a daemon thread, one at a time per database; a
-    failure is logged by its error's class (the stored ranges stay, and the next page
-    asks again)."""
+def compute_in_background(
+    engine: sa.Engine,
+    catalog: Catalog,
+    config: ExpectedConfig,
+    *,
+    delay_seconds: float = BACKGROUND_DELAY_SECONDS,
+) -> None:
+    """Compute and store the ranges on a daemon thread, one at a time per database,
+    starting ``delay_seconds`` later (the page that asked is drawn first rather than
+    share the processor with it); a failure is logged by its error's class (the stored
+    ranges stay, and the next page asks again)."""
     name = engine.url.render_as_string(hide_password=True)
     with _GUARD:
         if name in _COMPUTING:
@@ -162,6 +172,7 @@ def compute_in_background(engine: sa.Engine, catalog: Catalog, config: ExpectedC
 
         def run() -> None:
             try:
+                time.sleep(delay_seconds)
                 refresh_reference(engine, catalog, config)
             except Exception as exc:  # a page must not fail for ranges it already has
                 logging.getLogger(__name__).warning(
