@@ -109,7 +109,9 @@ def read_frame(
     result = connection.exec_driver_sql(str(compiled), params)
     names = list(result.keys())
     _check_names(names, schema)
-    rows = result.fetchall()
+    # the driver's own tuples: SQLAlchemy's Row objects cost more than the fetch itself
+    rows = result.cursor.fetchall()
+    result.close()
     if not rows:
         return pl.DataFrame(schema=dict(schema))
     columns = dict(zip(names, (list(values) for values in zip(*rows, strict=True)), strict=True))
