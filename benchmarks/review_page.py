@@ -28,6 +28,7 @@ from dashboard.app.views.review_list import PAGE_ROWS
 PAGE = "weekly review page"
 AGENDA = "build_agenda"
 WRITES = "weekly review after writes"
+NEW_DAY = "weekly review, first of a new day"
 #: Active clients of the two databases.
 SIZES = (300, 5_000)
 #: Targets in seconds, by active clients (issue 4 item 9; issue 13: a fresh server shows
@@ -113,6 +114,21 @@ def writes_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Conte
     )
 
 
+def new_day_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Contender:
+    """The page in a fresh process the day after the database's own (``IOP_TODAY``), on a
+    copy of it: the stored ranges and the saved agenda are yesterday's, as on the first
+    review of a morning."""
+    copy = folder / f"new-day-{facts['active_clients']}.db"
+    tomorrow = dt.date.fromisoformat(facts["as_of"]) + dt.timedelta(days=1)
+    command = [str(tools.python), tools.contender("weekly_review.py"), "page"]
+    return Contender(
+        NEW_DAY,
+        [*command, "--repeats", "0"],
+        prepare=copied(Path(facts["path"]), copy),
+        env=environment(facts | {"path": str(copy)}) | {"IOP_TODAY": tomorrow.isoformat()},
+    )
+
+
 def agenda_contender(tools: Tools, facts: dict[str, Any]) -> Contender:
     """A process that times the program reference, data_version and uncached build_agenda."""
     command = [str(tools.python), tools.contender("weekly_review.py"), "agenda"]
@@ -139,7 +155,7 @@ def check_rows(name: str, active: int) -> Callable[[dict[str, Sample]], None]:
         if shown.get("problems"):
             msg = f"the weekly review page failed: {'; '.join(shown['problems'])}"
             raise BenchmarkError(msg)
-        if name == PAGE:
+        if name in (PAGE, NEW_DAY):
             _check_page(name, shown, active)
         elif shown["rows"] != active:
             msg = f"{name}: {shown['rows']} rows built for {active:,} active clients"
@@ -152,12 +168,19 @@ def measure(tools: Tools, facts: dict[str, Any], plan: Plan, folder: Path) -> di
     """Page processes (each one cold run and warm runs), one agenda process, one writes
     process."""
     active = facts["active_clients"]
-    timed = Plan(repeats=processes(plan), warmup=0, progress=plan.progress)
+    # the first process on a new database computes and stores its expected ranges and
+    # saves its agenda (an import would have stored the ranges): untimed
+    timed = Plan(repeats=processes(plan), warmup=1, progress=plan.progress)
     once = Plan(repeats=1, warmup=0, progress=plan.progress)
     return {
         PAGE: run_interleaved(
             [page_contender(tools, facts)], timed, check_first=check_rows(PAGE, active)
         )[PAGE],
+        NEW_DAY: run_interleaved(
+            [new_day_contender(tools, facts, folder)],
+            Plan(repeats=processes(plan), warmup=0, progress=plan.progress),
+            check_first=check_rows(NEW_DAY, active),
+        )[NEW_DAY],
         AGENDA: run_interleaved(
             [agenda_contender(tools, facts)], once, check_first=check_rows(AGENDA, active)
         )[AGENDA],
@@ -230,6 +253,12 @@ def size_lines(size: int, facts: dict[str, Any], series: dict[str, Series]) -> l
             "  fresh process to the page (spawn)", [p["spawn_to_page"] for p in pages], None, None
         ),
         timed_line(
+            "  first review of a new day (cold)",
+            [p["cold"] for p in printed(series[NEW_DAY])],
+            series[NEW_DAY].peak_mb,
+            COLD_TARGET_S.get(size),
+        ),
+        timed_line(
             f"  warm (cached agenda, {len(warm)} runs)", warm, None, WARM_TARGET_S.get(size)
         ),
         timed_line(
@@ -291,8 +320,12 @@ def outcome(
         f"databases: synthetic cohort (seed {first['seed']}, as of {first['as_of']}), bulk-loaded "
         f"by benchmarks/review_db.py, cached in {CACHE}; signed in as a clinician of every site",
         f"cold: the first AppTest run of a fresh process ({processes(plan)} per database, "
-        f"the file read through first{'; one untimed process before all' if plan.warmup else ''}"
-        f"); imported before it: {', '.join(preloaded) or 'nothing'}",
+        "the file read through first; one untimed process before all, the first on the "
+        "database, which stores its expected ranges and saves the day's agenda); imported "
+        f"before it: {', '.join(preloaded) or 'nothing'}",
+        f"first review of a new day: the same on a copy of the database with IOP_TODAY the "
+        f"next day ({processes(plan)} processes): yesterday's stored ranges are served and "
+        "today's computed in the background 5 s later; the agenda is built anew",
         f"warm: {WARM_RUNS} further runs in each process (cached agenda; two data_version "
         "queries a run); checked: no exception, every active client stated, the first page "
         "of them listed",

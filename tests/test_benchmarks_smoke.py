@@ -286,6 +286,7 @@ def test_review_outcome_and_checks() -> None:
     }
     series = {
         review_page.PAGE: _review_series(review_page.PAGE, page),
+        review_page.NEW_DAY: _review_series(review_page.NEW_DAY, page | {"cold": 2.5}),
         review_page.AGENDA: _review_series(review_page.AGENDA, agenda),
         review_page.WRITES: _review_series(review_page.WRITES, wrote),
     }
@@ -293,7 +294,10 @@ def test_review_outcome_and_checks() -> None:
     text = report.format_outcome(outcome)
     assert "weekly review, 300 active: cold" in text
     assert "300 -> 302 MB" in text
-    assert [line.result for line in outcome.lines if line.passed is not None] == ["PASS"] * 5
+    assert "first review of a new day (cold)" in text
+    results = {line.label.strip(): line.result for line in outcome.lines if line.passed is not None}
+    assert results.pop("first review of a new day (cold)") == "MISS"  # 2.5 s against 1 s
+    assert list(results.values()) == ["PASS"] * 5
     samples = {name: s.samples[0] for name, s in series.items()}
     review_page.check_writes(300)(samples)
     with pytest.raises(BenchmarkError, match="300 clients stated"):
