@@ -14,6 +14,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from dashboard.cohorts.outcomes import Z95, wilson_interval
@@ -60,15 +62,22 @@ class Spread:
     missing: str | None = None
 
 
-def _clean(values: Iterable[float | None] | pl.Series) -> list[float]:
+def _numbers(values: Iterable[float | None] | pl.Series) -> npt.NDArray[np.float64]:
+    """The values as floats, null as NaN (a whole column at once, not value by value)."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.Float64).fill_null(math.nan).to_numpy()
+    return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _clean(values: Iterable[float | None] | pl.Series) -> npt.NDArray[np.float64]:
     """The values that are numbers (nulls and NaN left out)."""
-    return [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    numbers = _numbers(values)
+    kept: npt.NDArray[np.float64] = numbers[~np.isnan(numbers)]
+    return kept
 
 
-def _mean_sd(values: list[float]) -> tuple[float, float]:
-    n = len(values)
-    mean = math.fsum(values) / n
-    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+def _mean_sd(values: npt.NDArray[np.float64]) -> tuple[float, float]:
+    return float(values.mean()), float(values.std(ddof=1))
 
 
 def _t_quantile(df: float) -> float:
@@ -222,23 +231,22 @@ def pre_post_effect_size(
     >>> pre_post_effect_size([10, 10, 10], [5, 6, 7]).missing
     'the baseline scores do not vary'
     """
-    pairs = [
-        (float(b), float(f))
-        for b, f in zip(baseline, follow_up, strict=True)
-        if b is not None and f is not None and not math.isnan(b) and not math.isnan(f)
-    ]
-    n = len(pairs)
+    first, later = _numbers(baseline), _numbers(follow_up)
+    if len(first) != len(later):
+        msg = f"baseline and follow-up differ in length ({len(first)} and {len(later)})"
+        raise ValueError(msg)
+    paired = ~(np.isnan(first) | np.isnan(later))
+    before, after = first[paired], later[paired]
+    n = len(before)
     if n < 3:
         return Estimate.lacking(f"needs at least 3 paired scores, has {_plural(n, 'pair')}", n=n)
-    before = [b for b, _ in pairs]
-    after = [f for _, f in pairs]
     m0, s0 = _mean_sd(before)
     m1, s1 = _mean_sd(after)
     if s0 == 0:
         return Estimate.lacking("the baseline scores do not vary", n=n)
     if s1 == 0:
         return Estimate.lacking("the follow-up scores do not vary", n=n)
-    covariance = math.fsum((b - m0) * (f - m1) for b, f in pairs) / (n - 1)
+    covariance = float(((before - m0) * (after - m1)).sum()) / (n - 1)
     r = covariance / (s0 * s1)
     d = (m1 - m0) / s0
     half = Z95 * math.sqrt(2 * (1 - r) / n + d**2 / (2 * n))
