@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 from benchmarks.environment import Tools
 from benchmarks.report import Line, Outcome
 from benchmarks.review_page import CACHE, last_json, read_through
+from benchmarks.review_page import copied as review_copied
 from benchmarks.runner import BenchmarkError, Contender, Plan, Sample, Series, run_interleaved
 from dashboard import clock
 
@@ -46,8 +46,10 @@ def environment(path: str) -> dict[str, str]:
 def copied(source: Path, target: Path) -> Callable[[], None]:
     """A ``prepare`` step: a fresh copy of the database (the write changes it), read through."""
 
+    copy = review_copied(source, target)
+
     def prepare() -> None:
-        shutil.copyfile(source, target)
+        copy()
         read_through(target)()
 
     return prepare
