@@ -13,8 +13,8 @@ from typing import Any
 from benchmarks.environment import Tools
 from benchmarks.report import Line, Outcome
 from benchmarks.review_page import CACHE, last_json, read_through
-from benchmarks.review_page import copied as review_copied
 from benchmarks.runner import BenchmarkError, Contender, Plan, Sample, Series, run_interleaved
+from benchmarks.store_io import fresh_copy
 from dashboard import clock
 
 COLD = "program overview, cold"
@@ -46,7 +46,7 @@ def environment(path: str) -> dict[str, str]:
 def copied(source: Path, target: Path) -> Callable[[], None]:
     """A ``prepare`` step: a fresh copy of the database (the write changes it), read through."""
 
-    copy = review_copied(source, target)
+    copy = fresh_copy(source, target)
 
     def prepare() -> None:
         copy()

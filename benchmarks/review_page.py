@@ -92,13 +92,6 @@ def page_contender(tools: Tools, facts: dict[str, Any]) -> Contender:
     )
 
 
-def copied(source: Path, target: Path) -> Callable[[], None]:
-    """A ``prepare`` step: a fresh copy of the database (the writes change it), with its
-    write-ahead log and without the copy's old one (SQLite would replay an earlier run's
-    writes into the new copy)."""
-    return fresh_copy(source, target)
-
-
 def writes_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Contender:
     """A process that runs the page, then writes (check-ins, one-row imports) and runs it
     again after each, on a copy of the database."""
@@ -107,7 +100,7 @@ def writes_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Conte
     return Contender(
         WRITES,
         [*command, "--repeats", "3", "--checkins", str(CHECKINS), "--imports", str(IMPORTS)],
-        prepare=copied(Path(facts["path"]), copy),
+        prepare=fresh_copy(Path(facts["path"]), copy),
         env=environment(facts | {"path": str(copy)}),
     )
 
@@ -122,7 +115,7 @@ def new_day_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Cont
     return Contender(
         NEW_DAY,
         [*command, "--repeats", "0"],
-        prepare=copied(Path(facts["path"]), copy),
+        prepare=fresh_copy(Path(facts["path"]), copy),
         env=environment(facts | {"path": str(copy)}) | {"IOP_TODAY": tomorrow.isoformat()},
     )
 
@@ -157,7 +150,7 @@ def check_rows(name: str, active: int) -> Callable[[dict[str, Sample]], None]:
             _check_page(name, shown, active)
         elif name == NEW_DAY:
             # the next day's caseload: episodes that ended on the database's day are gone
-            _check_page(name, shown, shown["clients"] if 0 < shown["clients"] <= active else -1)
+            _check_page(name, shown, min(shown["clients"], active) or active)
         elif shown["rows"] != active:
             msg = f"{name}: {shown['rows']} rows built for {active:,} active clients"
             raise BenchmarkError(msg)

@@ -135,15 +135,13 @@ def current_reference(
     """
     with read(engine) as connection:
         key = fingerprint(connection, catalog, config)
-        stored = _stored(connection, key)
-        if stored is not None:
-            return stored
-        earlier = _of_an_earlier_day(connection, key) if background else None
-        if earlier is None:
-            reference = program_reference(connection, catalog, config)
-    if earlier is not None:
-        compute_in_background(engine, catalog, config)
-        return earlier
+        stored = _stored(connection)
+        if stored is not None and stored[0] == key:
+            return stored[1]
+        if background and stored is not None and _only_the_day_turned(stored[0], key):
+            compute_in_background(engine, catalog, config)
+            return stored[1]
+        reference = program_reference(connection, catalog, config)
     _store(engine, key, reference)
     return reference
 
@@ -194,20 +192,11 @@ def wait_for_background(timeout: float | None = None) -> None:
         thread.join(timeout)
 
 
-def _of_an_earlier_day(connection: sa.Connection, key: str) -> Reference | None:
-    """The stored ranges if their fingerprint is ``key`` but for an earlier day."""
-    row = connection.execute(
-        sa.select(
-            t.reference_cache.c.fingerprint, t.reference_cache.c.ranges, t.reference_cache.c.gaps
-        )
-    ).first()
-    if row is None:
-        return None
-    day, _, rest = str(row.fingerprint).partition(":")
+def _only_the_day_turned(stored: str, key: str) -> bool:
+    """Whether fingerprint ``key`` is ``stored``'s but for a later day (see :func:`fingerprint`)."""
+    day, _, rest = stored.partition(":")
     today, _, now = key.partition(":")
-    if rest != now or day >= today:
-        return None
-    return Reference(_frame(row.ranges), _frame(row.gaps))
+    return rest == now and day < today
 
 
 def refresh_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfig) -> bool:
@@ -222,23 +211,20 @@ def refresh_reference(engine: sa.Engine, catalog: Catalog, config: ExpectedConfi
     """
     with read(engine) as connection:
         key = fingerprint(connection, catalog, config)
-        stored = connection.execute(
-            sa.select(t.reference_cache.c.fingerprint).where(t.reference_cache.c.fingerprint == key)
-        ).first()
-        if stored is not None:
+        if stored_fingerprint(connection) == key:
             return False
         reference = program_reference(connection, catalog, config)
     _store(engine, key, reference)
     return True
 
 
-def _stored(connection: sa.Connection, key: str) -> Reference | None:
-    row = connection.execute(
-        sa.select(t.reference_cache.c.ranges, t.reference_cache.c.gaps).where(
-            t.reference_cache.c.fingerprint == key
-        )
-    ).first()
-    return None if row is None else Reference(_frame(row.ranges), _frame(row.gaps))
+def _stored(connection: sa.Connection) -> tuple[str, Reference] | None:
+    """The stored ranges (one row: :func:`_store` replaces it) with their fingerprint."""
+    c = t.reference_cache.c
+    row = connection.execute(sa.select(c.fingerprint, c.ranges, c.gaps)).first()
+    if row is None:
+        return None
+    return str(row.fingerprint), Reference(_frame(row.ranges), _frame(row.gaps))
 
 
 def _store(engine: sa.Engine, key: str, reference: Reference) -> None:
