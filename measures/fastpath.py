@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -51,7 +52,8 @@ def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataF
     if read is None:
         return None
     instrument, frame = read
-    if _is_unusual(_unusual(frame, instrument, catalog, now=now)):
+    unusual = _screen(frame, instrument, catalog, now=now)
+    if unusual is None or unusual.any():
         return None
     try:
         return score_clean(
@@ -89,43 +91,44 @@ def try_write_scores(path: Path, out: Path, catalog: Catalog, *, now: dt.datetim
     return written if isinstance(written, int) else None
 
 
-#: What :func:`read_typed` read: the file's instrument and its rows, typed.
-Typed = tuple[Instrument, pl.DataFrame]
 #: Rows scored and written at a time by the fast path (it stops early on an unusual file).
 WRITE_ROWS = 200_000
 
 
+@dataclass(frozen=True)
+class Unusual:
+    """A file :func:`write_scores` read but left alone: its instrument, its rows (typed)
+    and, for each row, whether it needs the full path (:func:`unusual_rows`; None when
+    not screened: a missing value was enough to know)."""
+
+    instrument: Instrument
+    frame: pl.DataFrame
+    rows: pl.Series | None
+
+
 def write_scores(
     path: Path, out: Path, catalog: Catalog, *, now: dt.datetime
-) -> int | Typed | None:
-    """:func:`try_write_scores`, but an unusual file it could read gives back its typed
-    read (for :func:`measures.splitpath.split_csv`) instead of None."""
+) -> int | Unusual | None:
+    """:func:`try_write_scores`, but a file it could read with a few unusual rows gives
+    back its read (for :func:`measures.splitpath.split_rows`) instead of None."""
     read = read_typed(path, catalog)
     if read is None:
         return None
     instrument, frame = read
-    checks = _unusual(frame, instrument, catalog, now=now)
-    columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
-    columns += triage_columns([instrument])
-    # no text cell may start a spreadsheet formula (the full path's writer makes sure of
-    # it too): the input's are screened by _unusual, the labels are rewritten here (an
-    # Enum's labels are known, so only a label that needs it costs anything)
-    labels = [c for c in columns if c not in frame.columns]
-    table = (
-        neutralise_text_columns(_scores(frame, instrument), columns=labels)
-        .with_columns(pl.lit("").alias("problems"))
-        .select(columns)
-    )
+    if any(frame.null_count().row(0)):  # a missing value, known at once: nothing to write
+        return Unusual(instrument, frame, None)
+    table = clean_text(frame, instrument)
     partial = out.with_name(out.name + ".partial")
-    # polars lets go of the GIL: the checks run while the scores are written, a part at a
-    # time, and an unusual file stops the writing at the next part
+    # polars lets go of the GIL: the rows are screened while the scores are written, a
+    # part at a time, and an unusual file stops the writing at the next part
     with ThreadPoolExecutor(max_workers=1) as pool:
-        unusual = pool.submit(_is_unusual, checks)
+        screened = pool.submit(_screen, frame, instrument, catalog, now=now)
         try:
-            failure = _write_csv(table, partial, frame.height, stop=unusual)
-            if unusual.result():
+            failure = _write_csv(table, partial, frame.height, stop=screened)
+            unusual = screened.result()
+            if unusual is None or unusual.any():
                 partial.unlink(missing_ok=True)
-                return read
+                return None if unusual is None else Unusual(instrument, frame, unusual)
             if failure is not None:
                 raise failure
         except BaseException:
@@ -135,16 +138,52 @@ def write_scores(
     return frame.height
 
 
-def _is_unusual(checks: pl.LazyFrame) -> bool:
-    """The one boolean of :func:`_unusual`; a value that breaks a check is unusual too."""
+def score_columns(instrument: Instrument) -> list[str]:
+    """The columns `iop score` writes for a file of ``instrument`` alone."""
+    columns = [*SCORE_TABLE_COLUMNS, *(s.column for s in instrument.subscales)]
+    return columns + triage_columns([instrument])
+
+
+def clean_text(
+    frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument, *, keep: Sequence[str] = ()
+) -> pl.LazyFrame:
+    """The score table of clean rows of ``instrument``, typed so that polars' CSV writer
+    writes the full path's text (:func:`measures.scoretext.format_score_table`): whole
+    scores as integers, labels neutralised, no problems; ``keep``: input columns to keep
+    in front (a row number)."""
+    columns = score_columns(instrument)
+    # no text cell may start a spreadsheet formula (the full path's writer makes sure of
+    # it too): the input's are screened by unusual_rows, the labels are rewritten here (an
+    # Enum's labels are known, so only a label that needs it costs anything)
+    labels = [c for c in columns if c not in frame.collect_schema().names()]
+    return (
+        neutralise_text_columns(_scores(frame, instrument), columns=labels)
+        .with_columns(pl.lit("").alias("problems"))
+        .select(*keep, *columns)
+    )
+
+
+def _screen(
+    frame: pl.DataFrame, instrument: Instrument, catalog: Catalog, *, now: dt.datetime
+) -> pl.Series | None:
+    """:func:`unusual_rows`, or None when a value breaks a screen (the full path says
+    what is wrong with it)."""
     try:
-        return bool(checks.collect().item())
+        return unusual_rows(frame, instrument, catalog, now=now)
     except pl.exceptions.PolarsError:
-        return True
+        return None
+
+
+def _stops(screened: Future[pl.Series | None]) -> bool:
+    """Whether the screen has ended and found the file unusual."""
+    if not screened.done():
+        return False
+    unusual = screened.result()
+    return unusual is None or bool(unusual.any())
 
 
 def _write_csv(
-    table: pl.LazyFrame, path: Path, rows: int, *, stop: Future[bool]
+    table: pl.LazyFrame, path: Path, rows: int, *, stop: Future[pl.Series | None]
 ) -> pl.exceptions.PolarsError | None:
     """Write ``table`` to ``path`` a part at a time, until ``stop`` says True; the error
     if unusual values broke the scoring. Every part is scored and written as one frame
@@ -152,7 +191,7 @@ def _write_csv(
     try:
         with path.open("wb") as handle:
             for start in range(0, max(rows, 1), WRITE_ROWS):
-                if stop.done() and stop.result():
+                if _stops(stop):
                     return None
                 part = table.slice(start, WRITE_ROWS).collect()
                 part.write_csv(handle, include_header=start == 0)
@@ -203,54 +242,30 @@ def unusual_rows(
     """True for each row of ``frame`` (read by :func:`read_typed`) that needs the full
     path: a rule's row screen flags it (which may flag more than the rule, never
     less), a value is missing, the measure is not the instrument's id as written, or
-    the date cell would be neutralised; the row-by-row form of :func:`_unusual`."""
+    the date cell would be neutralised. A text cell a spreadsheet would run as a formula
+    is written with a quote in front by the full path: client ids follow the id rule (a
+    letter or digit first, no white space to trim) and the measure is the instrument's
+    id, but a date cell may start with a sign (+2025-01-05 reads as a date)."""
     columns = [c for c in frame.columns if c != "row"]
     rules = administration_rules(catalog, columns, now=now, measures=[instrument.id])
+    # a Date compares with ``now`` as its midnight, like the full path's Datetime;
+    # polars' cache of distinct texts costs more than it saves here
     date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False, cache=False)
-    flags = pl.any_horizontal(
-        *[r.screen.fill_null(False) for r in rules],
+    dated = frame.with_columns(date.alias("administered_at"))
+    in_row = pl.any_horizontal(
+        *[r.screen.fill_null(False) for r in rules if not r.across_rows],
         *[pl.col(c).is_null() for c in [*columns, "administered_at"]],
         pl.col("measure") != instrument.id,
         pl.col("administered_on").str.contains(FORMULA_PATTERN),
     )
-    return (
-        frame.lazy()
-        .with_columns(date.alias("administered_at"))
-        .select(flags.fill_null(True).alias("unusual"))
-        .collect()
-        .to_series()
-    )
-
-
-def _unusual(
-    frame: pl.DataFrame, instrument: Instrument, catalog: Catalog, *, now: dt.datetime
-) -> pl.LazyFrame:
-    """One boolean: True when anything in ``frame`` needs the full path.
-
-    Unusual is anything the full path would treat with care: a failed rule, a
-    missing value, a second instrument, a cell to neutralise. The rules are
-    checked as whole-frame aggregates (``Rule.any_screen``).
-    """
-    rules = administration_rules(catalog, frame.columns, now=now, measures=[instrument.id])
-    # a Date compares with ``now`` as its midnight, like the full path's Datetime;
-    # polars' cache of distinct texts costs more than it saves here
-    date = pl.col("administered_on").str.to_date("%Y-%m-%d", strict=False, cache=False)
-    return (
-        frame.lazy()
-        .with_columns(date.alias("administered_at"))
-        .select(
-            pl.any_horizontal(
-                *[r.any_screen for r in rules],
-                *[pl.col(c).is_null().any() for c in [*frame.columns, "administered_at"]],
-                (pl.col("measure") != instrument.id).any(),
-                # a text cell a spreadsheet would run as a formula is written with a quote
-                # in front by the full path: client ids follow the id rule (a letter or
-                # digit first, no white space to trim) and the measure is the instrument's
-                # id, but a date cell may start with a sign (+2025-01-05 reads as a date)
-                pl.col("administered_on").str.contains(FORMULA_PATTERN).any(),
-            )
-        )
-    )
+    unusual = dated.select(in_row.fill_null(True)).to_series()
+    # a rule about other rows (duplicates) is screened row by row only when its cheaper
+    # whole-frame screen says some row may fail it
+    across = [r for r in rules if r.across_rows]
+    if across and dated.select(pl.any_horizontal(r.any_screen for r in across)).item():
+        screens = [r.screen.fill_null(True) for r in across]
+        unusual = unusual | dated.select(pl.any_horizontal(*screens)).to_series()
+    return unusual.alias("unusual")
 
 
 def _scores(frame: pl.DataFrame | pl.LazyFrame, instrument: Instrument) -> pl.LazyFrame:

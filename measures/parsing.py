@@ -215,33 +215,53 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
     return f"some line has more fields than the header's {n_columns}"
 
 
-def read_lines(path: Path) -> pl.DataFrame:
-    """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
+def read_lines(path: Path, *, only: pl.Series | None = None) -> pl.DataFrame:
+    """Every physical line of a text file: ``line`` (1 = the header) and its ``text``;
+    ``only``: the numbers of the lines wanted (the others are never held in memory)."""
     try:
-        lines = pl.read_csv(
-            path,
-            has_header=False,
-            separator="\x1f",
-            quote_char=None,
-            infer_schema=False,
-            new_columns=["text"],
-            encoding="utf8-lossy",
-        )
+        lines = _lines(path).with_columns(pl.col("line").cast(pl.Int64))
+        if only is not None:
+            lines = lines.filter(pl.col("line").is_in(only.cast(pl.Int64).implode()))
+        read = lines.collect()
     except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
         text = path.read_bytes().decode("utf-8", errors="replace").split("\n")
         if text and text[-1] == "":
             text.pop()
         rows = [line.removesuffix("\r") or None for line in text]
-        lines = pl.DataFrame({"text": rows}, schema={"text": pl.String})
-    return lines.with_row_index("line", offset=1).with_columns(
-        pl.col("line").cast(pl.Int64), pl.col("text").fill_null("")
-    )
+        read = pl.DataFrame({"text": rows}, schema={"text": pl.String}).with_row_index(
+            "line", offset=1
+        )
+        read = read.with_columns(pl.col("line").cast(pl.Int64))
+        if only is not None:
+            read = read.filter(pl.col("line").is_in(only.cast(pl.Int64).implode()))
+    return read.with_columns(pl.col("text").fill_null(""))
 
 
-def _field_counts(path: Path) -> pl.DataFrame:
-    """Fields per physical line (commas + 1); quoted commas may over-count."""
+def count_lines(path: Path) -> int:
+    """The number of physical lines of a text file, as :func:`read_lines` numbers them."""
+    try:
+        return int(_lines(path).select(pl.len()).collect().item())
+    except pl.exceptions.ComputeError:
+        return read_lines(path).height
+
+
+def _lines(path: Path) -> pl.LazyFrame:
+    return pl.scan_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["text"],
+        encoding="utf8-lossy",
+    ).with_row_index("line", offset=1)
+
+
+def _field_counts(path: Path, lines: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fields per physical line (commas + 1); quoted commas may over-count.
+    ``lines``: the file's :func:`read_lines`, or only those to count, when read already."""
     return (
-        read_lines(path)
+        (read_lines(path) if lines is None else lines)
         .select(
             "line",
             # a blank line is no row at all, never a short one
@@ -280,8 +300,10 @@ def _short_rows(path: Path, raw: pl.DataFrame, n_columns: int) -> pl.DataFrame:
     last = raw.columns[-1]
     if raw.height == 0 or raw[last].null_count() == 0:
         return no_errors()
-    counts = _field_counts(path)
-    if counts.height != raw.height:  # quoted line breaks: lines and rows differ
+    if count_lines(path) - 1 == raw.height:  # only a row whose last cell is empty may be short
+        ending_empty = raw.filter(pl.col(last).is_null())["row"]
+        counts = _field_counts(path, read_lines(path, only=ending_empty))
+    else:  # quoted line breaks: lines and rows differ
         counts = _record_field_counts(path)
     short = counts.filter(pl.col("fields") < n_columns).join(
         raw.select("row"), left_on="line", right_on="row", how="semi"

@@ -12,7 +12,7 @@ import polars as pl
 
 from measures.catalog import Catalog, load_catalog
 from measures.definition import RISK_LEVEL
-from measures.fastpath import SCORE_TABLE_COLUMNS, Typed, empty_validation, triage_columns
+from measures.fastpath import SCORE_TABLE_COLUMNS, empty_validation, triage_columns
 from measures.parsing import Parsed, read_administrations_csv
 from measures.rules import Validation
 from measures.scoring import RESULT_COLUMNS, score_administrations
@@ -49,15 +49,12 @@ def score_csv(
     catalog: Catalog | None = None,
     *,
     now: dt.datetime | None = None,
-    typed: Typed | None = None,
 ) -> ScoreRun:
-    """Read, validate and score a wide administration CSV (see :func:`score_parsed`);
-    ``typed``: the fast path's read of it (:func:`measures.fastpath.write_scores`)."""
+    """Read, validate and score a wide administration CSV (see :func:`score_parsed`)."""
     catalog = catalog or load_catalog()
     now = now or dt.datetime.now()
     try:
-        split = split_csv(Path(path), catalog, now=now, typed=typed)
-        typed = None  # the whole file's rows are not needed any longer
+        split = split_csv(Path(path), catalog, now=now)
     except pl.exceptions.PolarsError:  # the full path reports what broke the scoring
         split = None
     if split is None:
@@ -66,7 +63,7 @@ def score_csv(
         return ScoreRun(split.clean, empty_validation(split.clean), ())
     flagged = score_parsed(split.flagged, catalog, now=now)
     # the flagged rows' table has the clean one's columns (one instrument: see splitpath)
-    odd = _with_columns(flagged.table, split.clean.columns).select(split.clean.columns)
+    odd = with_null_columns(flagged.table, split.clean.columns).select(split.clean.columns)
     table = pl.concat([split.clean, odd], how="vertical_relaxed").sort("row")
     return ScoreRun(table, flagged.validation, ())
 
@@ -93,15 +90,15 @@ def score_parsed(
         pl.lit(False).alias("rejected"),
         _all_scores_present(catalog, valid.columns).alias("complete"),
     )
-    valid = _with_columns(valid, keep).select(keep)
+    valid = with_null_columns(valid, keep).select(keep)
     if validation.rejected.is_empty():
         return ScoreRun(valid, validation, parsed.ignored_columns)
-    rejected = _with_columns(_score_rejected(validation, catalog), keep).select(keep)
+    rejected = with_null_columns(_score_rejected(validation, catalog), keep).select(keep)
     table = pl.concat([valid, rejected], how="vertical_relaxed").sort("row")
     return ScoreRun(table, validation, parsed.ignored_columns)
 
 
-def _with_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def with_null_columns(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Add the absent ``columns`` as nulls (a subscale of an instrument not scored)."""
     absent = [c for c in columns if c not in frame.columns]
     return frame.with_columns(pl.lit(None, pl.Float64).alias(c) for c in absent)

@@ -23,7 +23,8 @@ class Rule:
     same rule runs as a pandera check and as the fast pre-screen. A rule may add
     a cheaper row screen (``cheap_screen``) and a cheaper whole-frame one
     (``frame_screen``, an aggregate), which may flag more than ``fails`` but
-    never less.
+    never less. ``across_rows``: a row's result depends on other rows (a
+    duplicate), so the rule is never checked on a part of the rows alone.
     """
 
     name: str
@@ -32,6 +33,7 @@ class Rule:
     reason: pl.Expr
     cheap_screen: pl.Expr | None = None
     frame_screen: pl.Expr | None = None
+    across_rows: bool = False
 
     @property
     def screen(self) -> pl.Expr:

@@ -15,6 +15,7 @@ with that row by the full path, so such a file is left to the full path whole.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import polars as pl
 
 from measures.catalog import Catalog
 from measures.definition import Instrument
-from measures.fastpath import Typed, read_typed, score_clean, unusual_rows
+from measures.fastpath import Unusual, read_typed, score_clean, unusual_rows
 from measures.identifiers import normalise_columns
 from measures.parsing import ERROR_SCHEMA, Parsed, _short_rows, parse_administrations
 
@@ -36,11 +37,19 @@ class Split:
     flagged: Parsed
 
 
-def split_csv(
-    path: Path, catalog: Catalog, *, now: dt.datetime, typed: Typed | None = None
-) -> Split | None:
-    """``path`` read once and split, or None when the full path must read it whole;
-    ``typed``: the fast path's read of it, when it already has one.
+@dataclass(frozen=True)
+class Rows:
+    """The file's rows (numbered as the full path numbers them), which need the full
+    path (``unusual``) and those rows parsed as the full path would."""
+
+    instrument: Instrument
+    frame: pl.DataFrame
+    unusual: pl.Series
+    flagged: Parsed
+
+
+def split_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> Split | None:
+    """``path`` read once and split, or None when the full path must read it whole.
 
     Examples
     --------
@@ -54,28 +63,46 @@ def split_csv(
     >>> split.clean["row"].to_list(), split.flagged.frame["row"].to_list()
     ([2], [3])
     """
-    read = typed or read_typed(path, catalog)
+    rows = split_rows(path, catalog, now=now)
+    if rows is None:
+        return None
+    clean = rows.frame.lazy().filter(~rows.unusual)
+    return Split(rows.instrument, score_clean(clean, rows.instrument), rows.flagged)
+
+
+def split_rows(
+    path: Path, catalog: Catalog, *, now: dt.datetime, read: Unusual | None = None
+) -> Rows | None:
+    """:func:`split_csv` before the clean rows are scored (a writer scores them a part
+    at a time), or None when the full path must read the file whole; ``read``: the
+    fast path's read of the file (and its screen), when it has one."""
     if read is None:
-        return None
-    instrument, frame = read
+        typed = read_typed(path, catalog)
+        if typed is None:
+            return None
+        read = Unusual(*typed, None)
+    instrument, frame = read.instrument, read.frame
     header = frame.columns
-    frame = frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
-    mask = unusual_rows(frame, instrument, catalog, now=now)
-    flagged = _parsed(path, frame, frame.filter(mask), header, catalog)
-    clean = frame.lazy().filter(~mask)
-    if _keys_meet(flagged.frame, clean, instrument, catalog):
+    numbered = frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    # a short row (a file cut off mid-line) shows in its line's fields: the lines are
+    # read while the rows are screened (polars lets go of the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        short = pool.submit(_short_rows, path, numbered.select("row", *header), len(header))
+        mask = read.rows
+        if mask is None:
+            mask = unusual_rows(frame, instrument, catalog, now=now)
+        flagged = _parsed(numbered.filter(mask), short.result(), header, catalog)
+    if _keys_meet(flagged.frame, numbered.lazy().filter(~mask), instrument, catalog):
         return None
-    return Split(instrument, score_clean(clean, instrument), flagged)
+    return Rows(instrument, numbered, mask, flagged)
 
 
-def _parsed(
-    path: Path, whole: pl.DataFrame, rows: pl.DataFrame, header: list[str], catalog: Catalog
-) -> Parsed:
-    """The flagged rows as :func:`measures.parsing.read_administrations_csv` gives them."""
+def _parsed(rows: pl.DataFrame, short: pl.DataFrame, header: list[str], catalog: Catalog) -> Parsed:
+    """The flagged rows as :func:`measures.parsing.read_administrations_csv` gives them,
+    with the file's ``short`` rows among them."""
     items = [c for c in header if c in catalog.item_columns]
     raw = rows.with_columns(pl.col(c).cast(pl.Int64) for c in items)
     parsed = parse_administrations(raw, catalog)
-    short = _short_rows(path, whole.select("row", *header), len(header))
     short = short.join(parsed.frame.select("row"), on="row", how="semi")
     if short.is_empty():
         return parsed

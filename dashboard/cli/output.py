@@ -9,9 +9,8 @@ from typing import NoReturn
 import polars as pl
 import typer
 
-from measures.csv_safety import neutralise_text_columns
-from measures.formatting import number_text
 from measures.printable import printable
+from measures.scoretext import format_score_table
 
 #: Exit codes of every ``iop`` command: 0 done, 2 unusable input, 3 rows or access refused.
 EXIT_OK = 0
@@ -27,23 +26,6 @@ def fail(message: str, code: int) -> NoReturn:
     """
     print(f"error: {printable(message)}", file=sys.stderr)
     raise typer.Exit(code)
-
-
-def format_score_table(table: pl.DataFrame) -> pl.DataFrame:
-    """Score table as text columns: whole numbers without '.0', problems joined.
-
-    Text cells (ids, dates as written, labels, problems; not the numbers) that a
-    spreadsheet would run as a formula get a leading single quote, and control
-    characters are shown as escapes (:mod:`measures.csv_safety`).
-    """
-    numbers = [c for c, t in table.schema.items() if t.is_float()]
-    text = table.drop("row", "rejected", "complete", strict=False).with_columns(
-        pl.col("problems").list.join("; ")
-    )
-    # the numbers become text only after the text cells are made safe: -1 stays -1
-    return neutralise_text_columns(text, escape_controls=True).with_columns(
-        number_text(pl.col(c)).alias(c) for c in numbers
-    )
 
 
 def write_score_table(table: pl.DataFrame, out: Path | None) -> None:

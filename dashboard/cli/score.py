@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -47,41 +47,39 @@ def score(
     """
 
     from measures import DefinitionError, FormatError, load_catalog
-    from measures.fastpath import write_scores
-    from measures.formatting import counted
     from measures.pipeline import score_csv
     from measures.printable import printable
+    from measures.scorefile import write_scored
 
     if out is not None and not out.parent.is_dir():
         fail(f"cannot write {out}: the folder {out.parent} does not exist", EXIT_USAGE)
     try:
         catalog = load_catalog(*([instruments] if instruments else []))
-        typed = []
-        if out is not None:
-            # a clean single-instrument file is read once and written straight to OUT.csv
-            rows = write_scores(input_csv, out, catalog, now=clock.now())
-            if isinstance(rows, int):
-                print(
-                    f"{counted(rows, 'row')}: {rows:,} scored, 0 rejected, 0 not scorable",
-                    file=sys.stderr,
-                )
-                raise typer.Exit(EXIT_OK)
-            if rows is not None:
-                typed.append(rows)  # a few unusual rows? the split path takes this read
-            del rows  # ...and lets go of it as soon as it is split
-        run = score_csv(input_csv, catalog, now=clock.now(), typed=typed.pop() if typed else None)
+        # a single-instrument file, clean or with a few unusual rows, is read once and
+        # written straight to OUT.csv a part at a time
+        written = write_scored(input_csv, out, catalog, now=clock.now()) if out else None
+        if written is not None:
+            _report(written.rows, written.rejected, written.unscored)
+        run = score_csv(input_csv, catalog, now=clock.now())
     except (FormatError, DefinitionError) as exc:
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)
     write_score_table(run.table, out)
-    problems = run.rejected + run.unscored
     if run.ignored_columns:
         ignored = printable(", ".join(run.ignored_columns))
         print(f"ignored column(s): {ignored}", file=sys.stderr)
+    _report(run.rows, run.rejected, run.unscored)
+
+
+def _report(rows: int, rejected: int, unscored: int) -> NoReturn:
+    """Say what was scored and exit: 3 when some rows were not, else 0."""
+    from measures.formatting import counted
+
+    problems = rejected + unscored
     print(
-        f"{counted(run.rows, 'row')}: {run.rows - problems:,} scored, {run.rejected:,} rejected, "
-        f"{run.unscored:,} not scorable (see the problems column)",
+        f"{counted(rows, 'row')}: {rows - problems:,} scored, {rejected:,} rejected, "
+        f"{unscored:,} not scorable" + (" (see the problems column)" if problems else ""),
         file=sys.stderr,
     )
     raise typer.Exit(EXIT_REJECTED if problems else EXIT_OK)

@@ -9,10 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.cli.output import format_score_table
-from measures import load_catalog, read_administrations_csv
+from measures import fastpath, load_catalog, read_administrations_csv
 from measures.fastpath import try_score_csv, try_write_scores
 from measures.pipeline import score_csv, score_parsed
+from measures.scorefile import Written, write_scored
+from measures.scoretext import format_score_table
 from measures.splitpath import split_csv
 
 CATALOG = load_catalog()
@@ -198,3 +199,45 @@ def test_a_flagged_row_meeting_a_clean_one_leaves_the_file_to_the_full_path(tmp_
     rows = clean_rows("phq9", rows=60)
     _collides_after_trimming(rows)
     assert split_csv(write(tmp_path / "in.csv", "phq9", rows), CATALOG, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [*UNUSUAL, _collides_after_trimming, _short_row, _blank_row, _all_at_once],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_a_file_written_a_part_at_a_time_has_the_full_paths_bytes(tmp_path, monkeypatch, change):
+    """``write_scored`` writes the clean rows on the fast path and the unusual ones on the
+    full path, merged in file order a part at a time (parts of 7 rows here, so unusual
+    rows fall in several parts and at their edges), or leaves the file to the full path
+    and writes nothing; either way the counts are the full path's."""
+    monkeypatch.setattr(fastpath, "WRITE_ROWS", 7)
+    monkeypatch.setattr("measures.scorefile.MERGE_ROWS", 7)
+    rows = clean_rows("phq9", rows=60)
+    change(rows)
+    source = write(tmp_path / "in.csv", "phq9", rows)
+    out = tmp_path / "out.csv"
+    written = write_scored(source, out, CATALOG, now=NOW)
+    full = score_parsed(read_administrations_csv(source, CATALOG), CATALOG, now=NOW)
+    if written is None:
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+        return
+    assert out.read_text() == full_path_csv(source)
+    assert written == Written(full.rows, full.rejected, full.unscored)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+@pytest.mark.parametrize("measure", CATALOG.ids)
+def test_every_instrument_written_a_part_at_a_time_has_the_full_paths_bytes(tmp_path, measure):
+    """Each instrument's score columns (floats, whole sums, labels, a risk level) are
+    written as the full path writes them when clean and unusual rows share a file."""
+    rows = clean_rows(measure)
+    rows[3][3] = ""  # one unanswered item
+    rows[8][3] = "99"  # one answer out of range
+    source = write(tmp_path / "in.csv", measure, rows)
+    out = tmp_path / "out.csv"
+    full = score_parsed(read_administrations_csv(source, CATALOG), CATALOG, now=NOW)
+    assert write_scored(source, out, CATALOG, now=NOW) == Written(
+        full.rows, full.rejected, full.unscored
+    )
+    assert out.read_text() == full_path_csv(source)
