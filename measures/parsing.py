@@ -64,17 +64,31 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
     header = read_header(path)
     check_header(header, catalog)
     check_text(path)
-    items = [c for c in header if c in catalog.item_columns]
-    overrides = {c: pl.String for c in header} | {c: pl.Int64 for c in items}
     try:
-        raw = _read(path, overrides)
+        raw = read_csv_rows(path, typed_columns(header, catalog))
     except pl.exceptions.PolarsError:
         # a cell that is not a whole number: read everything as text and report it
         raw = read_text_cells(path, len(header))
+    empty_last = raw.height > 0 and raw[raw.columns[-1]].null_count() > 0
+    short = short_rows(path, raw.height, len(header)) if empty_last else no_errors()
+    return parse_rows(raw, header, catalog, first_row=2, short=short)
+
+
+def typed_columns(header: list[str], catalog: Catalog) -> dict[str, type[pl.DataType]]:
+    """The type each column of a wide CSV is read as: items as whole numbers, the rest
+    as text."""
+    items = [c for c in header if c in catalog.item_columns]
+    return {c: pl.String for c in header} | {c: pl.Int64 for c in items}
+
+
+def parse_rows(
+    raw: pl.DataFrame, header: list[str], catalog: Catalog, *, first_row: int, short: pl.DataFrame
+) -> Parsed:
+    """Rows of a wide CSV as read (``first_row`` the number of the first), parsed, with
+    the errors of those of the file's ``short`` rows among them."""
     # one chunk per column: polars 2.1 can panic filtering text cells across chunks
     raw = raw.rename(dict(zip(raw.columns, header, strict=True))).rechunk()
-    raw = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
-    short = _short_rows(path, raw, len(header))
+    raw = raw.with_row_index("row", offset=first_row).with_columns(pl.col("row").cast(pl.Int64))
     parsed = parse_administrations(raw, catalog)
     # a row left blank (only commas, or one empty quoted cell) is no row at all
     short = short.join(parsed.frame.select("row"), on="row", how="semi")
@@ -118,31 +132,50 @@ def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
     return Parsed(frame, report.sort("row"), ignored)
 
 
-def _read(path: Path, overrides: Mapping[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
+def read_csv_rows(
+    path: Path,
+    overrides: Mapping[str, pl.DataType | type[pl.DataType]],
+    *,
+    skip: int = 0,
+    rows: int | None = None,
+) -> pl.DataFrame:
+    """The rows of a CSV file (``rows`` of them after the first ``skip``, or all), each
+    column of the type ``overrides`` gives it (in order)."""
     return pl.read_csv(
         path,
         has_header=True,
         schema_overrides=list(overrides.values()),
         infer_schema=False,
         encoding="utf8",
+        skip_rows_after_header=skip,
+        n_rows=rows,
     )
 
 
-def read_text_cells(path: Path, n_columns: int) -> pl.DataFrame:
-    """Every cell of a CSV file with ``n_columns`` columns as text, named by its header.
+def read_text_cells(
+    path: Path, n_columns: int, *, skip: int = 0, rows: int | None = None
+) -> pl.DataFrame:
+    """Every cell of a CSV file with ``n_columns`` columns as text, named by its header
+    (``rows`` of them after the first ``skip``, or all).
 
     Raises :class:`FormatError` with a one-line reason (which never quotes a
     cell) when the file cannot be read: a line with more fields than the header,
     bytes that are not UTF-8.
     """
     try:
-        return _read(path, {str(n): pl.String for n in range(n_columns)})
+        return read_csv_rows(
+            path, {str(n): pl.String for n in range(n_columns)}, skip=skip, rows=rows
+        )
     except pl.exceptions.PolarsError as exc:
-        if "more fields" in str(exc):
-            raise FormatError(_too_many_fields(path, n_columns)) from None
-        # the reader's own message may quote cells: it is not passed on
-        reason = encoding_problem(path) or f"{path.name} cannot be read as CSV: {SAVE_AGAIN}"
-        raise FormatError(reason) from None
+        raise unreadable(path, n_columns, exc) from None
+
+
+def unreadable(path: Path, n_columns: int, exc: pl.exceptions.PolarsError) -> FormatError:
+    """What made polars refuse a CSV file, in one line that never quotes a cell."""
+    if "more fields" in str(exc):
+        return FormatError(_too_many_fields(path, n_columns))
+    # the reader's own message may quote cells: it is not passed on
+    return FormatError(encoding_problem(path) or f"{path.name} cannot be read as CSV: {SAVE_AGAIN}")
 
 
 def check_text(path: Path) -> None:
@@ -207,34 +240,38 @@ def check_header(header: list[str], catalog: Catalog) -> None:
 
 
 def _too_many_fields(path: Path, n_columns: int) -> str:
-    counts = _field_counts(path)
-    bad = counts.filter(pl.col("fields") > n_columns).head(1)
+    bad = _field_counts(path, pl.col("fields") > n_columns).head(1)
     if bad.height:
         line, fields = bad.row(0)
         return f"line {line} has {fields} fields but the header has {n_columns}"
     return f"some line has more fields than the header's {n_columns}"
 
 
-def read_lines(path: Path, *, only: pl.Series | None = None) -> pl.DataFrame:
-    """Every physical line of a text file: ``line`` (1 = the header) and its ``text``;
-    ``only``: the numbers of the lines wanted (the others are never held in memory)."""
+def read_lines(path: Path) -> pl.DataFrame:
+    """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
     try:
-        lines = _lines(path).with_columns(pl.col("line").cast(pl.Int64))
-        if only is not None:
-            lines = lines.filter(pl.col("line").is_in(only.cast(pl.Int64).implode()))
-        read = lines.collect()
+        read = _lines(path).collect()
     except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
-        text = path.read_bytes().decode("utf-8", errors="replace").split("\n")
-        if text and text[-1] == "":
-            text.pop()
-        rows = [line.removesuffix("\r") or None for line in text]
-        read = pl.DataFrame({"text": rows}, schema={"text": pl.String}).with_row_index(
-            "line", offset=1
-        )
-        read = read.with_columns(pl.col("line").cast(pl.Int64))
-        if only is not None:
-            read = read.filter(pl.col("line").is_in(only.cast(pl.Int64).implode()))
+        read = _split_lines(path)
     return read.with_columns(pl.col("text").fill_null(""))
+
+
+def read_lines_of(path: Path, rows: pl.Series) -> pl.DataFrame:
+    """The text of the given lines (``row``, ``raw``); the file is streamed, and only
+    those lines are held."""
+    wanted = rows.cast(pl.Int64).implode()
+
+    def of(lines: pl.LazyFrame) -> pl.DataFrame:
+        return (
+            lines.filter(pl.col("line").is_in(wanted))
+            .select(pl.col("line").alias("row"), pl.col("text").fill_null("").alias("raw"))
+            .collect(engine="streaming")
+        )
+
+    try:
+        return of(_lines(path))
+    except pl.exceptions.ComputeError:
+        return of(_split_lines(path).lazy())
 
 
 def count_lines(path: Path) -> int:
@@ -242,36 +279,51 @@ def count_lines(path: Path) -> int:
     try:
         return int(_lines(path).select(pl.len()).collect().item())
     except pl.exceptions.ComputeError:
-        return read_lines(path).height
+        return _split_lines(path).height
 
 
 def _lines(path: Path) -> pl.LazyFrame:
-    return pl.scan_csv(
-        path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        infer_schema=False,
-        new_columns=["text"],
-        encoding="utf8-lossy",
-    ).with_row_index("line", offset=1)
-
-
-def _field_counts(path: Path, lines: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Fields per physical line (commas + 1); quoted commas may over-count.
-    ``lines``: the file's :func:`read_lines`, or only those to count, when read already."""
     return (
-        (read_lines(path) if lines is None else lines)
-        .select(
-            "line",
-            # a blank line is no row at all, never a short one
-            pl.when(pl.col("text").str.strip_chars() == "")
-            .then(None)
-            .otherwise(pl.col("text").str.count_matches(",", literal=True) + 1)
-            .alias("fields"),
+        pl.scan_csv(
+            path,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            infer_schema=False,
+            new_columns=["text"],
+            encoding="utf8-lossy",
         )
-        .filter(pl.col("line") > 1)
+        .with_row_index("line", offset=1)
+        .with_columns(pl.col("line").cast(pl.Int64))
     )
+
+
+def _split_lines(path: Path) -> pl.DataFrame:
+    text = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+    if text and text[-1] == "":
+        text.pop()
+    rows = [line.removesuffix("\r") or None for line in text]
+    frame = pl.DataFrame({"text": rows}, schema={"text": pl.String})
+    return frame.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+
+
+def _field_counts(path: Path, keep: pl.Expr) -> pl.DataFrame:
+    """Fields per physical line after the header (commas + 1; quoted commas may
+    over-count), of the lines where ``keep`` (over ``line`` and ``fields``) is true:
+    the file is streamed, and only those lines are ever held in memory."""
+    text = pl.col("text").fill_null("")
+    # a blank line is no row at all, never a short one
+    commas = text.str.count_matches(",", literal=True)
+    fields = pl.when(text.str.contains(r"^\s*$")).then(None).otherwise(commas + 1)
+
+    def counted(lines: pl.LazyFrame) -> pl.DataFrame:
+        selected = lines.filter(pl.col("line") > 1).select("line", fields.alias("fields"))
+        return selected.filter(keep).collect(engine="streaming")
+
+    try:
+        return counted(_lines(path))
+    except pl.exceptions.ComputeError:
+        return counted(_split_lines(path).lazy())
 
 
 def _record_field_counts(path: Path) -> pl.DataFrame:
@@ -290,25 +342,19 @@ def _record_field_counts(path: Path) -> pl.DataFrame:
     )
 
 
-def _short_rows(path: Path, raw: pl.DataFrame, n_columns: int) -> pl.DataFrame:
-    """Rows with fewer fields than the header, such as a file cut off mid-line.
+def short_rows(path: Path, rows: int, n_columns: int) -> pl.DataFrame:
+    """Rows with fewer fields than the header, such as a file cut off mid-line, as
+    errors; ``rows``: the rows polars read from the file.
 
     Polars fills the missing trailing fields with nulls, which would look like
     unanswered items; a short row always leaves the last column null, so only
-    then are the lines counted.
+    then need the lines be counted. The file is streamed; only short lines are kept.
     """
-    last = raw.columns[-1]
-    if raw.height == 0 or raw[last].null_count() == 0:
-        return no_errors()
-    if count_lines(path) - 1 == raw.height:  # only a row whose last cell is empty may be short
-        ending_empty = raw.filter(pl.col(last).is_null())["row"]
-        counts = _field_counts(path, read_lines(path, only=ending_empty))
+    if count_lines(path) - 1 == rows:
+        counts = _field_counts(path, pl.col("fields") < n_columns)
     else:  # quoted line breaks: lines and rows differ
-        counts = _record_field_counts(path)
-    short = counts.filter(pl.col("fields") < n_columns).join(
-        raw.select("row"), left_on="line", right_on="row", how="semi"
-    )
-    return short.select(
+        counts = _record_field_counts(path).filter(pl.col("fields") < n_columns)
+    return counts.filter(pl.col("line") <= rows + 1).select(
         pl.col("line").alias("row"),
         pl.lit(None, pl.String).alias("column"),
         pl.lit(None, pl.String).alias("value"),

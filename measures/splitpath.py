@@ -25,7 +25,7 @@ from measures.catalog import Catalog
 from measures.definition import Instrument
 from measures.fastpath import Unusual, read_typed, score_clean, unusual_rows
 from measures.identifiers import normalise_columns
-from measures.parsing import ERROR_SCHEMA, Parsed, _short_rows, parse_administrations
+from measures.parsing import ERROR_SCHEMA, Parsed, no_errors, parse_administrations, short_rows
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,14 @@ def split_rows(
     # a short row (a file cut off mid-line) shows in its line's fields: the lines are
     # read while the rows are screened (polars lets go of the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        short = pool.submit(_short_rows, path, numbered.select("row", *header), len(header))
+        # a short row leaves the last cell empty
+        ended_empty = frame[header[-1]].null_count() > 0
+        short = pool.submit(short_rows, path, frame.height, len(header)) if ended_empty else None
         mask = read.rows
         if mask is None:
             mask = unusual_rows(frame, instrument, catalog, now=now)
-        flagged = _parsed(numbered.filter(mask), short.result(), header, catalog)
+        found = no_errors() if short is None else short.result()
+        flagged = _parsed(numbered.filter(mask), found, header, catalog)
     if _keys_meet(flagged.frame, numbered.lazy().filter(~mask), instrument, catalog):
         return None
     return Rows(instrument, numbered, mask, flagged)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -18,6 +18,19 @@ RAW_SCHEMA = pl.Schema({"row": pl.Int64(), "raw": pl.String()})
 
 class UnusableFile(ValueError):  # noqa: N818 - reads better at the call site
     """The file as a whole cannot be imported (wrong format, unreadable, truncated JSON)."""
+
+
+class Streamed(Protocol):
+    """Records read from a file a part at a time (a large CSV), never held whole."""
+
+    def parts(self, size: int) -> Iterator[Parsed]:
+        """The records ``size`` at a time, in file order, each part with its errors;
+        raises :class:`UnusableFile` if the file turns out unusable on the way."""
+        ...
+
+    def lines(self, rows: pl.Series) -> pl.DataFrame:
+        """The raw text of the given records (``row``, ``raw``), for the quarantine."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,9 @@ class ImportBatch:
     id an earlier version of the reader gave the same record (a REDCap id
     without its project): the store takes a record stored under it, with the
     same answers, as a duplicate (see :func:`dashboard.store.matching.adopt_earlier_ids`).
+    A large file is ``streamed`` instead: ``parsed`` and ``raw`` are empty, and
+    the store reads the records a part at a time (:meth:`parts`) and the raw text
+    of the rejected ones only (:meth:`raw_of`).
     """
 
     format: str
@@ -57,6 +73,32 @@ class ImportBatch:
     not_administrations: dict[str, int] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)
     earlier_source_ids: dict[int, str] = field(default_factory=dict)
+    streamed: Streamed | None = None
+
+    def parts(self, size: int) -> Iterator[Parsed]:
+        """The records ``size`` at a time (in file order), each with its rows' errors."""
+        if self.streamed is not None:
+            yield from self.streamed.parts(size)
+            return
+        frame = self.parsed.frame
+        if frame.height <= size:
+            yield self.parsed
+            return
+        starts = list(range(0, frame.height, size))
+        firsts = [int(frame["row"][start]) for start in starts]
+        for number, start in enumerate(starts):
+            row = pl.col("row")
+            mine = row >= firsts[number] if number else pl.lit(value=True)
+            if number + 1 < len(starts):
+                mine &= row < firsts[number + 1]
+            part = frame.slice(start, size)
+            yield Parsed(part, self.parsed.errors.filter(mine), self.parsed.ignored_columns)
+
+    def raw_of(self, rows: pl.Series) -> pl.DataFrame:
+        """The raw text of the given records (``row``, ``raw``)."""
+        if self.streamed is not None:
+            return self.streamed.lines(rows)
+        return self.raw.filter(pl.col("row").is_in(rows.implode()))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from dashboard.store.table_text import column_length
 from measures import Catalog, Parsed, score_administrations, validate_administrations
 
 #: Rows of a file validated, matched and written at a time (the working memory of a part).
-PART_ROWS = 200_000
+PART_ROWS = 100_000
 #: Test hook: when set to a file path, the import creates that file just before
 #: committing and waits while it exists, so tests can kill or observe it mid-import.
 HOLD_VARIABLE = "IOP_TEST_HOLD_BEFORE_COMMIT"
@@ -201,10 +201,10 @@ def write_administrations(
             progress=progress,
             identifiers=identifiers,
         )
-        for part in _parts(batch.parsed, part_rows)
+        for part in batch.parts(part_rows)
     ]
     reasons = pl.concat([p.reasons for p in parts])
-    quarantine(connection, import_id, reasons, batch.raw)
+    quarantine(connection, import_id, reasons, batch.raw_of(reasons["row"]))
     summary = ImportSummary(
         file_name=file_name,
         format=batch.format,
@@ -258,23 +258,6 @@ class _Part:
     warnings: pl.DataFrame
 
 
-def _parts(parsed: Parsed, size: int) -> Iterator[Parsed]:
-    """``parsed`` in slices of ``size`` rows (in file order), each with its rows' errors."""
-    frame = parsed.frame
-    if frame.height <= size:
-        yield parsed
-        return
-    starts = list(range(0, frame.height, size))
-    firsts = [int(frame["row"][start]) for start in starts]
-    for number, start in enumerate(starts):
-        row = pl.col("row")
-        mine = row >= firsts[number] if number else pl.lit(value=True)
-        if number + 1 < len(starts):
-            mine &= row < firsts[number + 1]
-        part = frame.slice(start, size)
-        yield Parsed(part, parsed.errors.filter(mine), parsed.ignored_columns)
-
-
 def _write_part(
     connection: sa.Connection,
     parsed: Parsed,
@@ -308,7 +291,7 @@ def _write_part(
     rows = classify_versions(connection, rows)
     fresh = rows.filter(~pl.col("duplicate"))
     if batch.keep_raw:
-        fresh = fresh.join(batch.raw, on="row", how="left").with_columns(
+        fresh = fresh.join(batch.raw_of(fresh["row"]), on="row", how="left").with_columns(
             storable(pl.col("raw")).alias("raw")
         )
     else:

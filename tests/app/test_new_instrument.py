@@ -19,7 +19,7 @@ from dashboard.reports.client_report import client_report_pdf, report_figures
 from dashboard.review.record import ClientRecord, load_client_record
 from dashboard.store.engine import read
 from dashboard.store.importing import file_hash, import_administrations
-from measures import Catalog, load_catalog, score_administrations
+from measures import Catalog, load_catalog, read_administrations_csv, score_administrations
 from measures.program import ProgramConfig
 from measures.schedule import InstrumentSchedule, due_measures
 from tests.app.conftest import DEMO_PROGRAM
@@ -169,8 +169,8 @@ def _chart_titles(at) -> list[str]:
 
 
 def test_the_new_instrument_is_scored_with_its_own_rules(catalog, tmp_path):
-    batch = read_administrations_file(_csv(tmp_path, dt.date(2026, 1, 5)), catalog)
-    scored = score_administrations(batch.parsed.frame, catalog)
+    parsed = read_administrations_csv(_csv(tmp_path, dt.date(2026, 1, 5)), catalog)
+    scored = score_administrations(parsed.frame, catalog)
     assert scored["score"].to_list() == [11, 7, 3]
     assert scored["severity"].to_list() == ["Restless", "Unsettled", "Calm"]
     assert scored["caseness"].to_list() == [True, True, False]

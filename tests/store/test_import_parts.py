@@ -79,3 +79,28 @@ def test_a_file_written_in_parts_stores_what_one_part_would(engine, write_csv):
     assert parted_rows == whole_rows
     current = pl.DataFrame([r._asdict() for r in parted_rows]).filter(pl.col("is_current"))
     assert current["version"].to_list() == [1, 1, 3]  # one current row per administration
+
+
+def test_a_line_with_too_many_fields_late_in_the_file_leaves_nothing_stored(
+    engine, write_csv, run_import
+):
+    """The part reader finds a line with more fields than the header only when it reads
+    that part: the transaction is rolled back (the parts before it included) and the
+    file is set aside with the line named, as a file refused at once would be."""
+    rows = [f"C{n},phq9,2025-01-{n + 1:02d},1,1,1,1,1,1,1,1,0" for n in range(6)]
+    rows[4] += ",1,2"
+    path = write_csv("late.csv", "\n".join([HEADER, *rows]) + "\n")
+    before = _counts(engine)
+    result = run_import(path)
+    assert not result.summaries
+    (unusable,) = result.unusable
+    assert "line 6 has 14 fields but the header has 12" in unusable.message
+    assert _counts(engine) == before
+
+
+def _counts(engine: sa.Engine) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        return tuple(
+            connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in (t.administrations, t.imports, t.clients)
+        )
