@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import program_overview, review_page, score_cli, store_io
+from benchmarks import program_overview, review_page, score_cli, store_io, store_pg
 from benchmarks.environment import ROOT, find_tools
 from benchmarks.report import (
     Outcome,
@@ -21,7 +21,7 @@ from benchmarks.report import (
 )
 from benchmarks.runner import BenchmarkError, Plan, own_peak_mb
 
-BENCHMARKS = ("score", "store", "review", "overview")
+BENCHMARKS = ("score", "store", "store-pg", "review", "overview")
 #: The child's peak RSS includes this process's at the fork: warn above this floor.
 RSS_FLOOR_WARNING_MB = 100.0
 
@@ -30,7 +30,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line options."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time iop score (issue 2), the store's import and read (issue 3) and the "
+        description="Time iop score (issue 2), the store's import and read (issue 3; on "
+        "PostgreSQL too: store-pg, issue 13) and the "
         "weekly review page (issue 4) and the directors' program overview (issue 13) against "
         "their targets. "
         "Results: benchmarks/results/<time>.json.",
@@ -89,6 +90,14 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
     runners: dict[str, Callable[..., Outcome]] = {
         "score": lambda folder: score_cli.run(tools, folder, plan, rows=args.rows, seed=args.seed),
         "store": lambda folder: store_io.run(
+            tools,
+            folder,
+            plan,
+            rows=args.store_rows,
+            seed=args.seed,
+            large_rows=args.store_large_rows,
+        ),
+        "store-pg": lambda folder: store_pg.run(
             tools,
             folder,
             plan,

@@ -133,9 +133,12 @@ def memory_line(label: str, peak_mb: float) -> Line:
     )
 
 
-def import_lines(series: dict[str, Series], rows: int, target_s: float) -> list[Line]:
-    """The import, its floor, the ratio of the two and the import's memory."""
-    imported, floor = series[IMPORT], series[FLOOR]
+def import_lines(
+    series: dict[str, Series], rows: int, target_s: float, *, floor_name: str = FLOOR
+) -> list[Line]:
+    """The import, its floor (the contender ``floor_name``), the ratio of the two and the
+    import's memory."""
+    imported, floor = series[IMPORT], series[floor_name]
     per_turn = [i / f for i, f in zip(imported.times, floor.times, strict=True)]
     ratio = imported.median / floor.median
     return [
@@ -150,7 +153,7 @@ def import_lines(series: dict[str, Series], rows: int, target_s: float) -> list[
             passed=imported.median < target_s,
         ),
         Line(
-            label=f"{FLOOR} (same rows)",
+            label=f"{floor_name} (same rows)",
             median=floor.median,
             low=floor.low,
             high=floor.high,

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -23,9 +24,10 @@ from benchmarks import (
     review_page,
     score_cli,
     store_io,
+    store_pg,
 )
 from benchmarks.__main__ import parse_args
-from benchmarks.environment import CONTENDERS
+from benchmarks.environment import CONTENDERS, find_tools
 from benchmarks.runner import (
     BenchmarkError,
     Contender,
@@ -36,6 +38,7 @@ from benchmarks.runner import (
     run_interleaved,
 )
 from dashboard import clock
+from tests.support.postgres import SKIP_VARIABLE
 
 ROWS = 1_000
 
@@ -384,3 +387,22 @@ def test_overview_outcome_reads_the_printed_figures() -> None:
     results = [line.result for line in outcome.lines if line.passed is not None]
     assert results == ["PASS", "PASS", "PASS", "PASS", "PASS", "MISS", "PASS", "MISS", "PASS"]
     program_overview.check({n: s.samples[0] for n, s in series[100].items()})
+
+
+def test_the_postgresql_import_is_timed_beside_a_copy_of_the_rows_it_stored(
+    tmp_path: Path,
+) -> None:
+    """store-pg on a throwaway server: the import and its COPY floor each ran once, on the
+    same stored rows (the floor's Parquet file holds what the import accepted)."""
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"PostgreSQL tests skipped as asked ({SKIP_VARIABLE}=1)")
+    outcome = store_pg.run(
+        find_tools(need_bench=False), tmp_path, Plan(repeats=1, warmup=0), rows=400, seed=5
+    )
+    labels = [line.label for line in outcome.lines]
+    assert labels[1] == f"{store_pg.FLOOR} (same rows)"
+    assert "iop import vs floor" in labels[2]
+    (said,) = [n for n in outcome.notes if "rows read" in n]
+    accepted = int(said.split(" = ")[1].split(" accepted")[0].replace(",", ""))
+    stored = pl.read_parquet(next(tmp_path.glob("rows-*/stored.parquet")))
+    assert stored.height == accepted > 0
