@@ -50,13 +50,13 @@ def write_scored(path: Path, out: Path, catalog: Catalog, *, now: dt.datetime) -
     >>> from measures import load_catalog
     >>> folder = Path(tempfile.mkdtemp())
     >>> text = "client_id,measure,administered_on," + ",".join(f"item_{n}" for n in range(1, 8))
-    >>> text += "\\nC1,gad7,2025-01-06,1,1,1,1,1,1,1\\nC2,gad7,2025-01-06,1,1,,1,1,1,1\\n"
+    >>> text += "\\nC1,gad7,2025-01-06,1,1,1,1,1,1,1\\nC2,gad7,2025-01-06,1,1,9,1,1,1,1\\n"
     >>> _ = (folder / "in.csv").write_text(text)
     >>> catalog = load_catalog()
     >>> write_scored(folder / "in.csv", folder / "out.csv", catalog, now=dt.datetime(2026, 1, 1))
-    Written(rows=2, rejected=0, unscored=0)
+    Written(rows=2, rejected=1, unscored=0)
     >>> [line.split(",")[3] for line in (folder / "out.csv").read_text().splitlines()]
-    ['score', '7', '7']
+    ['score', '7', '']
     """
     read = write_scores(path, out, catalog, now=now)
     if read is None or isinstance(read, int):
