@@ -9,8 +9,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
-from benchmarks import program_overview, review_page, score_cli, store_io, store_pg
+from benchmarks import program_overview, review_page, score_cli, store_io
 from benchmarks.environment import ROOT, find_tools
 from benchmarks.report import (
     Outcome,
@@ -87,24 +88,11 @@ def progress(message: str) -> None:
 def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
     """Run benchmark ``name`` in its own temporary folder (removed afterwards)."""
     tools = find_tools(need_bench=name == "score")
+    sizes = {"rows": args.store_rows, "seed": args.seed, "large_rows": args.store_large_rows}
     runners: dict[str, Callable[..., Outcome]] = {
         "score": lambda folder: score_cli.run(tools, folder, plan, rows=args.rows, seed=args.seed),
-        "store": lambda folder: store_io.run(
-            tools,
-            folder,
-            plan,
-            rows=args.store_rows,
-            seed=args.seed,
-            large_rows=args.store_large_rows,
-        ),
-        "store-pg": lambda folder: store_pg.run(
-            tools,
-            folder,
-            plan,
-            rows=args.store_rows,
-            seed=args.seed,
-            large_rows=args.store_large_rows,
-        ),
+        "store": lambda folder: store_io.run(tools, folder, plan, **sizes),
+        "store-pg": lambda folder: _store_pg().run(tools, folder, plan, **sizes),
         "review": lambda folder: review_page.run(
             tools, folder, plan, seed=args.seed, sizes=args.review_active
         ),
@@ -114,6 +102,14 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
     }
     with tempfile.TemporaryDirectory(prefix=f"iop-bench-{name}-") as folder:
         return runners[name](Path(folder))
+
+
+def _store_pg() -> ModuleType:
+    """``benchmarks.store_pg``, imported only when it runs: psycopg and the test server
+    would grow this process, whose memory every contender's peak includes at the fork."""
+    from benchmarks import store_pg
+
+    return store_pg
 
 
 def main(argv: list[str] | None = None) -> int:

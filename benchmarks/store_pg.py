@@ -38,6 +38,11 @@ def recreate(server: LocalServer, name: str, template: str | None = None) -> str
     with psycopg.connect(_plain(server.url), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return database_url(server, name)
+
+
+def database_url(server: LocalServer, name: str) -> str:
+    """The SQLAlchemy URL of database ``name`` on ``server``."""
     return server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
@@ -75,8 +80,7 @@ def databases(tools: Tools, folder: Path, server: LocalServer, tag: str) -> list
         [str(tools.python), floor_script, "--export", reference, stored],
     ):
         run_once(Contender("setup", step, ok_codes=(0, 3), env=ENV))
-    bench = server.url.rsplit("/", 1)[0] + f"/bench_{tag}"
-    floor = server.url.rsplit("/", 1)[0] + f"/floor_{tag}"
+    bench, floor = database_url(server, f"bench_{tag}"), database_url(server, f"floor_{tag}")
     return [
         Contender(
             IMPORT,

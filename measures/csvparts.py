@@ -17,21 +17,20 @@ from pathlib import Path
 
 import polars as pl
 
-from measures.catalog import KEY_COLUMNS, Catalog
+from measures.catalog import Catalog
 from measures.parsing import (
-    OPTIONAL_COLUMNS,
     Parsed,
+    blank_row,
     check_header,
     check_text,
     no_errors,
     parse_rows,
-    read_csv_rows,
     read_header,
     read_lines_of,
-    read_text_cells,
+    read_rows,
     short_rows,
-    typed_columns,
     unreadable,
+    wide_columns,
 )
 
 
@@ -64,13 +63,8 @@ class AdministrationCsv:
         >>> [(p.frame["row"].to_list(), p.errors["row"].to_list()) for p in csv.parts(1)]
         [([2], []), ([3], [3])]
         """
-        typed = typed_columns(self.header, self.catalog)
         for start in range(0, max(self.rows, 1), max(size, 1)):  # a header alone: one part
-            try:
-                raw = read_csv_rows(self.path, typed, skip=start, rows=size)
-            except pl.exceptions.PolarsError:
-                # a cell that is not a whole number: the part as text, and it is reported
-                raw = read_text_cells(self.path, len(self.header), skip=start, rows=size)
+            raw = read_rows(self.path, self.header, self.catalog, skip=start, rows=size)
             last = start + 1 + raw.height  # the file row of this part's last row
             short = self.short.filter(pl.col("row").is_between(start + 2, last))
             yield parse_rows(raw, self.header, self.catalog, first_row=start + 2, short=short)
@@ -92,9 +86,8 @@ def open_administrations_csv(path: Path, catalog: Catalog) -> AdministrationCsv:
     header = read_header(path)
     check_header(header, catalog)
     check_text(path)
-    known = {*KEY_COLUMNS, *OPTIONAL_COLUMNS, *catalog.item_columns}
-    data = [pl.nth(n) for n, name in enumerate(header) if name in known]
-    blank = pl.all_horizontal(cell.is_null() | (cell.str.strip_chars() == "") for cell in data)
+    known = wide_columns(catalog)
+    blank = blank_row(pl.nth(n) for n, name in enumerate(header) if name in known)
     counts = pl.scan_csv(path, has_header=True, infer_schema=False, encoding="utf8").select(
         pl.len().alias("rows"),
         (~blank).sum().alias("records"),

@@ -52,8 +52,7 @@ def try_score_csv(path: Path, catalog: Catalog, *, now: dt.datetime) -> pl.DataF
     if read is None:
         return None
     instrument, frame = read
-    unusual = _screen(frame, instrument, catalog, now=now)
-    if unusual is None or unusual.any():
+    if _needs_full_path(_screen(frame, instrument, catalog, now=now)):
         return None
     try:
         return score_clean(
@@ -126,7 +125,7 @@ def write_scores(
         try:
             failure = _write_csv(table, partial, frame.height, stop=screened)
             unusual = screened.result()
-            if unusual is None or unusual.any():
+            if _needs_full_path(unusual):
                 partial.unlink(missing_ok=True)
                 return None if unusual is None else Unusual(instrument, frame, unusual)
             if failure is not None:
@@ -174,11 +173,8 @@ def _screen(
         return None
 
 
-def _stops(screened: Future[pl.Series | None]) -> bool:
-    """Whether the screen has ended and found the file unusual."""
-    if not screened.done():
-        return False
-    unusual = screened.result()
+def _needs_full_path(unusual: pl.Series | None) -> bool:
+    """Whether a screen (:func:`_screen`) flagged a row, or could not be run."""
     return unusual is None or bool(unusual.any())
 
 
@@ -191,7 +187,7 @@ def _write_csv(
     try:
         with path.open("wb") as handle:
             for start in range(0, max(rows, 1), WRITE_ROWS):
-                if _stops(stop):
+                if stop.done() and _needs_full_path(stop.result()):
                     return None
                 part = table.slice(start, WRITE_ROWS).collect()
                 part.write_csv(handle, include_header=start == 0)

@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,21 +64,21 @@ def read_administrations_csv(path: str | os.PathLike[str], catalog: Catalog) -> 
     header = read_header(path)
     check_header(header, catalog)
     check_text(path)
-    try:
-        raw = read_csv_rows(path, typed_columns(header, catalog))
-    except pl.exceptions.PolarsError:
-        # a cell that is not a whole number: read everything as text and report it
-        raw = read_text_cells(path, len(header))
-    empty_last = raw.height > 0 and raw[raw.columns[-1]].null_count() > 0
-    short = short_rows(path, raw.height, len(header)) if empty_last else no_errors()
-    return parse_rows(raw, header, catalog, first_row=2, short=short)
+    raw = read_rows(path, header, catalog)
+    return parse_rows(raw, header, catalog, first_row=2, short=short_rows_in(path, raw))
 
 
-def typed_columns(header: list[str], catalog: Catalog) -> dict[str, type[pl.DataType]]:
-    """The type each column of a wide CSV is read as: items as whole numbers, the rest
-    as text."""
+def read_rows(
+    path: Path, header: list[str], catalog: Catalog, *, skip: int = 0, rows: int | None = None
+) -> pl.DataFrame:
+    """The rows of a wide CSV (``rows`` of them after the first ``skip``, or all), items
+    as whole numbers; every cell as text if one is not (it is reported when parsed)."""
     items = [c for c in header if c in catalog.item_columns]
-    return {c: pl.String for c in header} | {c: pl.Int64 for c in items}
+    typed = {c: pl.String for c in header} | {c: pl.Int64 for c in items}
+    try:
+        return read_csv_rows(path, typed, skip=skip, rows=rows)
+    except pl.exceptions.PolarsError:
+        return read_text_cells(path, len(header), skip=skip, rows=rows)
 
 
 def parse_rows(
@@ -89,23 +89,24 @@ def parse_rows(
     # one chunk per column: polars 2.1 can panic filtering text cells across chunks
     raw = raw.rename(dict(zip(raw.columns, header, strict=True))).rechunk()
     raw = raw.with_row_index("row", offset=first_row).with_columns(pl.col("row").cast(pl.Int64))
-    parsed = parse_administrations(raw, catalog)
+    return with_short_rows(parse_administrations(raw, catalog), short)
+
+
+def with_short_rows(parsed: Parsed, short: pl.DataFrame) -> Parsed:
+    """``parsed`` with the errors of those ``short`` rows that are among its rows."""
     # a row left blank (only commas, or one empty quoted cell) is no row at all
     short = short.join(parsed.frame.select("row"), on="row", how="semi")
-    if short.height:
-        parsed = Parsed(
-            parsed.frame,
-            pl.concat([parsed.errors, short]).sort("row"),
-            parsed.ignored_columns,
-        )
-    return parsed
+    if short.is_empty():
+        return parsed
+    errors = pl.concat([parsed.errors, short.cast(ERROR_SCHEMA)]).sort("row", maintain_order=True)
+    return Parsed(parsed.frame, errors, parsed.ignored_columns)
 
 
 def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
     """Cast a raw (text or typed) administration frame; report unparseable cells."""
     if "row" not in raw.columns:
         raw = raw.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
-    known = {*KEY_COLUMNS, *OPTIONAL_COLUMNS, *catalog.item_columns, "row"}
+    known = {*wide_columns(catalog), "row"}
     ignored = tuple(c for c in raw.columns if c not in known)
     data_columns = [c for c in raw.columns if c in known and c != "row"]
     raw = _drop_blank_rows(raw.select("row", *data_columns))
@@ -129,7 +130,7 @@ def parse_administrations(raw: pl.DataFrame, catalog: Catalog) -> Parsed:
     frame, date_errors = _parse_dates(frame)
     errors.append(date_errors)
     report = pl.concat([e.cast(ERROR_SCHEMA) for e in errors]) if errors else no_errors()
-    return Parsed(frame, report.sort("row"), ignored)
+    return Parsed(frame, report.sort("row", maintain_order=True), ignored)
 
 
 def read_csv_rows(
@@ -249,37 +250,32 @@ def _too_many_fields(path: Path, n_columns: int) -> str:
 
 def read_lines(path: Path) -> pl.DataFrame:
     """Every physical line of a text file: ``line`` (1 = the header) and its ``text``."""
-    try:
-        read = _lines(path).collect()
-    except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
-        read = _split_lines(path)
-    return read.with_columns(pl.col("text").fill_null(""))
+    return _of_lines(path, lambda lines: lines.with_columns(pl.col("text").fill_null("")))
 
 
 def read_lines_of(path: Path, rows: pl.Series) -> pl.DataFrame:
     """The text of the given lines (``row``, ``raw``); the file is streamed, and only
     those lines are held."""
     wanted = rows.cast(pl.Int64).implode()
-
-    def of(lines: pl.LazyFrame) -> pl.DataFrame:
-        return (
-            lines.filter(pl.col("line").is_in(wanted))
-            .select(pl.col("line").alias("row"), pl.col("text").fill_null("").alias("raw"))
-            .collect(engine="streaming")
-        )
-
-    try:
-        return of(_lines(path))
-    except pl.exceptions.ComputeError:
-        return of(_split_lines(path).lazy())
+    return _of_lines(
+        path,
+        lambda lines: lines.filter(pl.col("line").is_in(wanted)).select(
+            pl.col("line").alias("row"), pl.col("text").fill_null("").alias("raw")
+        ),
+    )
 
 
 def count_lines(path: Path) -> int:
     """The number of physical lines of a text file, as :func:`read_lines` numbers them."""
+    return int(_of_lines(path, lambda lines: lines.select(pl.len())).item())
+
+
+def _of_lines(path: Path, query: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame:
+    """``query`` over the file's lines (``line``, ``text``), streamed."""
     try:
-        return int(_lines(path).select(pl.len()).collect().item())
-    except pl.exceptions.ComputeError:
-        return _split_lines(path).height
+        return query(_lines(path)).collect(engine="streaming")
+    except pl.exceptions.ComputeError:  # a line holds the separator, an ASCII unit separator
+        return query(_split_lines(path).lazy()).collect()
 
 
 def _lines(path: Path) -> pl.LazyFrame:
@@ -316,14 +312,12 @@ def _field_counts(path: Path, keep: pl.Expr) -> pl.DataFrame:
     commas = text.str.count_matches(",", literal=True)
     fields = pl.when(text.str.contains(r"^\s*$")).then(None).otherwise(commas + 1)
 
-    def counted(lines: pl.LazyFrame) -> pl.DataFrame:
-        selected = lines.filter(pl.col("line") > 1).select("line", fields.alias("fields"))
-        return selected.filter(keep).collect(engine="streaming")
-
-    try:
-        return counted(_lines(path))
-    except pl.exceptions.ComputeError:
-        return counted(_split_lines(path).lazy())
+    return _of_lines(
+        path,
+        lambda lines: (
+            lines.filter(pl.col("line") > 1).select("line", fields.alias("fields")).filter(keep)
+        ),
+    )
 
 
 def _record_field_counts(path: Path) -> pl.DataFrame:
@@ -340,6 +334,14 @@ def _record_field_counts(path: Path) -> pl.DataFrame:
         {"line": range(2, len(fields) + 2), "fields": fields},
         schema={"line": pl.Int64, "fields": pl.Int64},
     )
+
+
+def short_rows_in(path: Path, raw: pl.DataFrame) -> pl.DataFrame:
+    """:func:`short_rows` of the file ``raw`` was read from whole: none to look for
+    unless its last column has an empty cell."""
+    if raw.height == 0 or raw[raw.columns[-1]].null_count() == 0:
+        return no_errors()
+    return short_rows(path, raw.height, raw.width)
 
 
 def short_rows(path: Path, rows: int, n_columns: int) -> pl.DataFrame:
@@ -371,10 +373,19 @@ def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
     data = [c for c in raw.columns if c != "row"]
     if raw.select(pl.all_horizontal(pl.col(c).is_not_null() for c in KEY_COLUMNS).all()).item():
         return raw
-    blank = pl.all_horizontal(
-        pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == "") for c in data
+    return raw.filter(~blank_row(pl.col(c) for c in data))
+
+
+def blank_row(cells: Iterable[pl.Expr]) -> pl.Expr:
+    """True where every one of ``cells`` is empty or white space: a row with no value."""
+    return pl.all_horizontal(
+        cell.is_null() | (cell.cast(pl.String).str.strip_chars() == "") for cell in cells
     )
-    return raw.filter(~blank)
+
+
+def wide_columns(catalog: Catalog) -> set[str]:
+    """The columns the wide format reads: the keys, the optional columns, the items."""
+    return {*KEY_COLUMNS, *OPTIONAL_COLUMNS, *catalog.item_columns}
 
 
 def _text(expr: pl.Expr) -> pl.Expr:

@@ -25,7 +25,7 @@ from measures.catalog import Catalog
 from measures.definition import Instrument
 from measures.fastpath import Unusual, read_typed, score_clean, unusual_rows
 from measures.identifiers import normalise_columns
-from measures.parsing import ERROR_SCHEMA, Parsed, no_errors, parse_administrations, short_rows
+from measures.parsing import Parsed, parse_administrations, short_rows_in, with_short_rows
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,11 @@ def split_rows(
     # a short row (a file cut off mid-line) shows in its line's fields: the lines are
     # read while the rows are screened (polars lets go of the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # a short row leaves the last cell empty
-        ended_empty = frame[header[-1]].null_count() > 0
-        short = pool.submit(short_rows, path, frame.height, len(header)) if ended_empty else None
+        short = pool.submit(short_rows_in, path, frame)
         mask = read.rows
         if mask is None:
             mask = unusual_rows(frame, instrument, catalog, now=now)
-        found = no_errors() if short is None else short.result()
-        flagged = _parsed(numbered.filter(mask), found, header, catalog)
+        flagged = _parsed(numbered.filter(mask), short.result(), header, catalog)
     if _keys_meet(flagged.frame, numbered.lazy().filter(~mask), instrument, catalog):
         return None
     return Rows(instrument, numbered, mask, flagged)
@@ -105,12 +102,7 @@ def _parsed(rows: pl.DataFrame, short: pl.DataFrame, header: list[str], catalog:
     with the file's ``short`` rows among them."""
     items = [c for c in header if c in catalog.item_columns]
     raw = rows.with_columns(pl.col(c).cast(pl.Int64) for c in items)
-    parsed = parse_administrations(raw, catalog)
-    short = short.join(parsed.frame.select("row"), on="row", how="semi")
-    if short.is_empty():
-        return parsed
-    errors = pl.concat([parsed.errors, short.cast(ERROR_SCHEMA)]).sort("row")
-    return Parsed(parsed.frame, errors, parsed.ignored_columns)
+    return with_short_rows(parse_administrations(raw, catalog), short)
 
 
 def _keys_meet(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.store.batch import RAW_SCHEMA, ImportBatch, UnusableFile
+from dashboard.store.batch import ImportBatch, UnusableFile
 from measures import Catalog, FormatError, Parsed
 from measures.csvparts import AdministrationCsv, open_administrations_csv
-from measures.parsing import no_errors, read_lines
+from measures.parsing import read_lines
 
 
 def read_administrations_file(path: Path, catalog: Catalog) -> ImportBatch:
@@ -22,13 +22,7 @@ def read_administrations_file(path: Path, catalog: Catalog) -> ImportBatch:
         csv = open_administrations_csv(path, catalog)
     except FormatError as exc:
         raise UnusableFile(str(exc)) from None
-    return ImportBatch(
-        format="csv",
-        parsed=Parsed(pl.DataFrame(schema={"row": pl.Int64}), no_errors()),
-        raw=pl.DataFrame(schema=RAW_SCHEMA),
-        records=csv.records,
-        streamed=_Streamed(csv),
-    )
+    return ImportBatch(format="csv", records=csv.records, streamed=_Streamed(csv))
 
 
 @dataclass(frozen=True)

@@ -60,26 +60,52 @@ class ImportBatch:
     id an earlier version of the reader gave the same record (a REDCap id
     without its project): the store takes a record stored under it, with the
     same answers, as a duplicate (see :func:`dashboard.store.matching.adopt_earlier_ids`).
-    A large file is ``streamed`` instead: ``parsed`` and ``raw`` are empty, and
-    the store reads the records a part at a time (:meth:`parts`) and the raw text
-    of the rejected ones only (:meth:`raw_of`).
+    A large file is ``streamed`` instead of held (``parsed`` and ``raw`` None):
+    the store reads its records a part at a time and the raw text of the
+    rejected ones only. Either way the store asks :meth:`parts` and :meth:`raw_of`.
     """
 
     format: str
-    parsed: Parsed
-    raw: pl.DataFrame
     records: int
+    parsed: Parsed | None = None
+    raw: pl.DataFrame | None = None
+    streamed: Streamed | None = None
     keep_raw: bool = False
     not_administrations: dict[str, int] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)
     earlier_source_ids: dict[int, str] = field(default_factory=dict)
-    streamed: Streamed | None = None
+
+    def __post_init__(self) -> None:
+        if (self.streamed is None) == (self.parsed is None or self.raw is None):
+            raise ValueError(_HELD_OR_STREAMED)
 
     def parts(self, size: int) -> Iterator[Parsed]:
         """The records ``size`` at a time (in file order), each with its rows' errors."""
+        return self._records().parts(size)
+
+    def raw_of(self, rows: pl.Series) -> pl.DataFrame:
+        """The raw text of the given records (``row``, ``raw``)."""
+        return self._records().lines(rows)
+
+    def _records(self) -> Streamed:
         if self.streamed is not None:
-            yield from self.streamed.parts(size)
-            return
+            return self.streamed
+        if self.parsed is None or self.raw is None:  # refused by __post_init__
+            raise ValueError(_HELD_OR_STREAMED)
+        return _Held(self.parsed, self.raw)
+
+
+_HELD_OR_STREAMED = "an import batch holds its records (parsed and raw) or streams them"
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Records read whole, handed out as a stream's would be."""
+
+    parsed: Parsed
+    raw: pl.DataFrame
+
+    def parts(self, size: int) -> Iterator[Parsed]:
         frame = self.parsed.frame
         if frame.height <= size:
             yield self.parsed
@@ -94,10 +120,7 @@ class ImportBatch:
             part = frame.slice(start, size)
             yield Parsed(part, self.parsed.errors.filter(mine), self.parsed.ignored_columns)
 
-    def raw_of(self, rows: pl.Series) -> pl.DataFrame:
-        """The raw text of the given records (``row``, ``raw``)."""
-        if self.streamed is not None:
-            return self.streamed.lines(rows)
+    def lines(self, rows: pl.Series) -> pl.DataFrame:
         return self.raw.filter(pl.col("row").is_in(rows.implode()))
 
 
