@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from benchmarks import program_overview, review_page, score_cli, store_io
+from benchmarks.backends import POSTGRESQL
 from benchmarks.environment import ROOT, find_tools
 from benchmarks.report import (
     Outcome,
@@ -22,7 +23,7 @@ from benchmarks.report import (
 )
 from benchmarks.runner import BenchmarkError, Plan, own_peak_mb
 
-BENCHMARKS = ("score", "store", "store-pg", "review", "overview")
+BENCHMARKS = ("score", "store", "store-pg", "review", "review-pg", "overview", "overview-pg")
 #: The child's peak RSS includes this process's at the fork: warn above this floor.
 RSS_FLOOR_WARNING_MB = 100.0
 
@@ -33,8 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="Time iop score (issue 2), the store's import and read (issue 3; on "
         "PostgreSQL too: store-pg, issue 13) and the "
-        "weekly review page (issue 4) and the directors' program overview (issue 13) against "
-        "their targets. "
+        "weekly review page (issue 4) and the directors' program overview (issue 13), each on "
+        "SQLite and on PostgreSQL (review-pg, overview-pg), against their targets. "
         "Results: benchmarks/results/<time>.json.",
     )
     parser.add_argument("--only", choices=BENCHMARKS, help="run one benchmark only")
@@ -96,8 +97,14 @@ def run_one(name: str, args: argparse.Namespace, plan: Plan) -> Outcome:
         "review": lambda folder: review_page.run(
             tools, folder, plan, seed=args.seed, sizes=args.review_active
         ),
+        "review-pg": lambda folder: review_page.run(
+            tools, folder, plan, seed=args.seed, sizes=args.review_active, on=POSTGRESQL
+        ),
         "overview": lambda folder: program_overview.run(
             tools, folder, plan, seed=args.seed, sizes=args.overview_episodes
+        ),
+        "overview-pg": lambda folder: program_overview.run(
+            tools, folder, plan, seed=args.seed, sizes=args.overview_episodes, on=POSTGRESQL
         ),
     }
     with tempfile.TemporaryDirectory(prefix=f"iop-bench-{name}-") as folder:

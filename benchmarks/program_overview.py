@@ -6,15 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.backends import SQLITE, Backend, backend
 from benchmarks.environment import Tools
 from benchmarks.report import Line, Outcome
-from benchmarks.review_page import CACHE, last_json, read_through
+from benchmarks.review_page import CACHE, copy_note, last_json
 from benchmarks.runner import BenchmarkError, Contender, Plan, Sample, Series, run_interleaved
-from benchmarks.store_io import fresh_copy
 from dashboard import clock
 
 COLD = "program overview, cold"
@@ -38,40 +37,26 @@ def database(
     return facts
 
 
-def environment(path: str) -> dict[str, str]:
+def environment(url: str) -> dict[str, str]:
     """The database the contender opens."""
-    return {"IOP_DATABASE_URL": f"sqlite:///{path}", "IOP_OPERATOR": "benchmark"}
+    return {"IOP_DATABASE_URL": url, "IOP_OPERATOR": "benchmark"}
 
 
-def copied(source: Path, target: Path) -> Callable[[], None]:
-    """A ``prepare`` step: a fresh copy of the database (the write changes it), read through."""
-
-    copy = fresh_copy(source, target)
-
-    def prepare() -> None:
-        copy()
-        read_through(target)()
-
-    return prepare
-
-
-def contenders(tools: Tools, facts: dict[str, Any], folder: Path) -> list[Contender]:
+def contenders(
+    tools: Tools, facts: dict[str, Any], folder: Path, where: Backend
+) -> list[Contender]:
     """The cold process on the cached database, the write process on a copy of it."""
     script = tools.contender("program_overview.py")
-    path = Path(facts["path"])
-    copy = folder / f"overview-{facts['episodes']}.db"
+    prepare, url = where.copy(facts, folder, f"overview_write_{facts['episodes']}")
     return [
         Contender(
             COLD,
             [str(tools.python), script, "cold"],
-            prepare=read_through(path),
-            env=environment(str(path)),
+            prepare=where.warm(facts),
+            env=environment(facts["url"]),
         ),
         Contender(
-            WRITE,
-            [str(tools.python), script, "write"],
-            prepare=copied(path, copy),
-            env=environment(str(copy)),
+            WRITE, [str(tools.python), script, "write"], prepare=prepare, env=environment(url)
         ),
     ]
 
@@ -84,7 +69,9 @@ def check(samples: dict[str, Sample]) -> None:
             raise BenchmarkError(msg)
 
 
-def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
+def size_lines(
+    facts: dict[str, Any], series: dict[str, Series], *, driver: str = "sqlite3"
+) -> list[Line]:
     """The table lines of one database: cold, after a write, each beside its floor."""
     lines = []
     for name, label in ((COLD, "cold"), (WRITE, "after a one-row import")):
@@ -110,7 +97,7 @@ def size_lines(facts: dict[str, Any], series: dict[str, Series]) -> list[Line]:
                 passed=median < TARGET_S and peak < TARGET_MB,
             ),
             Line(
-                label="  floor: bare sqlite3 + polars aggregation",
+                label=f"  floor: bare {driver} + polars aggregation",
                 median=floor,
                 low=min(floors),
                 high=max(floors),
@@ -176,9 +163,18 @@ def size_note(facts: dict[str, Any]) -> str:
     )
 
 
-def outcome(built: dict[int, dict[str, Any]], series: dict[int, dict[str, Series]]) -> Outcome:
+def outcome(
+    built: dict[int, dict[str, Any]],
+    series: dict[int, dict[str, Series]],
+    *,
+    where: Backend | None = None,
+) -> Outcome:
     """The table rows, notes and facts of the overview benchmark."""
-    lines = [line for size in built for line in size_lines(built[size], series[size])]
+    on_postgres = where is not None and where.server is not None
+    driver = "psycopg" if on_postgres else "sqlite3"
+    lines = [
+        line for size in built for line in size_lines(built[size], series[size], driver=driver)
+    ]
     if len(built) > 1:
         lines.append(growth_line(built, series))
     first = next(iter(built.values()))
@@ -194,8 +190,8 @@ def outcome(built: dict[int, dict[str, Any]], series: dict[int, dict[str, Series
         "process",
         "after a write: a fresh process on a copy of the database imports one PHQ-9 row "
         "(import_files, not timed), then the same overview (the drain computes that episode)",
-        "floor: in the same process, the same discharged episodes read from episode_outcomes "
-        "through sqlite3 into polars and counted by quarter, site and track (no privacy)",
+        f"floor: in the same process, the same discharged episodes read from episode_outcomes "
+        f"through {driver} into polars and counted by quarter, site and track (no privacy)",
     ]
     facts = {
         "databases": {str(size): facts for size, facts in built.items()},
@@ -206,6 +202,10 @@ def outcome(built: dict[int, dict[str, Any]], series: dict[int, dict[str, Series
         },
     }
     counts = " and ".join(f"{facts['episodes']:,}" for facts in built.values())
+    if on_postgres:
+        notes.append(copy_note(built))
+        title = f"overview-pg: the program overview on PostgreSQL, {counts} episodes (issue 13)"
+        return Outcome("overview-pg", title, lines, notes, facts)
     title = f"overview: the directors' program overview, {counts} episodes (issue 13)"
     return Outcome("overview", title, lines, notes, facts)
 
@@ -218,16 +218,20 @@ def run(
     seed: int,
     sizes: tuple[int, ...] = SIZES,
     cache: Path = CACHE,
+    on: str = SQLITE,
 ) -> Outcome:
-    """Build or reuse the databases, then time the overview on each."""
+    """Build or reuse the databases, then time the overview on each; ``on`` PostgreSQL, on
+    copies of them on a throwaway server."""
     as_of = clock.today()
-    built = {}
-    for episodes in sizes:
-        if plan.progress is not None:
-            plan.progress(f"database of {episodes:,} episodes (built once a day)")
-        built[episodes] = database(tools, episodes, seed=seed, as_of=as_of, cache=cache)
-    series = {
-        size: run_interleaved(contenders(tools, facts, folder), plan, check_first=check)
-        for size, facts in built.items()
-    }
-    return outcome(built, series)
+    with backend(on) as where:
+        built = {}
+        for episodes in sizes:
+            if plan.progress is not None:
+                plan.progress(f"database of {episodes:,} episodes ({where.label})")
+            cached = database(tools, episodes, seed=seed, as_of=as_of, cache=cache)
+            built[episodes] = where.adopt(cached, f"overview_{episodes}")
+        series = {
+            size: run_interleaved(contenders(tools, facts, folder, where), plan, check_first=check)
+            for size, facts in built.items()
+        }
+        return outcome(built, series, where=where)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.backends import SQLITE, Backend, backend
 from benchmarks.environment import ROOT, Tools
 from benchmarks.report import Line, Outcome
 from benchmarks.runner import (
@@ -21,7 +22,6 @@ from benchmarks.runner import (
     run_interleaved,
     run_once,
 )
-from benchmarks.store_io import fresh_copy
 from dashboard import clock
 from dashboard.app.views.review_list import PAGE_ROWS
 
@@ -64,59 +64,52 @@ def database(
 def environment(facts: dict[str, Any]) -> dict[str, str]:
     """What the app reads from the environment: the database and the demo program settings."""
     return {
-        "IOP_DATABASE_URL": f"sqlite:///{facts['path']}",
+        "IOP_DATABASE_URL": facts["url"],
         "IOP_PROGRAM_CONFIG": str(PROGRAM),
         "IOP_OPERATOR": "benchmark",
     }
 
 
-def read_through(path: Path) -> Callable[[], None]:
-    """A ``prepare`` step: read the database file, so cold means a new process, not a cold disk."""
-
-    def prepare() -> None:
-        with path.open("rb") as handle:
-            while handle.read(1 << 24):
-                pass
-
-    return prepare
-
-
-def page_contender(tools: Tools, facts: dict[str, Any]) -> Contender:
+def page_contender(tools: Tools, facts: dict[str, Any], where: Backend) -> Contender:
     """A process that runs the page once (cold), then ``WARM_RUNS`` times (warm)."""
     command = [str(tools.python), tools.contender("weekly_review.py"), "page"]
     return Contender(
         PAGE,
         [*command, "--repeats", str(WARM_RUNS)],
-        prepare=read_through(Path(facts["path"])),
+        prepare=where.warm(facts),
         env=environment(facts),
     )
 
 
-def writes_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Contender:
+def writes_contender(
+    tools: Tools, facts: dict[str, Any], folder: Path, where: Backend
+) -> Contender:
     """A process that runs the page, then writes (check-ins, one-row imports) and runs it
     again after each, on a copy of the database."""
-    copy = folder / f"writes-{facts['active_clients']}.db"
+    prepare, url = where.copy(facts, folder, f"writes_{facts['active_clients']}")
     command = [str(tools.python), tools.contender("weekly_review.py"), "writes"]
     return Contender(
         WRITES,
         [*command, "--repeats", "3", "--checkins", str(CHECKINS), "--imports", str(IMPORTS)],
-        prepare=fresh_copy(Path(facts["path"]), copy),
-        env=environment(facts | {"path": str(copy)}),
+        prepare=prepare,
+        env=environment(facts | {"url": url}),
     )
 
 
-def new_day_contender(tools: Tools, facts: dict[str, Any], folder: Path) -> Contender:
+def new_day_contender(
+    tools: Tools, facts: dict[str, Any], folder: Path, where: Backend
+) -> Contender:
     """The page in a fresh process the day after the database's own (``IOP_TODAY``), on a
     copy of it: the stored ranges and the saved agenda are yesterday's, as on the first
     review of a morning."""
-    copy = folder / f"new-day-{facts['active_clients']}.db"
+    prepare, url = where.copy(facts, folder, f"new_day_{facts['active_clients']}")
     tomorrow = dt.date.fromisoformat(facts["as_of"]) + dt.timedelta(days=1)
     command = [str(tools.python), tools.contender("weekly_review.py"), "page"]
     return Contender(
         NEW_DAY,
         [*command, "--repeats", "0"],
-        prepare=fresh_copy(Path(facts["path"]), copy),
-        env=environment(facts | {"path": str(copy)}) | {"IOP_TODAY": tomorrow.isoformat()},
+        prepare=prepare,
+        env=environment(facts | {"url": url}) | {"IOP_TODAY": tomorrow.isoformat()},
     )
 
 
@@ -158,7 +151,9 @@ def check_rows(name: str, active: int) -> Callable[[dict[str, Sample]], None]:
     return check
 
 
-def measure(tools: Tools, facts: dict[str, Any], plan: Plan, folder: Path) -> dict[str, Series]:
+def measure(
+    tools: Tools, facts: dict[str, Any], plan: Plan, folder: Path, where: Backend
+) -> dict[str, Series]:
     """Page processes (each one cold run and warm runs), one agenda process, one writes
     process."""
     active = facts["active_clients"]
@@ -168,10 +163,10 @@ def measure(tools: Tools, facts: dict[str, Any], plan: Plan, folder: Path) -> di
     once = Plan(repeats=1, warmup=0, progress=plan.progress)
     return {
         PAGE: run_interleaved(
-            [page_contender(tools, facts)], timed, check_first=check_rows(PAGE, active)
+            [page_contender(tools, facts, where)], timed, check_first=check_rows(PAGE, active)
         )[PAGE],
         NEW_DAY: run_interleaved(
-            [new_day_contender(tools, facts, folder)],
+            [new_day_contender(tools, facts, folder, where)],
             Plan(repeats=processes(plan), warmup=0, progress=plan.progress),
             check_first=check_rows(NEW_DAY, active),
         )[NEW_DAY],
@@ -179,7 +174,7 @@ def measure(tools: Tools, facts: dict[str, Any], plan: Plan, folder: Path) -> di
             [agenda_contender(tools, facts)], once, check_first=check_rows(AGENDA, active)
         )[AGENDA],
         WRITES: run_interleaved(
-            [writes_contender(tools, facts, folder)], once, check_first=check_writes(active)
+            [writes_contender(tools, facts, folder, where)], once, check_first=check_writes(active)
         )[WRITES],
     }
 
@@ -303,7 +298,11 @@ def size_note(facts: dict[str, Any]) -> str:
 
 
 def outcome(
-    sizes: dict[int, dict[str, Any]], series: dict[int, dict[str, Series]], *, plan: Plan
+    sizes: dict[int, dict[str, Any]],
+    series: dict[int, dict[str, Series]],
+    *,
+    plan: Plan,
+    where: Backend | None = None,
 ) -> Outcome:
     """The table rows, notes and facts of the review page benchmark."""
     lines = [line for size in sizes for line in size_lines(size, sizes[size], series[size])]
@@ -342,8 +341,25 @@ def outcome(
         },
     }
     counts = " and ".join(f"{facts['active_clients']:,}" for facts in sizes.values())
+    if where is not None and where.server is not None:
+        notes.append(copy_note(sizes))
+        title = f"review-pg: the weekly review page on PostgreSQL, {counts} active (issue 13)"
+        return Outcome("review-pg", title, lines, notes, facts)
     title = f"review: the weekly review page in AppTest, {counts} active clients (issue 4)"
     return Outcome("review", title, lines, notes, facts)
+
+
+def copy_note(sizes: dict[int, dict[str, Any]]) -> str:
+    """How the PostgreSQL databases were made from the SQLite ones."""
+    copies = ", ".join(
+        f"{facts['copied_rows']:,} rows in {facts['copy_s']:g} s" for facts in sizes.values()
+    )
+    return (
+        "PostgreSQL: a throwaway local cluster (fsync off, default settings); each cached "
+        "SQLite database copied into a migrated database by COPY, triggers off "
+        f"(benchmarks/pg.py: {copies}); each run that writes gets a fresh copy of it "
+        "(CREATE DATABASE ... TEMPLATE)"
+    )
 
 
 def run(
@@ -354,18 +370,24 @@ def run(
     seed: int,
     sizes: tuple[int, ...] = SIZES,
     cache: Path = CACHE,
+    on: str = SQLITE,
 ) -> Outcome:
-    """Build or reuse the databases, then time the page and the agenda on each."""
+    """Build or reuse the databases, then time the page and the agenda on each; ``on``
+    PostgreSQL, on copies of them on a throwaway server."""
     as_of = clock.today()
-    built = {}
-    for active in sizes:
-        if plan.progress is not None:
-            plan.progress(f"database with {active:,} active clients (built once a day)")
-        built[active] = database(tools, active, seed=seed, as_of=as_of, cache=cache)
-    smallest = built[min(built)]
-    if plan.warmup:
-        if plan.progress is not None:
-            plan.progress("warm-up page process (compiled code, file cache)")
-        run_once(page_contender(tools, smallest))
-    series = {active: measure(tools, facts, plan, folder) for active, facts in built.items()}
-    return outcome(built, series, plan=plan)
+    with backend(on) as where:
+        built = {}
+        for active in sizes:
+            if plan.progress is not None:
+                plan.progress(f"database with {active:,} active clients ({where.label})")
+            cached = database(tools, active, seed=seed, as_of=as_of, cache=cache)
+            built[active] = where.adopt(cached, f"review_{active}")
+        smallest = built[min(built)]
+        if plan.warmup:
+            if plan.progress is not None:
+                plan.progress("warm-up page process (compiled code, file cache)")
+            run_once(page_contender(tools, smallest, where))
+        series = {
+            active: measure(tools, facts, plan, folder, where) for active, facts in built.items()
+        }
+        return outcome(built, series, plan=plan, where=where)

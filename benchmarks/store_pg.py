@@ -2,22 +2,19 @@
 it stored), at 100,000 and 1,000,000 administrations: the store benchmark's import on the
 other back end.
 
-The server is a throwaway cluster in a temporary folder (``tests/support/postgres.py``,
-the one the tests use: trust authentication, ``fsync=off``, so the import and its floor
-both write without waiting for the disk). Each timed run writes into a fresh copy of a
-template database (``CREATE DATABASE ... TEMPLATE``) holding the setup files.
+The server is ``benchmarks.pg``'s throwaway cluster (``fsync=off``, so the import and its
+floor both write without waiting for the disk). Each timed run writes into a fresh copy of
+a template database holding the setup files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
-
 from benchmarks.environment import Tools
+from benchmarks.pg import database_url, prepared, recreate, start_server
 from benchmarks.report import Line, Outcome
-from benchmarks.runner import BenchmarkError, Contender, Plan, Series, run_interleaved, run_once
+from benchmarks.runner import Contender, Plan, Series, run_interleaved, run_once
 from benchmarks.store_io import (
     ENV,
     IMPORT,
@@ -28,35 +25,9 @@ from benchmarks.store_io import (
     import_summary,
     write_inputs,
 )
-from tests.support.postgres import LocalServer, NoPostgres
+from tests.support.postgres import LocalServer
 
 FLOOR = "bare PostgreSQL COPY"
-
-
-def recreate(server: LocalServer, name: str, template: str | None = None) -> str:
-    """Drop and create database ``name`` (a copy of ``template``); its SQLAlchemy URL."""
-    with psycopg.connect(_plain(server.url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-    return database_url(server, name)
-
-
-def database_url(server: LocalServer, name: str) -> str:
-    """The SQLAlchemy URL of database ``name`` on ``server``."""
-    return server.url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def prepared(server: LocalServer, name: str, template: str) -> Callable[[], None]:
-    """A ``prepare`` step: database ``name`` made a fresh copy of ``template``."""
-
-    def prepare() -> None:
-        recreate(server, name, template)
-
-    return prepare
 
 
 def databases(tools: Tools, folder: Path, server: LocalServer, tag: str) -> list[Contender]:
@@ -103,10 +74,7 @@ def run(
 ) -> Outcome:
     """Start a server, then time the import and its floor in turns at ``rows`` and, with
     ``large_rows``, again at that size."""
-    try:
-        server = LocalServer()
-    except NoPostgres as exc:
-        raise BenchmarkError(str(exc)) from None
+    server = start_server()
     try:
         sizes = [rows, *([large_rows] if large_rows else [])]
         lines: list[Line] = []

@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -241,6 +242,48 @@ def test_review_database_is_cached_and_the_page_shows_every_active_client(
     )
 
 
+def test_a_review_database_copied_into_postgresql_reviews_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review-pg and overview-pg run on a copy of the SQLite database: every table's rows
+    arrive, the agenda shows every active client, writes get new ids (the sequences were
+    moved past the copied rows) and the overview's floor reads the same episodes."""
+    if os.environ.get(SKIP_VARIABLE) == "1":
+        pytest.skip(f"PostgreSQL tests skipped as asked ({SKIP_VARIABLE}=1)")
+    from benchmarks.backends import Backend
+    from benchmarks.pg import copy_sqlite, start_server
+
+    today = clock.today()
+    facts = review_db.cached(tmp_path, active=6, seed=3, as_of=today)
+    server = start_server()
+    try:
+        copied = copy_sqlite(Path(facts["path"]), server, "review_6")
+        with sqlite3.connect(facts["path"]) as source:
+            for table, rows in copied.items():
+                assert source.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone() == (rows,)
+        assert copied["administrations"] == facts["rows"]["administrations"]
+        where = Backend(server)
+        on_postgres = where.adopt(facts, "review_6_again")
+        url = on_postgres["url"]
+        assert url.startswith("postgresql")
+        monkeypatch.setenv("IOP_PROGRAM_CONFIG", str(review_page.PROGRAM))
+        weekly_review = _contender_module("weekly_review")
+        built = weekly_review.agenda(url, 1, str(review_page.PROGRAM))
+        assert built["rows"] == facts["active_clients"]
+        prepare, copy_url = where.copy(on_postgres, tmp_path, "writes_6")
+        prepare()
+        monkeypatch.setenv("IOP_DATABASE_URL", copy_url)
+        wrote = weekly_review.writes(copy_url, 1, 1, 1, str(review_page.PROGRAM))
+        assert wrote["problems"] == []
+        assert wrote["table_rows"] == wrote["clients"] == facts["active_clients"]
+        overview = _contender_module("program_overview")
+        counted = overview.floor(f"sqlite:///{facts['path']}", today)[-1]
+        assert counted > 0
+        assert overview.floor(url, today)[-1] == counted
+    finally:
+        server.stop()
+
+
 def test_review_loader_stores_what_the_importer_would() -> None:
     frame = pl.DataFrame(
         {"measure": ["phq9", "mood_nrs"], "item_2": [None, None], "item_1": [3, 5]},
@@ -344,7 +387,7 @@ def test_overview_database_is_cached_and_the_overview_counts_its_discharged_epis
     catalog, program = overview_db.rules()
     *_, counted = contender.overview(engine, catalog, program, today)
     assert counted == facts["discharged"]
-    assert contender.floor(facts["path"], today)[-1] == counted
+    assert contender.floor(f"sqlite:///{facts['path']}", today)[-1] == counted
     contender.one_row_import(engine, catalog, program, tmp_path)
     from dashboard.review.outcome_queue import queued
     from dashboard.store.engine import read

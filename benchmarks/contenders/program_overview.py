@@ -86,9 +86,10 @@ def overview(engine: Any, catalog: Any, program: Any, until: dt.date) -> tuple[f
     return seconds, cpu_seconds, data.rows.height
 
 
-def floor(path: str, until: dt.date) -> tuple[float, float, int]:
-    """Seconds (wall, then CPU) of the bare floor: the stored outcomes through sqlite3 into
-    polars, counted by quarter, site and track; and the episodes counted."""
+def floor(url: str, until: dt.date) -> tuple[float, float, int]:
+    """Seconds (wall, then CPU) of the bare floor: the stored outcomes through the bare
+    driver (sqlite3, or psycopg) into polars, counted by quarter, site and track; and the
+    episodes counted."""
     import polars as pl
 
     flags = ", ".join(f"o.{f}" for f in FLAGS)
@@ -100,13 +101,9 @@ def floor(path: str, until: dt.date) -> tuple[float, float, int]:
     )
     names = ["discharged_on", "site", "track", "reason", "length_days", *FLAGS]
     start, cpu = time.perf_counter(), time.process_time()
-    connection = sqlite3.connect(path)
-    try:
-        rows = connection.execute(sql, (until.isoformat(),)).fetchall()
-    finally:
-        connection.close()
+    rows = _fetch(url, sql, until)
     frame = pl.DataFrame(rows, schema=names, orient="row").with_columns(
-        pl.col("discharged_on").str.to_date(),
+        pl.col("discharged_on").cast(pl.String).str.to_date(),
         *(pl.col(f).cast(pl.Boolean) for f in FLAGS),
     )
     counted = frame.group_by(
@@ -119,6 +116,21 @@ def floor(path: str, until: dt.date) -> tuple[float, float, int]:
     )
     assert counted.height > 0
     return time.perf_counter() - start, time.process_time() - cpu, frame.height
+
+
+def _fetch(url: str, sql: str, until: dt.date) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (its ``?``: ``until``) through the bare driver of ``url``."""
+    if url.startswith("sqlite:///"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            return connection.execute(sql, (until.isoformat(),)).fetchall()
+        finally:
+            connection.close()
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain) as server:
+        return server.execute(sql.replace("?", "%s"), (until,)).fetchall()
 
 
 def one_row_import(engine: Any, catalog: Any, program: Any, folder: Path) -> None:
@@ -158,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", choices=("cold", "write"))
     args = parser.parse_args(argv)
     url = os.environ["IOP_DATABASE_URL"]
-    path = url.removeprefix("sqlite:///")
 
     from benchmarks.overview_db import rules
     from dashboard import clock
@@ -172,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             one_row_import(engine, catalog, program, Path(folder))
     seconds, cpu, episodes = overview(engine, catalog, program, until)
     compare_s = LAST_COMPARE_S[-1]
-    floor_s, floor_cpu, floor_rows = floor(path, until)
+    floor_s, floor_cpu, floor_rows = floor(url, until)
     if floor_rows != episodes:
         msg = f"the floor read {floor_rows} episodes, the overview {episodes}"
         raise RuntimeError(msg)
