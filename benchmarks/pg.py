@@ -83,8 +83,10 @@ def copy_into(source: Path, url: str) -> dict[str, int]:
     The schema comes from our migrations (``upgrade``), the rows by ``COPY`` with triggers
     and foreign keys off (``session_replication_role = replica``: the copy is already
     consistent, and the outcome queue's triggers must not queue its episodes again), then
-    each table's id sequence is moved past its largest id. SQLite's texts for dates and
-    times, and its 0/1 for booleans, are what PostgreSQL's input accepts.
+    each table's id sequence is moved past its largest id, and ``VACUUM ANALYZE`` gives
+    the planner the statistics a live database has (autovacuum would, minutes later).
+    SQLite's texts for dates and times, and its 0/1 for booleans, are what PostgreSQL's
+    input accepts.
     """
     from dashboard.store.engine import make_engine
     from dashboard.store.schema import upgrade
@@ -106,6 +108,8 @@ def copy_into(source: Path, url: str) -> dict[str, int]:
                 copied[table] = _copy_table(reader, writer, table)
             for table in tables:
                 _advance_sequences(writer, table)
+        with psycopg.connect(plain(url), autocommit=True) as settled:
+            settled.execute("VACUUM ANALYZE")
     finally:
         reader.close()
     return copied

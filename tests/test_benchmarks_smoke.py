@@ -206,6 +206,10 @@ def test_command_line_options() -> None:
     assert args.overview_episodes == program_overview.SIZES
     overview = parse_args(["--only", "overview", "--overview-episodes", "50"])
     assert overview.overview_episodes == (50,)
+    assert [parse_args(["--only", name]).only for name in ("review-pg", "overview-pg")] == [
+        "review-pg",
+        "overview-pg",
+    ]
 
 
 def test_review_database_is_cached_and_the_page_shows_every_active_client(

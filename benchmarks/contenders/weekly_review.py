@@ -71,6 +71,9 @@ def page(url: str, warm: int) -> dict[str, Any]:
     """Time the first run of the page (cold) and ``warm`` further runs (cached agenda)."""
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.app.preload import preload
+
+    preload()  # as the server does when it starts
     at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT_S)
     at.session_state[SESSION_KEY] = signed_in(url)
     preloaded = sorted(name for name in PACKAGES if name in sys.modules)
