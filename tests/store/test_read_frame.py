@@ -80,6 +80,14 @@ def test_every_kind_of_value_reads_back_exactly(samples: sa.Engine) -> None:
     assert frame.to_dicts() == ROWS
 
 
+def test_a_single_column_keeps_its_null_rows(samples: sa.Engine) -> None:
+    """A null alone on its line is an empty line of CSV: still a row."""
+    query = sa.select(SAMPLES.c.label).order_by(SAMPLES.c.id)
+    with read(samples) as connection:
+        frame = read_frame(connection, query, {"label": pl.String})
+    assert frame["label"].to_list() == [row["label"] for row in ROWS]
+
+
 def test_a_query_without_rows_gives_the_schema(samples: sa.Engine) -> None:
     query = sa.select(*(SAMPLES.c[name] for name in SCHEMA)).where(SAMPLES.c.id > 99)
     with read(samples) as connection:
