@@ -12,7 +12,7 @@ from typing import Any
 from benchmarks.backends import SQLITE, Backend, backend
 from benchmarks.environment import Tools
 from benchmarks.report import Line, Outcome
-from benchmarks.review_page import CACHE, copy_note, last_json
+from benchmarks.review_page import CACHE, last_json
 from benchmarks.runner import BenchmarkError, Contender, Plan, Sample, Series, run_interleaved
 from dashboard import clock
 
@@ -170,8 +170,8 @@ def outcome(
     where: Backend | None = None,
 ) -> Outcome:
     """The table rows, notes and facts of the overview benchmark."""
-    on_postgres = where is not None and where.server is not None
-    driver = "psycopg" if on_postgres else "sqlite3"
+    copied = None if where is None else where.note(built.values())
+    driver = "sqlite3" if copied is None else "psycopg"
     lines = [
         line for size in built for line in size_lines(built[size], series[size], driver=driver)
     ]
@@ -202,8 +202,8 @@ def outcome(
         },
     }
     counts = " and ".join(f"{facts['episodes']:,}" for facts in built.values())
-    if on_postgres:
-        notes.append(copy_note(built))
+    if copied is not None:
+        notes.append(copied)
         title = f"overview-pg: the program overview on PostgreSQL, {counts} episodes (issue 13)"
         return Outcome("overview-pg", title, lines, notes, facts)
     title = f"overview: the directors' program overview, {counts} episodes (issue 13)"
@@ -224,12 +224,12 @@ def run(
     copies of them on a throwaway server."""
     as_of = clock.today()
     with backend(on) as where:
-        built = {}
-        for episodes in sizes:
-            if plan.progress is not None:
-                plan.progress(f"database of {episodes:,} episodes ({where.label})")
-            cached = database(tools, episodes, seed=seed, as_of=as_of, cache=cache)
-            built[episodes] = where.adopt(cached, f"overview_{episodes}")
+        built = where.adopt_all(
+            sizes,
+            lambda episodes: database(tools, episodes, seed=seed, as_of=as_of, cache=cache),
+            prefix="overview",
+            progress=plan.progress,
+        )
         series = {
             size: run_interleaved(contenders(tools, facts, folder, where), plan, check_first=check)
             for size, facts in built.items()

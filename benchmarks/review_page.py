@@ -341,25 +341,13 @@ def outcome(
         },
     }
     counts = " and ".join(f"{facts['active_clients']:,}" for facts in sizes.values())
-    if where is not None and where.server is not None:
-        notes.append(copy_note(sizes))
+    copied = None if where is None else where.note(sizes.values())
+    if copied is not None:
+        notes.append(copied)
         title = f"review-pg: the weekly review page on PostgreSQL, {counts} active (issue 13)"
         return Outcome("review-pg", title, lines, notes, facts)
     title = f"review: the weekly review page in AppTest, {counts} active clients (issue 4)"
     return Outcome("review", title, lines, notes, facts)
-
-
-def copy_note(sizes: dict[int, dict[str, Any]]) -> str:
-    """How the PostgreSQL databases were made from the SQLite ones."""
-    copies = ", ".join(
-        f"{facts['copied_rows']:,} rows in {facts['copy_s']:g} s" for facts in sizes.values()
-    )
-    return (
-        "PostgreSQL: a throwaway local cluster (fsync off, default settings); each cached "
-        "SQLite database copied into a migrated database by COPY, triggers off "
-        f"(benchmarks/pg.py: {copies}); each run that writes gets a fresh copy of it "
-        "(CREATE DATABASE ... TEMPLATE)"
-    )
 
 
 def run(
@@ -376,12 +364,12 @@ def run(
     PostgreSQL, on copies of them on a throwaway server."""
     as_of = clock.today()
     with backend(on) as where:
-        built = {}
-        for active in sizes:
-            if plan.progress is not None:
-                plan.progress(f"database with {active:,} active clients ({where.label})")
-            cached = database(tools, active, seed=seed, as_of=as_of, cache=cache)
-            built[active] = where.adopt(cached, f"review_{active}")
+        built = where.adopt_all(
+            sizes,
+            lambda active: database(tools, active, seed=seed, as_of=as_of, cache=cache),
+            prefix="review",
+            progress=plan.progress,
+        )
         smallest = built[min(built)]
         if plan.warmup:
             if plan.progress is not None:

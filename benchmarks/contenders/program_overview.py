@@ -128,8 +128,9 @@ def _fetch(url: str, sql: str, until: dt.date) -> list[tuple[Any, ...]]:
             connection.close()
     import psycopg
 
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain) as server:
+    from benchmarks.pg import plain
+
+    with psycopg.connect(plain(url)) as server:
         return server.execute(sql.replace("?", "%s"), (until,)).fetchall()
 
 
