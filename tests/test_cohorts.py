@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dashboard import clock
@@ -58,6 +59,30 @@ def test_every_discharged_episode_has_phq9_response_and_remission_so_far(demo_en
     low = paired.filter(pl.col("baseline") <= 9)
     assert low["response"].is_null().all()
     assert low["remission"].is_null().all()
+
+
+def test_stored_scores_reads_the_columns_asked_for_with_the_same_values(demo_engine):
+    director = viewer_of(demo_engine, "director")
+    asked = ["episode_id", "n", "change_class", "change"]
+    with read(demo_engine) as connection:
+        whole = stored_scores(
+            connection, director, measure="phq9", score_id="score", discharged_to=clock.today()
+        )
+        narrow = stored_scores(
+            connection,
+            director,
+            measure="phq9",
+            score_id="score",
+            discharged_to=clock.today(),
+            columns=asked,
+        )
+        with pytest.raises(ValueError, match="not a stored score column: diagnosis"):
+            stored_scores(
+                connection, director, measure="phq9", score_id="score", columns=["diagnosis"]
+            )
+    assert narrow.columns == asked
+    assert narrow.height > 0
+    assert narrow.sort("episode_id").equals(whole.select(asked).sort("episode_id"))
 
 
 def test_no_episode_is_both_reliably_improved_and_reliably_deteriorated(demo_engine):

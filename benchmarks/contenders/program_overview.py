@@ -1,7 +1,8 @@
 """Contender: the directors' program overview in a fresh process, cold or right after a write,
 and its floor (a bare polars aggregation of the episode-outcomes table) in the same run.
 
-``cold``: the first overview of a new process (nothing cached): drain the outcome queue
+``cold``: the first overview of a new process (nothing cached; what a server imports as
+it starts imported first, :mod:`dashboard.app.preload`): drain the outcome queue
 (empty), read the stored outcomes and scores in the director's scope, build the release the
 overview shares with the Cohorts page and one per score (the suppression engine
 included), as ``dashboard/app/cache.py`` does on a cache miss; then, from that, the Cohorts
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     from dashboard import clock
     from dashboard.store.engine import make_engine
 
+    from dashboard.app.preload import LATER, preload
+
+    preload()  # as a server does before it serves,
+    preload(LATER)  # and on a thread seconds after it starts (dashboard/app/preload.py)
     until = clock.today()
     engine = make_engine(url)
     catalog, program = rules()

@@ -224,18 +224,25 @@ def stored_scores(
     score_id: str,
     discharged_from: dt.date | None = None,
     discharged_to: dt.date | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """The stored first and latest value and change of one score (``SCORE_COLUMNS``),
-    one row per episode at the viewer's sites with a value, discharged in the period when
-    either end is given. Join them to :func:`stored_outcomes` by ``episode_id``.
+    """The stored first and latest value and change of one score (``SCORE_COLUMNS``, or
+    those named in ``columns``, in that order), one row per episode at the viewer's sites
+    with a value, discharged in the period when either end is given. Join them to
+    :func:`stored_outcomes` by ``episode_id``.
 
     For cohort aggregates only, like :func:`stored_outcomes`.
     """
     require(viewer, Action.VIEW_COHORTS)
     s = t.episode_scores.c
+    unknown = sorted(set(columns or ()) - set(SCORE_COLUMNS))
+    if unknown:
+        msg = f"not a stored score column: {', '.join(unknown)}"
+        raise ValueError(msg)
+    schema = {name: SCORE_COLUMNS[name] for name in (SCORE_COLUMNS if columns is None else columns)}
     selected = [
         (sa.type_coerce(s[name], sa.String) if dtype == pl.Datetime("us") else s[name]).label(name)
-        for name, dtype in SCORE_COLUMNS.items()
+        for name, dtype in schema.items()
     ]
     query = (
         sa.select(*selected)
@@ -247,7 +254,7 @@ def stored_scores(
         .where(site_scope(viewer), s.measure == measure, s.score_id == score_id)
     )
     query = _discharged(query, discharged_from, discharged_to)
-    return read_frame(connection, query, SCORE_COLUMNS)
+    return read_frame(connection, query, schema)
 
 
 def _discharged(

@@ -14,7 +14,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from dashboard.app.navigation import PHONE_SCRIPT
-from dashboard.app.preload import preload
+from dashboard.app.preload import preload, preload_later
 from dashboard.app.web.gate import SessionGate
 from dashboard.app.web.headers import SecurityHeaders
 from dashboard.app.web.routes import routes
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--address", default="127.0.0.1")
     options = parser.parse_args(argv)
     preload()
+    preload_later()
     try:
         build_app().run(
             config=SERVER_CONFIG | {"server.port": options.port, "server.address": options.address}

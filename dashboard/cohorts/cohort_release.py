@@ -237,6 +237,10 @@ class CohortData:
     until: dt.date
 
 
+#: The stored score columns the cohort rows use (:func:`cohort_rows`).
+SCORE_READ = ("episode_id", "n", "change_class", "baseline", "latest", "change")
+
+
 def read_cohort_data(
     connection: sa.Connection,
     viewer: Viewer,
@@ -263,7 +267,12 @@ def read_cohort_data(
     )
     stored = {
         score.key: stored_scores(
-            connection, viewer, measure=score.measure, score_id=score.score_id, discharged_to=until
+            connection,
+            viewer,
+            measure=score.measure,
+            score_id=score.score_id,
+            discharged_to=until,
+            columns=SCORE_READ,
         )
         for score in (followed_scores(catalog) if with_scores else ())
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -114,13 +117,17 @@ def read_frame(
     result = connection.exec_driver_sql(str(compiled), params)
     names = list(result.keys())
     _check_names(names, schema)
-    # the driver's own tuples: SQLAlchemy's Row objects cost more than the fetch itself
-    rows = result.cursor.fetchall()
-    result.close()
-    if not rows:
-        return pl.DataFrame(schema=dict(schema))
-    columns = dict(zip(names, (list(values) for values in zip(*rows, strict=True)), strict=True))
-    raw = pl.DataFrame(columns, strict=False)
+    with collector_paused():
+        # the driver's own tuples: SQLAlchemy's Row objects cost more than the fetch itself
+        rows = result.cursor.fetchall()
+        result.close()
+        if not rows:
+            return pl.DataFrame(schema=dict(schema))
+        columns = dict(
+            zip(names, (list(values) for values in zip(*rows, strict=True)), strict=True)
+        )
+        del rows
+        raw = pl.DataFrame(columns, strict=False)
     casts = []
     for name, dtype in schema.items():
         column = pl.col(name)
@@ -254,3 +261,37 @@ def with_item_columns(frame: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         answers.list.get(i, null_on_oob=True).alias(name)
         for i, name in enumerate(catalog.item_columns)
     ).drop("items")
+
+
+_PAUSES = threading.Lock()
+_paused = 0
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside (on again when the last thread inside
+    leaves, if it was on when the first came in).
+
+    A large read makes millions of tuples of plain values: they hold no cycle, but their
+    number alone would run collections of every object of the process again and again,
+    and a server process holds many (the preloaded libraries).
+
+    >>> import gc
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    """
+    global _paused, _was_enabled
+    with _PAUSES:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _PAUSES:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()

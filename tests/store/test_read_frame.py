@@ -4,13 +4,14 @@ reads through COPY ... TO STDOUT as CSV where every column's kind allows it)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from dashboard.store.engine import read, write
-from dashboard.store.reads import ColumnMismatch, read_frame
+from dashboard.store.reads import ColumnMismatch, collector_paused, read_frame
 
 METADATA = sa.MetaData()
 SAMPLES = sa.Table(
@@ -78,6 +79,7 @@ def test_every_kind_of_value_reads_back_exactly(samples: sa.Engine) -> None:
         frame = read_frame(connection, query, SCHEMA)
     assert frame.schema == pl.Schema(SCHEMA)
     assert frame.to_dicts() == ROWS
+    assert gc.isenabled()  # paused for the read only
 
 
 def test_a_single_column_keeps_its_null_rows(samples: sa.Engine) -> None:
@@ -124,3 +126,21 @@ def test_columns_not_named_as_the_schema_are_refused(samples: sa.Engine) -> None
     query = sa.select(SAMPLES.c.id, SAMPLES.c.label.label("name"))
     with read(samples) as connection, pytest.raises(ColumnMismatch, match="missing label"):
         read_frame(connection, query, {"id": pl.Int64, "label": pl.String})
+
+
+def test_the_garbage_collector_is_paused_while_reads_overlap_and_left_as_it_was():
+    assert gc.isenabled()
+    first, second = collector_paused(), collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second read is still inside
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a process that turned it off keeps it off
+    finally:
+        gc.enable()
