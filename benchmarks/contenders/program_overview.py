@@ -175,9 +175,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.overview_db import rules
     from dashboard import clock
-    from dashboard.store.engine import make_engine
-
     from dashboard.app.preload import LATER, preload
+    from dashboard.store.engine import make_engine
 
     preload()  # as a server does before it serves,
     preload(LATER)  # and on a thread seconds after it starts (dashboard/app/preload.py)
