@@ -371,7 +371,8 @@ def short_rows(path: Path, rows: int, n_columns: int) -> pl.DataFrame:
 def _drop_blank_rows(raw: pl.DataFrame) -> pl.DataFrame:
     """Drop rows with no value at all (blank lines, or only commas)."""
     data = [c for c in raw.columns if c != "row"]
-    if raw.select(pl.all_horizontal(pl.col(c).is_not_null() for c in KEY_COLUMNS).all()).item():
+    keyed = pl.all_horizontal(~blank_row([pl.col(c)]) for c in KEY_COLUMNS)
+    if raw.select(keyed.all()).item():  # every row has its keys (white space is no key)
         return raw
     return raw.filter(~blank_row(pl.col(c) for c in data))
 

@@ -92,6 +92,25 @@ def test_a_quoted_line_break_keeps_rows_and_lines_apart_as_the_whole_read_does(t
     _same(_file(tmp_path, ROWS[0], quoted, "C2,phq9,2025-01-05,1,2"), 1)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"client_id,item_1,administered_on,item_2,measure\n ,, ,, ",
+        b"client_id,item_1,administered_on,item_2,measure\n ,, ,, \n,,,,phq2",
+    ],
+    ids=["white-space-row-alone", "white-space-row-before-a-row"],
+)
+def test_a_row_of_white_space_is_no_row_in_parts_as_in_the_whole(tmp_path, data):
+    """Found by the hostile-file property below: a row whose keys were only white space
+    was kept where every row of a part had its key cells filled."""
+    path = tmp_path / "white.csv"
+    path.write_bytes(data)
+    whole = read_administrations_csv(path, CATALOG)
+    assert 2 not in whole.frame["row"].to_list()  # the white-space row, line 2
+    for size in (1, 3):
+        _same(path, size)
+
+
 def test_the_lines_of_rejected_rows_are_read_back_as_written(tmp_path):
     path = _file(tmp_path, *ROWS)
     csv = open_administrations_csv(path, CATALOG)
